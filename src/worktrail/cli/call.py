@@ -1,0 +1,64 @@
+"""`worktrail call TOOL [JSON | @file | -]`: one scripted call through the same registry as MCP."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from worktrail.cli.ledger import db_path, login_from_env, open_store, registry_for
+from worktrail.domain.errors import ToolError
+from worktrail.tools.context import Session
+from worktrail.tools.registry import UnknownTool
+
+
+class UsageError(Exception):
+    """A mistake in the command line itself (exit code 2)."""
+
+
+def read_arguments(source: str | None) -> dict[str, Any]:
+    """The call's arguments from JSON text, `@file` or `-` (stdin); none means `{}`."""
+    if source is None:
+        return {}
+    if source == "-":
+        text, where = sys.stdin.read(), "standard input"
+    elif source.startswith("@"):
+        try:
+            text, where = Path(source[1:]).read_text(encoding="utf-8"), source[1:]
+        except OSError as error:
+            raise UsageError(f"cannot read {source[1:]}: {error.strerror}") from None
+    else:
+        text, where = source, "the argument"
+    try:
+        value = json.loads(text) if text.strip() else {}
+    except json.JSONDecodeError as error:
+        raise UsageError(f"{where} is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
+    if not isinstance(value, dict):
+        raise UsageError(f"{where} must be a JSON object of arguments, like {{\"id\": \"tsk_...\"}}")
+    return value
+
+
+async def call(args: argparse.Namespace) -> int:
+    try:
+        arguments = read_arguments(args.arguments)
+    except UsageError as error:
+        print(f"worktrail call: {error}", file=sys.stderr)
+        return 2
+    async with open_store(db_path(args.db)) as store:
+        registry = registry_for(store)
+        try:
+            registry.find(args.tool)
+        except UnknownTool:
+            print(f"worktrail call: unknown tool {args.tool!r}; `worktrail tools` lists them", file=sys.stderr)
+            return 2
+        session = Session()
+        try:
+            await login_from_env(store, session)
+        except ToolError as refused:
+            print(json.dumps(refused.envelope(), indent=2))
+            return 1
+        outcome = await registry.call(args.tool, arguments, session)
+    print(json.dumps(outcome.payload, indent=2, ensure_ascii=False))
+    return 1 if outcome.is_error else 0

@@ -1,0 +1,60 @@
+"""`worktrail tools` and `worktrail schemas`: the catalogue, for people and for CI."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from worktrail.tools.catalog import ALL_TOOLS, schema_documents
+
+
+def tools(args: argparse.Namespace) -> int:
+    if args.json:
+        rows = [
+            {
+                "name": t.name,
+                "underscore_name": t.underscore_name,
+                "toolset": t.toolset,
+                "summary": t.summary,
+                "needs_login": t.needs_login,
+                "min_role": t.min_role,
+            }
+            for t in ALL_TOOLS
+        ]
+        print(json.dumps(rows, indent=2))
+        return 0
+    width = max(len(t.name) for t in ALL_TOOLS)
+    for t in ALL_TOOLS:
+        print(f"{t.name:<{width}}  [{t.toolset}]  {t.summary}")
+    return 0
+
+
+def render(document: dict[str, object]) -> str:
+    """One schema file's exact text."""
+    return json.dumps(document, indent=2, ensure_ascii=False, sort_keys=True) + "\n"
+
+
+def schemas(args: argparse.Namespace) -> int:
+    documents = {f"{name}.json": render(doc) for name, doc in schema_documents(ALL_TOOLS).items()}
+    folder = Path(args.write or args.check)
+    if args.write:
+        folder.mkdir(parents=True, exist_ok=True)
+        for stale in set(p.name for p in folder.glob("*.json")) - set(documents):
+            (folder / stale).unlink()
+        for filename, text in documents.items():
+            (folder / filename).write_text(text, encoding="utf-8")
+        print(f"wrote {len(documents)} schema files to {folder}")
+        return 0
+    present = {p.name: p.read_text(encoding="utf-8") for p in folder.glob("*.json")} if folder.is_dir() else {}
+    problems = [(n, "missing") for n in sorted(set(documents) - set(present))]
+    problems += [(n, "no such tool any more") for n in sorted(set(present) - set(documents))]
+    problems += [(n, "differs from the code") for n in sorted(documents) if n in present and present[n] != documents[n]]
+    for name, reason in problems:
+        print(f"worktrail schemas: {folder / name}: {reason}", file=sys.stderr)
+    if problems:
+        print("regenerate with: worktrail schemas --write tool_schemas", file=sys.stderr)
+        return 1
+    print(f"{len(documents)} schema files in {folder} match the code")
+    return 0

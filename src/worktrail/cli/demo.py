@@ -1,0 +1,88 @@
+"""`worktrail demo`: an agent's first session, end to end, over a real stdio connection.
+
+In a temporary directory: `worktrail init`, then `worktrail serve` as a subprocess driven by the
+official SDK client: log in, create an endeavour and tasks, move them through their lifecycle,
+and show a refused transition with the error an agent gets. Leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from mcp import Client, StdioServerParameters
+from mcp.types import Implementation
+
+from worktrail import __version__
+
+
+def _show(value: Any) -> str:
+    return json.dumps(value, indent=2, ensure_ascii=False).replace("\n", "\n    ")
+
+
+class Walkthrough:
+    """Prints each call and its answer as an agent would see them."""
+
+    def __init__(self, client: Client) -> None:
+        self.client = client
+        self.step = 0
+
+    async def __call__(self, note: str, tool: str, arguments: dict[str, Any], shown: dict[str, Any] | None = None) -> Any:
+        self.step += 1
+        print(f"\n{self.step}. {note}")
+        print(f"  -> {tool} {json.dumps(shown if shown is not None else arguments, ensure_ascii=False)}")
+        result = await self.client.call_tool(tool, arguments)
+        label = "<- error" if result.is_error else "<-"
+        print(f"  {label} {_show(result.structured_content)}")
+        return result.structured_content
+
+
+async def walk(db: Path, api_key: str) -> None:
+    server = StdioServerParameters(command=sys.executable, args=["-m", "worktrail", "serve", "--db", str(db)])
+    async with Client(server, client_info=Implementation(name="worktrail-demo", version=__version__)) as client:
+        tools = await client.list_tools()
+        print(f"Connected to `worktrail serve` over stdio: {len(tools.tools)} tools.")
+        say = Walkthrough(client)
+        await say("Before logging in, tools answer not_authenticated.", "ts.tsk.list", {})
+        await say("Log in with the owner's key.", "ts.auth.login", {"api_key": api_key}, {"api_key": api_key[:8] + "..."})
+        edv = await say("Create an endeavour.", "ts.edv.create", {"name": "Launch the docs site", "goals": ["Ship v1"]})
+        agent = await say("Add an agent to do the work.", "ts.res.create", {"type": "agent", "name": "docs-writer"})
+        write = await say(
+            "Plan a task for it.",
+            "ts.tsk.create",
+            {"title": "Write the quickstart", "endeavour_id": edv["id"], "assignee_id": agent["id"], "estimate": 4},
+        )
+        review = await say("And one more.", "ts.tsk.create", {"title": "Review the quickstart", "endeavour_id": edv["id"]})
+        await say("Start work (planned -> active stamps started_at).", "ts.tsk.update", {"id": write["id"], "status": "active"})
+        await say("Finish it (seed 001's example).", "ts.tsk.update", {"id": write["id"], "status": "done", "actual": 3.5})
+        await say(
+            "A planned task cannot jump to done: the error says where it stands and where it may go.",
+            "ts.tsk.update",
+            {"id": review["id"], "status": "done"},
+        )
+        await say("Cancel it with a reason instead.", "ts.tsk.cancel", {"id": review["id"], "reason": "Merged into the first task"})
+        await say("The finished task, with its automatic timestamps.", "ts.tsk.get", {"id": write["id"]})
+        await say("The endeavour, with its tasks counted by status.", "ts.edv.get", {"id": edv["id"]})
+
+
+async def demo(args: argparse.Namespace) -> int:
+    with tempfile.TemporaryDirectory(prefix="worktrail-demo-") as folder:
+        db = Path(folder) / "demo.db"
+        made = subprocess.run(
+            [sys.executable, "-m", "worktrail", "init", "--db", str(db), "--json"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if made.returncode != 0:
+            print(f"worktrail demo: init failed: {made.stderr or made.stdout}", file=sys.stderr)
+            return 1
+        print(f"Initialised a ledger in a temporary directory ({db.name}); `worktrail init` printed its key once.")
+        await walk(db, json.loads(made.stdout)["api_key"])
+    print("\nDone: the temporary ledger has been removed.")
+    return 0

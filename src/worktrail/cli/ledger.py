@@ -1,0 +1,44 @@
+"""Opening the ledger for a command: where the database lives, the store, the registry, the login."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from platformdirs import user_data_dir
+
+from worktrail.domain.clock import SystemClock, format_ts
+from worktrail.store.store import Store
+from worktrail.tools.catalog import select
+from worktrail.tools.context import Session
+from worktrail.tools.registry import Registry
+
+
+def db_path(explicit: str | None) -> Path:
+    """`--db`, else `WORKTRAIL_DB`, else worktrail.db in the user's data directory."""
+    chosen = explicit or os.environ.get("WORKTRAIL_DB")
+    return Path(chosen).expanduser() if chosen else Path(user_data_dir("worktrail", appauthor=False)) / "worktrail.db"
+
+
+@asynccontextmanager
+async def open_store(path: Path, synchronous: str = "NORMAL") -> AsyncIterator[Store]:
+    """The store on `path`, created and migrated as needed, closed on exit."""
+    store = await Store.open(str(path), synchronous=synchronous)
+    try:
+        yield store
+    finally:
+        await store.close()
+
+
+async def login_from_env(store: Store, session: Session) -> None:
+    """Log `session` in with WORKTRAIL_API_KEY when it is set (raises ToolError for a bad key)."""
+    key = os.environ.get("WORKTRAIL_API_KEY")
+    if key:
+        session.actor = await store.keys.login(key, format_ts(SystemClock().now()))
+
+
+def registry_for(store: Store, toolsets: Iterable[str] | None = None) -> Registry:
+    """The registry over the selected toolsets."""
+    return Registry(select(toolsets), store)

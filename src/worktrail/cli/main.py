@@ -1,0 +1,90 @@
+"""The `worktrail` command line: argument parsing and dispatch to one module per command."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Awaitable, Callable
+
+import anyio
+
+from worktrail import __version__
+from worktrail.transport.tool_names import TOOL_NAME_MODES
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="worktrail", description="A work ledger that AI agents keep over MCP.")
+    parser.add_argument("--version", action="version", version=f"worktrail {__version__}")
+    parser.add_argument(
+        "--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="stderr log level"
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def with_db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--db", help="database file (default: $WORKTRAIL_DB, else the user data directory)")
+        return p
+
+    serve = with_db(commands.add_parser("serve", help="serve MCP over stdio"))
+    serve.add_argument("--tool-names", choices=TOOL_NAME_MODES, default="auto",
+                       help="publish dotted names, underscore names, or pick by client (default: auto)")
+    serve.add_argument("--toolsets", type=lambda s: [x.strip() for x in s.split(",") if x.strip()],
+                       help="comma-separated toolsets to serve (default: all)")
+    serve.add_argument("--synchronous", choices=["NORMAL", "FULL"], default="NORMAL",
+                       help="SQLite synchronous level (FULL survives power loss at some speed cost)")
+
+    init = with_db(commands.add_parser("init", help="create the database, the owner and its first API key"))
+    init.add_argument("--json", action="store_true", help='print only {"db", "resource_id", "api_key"}')
+    init.add_argument("--name", default="owner", help="the owner's name (default: owner)")
+
+    call = with_db(commands.add_parser("call", help="call one tool (logged in with $WORKTRAIL_API_KEY)"))
+    call.add_argument("tool", help="tool name, e.g. ts.tsk.update")
+    call.add_argument("arguments", nargs="?", help="JSON object, @file, or - for standard input (default: {})")
+
+    tools = commands.add_parser("tools", help="list the tools")
+    tools.add_argument("--json", action="store_true", help="print the catalogue as JSON")
+
+    schemas = commands.add_parser("schemas", help="write or check tool_schemas/")
+    mode = schemas.add_mutually_exclusive_group(required=True)
+    mode.add_argument("--write", metavar="DIR", help="write every tool's schema file into DIR")
+    mode.add_argument("--check", metavar="DIR", help="fail if DIR differs from what the code generates")
+
+    commands.add_parser("demo", help="walk through an agent's session on a temporary ledger")
+    return parser
+
+
+def _command(name: str) -> Callable[[argparse.Namespace], Awaitable[int] | int]:
+    # Imported per command so `worktrail tools` does not pay for the SDK's start-up.
+    if name == "serve":
+        from worktrail.cli.serve import serve
+
+        return serve
+    if name == "init":
+        from worktrail.cli.initialise import initialise
+
+        return initialise
+    if name == "call":
+        from worktrail.cli.call import call
+
+        return call
+    if name == "demo":
+        from worktrail.cli.demo import demo
+
+        return demo
+    from worktrail.cli import catalog
+
+    return {"tools": catalog.tools, "schemas": catalog.schemas}[name]
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(stream=sys.stderr, level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    command = _command(args.command)
+    result = command(args)
+    if isinstance(result, int):
+        return result
+
+    async def run() -> int:
+        return await result  # type: ignore[misc]
+
+    return anyio.run(run, backend="asyncio")

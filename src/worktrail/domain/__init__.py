@@ -1,0 +1,1 @@
+"""The domain: lifecycles, errors, ids, clock and field rules. Imports nothing of ours."""

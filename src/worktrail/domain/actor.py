@@ -1,0 +1,15 @@
+"""Who is calling: the resource behind a verified API key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Actor:
+    """A logged-in caller. `role` is read fresh from the store on every call."""
+
+    resource_id: str
+    name: str
+    role: str
+    key_id: str

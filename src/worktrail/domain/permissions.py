@@ -1,0 +1,41 @@
+"""Who may change what, beyond the role a tool needs: rules read against the entity itself."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from worktrail.domain.actor import Actor
+from worktrail.domain.errors import forbidden
+from worktrail.domain.roles import is_admin
+
+# Fields of its own resource a non-admin may change; role and status are an admin's to give.
+SELF_EDITABLE_RESOURCE_FIELDS = frozenset({"name", "skills", "capacity_model", "capacity_value", "metadata"})
+
+
+def check_may_cancel_task(actor: Actor, task: Mapping[str, Any]) -> None:
+    """Cancelling a task needs an admin, its creator or its assignee."""
+    if is_admin(actor.role) or actor.resource_id in (task.get("creator_id"), task.get("assignee_id")):
+        return
+    raise forbidden("Cancelling a task needs an owner or admin, the task's creator, or its assignee.")
+
+
+def check_may_update_resource(actor: Actor, resource: Mapping[str, Any], changes: Mapping[str, Any]) -> None:
+    """Admins may change any resource but an owner's; a resource may change its own profile only."""
+    if actor.role == "owner":
+        return
+    if is_admin(actor.role):
+        if resource["role"] == "owner" or changes.get("role") == "owner":
+            raise forbidden("Only an owner may change an owner's resource or grant the owner role.")
+        return
+    if actor.resource_id != resource["id"]:
+        raise forbidden("Only an owner or admin may change another resource.")
+    locked = sorted(set(changes) - SELF_EDITABLE_RESOURCE_FIELDS)
+    if locked:
+        raise forbidden(f"Only an owner or admin may change {', '.join(locked)} of a resource.")
+
+
+def check_may_manage_keys_of(actor: Actor, resource_id: str) -> None:
+    """Anyone manages its own keys; owners and admins manage everyone's."""
+    if actor.resource_id != resource_id and not is_admin(actor.role):
+        raise forbidden("Only an owner or admin may manage another resource's API keys.")

@@ -1,0 +1,1 @@
+"""SQLite storage: connection, migrations, one repository per aggregate."""

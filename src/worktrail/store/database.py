@@ -1,0 +1,119 @@
+"""The database: one writer and one reader connection, each a whole unit of work in one hop.
+
+Every aiosqlite await is a round trip to the connection's thread. A write is therefore one plain
+function run on the writer's thread inside `BEGIN IMMEDIATE ... COMMIT`, with all its statements,
+and a read is one function run on the reader's thread inside one snapshot. aiosqlite has no public
+call for "run this function on your thread", so `_hop` is the single place that uses its
+`Connection._execute` (pinned by the version range in pyproject.toml; tests exercise it on every run).
+
+Writes need no extra lock: each one is a single item on the writer's queue, so the thread runs
+them one after another, and BEGIN IMMEDIATE serialises them against other processes.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import aiosqlite
+
+from worktrail.store.migrations import migrate
+
+T = TypeVar("T")
+log = logging.getLogger(__name__)
+
+Synchronous = Literal["NORMAL", "FULL"]
+
+
+def _configure(conn: sqlite3.Connection, busy_timeout_ms: int, synchronous: Synchronous) -> None:
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute(f"PRAGMA synchronous = {'FULL' if synchronous == 'FULL' else 'NORMAL'}")
+
+
+def _in_write_transaction(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        result = fn(conn)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+    return result
+
+
+def _in_read_snapshot(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
+    conn.execute("BEGIN")
+    try:
+        return fn(conn)
+    finally:
+        conn.execute("COMMIT")
+
+
+class Database:
+    """A SQLite file in WAL mode, opened for one process."""
+
+    def __init__(
+        self, path: str | Path, *, busy_timeout_ms: int = 10_000, synchronous: Synchronous = "NORMAL"
+    ) -> None:
+        self.path = Path(path)
+        self._busy_timeout_ms = busy_timeout_ms
+        self._synchronous = synchronous
+        self._writer: aiosqlite.Connection | None = None
+        self._reader: aiosqlite.Connection | None = None
+
+    async def open(self) -> Database:
+        """Open both connections, switch to WAL and bring the schema up to date."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._writer = await self._connect()
+        await self._hop(self._writer, _prepare_file)
+        self._reader = await self._connect()
+        return self
+
+    async def close(self) -> None:
+        """Close both connections (a WAL checkpoint happens on the last close)."""
+        for conn in (self._reader, self._writer):
+            if conn is not None:
+                await conn.close()
+        self._reader = self._writer = None
+
+    async def __aenter__(self) -> Database:
+        return await self.open()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `fn(conn)` as one `BEGIN IMMEDIATE` transaction: all of it commits, or none."""
+        return await self._hop(self._require(self._writer), _in_write_transaction, fn)
+
+    async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `fn(conn)` against one consistent snapshot, off the writer."""
+        return await self._hop(self._require(self._reader), _in_read_snapshot, fn)
+
+    async def _connect(self) -> aiosqlite.Connection:
+        conn = await aiosqlite.connect(str(self.path), isolation_level=None)
+        await self._hop(conn, _configure, self._busy_timeout_ms, self._synchronous)
+        return conn
+
+    @staticmethod
+    async def _hop(conn: aiosqlite.Connection, fn: Callable[..., T], *args: Any) -> T:
+        raw = conn._conn  # the sqlite3 connection that lives on `conn`'s thread
+        return await conn._execute(fn, raw, *args)
+
+    @staticmethod
+    def _require(conn: aiosqlite.Connection | None) -> aiosqlite.Connection:
+        if conn is None:
+            raise RuntimeError("the database is not open")
+        return conn
+
+
+def _prepare_file(conn: sqlite3.Connection) -> None:
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if str(mode).lower() != "wal":
+        log.warning("SQLite refused WAL mode (journal_mode=%s); concurrency will be lower", mode)
+    migrate(conn)

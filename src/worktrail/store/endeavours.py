@@ -1,0 +1,132 @@
+"""Endeavours: the bodies of work that tasks belong to."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from typing import Any
+
+from worktrail.domain.errors import ToolError, invalid_field, not_found
+from worktrail.domain.ids import new_id
+from worktrail.domain.lifecycle import transition
+from worktrail.domain.lifecycles import ENDEAVOUR, TASK_STATUSES
+from worktrail.store.audit import Origin, diff, record
+from worktrail.store.database import Database
+from worktrail.store.rows import as_dict, insert, like_pattern, page, to_json, update_if_status
+
+JSON_COLUMNS = ("goals", "metadata")
+
+
+def load(conn: sqlite3.Connection, endeavour_id: str) -> dict[str, Any] | None:
+    return as_dict(conn.execute("SELECT * FROM endeavour WHERE id = ?", (endeavour_id,)).fetchone(), JSON_COLUMNS)
+
+
+def require(conn: sqlite3.Connection, endeavour_id: str) -> dict[str, Any]:
+    row = load(conn, endeavour_id)
+    if row is None:
+        raise not_found("endeavour", endeavour_id)
+    return row
+
+
+def require_open(conn: sqlite3.Connection, endeavour_id: str, field: str) -> dict[str, Any]:
+    """An endeavour that tasks may still join or change in: it exists and is not archived."""
+    row = require(conn, endeavour_id)
+    if row["status"] == "archived":
+        raise invalid_field(field, f"endeavour {endeavour_id} is archived; its tasks can no longer be changed")
+    return row
+
+
+def _check_dates(row: Mapping[str, Any]) -> None:
+    start, end = row.get("start_date"), row.get("end_date")
+    if start and end and end < start:
+        raise invalid_field("end_date", f"end_date {end} is before start_date {start}")
+
+
+def _task_counts(conn: sqlite3.Connection, endeavour_id: str) -> dict[str, int]:
+    counts = dict.fromkeys(TASK_STATUSES, 0)
+    rows = conn.execute("SELECT status, COUNT(*) FROM task WHERE endeavour_id = ? GROUP BY status", (endeavour_id,))
+    counts.update({status: n for status, n in rows})
+    return counts
+
+
+CLEARABLE = ("start_date", "end_date")
+
+
+def _cleared(values: Mapping[str, Any]) -> dict[str, Any]:
+    """`""` clears a date: it is stored as NULL."""
+    return {k: (None if k in CLEARABLE and v == "" else v) for k, v in values.items()}
+
+
+def _stored(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: (to_json(v) if k in JSON_COLUMNS else v) for k, v in values.items()}
+
+
+class Endeavours:
+    """The endeavour repository."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create(self, origin: Origin, values: Mapping[str, Any]) -> dict[str, Any]:
+        def run(conn: sqlite3.Connection) -> dict[str, Any]:
+            row = {
+                "id": new_id("edv"),
+                "description": "",
+                "goals": [],
+                "metadata": {},
+                **_cleared(values),
+                "status": ENDEAVOUR.initial,
+                "created_by": origin.actor_id,
+                "created_at": origin.at,
+                "updated_at": origin.at,
+            }
+            _check_dates(row)
+            insert(conn, "endeavour", _stored(row))
+            record(conn, origin, "endeavour", row["id"], "create", diff({}, row))
+            return {**row, "task_counts": dict.fromkeys(TASK_STATUSES, 0)}
+
+        return await self.db.write(run)
+
+    async def get(self, endeavour_id: str) -> dict[str, Any]:
+        def run(conn: sqlite3.Connection) -> dict[str, Any]:
+            row = require(conn, endeavour_id)
+            return {**row, "task_counts": _task_counts(conn, endeavour_id)}
+
+        return await self.db.read(run)
+
+    async def list(
+        self, *, status: str | None, search: str | None, limit: int, offset: int
+    ) -> tuple[list[dict[str, Any]], int]:
+        where: list[str] = []
+        params: list[Any] = []
+        if status is not None:
+            where.append("status = ?")
+            params.append(status)
+        if search:
+            where.append("(name LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\')")
+            params += [like_pattern(search)] * 2
+
+        def run(conn: sqlite3.Connection) -> tuple[list[dict[str, Any]], int]:
+            rows, total = page(conn, "endeavour", where, params, "created_at DESC, rowid DESC", limit, offset)
+            return [as_dict(r, JSON_COLUMNS) for r in rows], total  # type: ignore[misc]
+
+        return await self.db.read(run)
+
+    async def update(self, origin: Origin, endeavour_id: str, changes: Mapping[str, Any]) -> None:
+        def run(conn: sqlite3.Connection) -> None:
+            row = require(conn, endeavour_id)
+            values = _cleared(changes)
+            if "status" in values:
+                values.update(transition(ENDEAVOUR, row["status"], values["status"], row, origin.at))
+            elif row["status"] == "archived":
+                raise ToolError(
+                    "invalid_input",
+                    f"Endeavour {endeavour_id} is archived and can no longer be changed.",
+                    {"current_status": "archived", "allowed": []},
+                )
+            _check_dates({**row, **values})
+            values["updated_at"] = origin.at
+            update_if_status(conn, "endeavour", endeavour_id, _stored(values), row["status"])
+            record(conn, origin, "endeavour", endeavour_id, "update", diff(row, values))
+
+        await self.db.write(run)

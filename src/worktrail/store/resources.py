@@ -1,0 +1,109 @@
+"""Resources: the humans, agents, services and teams that hold keys and do the work."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from typing import Any
+
+from worktrail.domain.actor import Actor
+from worktrail.domain.errors import ToolError, not_found
+from worktrail.domain.ids import new_id
+from worktrail.domain.lifecycle import transition
+from worktrail.domain.lifecycles import RESOURCE
+from worktrail.domain.permissions import check_may_update_resource
+from worktrail.store.audit import Origin, diff, record
+from worktrail.store.database import Database
+from worktrail.store.rows import as_dict, insert, like_pattern, page, to_json, update_if_status
+
+JSON_COLUMNS = ("skills", "metadata")
+
+
+def load(conn: sqlite3.Connection, resource_id: str) -> dict[str, Any] | None:
+    """One resource row, decoded, or None."""
+    return as_dict(conn.execute("SELECT * FROM resource WHERE id = ?", (resource_id,)).fetchone(), JSON_COLUMNS)
+
+
+def require(conn: sqlite3.Connection, resource_id: str) -> dict[str, Any]:
+    """One resource row, or `not_found`."""
+    row = load(conn, resource_id)
+    if row is None:
+        raise not_found("resource", resource_id)
+    return row
+
+
+def insert_resource(conn: sqlite3.Connection, origin: Origin, values: Mapping[str, Any]) -> dict[str, Any]:
+    """Insert a resource and its change record; return the stored row."""
+    row = {
+        "id": new_id("res"),
+        "status": "active",
+        "skills": [],
+        "metadata": {},
+        "capacity_model": None,
+        "capacity_value": None,
+        **values,
+        "created_at": origin.at,
+        "updated_at": origin.at,
+    }
+    insert(conn, "resource", {k: to_json(v) if k in JSON_COLUMNS else v for k, v in row.items()})
+    record(conn, origin, "resource", row["id"], "create", diff({}, row))
+    return row
+
+
+def _active_owners(conn: sqlite3.Connection) -> int:
+    return conn.execute("SELECT COUNT(*) FROM resource WHERE role = 'owner' AND status = 'active'").fetchone()[0]
+
+
+class Resources:
+    """The resource repository."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create(self, origin: Origin, values: Mapping[str, Any]) -> dict[str, Any]:
+        return await self.db.write(lambda conn: insert_resource(conn, origin, values))
+
+    async def get(self, resource_id: str) -> dict[str, Any]:
+        return await self.db.read(lambda conn: require(conn, resource_id))
+
+    async def list(
+        self, *, type: str | None, status: str | None, search: str | None, limit: int, offset: int
+    ) -> tuple[list[dict[str, Any]], int]:
+        where: list[str] = []
+        params: list[Any] = []
+        for column, value in (("type", type), ("status", status)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if search:
+            where.append("name LIKE ? ESCAPE '\\'")
+            params.append(like_pattern(search))
+
+        def run(conn: sqlite3.Connection) -> tuple[list[dict[str, Any]], int]:
+            rows, total = page(conn, "resource", where, params, "created_at DESC, rowid DESC", limit, offset)
+            return [as_dict(r, JSON_COLUMNS) for r in rows], total  # type: ignore[misc]
+
+        return await self.db.read(run)
+
+    async def update(self, origin: Origin, actor: Actor, resource_id: str, changes: Mapping[str, Any]) -> None:
+        def run(conn: sqlite3.Connection) -> None:
+            row = require(conn, resource_id)
+            check_may_update_resource(actor, row, changes)
+            values = dict(changes)
+            if "status" in values:
+                values.update(transition(RESOURCE, row["status"], values["status"], row, origin.at))
+            losing_owner = row["role"] == "owner" and row["status"] == "active" and (
+                values.get("role", "owner") != "owner" or values.get("status", "active") != "active"
+            )
+            if losing_owner and _active_owners(conn) <= 1:
+                raise ToolError(
+                    "invalid_input",
+                    "This is the last active owner; make another resource owner before demoting or deactivating it.",
+                    [{"loc": ["role" if "role" in values else "status"], "msg": "last active owner", "type": "value_error"}],
+                )
+            values["updated_at"] = origin.at
+            stored = {k: to_json(v) if k in JSON_COLUMNS else v for k, v in values.items()}
+            update_if_status(conn, "resource", resource_id, stored, row["status"])
+            record(conn, origin, "resource", resource_id, "update", diff(row, values))
+
+        await self.db.write(run)

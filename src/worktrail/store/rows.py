@@ -1,0 +1,93 @@
+"""SQL building blocks shared by the repositories: JSON columns, inserts, compare-and-set, pages.
+
+Table and column names here always come from code, never from a caller; every value is a
+parameter.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from worktrail.domain.errors import ToolError
+
+_IDENTIFIER = re.compile(r"^[a-z_]+$")
+
+
+def to_json(value: Any) -> str:
+    """Compact JSON text for a JSON column."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def as_dict(row: sqlite3.Row | None, json_columns: Iterable[str] = ()) -> dict[str, Any] | None:
+    """A row as a dict, with its JSON columns decoded."""
+    if row is None:
+        return None
+    out = dict(row)
+    for column in json_columns:
+        if out.get(column) is not None:
+            out[column] = json.loads(out[column])
+    return out
+
+
+def _names(columns: Iterable[str]) -> list[str]:
+    names = list(columns)
+    for name in names:
+        if not _IDENTIFIER.match(name):
+            raise ValueError(f"not a column name: {name!r}")
+    return names
+
+
+def insert(conn: sqlite3.Connection, table: str, values: Mapping[str, Any]) -> None:
+    """INSERT one row."""
+    names = _names([table, *values])[1:]
+    marks = ", ".join("?" for _ in names)
+    conn.execute(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})", list(values.values()))
+
+
+def update_if_status(
+    conn: sqlite3.Connection, table: str, entity_id: str, values: Mapping[str, Any], expected_status: str
+) -> None:
+    """UPDATE one row only while its status is still the one the caller's decision was based on.
+
+    Inside BEGIN IMMEDIATE nobody can change the row between our read and this write; the guard
+    makes the compare-and-set explicit, so a lost race can never pass silently.
+    """
+    names = _names([table, *values])[1:]
+    sets = ", ".join(f"{name} = ?" for name in names)
+    cursor = conn.execute(
+        f"UPDATE {table} SET {sets} WHERE id = ? AND status = ?", [*values.values(), entity_id, expected_status]
+    )
+    if cursor.rowcount != 1:
+        raise ToolError(
+            "conflict",
+            f"The {table} {entity_id} changed while this update was being applied; read it again and retry.",
+            {"id": entity_id, "expected_status": expected_status},
+        )
+
+
+def like_pattern(text: str) -> str:
+    """A LIKE pattern that matches `text` anywhere, with its wildcards escaped (ESCAPE '\\')."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def page(
+    conn: sqlite3.Connection,
+    table: str,
+    where: Sequence[str],
+    params: Sequence[Any],
+    order: str,
+    limit: int,
+    offset: int,
+) -> tuple[list[sqlite3.Row], int]:
+    """One page of rows and the total that match, read in the same snapshot."""
+    clause = f" WHERE {' AND '.join(where)}" if where else ""
+    total = conn.execute(f"SELECT COUNT(*) FROM {table}{clause}", list(params)).fetchone()[0]
+    rows = conn.execute(
+        f"SELECT * FROM {table}{clause} ORDER BY {order} LIMIT ? OFFSET ?", [*params, limit, offset]
+    ).fetchall()
+    return rows, total

@@ -1,0 +1,30 @@
+"""The store: one database and a repository per aggregate, as the tools see them."""
+
+from __future__ import annotations
+
+from worktrail.store.database import Database
+from worktrail.store.endeavours import Endeavours
+from worktrail.store.keys import Keys
+from worktrail.store.resources import Resources
+from worktrail.store.tasks import Tasks
+
+
+class Store:
+    """Everything the tools read and write, behind one open database."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.keys = Keys(db)
+        self.resources = Resources(db)
+        self.endeavours = Endeavours(db)
+        self.tasks = Tasks(db)
+
+    @classmethod
+    async def open(cls, path: str, *, synchronous: str = "NORMAL") -> Store:
+        """Open (creating and migrating as needed) the database file at `path`."""
+        db = Database(path, synchronous="FULL" if synchronous.upper() == "FULL" else "NORMAL")
+        await db.open()
+        return cls(db)
+
+    async def close(self) -> None:
+        await self.db.close()

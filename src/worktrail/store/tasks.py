@@ -1,0 +1,134 @@
+"""Tasks: seed 001's entity, moved through the TASK lifecycle."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from worktrail.domain.actor import Actor
+from worktrail.domain.errors import ToolError, not_found
+from worktrail.domain.ids import new_id
+from worktrail.domain.lifecycle import transition
+from worktrail.domain.lifecycles import TASK
+from worktrail.domain.permissions import check_may_cancel_task
+from worktrail.domain.tasks import check_reason_fits, cleared, fill_actual_hours
+from worktrail.store import endeavours, resources
+from worktrail.store.audit import Origin, diff, record
+from worktrail.store.database import Database
+from worktrail.store.rows import as_dict, insert, like_pattern, page, to_json, update_if_status
+
+JSON_COLUMNS = ("metadata",)
+
+
+def require(conn: sqlite3.Connection, task_id: str) -> dict[str, Any]:
+    row = as_dict(conn.execute("SELECT * FROM task WHERE id = ?", (task_id,)).fetchone(), JSON_COLUMNS)
+    if row is None:
+        raise not_found("task", task_id)
+    return row
+
+
+def _stored(values: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: (to_json(v) if k in JSON_COLUMNS else v) for k, v in values.items()}
+
+
+def _check_references(conn: sqlite3.Connection, values: Mapping[str, Any]) -> None:
+    if values.get("endeavour_id"):
+        endeavours.require(conn, values["endeavour_id"])
+    if values.get("assignee_id"):
+        resources.require(conn, values["assignee_id"])
+
+
+def _check_not_archived(conn: sqlite3.Connection, task: Mapping[str, Any], values: Mapping[str, Any]) -> None:
+    if task["endeavour_id"]:
+        home = endeavours.require(conn, task["endeavour_id"])
+        if home["status"] == "archived":
+            raise ToolError(
+                "invalid_input",
+                f"Task {task['id']} belongs to archived endeavour {home['id']}; its tasks can no longer be changed.",
+                {"endeavour_id": home["id"], "endeavour_status": "archived"},
+            )
+    if values.get("endeavour_id"):
+        endeavours.require_open(conn, values["endeavour_id"], "endeavour_id")
+
+
+class Tasks:
+    """The task repository."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create(self, origin: Origin, values: Mapping[str, Any]) -> dict[str, Any]:
+        def run(conn: sqlite3.Connection) -> dict[str, Any]:
+            _check_references(conn, values)
+            if values.get("endeavour_id"):
+                endeavours.require_open(conn, values["endeavour_id"], "endeavour_id")
+            row = {
+                "id": new_id("tsk"),
+                "description": "",
+                "metadata": {},
+                **cleared(values),
+                "status": TASK.initial,
+                "creator_id": origin.actor_id,
+                "created_at": origin.at,
+                "updated_at": origin.at,
+            }
+            insert(conn, "task", _stored(row))
+            record(conn, origin, "task", row["id"], "create", diff({}, row))
+            return require(conn, row["id"])
+
+        return await self.db.write(run)
+
+    async def get(self, task_id: str) -> dict[str, Any]:
+        return await self.db.read(lambda conn: require(conn, task_id))
+
+    async def list(
+        self,
+        *,
+        statuses: Sequence[str] | None,
+        endeavour_id: str | None,
+        assignee_id: str | None,
+        search: str | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[dict[str, Any]], int]:
+        where: list[str] = []
+        params: list[Any] = []
+        if statuses:
+            where.append(f"status IN ({', '.join('?' for _ in statuses)})")
+            params += list(statuses)
+        for column, value in (("endeavour_id", endeavour_id), ("assignee_id", assignee_id)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                params.append(value)
+        if search:
+            where.append("(title LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\')")
+            params += [like_pattern(search)] * 2
+
+        def run(conn: sqlite3.Connection) -> tuple[list[dict[str, Any]], int]:
+            rows, total = page(conn, "task", where, params, "created_at DESC, rowid DESC", limit, offset)
+            return [as_dict(r, JSON_COLUMNS) for r in rows], total  # type: ignore[misc]
+
+        return await self.db.read(run)
+
+    async def update(self, origin: Origin, actor: Actor, task_id: str, changes: Mapping[str, Any]) -> None:
+        """Apply a partial update in one transaction, in the order the contract gives:
+        existence, entity permission, state guards, then the transition as a compare-and-set."""
+
+        def run(conn: sqlite3.Connection) -> None:
+            task = require(conn, task_id)
+            _check_references(conn, changes)
+            if changes.get("status") == "canceled":
+                check_may_cancel_task(actor, task)
+            _check_not_archived(conn, task, changes)
+            check_reason_fits(task["status"], changes)
+            values = cleared(changes)
+            if "status" in values:
+                values.update(transition(TASK, task["status"], values["status"], task, origin.at))
+                fill_actual_hours(task, values, origin.at)
+            values["updated_at"] = origin.at
+            update_if_status(conn, "task", task_id, _stored(values), task["status"])
+            action = "cancel" if values.get("status") == "canceled" else "update"
+            record(conn, origin, "task", task_id, action, diff(task, values))
+
+        await self.db.write(run)

@@ -1,0 +1,1 @@
+"""Tools: the registry and one module per namespace."""

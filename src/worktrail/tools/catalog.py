@@ -1,0 +1,40 @@
+"""The catalogue: every tool worktrail serves, wired explicitly, and the toolsets that select them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from worktrail.tools import auth, endeavours, keys, resources, tasks
+from worktrail.tools.registry import Tool
+from worktrail.tools.schemas import input_schema, output_schema
+
+ALL_TOOLS: tuple[Tool, ...] = (*auth.TOOLS, *keys.TOOLS, *resources.TOOLS, *endeavours.TOOLS, *tasks.TOOLS)
+
+TOOLSETS: tuple[str, ...] = tuple(dict.fromkeys(t.toolset for t in ALL_TOOLS))
+
+# Logging in is part of every selection: without it nothing else can be called.
+ALWAYS = frozenset({"ts.auth.login", "ts.auth.whoami", "ts.auth.logout"})
+
+
+def select(toolsets: Iterable[str] | None = None) -> tuple[Tool, ...]:
+    """The tools of the named toolsets (all when None); unknown names raise ValueError."""
+    if toolsets is None:
+        return ALL_TOOLS
+    wanted = set(toolsets)
+    unknown = wanted - set(TOOLSETS)
+    if unknown:
+        raise ValueError(f"unknown toolset(s): {', '.join(sorted(unknown))}; known: {', '.join(TOOLSETS)}")
+    return tuple(t for t in ALL_TOOLS if t.toolset in wanted or t.name in ALWAYS)
+
+
+def schema_documents(tools: Iterable[Tool]) -> dict[str, dict[str, object]]:
+    """What `tool_schemas/<name>.json` holds for each tool: its published name, doc and schemas."""
+    return {
+        t.name: {
+            "name": t.name,
+            "description": t.doc,
+            "inputSchema": input_schema(t.params),
+            "outputSchema": output_schema(t.result),
+        }
+        for t in tools
+    }

@@ -1,0 +1,125 @@
+"""ts.edv.*: endeavours, the bodies of work that tasks belong to."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, Field
+
+from worktrail.tools.context import Call
+from worktrail.tools.params import Date, IdParams, ListParams, Metadata, Name, Params, Text, UpdateParams
+from worktrail.tools.registry import tool
+from worktrail.tools.results import UpdateAck, ordered_fields
+
+EndeavourStatus = Literal["active", "on_hold", "completed", "archived"]
+Goal = Annotated[str, Field(min_length=1, max_length=500)]
+Goals = Annotated[list[Goal], Field(max_length=50)]
+
+UPDATE_FIELDS = ("name", "description", "goals", "status", "start_date", "end_date", "metadata")
+
+
+class EndeavourCreate(Params):
+    name: Name = Field(description="Name, 1 to 500 characters.")
+    description: Text = Field(None, description="What the endeavour is for (up to 50,000 characters).")
+    goals: Goals = Field(None, description="Goals, up to 50 of up to 500 characters each.")
+    start_date: Date = Field(None, description="Start date, ISO 8601 (2026-03-01).")
+    end_date: Date = Field(None, description="End date, ISO 8601, not before start_date.")
+    metadata: Metadata = Field(None, description="Free-form JSON object, up to 64 KiB.")
+
+
+class EndeavourList(ListParams):
+    status: EndeavourStatus = Field(None, description="Only endeavours in this status.")
+    search: str = Field(None, max_length=500, description="Text to find in name or description.")
+
+
+class EndeavourUpdate(UpdateParams):
+    name: Name = Field(None, description="New name.")
+    description: Text = Field(None, description="New description.")
+    goals: Goals = Field(None, description="New goals (replaces the list; [] clears).")
+    status: EndeavourStatus = Field(
+        None,
+        description="New status. active -> on_hold, completed, archived; on_hold -> active, archived; "
+        "completed -> active, archived; archived is final.",
+    )
+    start_date: Date = Field(None, description="New start date (ISO 8601; empty string to clear).")
+    end_date: Date = Field(None, description="New end date (ISO 8601; empty string to clear).")
+    metadata: Metadata = Field(None, description="Metadata to set (replaces existing metadata).")
+
+
+class TaskCounts(BaseModel):
+    planned: int
+    active: int
+    done: int
+    canceled: int
+
+
+class Endeavour(BaseModel):
+    id: str
+    name: str
+    description: str
+    goals: list[str]
+    status: EndeavourStatus
+    start_date: str | None = None
+    end_date: str | None = None
+    metadata: dict[str, Any]
+    created_by: str | None = None
+    created_at: str
+    updated_at: str
+    completed_at: str | None = None
+    archived_at: str | None = None
+    task_counts: TaskCounts | None = Field(None, description="Tasks of this endeavour by status (create and get).")
+
+
+class EndeavourPage(BaseModel):
+    endeavours: list[Endeavour]
+    total: int
+    limit: int
+    offset: int
+
+
+@tool(
+    "ts.edv.create",
+    params=EndeavourCreate,
+    result=Endeavour,
+    toolset="core",
+    min_role="member",
+    summary="Create an endeavour (status active).",
+)
+async def create_endeavour(call: Call, p: EndeavourCreate) -> Endeavour:
+    return Endeavour(**await call.store.endeavours.create(call.origin(), p.sent()))
+
+
+@tool(
+    "ts.edv.get",
+    params=IdParams,
+    result=Endeavour,
+    toolset="core",
+    summary="Get an endeavour by ID, with its task counts by status.",
+)
+async def get_endeavour(call: Call, p: IdParams) -> Endeavour:
+    return Endeavour(**await call.store.endeavours.get(p.id))
+
+
+@tool("ts.edv.list", params=EndeavourList, result=EndeavourPage, toolset="core", summary="List endeavours, newest first.")
+async def list_endeavours(call: Call, p: EndeavourList) -> EndeavourPage:
+    rows, total = await call.store.endeavours.list(status=p.status, search=p.search, limit=p.limit, offset=p.offset)
+    return EndeavourPage(endeavours=[Endeavour(**r) for r in rows], total=total, limit=p.limit, offset=p.offset)
+
+
+@tool(
+    "ts.edv.update",
+    params=EndeavourUpdate,
+    result=UpdateAck,
+    toolset="core",
+    min_role="member",
+    summary="Update an endeavour (partial update).",
+    description="Status moves: active -> on_hold | completed | archived; on_hold -> active | archived; "
+    "completed -> active | archived. Archived is final: the endeavour and its tasks can no longer be changed.",
+)
+async def update_endeavour(call: Call, p: EndeavourUpdate) -> UpdateAck:
+    changes = p.sent("id")
+    await call.store.endeavours.update(call.origin(), p.id, changes)
+    return UpdateAck(id=p.id, updated_at=call.now, updated_fields=ordered_fields(set(changes), UPDATE_FIELDS))
+
+
+TOOLS = (create_endeavour, get_endeavour, list_endeavours, update_endeavour)

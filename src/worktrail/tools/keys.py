@@ -1,0 +1,79 @@
+"""ts.key.*: API keys for yourself, or for anyone if you are an owner or admin."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+from worktrail.tools.context import Call
+from worktrail.tools.params import Id, IdParams, ListParams, Name, Params
+from worktrail.tools.registry import tool
+
+
+class KeyCreate(Params):
+    resource_id: Id = Field(None, description="Whose key (default: yourself; another resource needs owner or admin).")
+    name: Name = Field(None, description="A label to tell keys apart, such as the machine or agent using it.")
+
+
+class KeyList(ListParams):
+    resource_id: Id = Field(None, description="Only this resource's keys (default: yours; owners and admins see all).")
+
+
+class NewKey(BaseModel):
+    id: str = Field(description="Key ID (use it to revoke the key).")
+    api_key: str = Field(description="The key itself. Shown only now: it is stored hashed and cannot be shown again.")
+    resource_id: str = Field(description="The resource the key logs in as.")
+    name: str = Field(description="The key's label.")
+    created_at: str = Field(description="When the key was created.")
+
+
+class KeyInfo(BaseModel):
+    id: str
+    resource_id: str
+    name: str
+    created_at: str
+    created_by: str | None = None
+    last_used_at: str | None = None
+    revoked_at: str | None = None
+
+
+class KeyPage(BaseModel):
+    keys: list[KeyInfo]
+    total: int
+    limit: int
+    offset: int
+
+
+@tool(
+    "ts.key.create",
+    params=KeyCreate,
+    result=NewKey,
+    toolset="core",
+    summary="Create an API key (shown once).",
+    description="Any role may create keys for itself; owners and admins may create keys for any active resource.",
+)
+async def create_key(call: Call, p: KeyCreate) -> NewKey:
+    resource_id = p.resource_id or call.me.resource_id
+    row, api_key = await call.store.keys.create(call.origin(), call.me, resource_id, p.name or "api key")
+    return NewKey(api_key=api_key, **{k: row[k] for k in ("id", "resource_id", "name", "created_at")})
+
+
+@tool("ts.key.list", params=KeyList, result=KeyPage, toolset="core", summary="List API keys (never the keys themselves).")
+async def list_keys(call: Call, p: KeyList) -> KeyPage:
+    rows, total = await call.store.keys.list(call.me, p.resource_id, p.limit, p.offset)
+    return KeyPage(keys=[KeyInfo(**r) for r in rows], total=total, limit=p.limit, offset=p.offset)
+
+
+@tool(
+    "ts.key.revoke",
+    params=IdParams,
+    result=KeyInfo,
+    toolset="core",
+    summary="Revoke an API key: sessions logged in with it answer session_expired from their next call.",
+    description="Your own keys, or anyone's if you are an owner or admin. Revoking a revoked key is safe and "
+    "answers with the first revocation.",
+)
+async def revoke_key(call: Call, p: IdParams) -> KeyInfo:
+    return KeyInfo(**await call.store.keys.revoke(call.origin(), call.me, p.id))
+
+
+TOOLS = (create_key, list_keys, revoke_key)

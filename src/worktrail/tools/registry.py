@@ -1,0 +1,160 @@
+"""The registry: the one place that validates, authenticates, dispatches and maps errors.
+
+A tool is declared once (name, params, result, handler, toolset, docs, login, role). The
+registry builds the catalogue from these declarations and runs every call through the same
+checks in the same order: login, arguments, role, then the handler (existence, entity
+permission, transition). A handler gets validated params and answers with a result model or
+raises `ToolError`; anything else becomes `internal_error` with a logged correlation id.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from worktrail.domain.clock import Clock, SystemClock, format_ts
+from worktrail.domain.errors import ToolError
+from worktrail.domain.roles import at_least
+from worktrail.store.store import Store
+from worktrail.tools.context import Call, Session
+from worktrail.tools.params import Params
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Call, Any], Awaitable[BaseModel]]
+
+
+@dataclass(frozen=True)
+class Tool:
+    """A tool's whole declaration."""
+
+    name: str
+    params: type[Params]
+    result: type[BaseModel]
+    handler: Handler
+    toolset: str
+    summary: str
+    description: str = ""
+    needs_login: bool = True
+    min_role: str = "viewer"
+
+    @property
+    def underscore_name(self) -> str:
+        """The name for clients that refuse dots (`ts.tsk.update` -> `ts_tsk_update`)."""
+        return self.name.replace(".", "_")
+
+    @property
+    def doc(self) -> str:
+        """Summary and description, as published in `tools/list`."""
+        return f"{self.summary}\n\n{self.description}".strip()
+
+
+def tool(
+    name: str,
+    *,
+    params: type[Params],
+    result: type[BaseModel],
+    toolset: str,
+    summary: str,
+    description: str = "",
+    needs_login: bool = True,
+    min_role: str = "viewer",
+) -> Callable[[Handler], Tool]:
+    """Declare a tool around its async handler (nothing is registered: catalogs list tools explicitly)."""
+
+    def declare(handler: Handler) -> Tool:
+        return Tool(name, params, result, handler, toolset, summary, description, needs_login, min_role)
+
+    return declare
+
+
+class UnknownTool(LookupError):
+    """No tool by that name (a protocol error, not a tool error)."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A call's answer: the structured content, and whether it is an error."""
+
+    payload: dict[str, Any]
+    is_error: bool
+
+
+def _validation_details(error: ValidationError) -> list[dict[str, Any]]:
+    details = error.errors(include_url=False, include_context=False, include_input=False)
+    return [{"loc": list(d["loc"]), "msg": d["msg"], "type": d["type"]} for d in details]
+
+
+def _summarise(details: list[dict[str, Any]]) -> str:
+    parts = [f"{'.'.join(map(str, d['loc'])) or '(arguments)'}: {d['msg']}" for d in details[:5]]
+    more = f" (and {len(details) - 5} more)" if len(details) > 5 else ""
+    return "; ".join(parts) + more
+
+
+class Registry:
+    """Every tool of one server, bound to a store and a clock."""
+
+    def __init__(self, tools: Iterable[Tool], store: Store, clock: Clock | None = None) -> None:
+        self.tools = tuple(tools)
+        self.store = store
+        self.clock = clock or SystemClock()
+        self._by_name: dict[str, Tool] = {}
+        for t in self.tools:
+            for name in {t.name, t.underscore_name}:
+                if name in self._by_name:
+                    raise ValueError(f"two tools answer to {name!r}")
+                self._by_name[name] = t
+
+    def find(self, name: str) -> Tool:
+        """A tool by its dotted or underscore name."""
+        found = self._by_name.get(name)
+        if found is None:
+            raise UnknownTool(name)
+        return found
+
+    async def call(self, name: str, arguments: dict[str, Any] | None, session: Session) -> Outcome:
+        """Run one call through every check; never raises but for an unknown tool."""
+        spec = self.find(name)
+        try:
+            result = await self._run(spec, arguments or {}, session)
+        except ToolError as refused:
+            return Outcome(refused.envelope(), True)
+        except Exception:
+            correlation = uuid.uuid4().hex[:16]
+            log.exception("internal error in %s [correlation id %s]", spec.name, correlation)
+            message = f"Internal error in {spec.name}; nothing was changed. Correlation id: {correlation}."
+            return Outcome(ToolError("internal_error", message, {"correlation_id": correlation}).envelope(), True)
+        return Outcome(result.model_dump(mode="json", exclude_none=True), False)
+
+    async def _run(self, spec: Tool, arguments: dict[str, Any], session: Session) -> BaseModel:
+        actor = None
+        if spec.needs_login:
+            if session.actor is None:
+                raise ToolError("not_authenticated", "No active login for this session. Call ts.auth.login first.")
+            actor = await self.store.keys.verify(session.actor.key_id)
+        params = self.validate(spec, arguments)
+        if actor is not None and not at_least(actor.role, spec.min_role):
+            raise ToolError(
+                "forbidden",
+                f"{spec.name} needs the role {spec.min_role} or higher; this session's role is {actor.role}.",
+                {"required_role": spec.min_role, "role": actor.role},
+            )
+        call = Call(spec.name, self.store, session, actor, format_ts(self.clock.now()))
+        return await spec.handler(call, params)
+
+    @staticmethod
+    def validate(spec: Tool, arguments: dict[str, Any]) -> Params:
+        """Strict JSON-mode validation, then the model's cross-field checks; `invalid_input` on failure."""
+        try:
+            params = spec.params.model_validate_json(json.dumps(arguments))
+        except ValidationError as error:
+            details = _validation_details(error)
+            raise ToolError("invalid_input", f"Invalid arguments for {spec.name}: {_summarise(details)}", details) from None
+        params.refine()
+        return params

@@ -1,0 +1,185 @@
+"""ts.tsk.*: tasks. `ts.tsk.update` is seed 001 to the letter."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, Field
+
+from worktrail.domain import fields
+from worktrail.domain.errors import invalid_field
+from worktrail.domain.tasks import UPDATE_FIELDS
+from worktrail.tools.context import Call
+from worktrail.tools.params import DateOrDateTime, Hours, Id, IdParams, ListParams, Metadata, Params, Text, Title
+from worktrail.tools.params import UpdateParams
+from worktrail.tools.registry import tool
+from worktrail.tools.results import UpdateAck, ordered_fields
+
+TaskStatus = Literal["planned", "active", "done", "canceled"]
+Link = Annotated[str, Field(max_length=128)]
+CancelReason = Annotated[str, Field(max_length=fields.REASON_MAX), AfterValidator(fields.check_not_blank)]
+
+CANCEL_HINT = 'Say why, e.g. {"status": "canceled", "canceled_reason": "Duplicate of another task"}.'
+
+UPDATE_DESCRIPTION = """Updates one or more fields of an existing task. Only provided fields are changed; omitted fields remain unchanged.
+
+Status transitions are validated:
+- planned -> active, canceled
+- active -> done, canceled, planned
+- done -> active (reopen)
+- canceled -> planned (reopen)
+
+Lifecycle timestamps are set automatically:
+- started_at: set when status changes to active
+- completed_at: set when status changes to done
+- canceled_at: set when status changes to canceled
+
+To unassign or unlink, pass an empty string for assignee_id or endeavour_id.
+
+Errors: not_authenticated (no active login for this session), not_found (task with this ID does not exist), \
+invalid_transition (invalid status transition, e.g. planned -> done; details list the allowed statuses), \
+invalid_input (a field is wrong; details name it)."""
+
+
+class TaskCreate(Params):
+    title: Title = Field(description="Title, 1 to 500 characters.")
+    description: Text = Field(None, description="Description, up to 50,000 characters.")
+    endeavour_id: Id = Field(None, description="Endeavour the task belongs to.")
+    assignee_id: Id = Field(None, description="Resource the task is assigned to.")
+    estimate: Hours = Field(None, description="Estimated hours (>= 0).")
+    due_date: DateOrDateTime = Field(None, description="Due date (ISO 8601 date or date-time).")
+    metadata: Metadata = Field(None, description="Free-form JSON object, up to 64 KiB.")
+
+
+class TaskUpdate(UpdateParams):
+    id: Id = Field(description="Task ID to update")
+    title: Title = Field(None, description="New title")
+    description: Text = Field(None, description="New description")
+    status: TaskStatus = Field(None, description="New status: planned, active, done, canceled")
+    endeavour_id: Link = Field(None, description="New endeavour (empty string to unlink)")
+    assignee_id: Link = Field(None, description="New assignee resource (empty string to unassign)")
+    estimate: Hours = Field(None, description="Estimated hours")
+    actual: Hours = Field(None, description="Actual hours spent")
+    due_date: DateOrDateTime = Field(None, description="Due date (ISO 8601, empty string to clear)")
+    canceled_reason: CancelReason = Field(
+        None, description="Reason for cancellation (when setting status to canceled)"
+    )
+    metadata: Metadata = Field(None, description="Metadata to set (replaces existing metadata)")
+
+    def refine(self) -> None:
+        super().refine()
+        if self.status == "canceled" and "canceled_reason" not in self.model_fields_set:
+            raise invalid_field("canceled_reason", "is required when setting status to canceled", CANCEL_HINT)
+
+
+class TaskCancel(Params):
+    id: Id = Field(description="Task ID to cancel.")
+    reason: CancelReason = Field(description="Why the task is canceled (stored as canceled_reason).")
+
+
+class TaskList(ListParams):
+    status: TaskStatus | Annotated[list[TaskStatus], Field(min_length=1)] = Field(
+        None, description="Only tasks in this status, or in any of these statuses."
+    )
+    endeavour_id: Id = Field(None, description="Only tasks of this endeavour.")
+    assignee_id: Id = Field(None, description='Only tasks assigned to this resource ("me" for yourself).')
+    search: str = Field(None, max_length=500, description="Text to find in title or description.")
+
+
+class Task(BaseModel):
+    id: str
+    title: str
+    description: str
+    status: TaskStatus
+    endeavour_id: str | None = None
+    assignee_id: str | None = None
+    creator_id: str | None = None
+    estimate: float | None = None
+    actual: float | None = None
+    due_date: str | None = None
+    metadata: dict[str, Any]
+    created_at: str
+    updated_at: str
+    started_at: str | None = None
+    completed_at: str | None = None
+    canceled_at: str | None = None
+    canceled_reason: str | None = None
+
+
+class TaskPage(BaseModel):
+    tasks: list[Task]
+    total: int
+    limit: int
+    offset: int
+
+
+@tool(
+    "ts.tsk.create",
+    params=TaskCreate,
+    result=Task,
+    toolset="core",
+    min_role="member",
+    summary="Create a task (status planned; you are its creator).",
+)
+async def create_task(call: Call, p: TaskCreate) -> Task:
+    return Task(**await call.store.tasks.create(call.origin(), p.sent()))
+
+
+@tool("ts.tsk.get", params=IdParams, result=Task, toolset="core", summary="Get a task by ID.")
+async def get_task(call: Call, p: IdParams) -> Task:
+    return Task(**await call.store.tasks.get(p.id))
+
+
+@tool(
+    "ts.tsk.list",
+    params=TaskList,
+    result=TaskPage,
+    toolset="core",
+    summary="List tasks, newest first, with filters.",
+)
+async def list_tasks(call: Call, p: TaskList) -> TaskPage:
+    statuses = [p.status] if isinstance(p.status, str) else p.status
+    assignee = call.me.resource_id if p.assignee_id == "me" else p.assignee_id
+    rows, total = await call.store.tasks.list(
+        statuses=statuses,
+        endeavour_id=p.endeavour_id,
+        assignee_id=assignee,
+        search=p.search,
+        limit=p.limit,
+        offset=p.offset,
+    )
+    return TaskPage(tasks=[Task(**r) for r in rows], total=total, limit=p.limit, offset=p.offset)
+
+
+@tool(
+    "ts.tsk.update",
+    params=TaskUpdate,
+    result=UpdateAck,
+    toolset="core",
+    min_role="member",
+    summary="Update task attributes (partial update).",
+    description=UPDATE_DESCRIPTION,
+)
+async def update_task(call: Call, p: TaskUpdate) -> UpdateAck:
+    changes = p.sent("id")
+    await call.store.tasks.update(call.origin(), call.me, p.id, changes)
+    return UpdateAck(id=p.id, updated_at=call.now, updated_fields=ordered_fields(set(changes), UPDATE_FIELDS))
+
+
+@tool(
+    "ts.tsk.cancel",
+    params=TaskCancel,
+    result=UpdateAck,
+    toolset="core",
+    min_role="member",
+    summary="Cancel a task with a reason (the same as ts.tsk.update to canceled).",
+    description="Needs an owner or admin, the task's creator or its assignee. Only planned and active tasks "
+    "can be canceled; a canceled task reopens with ts.tsk.update {status: planned}.",
+)
+async def cancel_task(call: Call, p: TaskCancel) -> UpdateAck:
+    changes = {"status": "canceled", "canceled_reason": p.reason}
+    await call.store.tasks.update(call.origin(), call.me, p.id, changes)
+    return UpdateAck(id=p.id, updated_at=call.now, updated_fields=["status", "canceled_reason"])
+
+
+TOOLS = (create_task, get_task, list_tasks, update_task, cancel_task)
