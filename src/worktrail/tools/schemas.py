@@ -8,6 +8,7 @@ field. Output schemas are `anyOf [success, error envelope]`, because the TypeScr
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from pydantic import BaseModel
@@ -73,8 +74,9 @@ def _drop_null_branch(schema: dict[str, Any]) -> dict[str, Any]:
     return {**merged, "anyOf": rest}
 
 
+@cache
 def input_schema(params: type[BaseModel]) -> dict[str, Any]:
-    """The input schema of a tool: its params model, closed to unknown keys."""
+    """The input schema of a tool: its params model, closed to unknown keys (computed once; do not mutate)."""
     schema = clean(params.model_json_schema(mode="validation"))
     schema["type"] = "object"
     schema["additionalProperties"] = False
@@ -82,7 +84,8 @@ def input_schema(params: type[BaseModel]) -> dict[str, Any]:
     return schema
 
 
+@cache
 def output_schema(result: type[BaseModel]) -> dict[str, Any]:
-    """The output schema of a tool: its result model or the error envelope."""
+    """The output schema of a tool: its result model or the error envelope (computed once; do not mutate)."""
     success = clean(result.model_json_schema(mode="serialization"))
     return {"type": "object", "anyOf": [success, ERROR_ENVELOPE]}

@@ -1,0 +1,117 @@
+"""Shared fixtures: a real SQLite ledger in a temporary directory, and agents that reach it
+through the official SDK client, in memory, in both protocol eras."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp import Client
+from mcp.types import Implementation
+
+from worktrail.domain.clock import SystemClock, format_ts
+from worktrail.store.audit import Origin
+from worktrail.store.store import Store
+from worktrail.tools.catalog import ALL_TOOLS
+from worktrail.tools.context import Session
+from worktrail.tools.registry import Registry, Tool
+from worktrail.transport.server import build_server
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Async tests (modules marked `pytestmark = pytest.mark.anyio`) run on asyncio."""
+    return "asyncio"
+
+
+@dataclass
+class Agent:
+    """One MCP client session, with helpers that assert the kind of answer a test expects."""
+
+    client: Client
+    session: Session
+
+    async def call(self, tool: str, arguments: dict[str, Any] | None = None) -> tuple[bool, dict[str, Any]]:
+        result = await self.client.call_tool(tool, arguments or {})
+        assert result.structured_content is not None, "every result carries structured content"
+        return result.is_error, result.structured_content
+
+    async def ok(self, tool: str, arguments: dict[str, Any] | None = None) -> dict[str, Any]:
+        is_error, payload = await self.call(tool, arguments)
+        assert not is_error, payload
+        return payload
+
+    async def err(self, tool: str, arguments: dict[str, Any] | None = None) -> dict[str, Any]:
+        is_error, payload = await self.call(tool, arguments)
+        assert is_error, payload
+        return payload["error"]
+
+
+@asynccontextmanager
+async def connect(
+    store: Store,
+    api_key: str | None = None,
+    *,
+    mode: str = "auto",
+    tool_names: str = "auto",
+    client_name: str = "pytest",
+    tools: tuple[Tool, ...] = ALL_TOOLS,
+) -> AsyncIterator[Agent]:
+    """An agent connected to its own in-memory server (one server, one client, as over stdio)."""
+    session = Session()
+    server = build_server(Registry(tools, store), session, tool_names)  # type: ignore[arg-type]
+    info = Implementation(name=client_name, version="1.0")
+    async with Client(server, mode=mode, client_info=info) as client:  # type: ignore[arg-type]
+        agent = Agent(client, session)
+        if api_key is not None:
+            await agent.ok("ts.auth.login", {"api_key": api_key})
+        yield agent
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "ledger.db"
+
+
+@pytest.fixture
+async def store(db_path: Path) -> AsyncIterator[Store]:
+    opened = await Store.open(str(db_path))
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+async def owner_key(store: Store) -> str:
+    _, _, api_key = await store.keys.bootstrap_owner(Origin(None, "test", format_ts(SystemClock().now())), "owner")
+    return api_key
+
+
+@pytest.fixture(params=["auto", "legacy"])
+def mode(request: pytest.FixtureRequest) -> str:
+    """Both protocol eras: 2026-07-28 (auto) and the 2025-11-25 handshake (legacy)."""
+    return request.param
+
+
+@pytest.fixture
+async def owner(store: Store, owner_key: str, mode: str) -> AsyncIterator[Agent]:
+    async with connect(store, owner_key, mode=mode) as agent:
+        yield agent
+
+
+async def make_resource(owner: Agent, role: str, name: str | None = None, type: str = "agent") -> tuple[str, str]:
+    """A resource with the given role and a key for it: (resource_id, api_key)."""
+    resource = await owner.ok("ts.res.create", {"type": type, "name": name or f"{role}-1", "role": role})
+    key = await owner.ok("ts.key.create", {"resource_id": resource["id"]})
+    return resource["id"], key["api_key"]
+
+
+@asynccontextmanager
+async def as_role(owner: Agent, store: Store, role: str, mode: str = "auto") -> AsyncIterator[tuple[Agent, str]]:
+    """A second agent, logged in as a new resource of `role`: (agent, resource_id)."""
+    resource_id, api_key = await make_resource(owner, role)
+    async with connect(store, api_key, mode=mode) as agent:
+        yield agent, resource_id
