@@ -3,6 +3,10 @@ through the official SDK client, in memory, in both protocol eras."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -115,3 +119,22 @@ async def as_role(owner: Agent, store: Store, role: str, mode: str = "auto") -> 
     resource_id, api_key = await make_resource(owner, role)
     async with connect(store, api_key, mode=mode) as agent:
         yield agent, resource_id
+
+
+def run_worktrail(*args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """The real `worktrail` command, as a subprocess."""
+    return subprocess.run(
+        [sys.executable, "-m", "worktrail", *args],
+        env={**os.environ, **(env or {})}, input=stdin, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def initialised(tmp_path: Path) -> tuple[Path, str]:
+    """A ledger made by `worktrail init --json`: (database path, owner key)."""
+    db = tmp_path / "cli.db"
+    done = run_worktrail("init", "--db", str(db), "--json")
+    assert done.returncode == 0, done.stderr
+    printed = json.loads(done.stdout)
+    assert set(printed) == {"db", "resource_id", "api_key"} and printed["db"] == str(db.resolve())
+    return db, printed["api_key"]

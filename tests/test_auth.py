@@ -1,0 +1,125 @@
+"""Login, sessions, API keys and roles."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Agent, as_role, connect, make_resource
+from worktrail.store.store import Store
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_login_answers_resource_name_and_role(store: Store, owner_key: str) -> None:
+    async with connect(store) as agent:
+        me = await agent.ok("ts.auth.login", {"api_key": owner_key})
+        assert set(me) == {"resource_id", "name", "role"} and me["role"] == "owner"
+        who = await agent.ok("ts.auth.whoami")
+        assert who["resource_id"] == me["resource_id"] and who["type"] == "human"
+
+
+async def test_wrong_key_is_not_authenticated_and_leaves_no_login(store: Store, owner_key: str) -> None:
+    async with connect(store) as agent:
+        error = await agent.err("ts.auth.login", {"api_key": "wtk_" + "0" * 64})
+        assert error["code"] == "not_authenticated"
+        assert (await agent.err("ts.tsk.list"))["code"] == "not_authenticated"
+
+
+async def test_logout_ends_the_login(owner: Agent) -> None:
+    await owner.ok("ts.auth.logout")
+    assert (await owner.err("ts.auth.whoami"))["code"] == "not_authenticated"
+
+
+async def test_keys_are_long_random_shown_once_and_stored_only_hashed(owner: Agent, db_path: Path) -> None:
+    new = await owner.ok("ts.key.create", {"name": "laptop"})
+    assert new["api_key"].startswith("wtk_") and len(new["api_key"]) == 4 + 64
+    with sqlite3.connect(db_path) as conn:
+        dump = "\n".join(conn.iterdump())
+        stored = conn.execute("SELECT key_hash FROM api_key WHERE id = ?", (new["id"],)).fetchone()[0]
+    assert new["api_key"] not in dump
+    assert stored == hashlib.sha256(new["api_key"].encode()).hexdigest()
+    listed = await owner.ok("ts.key.list")
+    assert new["id"] in {k["id"] for k in listed["keys"]}
+    assert all("api_key" not in k and "key_hash" not in k for k in listed["keys"])
+
+
+async def test_a_revoked_keys_session_answers_session_expired(owner: Agent, store: Store) -> None:
+    resource_id, api_key = await make_resource(owner, "member")
+    async with connect(store, api_key) as member:
+        key_id = (await member.ok("ts.auth.whoami"))["key_id"]
+        await owner.ok("ts.key.revoke", {"id": key_id})
+        error = await member.err("ts.tsk.list")
+        assert error["code"] == "session_expired"
+        assert (await member.err("ts.auth.login", {"api_key": api_key}))["code"] == "not_authenticated"
+
+
+async def test_revoking_twice_is_safe_and_keeps_the_first_time(owner: Agent) -> None:
+    key = await owner.ok("ts.key.create", {})
+    first = await owner.ok("ts.key.revoke", {"id": key["id"]})
+    second = await owner.ok("ts.key.revoke", {"id": key["id"]})
+    assert first["revoked_at"] == second["revoked_at"]
+
+
+async def test_an_inactive_resources_keys_stop_working(owner: Agent, store: Store) -> None:
+    resource_id, api_key = await make_resource(owner, "member")
+    async with connect(store, api_key) as member:
+        await owner.ok("ts.res.update", {"id": resource_id, "status": "inactive"})
+        assert (await member.err("ts.tsk.list"))["code"] == "session_expired"
+    async with connect(store) as fresh:
+        assert (await fresh.err("ts.auth.login", {"api_key": api_key}))["code"] == "not_authenticated"
+    await owner.ok("ts.res.update", {"id": resource_id, "status": "active"})
+    async with connect(store, api_key) as again:
+        await again.ok("ts.tsk.list")
+
+
+async def test_any_role_manages_its_own_keys_but_not_others(owner: Agent, store: Store) -> None:
+    owner_id = (await owner.ok("ts.auth.whoami"))["resource_id"]
+    async with as_role(owner, store, "viewer") as (viewer, viewer_id):
+        mine = await viewer.ok("ts.key.create", {"name": "second"})
+        assert mine["resource_id"] == viewer_id
+        assert {k["resource_id"] for k in (await viewer.ok("ts.key.list"))["keys"]} == {viewer_id}
+        await viewer.ok("ts.key.revoke", {"id": mine["id"]})
+        assert (await viewer.err("ts.key.create", {"resource_id": owner_id}))["code"] == "forbidden"
+        owners_keys = await owner.ok("ts.key.list", {"resource_id": owner_id})
+        assert (await viewer.err("ts.key.revoke", {"id": owners_keys["keys"][0]["id"]}))["code"] == "forbidden"
+        assert (await viewer.err("ts.key.list", {"resource_id": owner_id}))["code"] == "forbidden"
+
+
+async def test_admin_creates_keys_for_others(owner: Agent, store: Store) -> None:
+    async with as_role(owner, store, "admin") as (admin, _):
+        target, _ = await make_resource(owner, "member", "target")
+        key = await admin.ok("ts.key.create", {"resource_id": target})
+        async with connect(store, key["api_key"]) as member:
+            assert (await member.ok("ts.auth.whoami"))["resource_id"] == target
+
+
+async def test_roles_take_effect_on_the_next_call(owner: Agent, store: Store) -> None:
+    async with as_role(owner, store, "viewer") as (viewer, viewer_id):
+        assert (await viewer.err("ts.tsk.create", {"title": "x"}))["code"] == "forbidden"
+        await owner.ok("ts.res.update", {"id": viewer_id, "role": "member"})
+        await viewer.ok("ts.tsk.create", {"title": "x"})
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments"),
+    [
+        ("ts.tsk.create", {"title": "t"}),
+        ("ts.edv.create", {"name": "e"}),
+        ("ts.edv.update", {"id": "edv_x", "name": "e"}),
+        ("ts.res.create", {"type": "agent", "name": "a"}),
+        ("ts.tsk.cancel", {"id": "tsk_x", "reason": "r"}),
+    ],
+)
+async def test_viewer_writes_are_forbidden(owner: Agent, store: Store, tool: str, arguments: dict) -> None:
+    async with as_role(owner, store, "viewer") as (viewer, _):
+        error = await viewer.err(tool, arguments)
+        assert error["code"] == "forbidden" and error["details"]["role"] == "viewer"
+
+
+async def test_member_may_not_create_resources(owner: Agent, store: Store) -> None:
+    async with as_role(owner, store, "member") as (member, _):
+        assert (await member.err("ts.res.create", {"type": "agent", "name": "a"}))["code"] == "forbidden"

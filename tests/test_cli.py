@@ -1,0 +1,73 @@
+"""The command line: init, call, tools, demo, with their exit codes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import run_worktrail as worktrail
+
+
+def test_init_prints_the_key_and_a_client_configuration(tmp_path: Path) -> None:
+    db = tmp_path / "human.db"
+    done = worktrail("init", "--db", str(db))
+    assert done.returncode == 0
+    config = json.loads(done.stdout[done.stdout.index("{"):])
+    server = config["mcpServers"]["worktrail"]
+    assert server["args"][-2:] == ["--tool-names", "underscore"] and str(db.resolve()) in server["args"]
+    assert server["env"]["WORKTRAIL_API_KEY"].startswith("wtk_")
+    assert server["env"]["WORKTRAIL_API_KEY"] in done.stdout.split("MCP client")[0]
+
+
+def test_init_twice_changes_nothing_and_exits_1(initialised: tuple[Path, str]) -> None:
+    db, api_key = initialised
+    again = worktrail("init", "--db", str(db), "--json")
+    assert again.returncode == 1 and json.loads(again.stdout)["error"]["code"] == "conflict"
+    plain = worktrail("init", "--db", str(db))
+    assert plain.returncode == 1 and "already initialised" in plain.stderr and plain.stdout == ""
+    still = worktrail("call", "ts.auth.whoami", "--db", str(db), env={"WORKTRAIL_API_KEY": api_key})
+    assert still.returncode == 0
+
+
+def test_call_success_tool_error_and_usage_exit_codes(initialised: tuple[Path, str], tmp_path: Path) -> None:
+    db, api_key = initialised
+    env = {"WORKTRAIL_API_KEY": api_key}
+    created = worktrail("call", "ts.tsk.create", '{"title": "from a script"}', "--db", str(db), env=env)
+    assert created.returncode == 0 and json.loads(created.stdout)["status"] == "planned"
+    task_id = json.loads(created.stdout)["id"]
+    request = tmp_path / "start.json"
+    request.write_text(json.dumps({"id": task_id, "status": "active"}))
+    assert worktrail("call", "ts.tsk.update", f"@{request}", "--db", str(db), env=env).returncode == 0
+    refused = worktrail("call", "ts_tsk_update", "-", "--db", str(db), env=env, stdin=json.dumps({"id": task_id, "status": "active"}))
+    assert refused.returncode == 1 and json.loads(refused.stdout)["error"]["code"] == "invalid_transition"
+    assert worktrail("call", "ts.tsk.list", "{not json", "--db", str(db), env=env).returncode == 2
+    assert worktrail("call", "ts.tsk.list", "[1]", "--db", str(db), env=env).returncode == 2
+    unknown = worktrail("call", "ts.nope", "{}", "--db", str(db), env=env)
+    assert unknown.returncode == 2 and "unknown tool" in unknown.stderr
+
+
+def test_call_with_a_bad_key_exits_1_with_not_authenticated(initialised: tuple[Path, str]) -> None:
+    db, _ = initialised
+    done = worktrail("call", "ts.tsk.list", "--db", str(db), env={"WORKTRAIL_API_KEY": "wtk_bad"})
+    assert done.returncode == 1 and json.loads(done.stdout)["error"]["code"] == "not_authenticated"
+
+
+def test_db_path_comes_from_the_environment(tmp_path: Path) -> None:
+    db = tmp_path / "from-env.db"
+    assert worktrail("init", "--json", env={"WORKTRAIL_DB": str(db)}).returncode == 0
+    assert db.exists()
+
+
+def test_tools_lists_the_catalogue() -> None:
+    done = worktrail("tools", "--json")
+    names = {t["name"] for t in json.loads(done.stdout)}
+    assert {"ts.tsk.update", "ts.tsk.cancel", "ts.auth.login", "ts.key.revoke"} <= names
+
+
+def test_demo_exits_0_and_leaves_nothing_behind(tmp_path: Path) -> None:
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    done = worktrail("demo", env={"TMPDIR": str(scratch)})
+    assert done.returncode == 0, done.stderr
+    assert "invalid_transition" in done.stdout and "allowed" in done.stdout
+    assert list(scratch.iterdir()) == []

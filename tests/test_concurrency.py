@@ -1,0 +1,106 @@
+"""Races: exactly one of many concurrent moves wins; nothing lost or doubled across processes."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+from pathlib import Path
+
+import anyio
+import pytest
+from mcp import Client, StdioServerParameters
+
+from tests.conftest import Agent, connect
+from worktrail.store.store import Store
+
+pytestmark = pytest.mark.anyio
+
+
+async def race(agents: list[Agent], calls: int, tool: str, arguments: dict) -> list[tuple[bool, dict]]:
+    outcomes: list[tuple[bool, dict]] = []
+
+    async def one(agent: Agent) -> None:
+        outcomes.append(await agent.call(tool, arguments))
+
+    async with anyio.create_task_group() as group:
+        for i in range(calls):
+            group.start_soon(one, agents[i % len(agents)])
+    return outcomes
+
+
+def assert_exactly_one_won(outcomes: list[tuple[bool, dict]]) -> None:
+    wins = [payload for is_error, payload in outcomes if not is_error]
+    losses = [payload["error"] for is_error, payload in outcomes if is_error]
+    assert len(wins) == 1, wins
+    assert {e["code"] for e in losses} == {"invalid_transition"}
+    assert all(e["details"]["current_status"] == "active" for e in losses)
+
+
+async def test_many_concurrent_activations_on_one_connection_exactly_one_wins(owner: Agent) -> None:
+    task = await owner.ok("ts.tsk.create", {"title": "contested"})
+    assert_exactly_one_won(await race([owner], 40, "ts.tsk.update", {"id": task["id"], "status": "active"}))
+
+
+async def test_racing_writers_on_separate_connections_exactly_one_wins(db_path: Path, owner_key: str) -> None:
+    stores = [await Store.open(str(db_path)) for _ in range(4)]  # four writers on one file, as four processes
+    try:
+        async with connect(stores[0], owner_key) as first:
+            task = await first.ok("ts.tsk.create", {"title": "contested"})
+            async with connect(stores[1], owner_key) as b, connect(stores[2], owner_key) as c:
+                async with connect(stores[3], owner_key) as d:
+                    outcomes = await race([first, b, c, d], 40, "ts.tsk.update", {"id": task["id"], "status": "active"})
+        assert_exactly_one_won(outcomes)
+        with sqlite3.connect(db_path) as conn:
+            records = conn.execute("SELECT COUNT(*) FROM change_record WHERE entity_id = ? AND action = 'update'",
+                                   (task["id"],)).fetchone()[0]
+        assert records == 1, "exactly one change record for the one move that happened"
+    finally:
+        for s in stores:
+            await s.close()
+
+
+async def test_several_server_processes_share_one_file_without_losing_or_doubling(db_path: Path, owner_key: str) -> None:
+    processes, per_process = 3, 15
+    seed_store = await Store.open(str(db_path))
+    async with connect(seed_store, owner_key) as seeder:
+        contested = await seeder.ok("ts.tsk.create", {"title": "contested"})
+    await seed_store.close()
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "worktrail", "serve", "--db", str(db_path)],
+        env={"WORKTRAIL_API_KEY": owner_key},
+    )
+    created: list[str] = []
+    activations: list[bool] = []
+
+    async def agent_window(n: int) -> None:
+        async with Client(params, mode="legacy" if n % 2 else "auto") as client:
+            async def create(i: int) -> None:
+                result = await client.call_tool("ts.tsk.create", {"title": f"p{n}-t{i}"})
+                assert not result.is_error, result.structured_content
+                created.append(result.structured_content["id"])
+
+            async with anyio.create_task_group() as group:
+                for i in range(per_process):
+                    group.start_soon(create, i)
+                    group.start_soon(activate, client)
+
+    async def activate(client: Client) -> None:
+        result = await client.call_tool("ts.tsk.update", {"id": contested["id"], "status": "active"})
+        activations.append(not result.is_error)
+
+    with anyio.fail_after(60):
+        async with anyio.create_task_group() as group:
+            for n in range(processes):
+                group.start_soon(agent_window, n)
+
+    assert len(created) == len(set(created)) == processes * per_process
+    assert activations.count(True) == 1 and len(activations) == processes * per_process
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM task").fetchone()[0] == processes * per_process + 1
+        creates = conn.execute("SELECT COUNT(*) FROM change_record WHERE entity_type='task' AND action='create'")
+        assert creates.fetchone()[0] == processes * per_process + 1
+        status = conn.execute("SELECT status FROM task WHERE id = ?", (contested["id"],)).fetchone()[0]
+    assert status == "active"
+    assert json.dumps(activations)  # every call was answered

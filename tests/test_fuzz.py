@@ -1,0 +1,71 @@
+"""Random JSON thrown at ts.tsk.update never finds an internal error, and never half-applies."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from anyio.from_thread import BlockingPortal, start_blocking_portal
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import Agent, connect
+from worktrail.domain.clock import SystemClock, format_ts
+from worktrail.store.audit import Origin
+from worktrail.store.store import Store
+from worktrail.tools.tasks import TaskUpdate
+
+FIELDS = list(TaskUpdate.model_fields)
+scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20) | st.sampled_from(
+    ["planned", "active", "done", "canceled", "", "2026-03-01", "2026-03-01T10:00:00Z", "tsk_x", "edv_x", "me"]
+)
+json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3), max_leaves=6)
+anything = st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=8), json_values, max_size=6)
+statuses = st.sampled_from(["planned", "active", "done", "canceled"])
+numbers = st.integers(-5, 10**6) | st.floats(allow_nan=True, allow_infinity=True)
+plausible = st.fixed_dictionaries(
+    {},
+    optional={
+        "title": st.text(min_size=1, max_size=30).filter(str.strip) | st.just("x" * 501),
+        "description": st.text(max_size=30),
+        "status": statuses,
+        "endeavour_id": st.sampled_from(["", "edv_missing"]),
+        "assignee_id": st.sampled_from(["", "res_missing"]),
+        "estimate": st.floats(0, 1000) | numbers,
+        "actual": st.floats(0, 1000) | numbers,
+        "due_date": st.sampled_from(["", "2026-03-01", "2026-03-01T10:00:00+02:00", "2026-03-01T10:00", "2026-13-01"]),
+        "canceled_reason": st.text(min_size=1, max_size=10).filter(str.strip),
+        "metadata": st.dictionaries(st.text(max_size=5), json_values, max_size=3),
+    },
+)
+arguments = anything | plausible
+
+
+@pytest.fixture(scope="module")
+def agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[BlockingPortal, Agent, str]]:
+    db = tmp_path_factory.mktemp("fuzz") / "fuzz.db"
+    with start_blocking_portal(backend="asyncio") as portal:
+        store = portal.call(Store.open, str(db))
+        owner = portal.call(store.keys.bootstrap_owner, Origin(None, "fuzz", format_ts(SystemClock().now())), "o")
+        with portal.wrap_async_context_manager(connect(store, owner[2])) as connected:
+            task = portal.call(connected.ok, "ts.tsk.create", {"title": "fuzzed"})
+            yield portal, connected, task["id"]
+        portal.call(store.close)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(args=arguments, use_real_id=st.booleans())
+def test_random_arguments_never_cause_an_internal_error(agent: tuple[BlockingPortal, Agent, str], args: dict[str, Any], use_real_id: bool) -> None:
+    portal, connected, task_id = agent
+    if use_real_id:
+        args = {**args, "id": task_id}
+    before = portal.call(connected.ok, "ts.tsk.get", {"id": task_id})
+    is_error, payload = portal.call(connected.call, "ts.tsk.update", args)
+    event(payload["error"]["code"] if is_error else "updated")
+    if is_error:
+        assert payload["error"]["code"] in {"invalid_input", "invalid_transition", "not_found", "forbidden"}, payload
+        assert portal.call(connected.ok, "ts.tsk.get", {"id": task_id}) == before, "a refused call changed nothing"
+    else:
+        assert payload["id"] == task_id and payload["updated_fields"]

@@ -1,0 +1,103 @@
+"""The registry and its MCP binding: errors, names, content, in both protocol eras."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+
+import pytest
+from mcp import MCPError
+from pydantic import BaseModel
+
+from tests.conftest import connect
+from worktrail.store.store import Store
+from worktrail.tools.catalog import ALL_TOOLS, select
+from worktrail.tools.context import Call
+from worktrail.tools.params import NoParams
+from worktrail.tools.registry import tool
+from worktrail.transport.tool_names import style_for
+
+pytestmark = pytest.mark.anyio
+
+
+class Nothing(BaseModel):
+    pass
+
+
+@tool("ts.test.explode", params=NoParams, result=Nothing, toolset="core", needs_login=False, summary="Fails.")
+async def explode(call: Call, p: NoParams) -> Nothing:
+    raise RuntimeError("secret internal detail /home/db.sqlite")
+
+
+async def test_an_unexpected_exception_is_internal_error_with_a_logged_correlation_id(
+    store: Store, mode: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with connect(store, mode=mode, tools=(*ALL_TOOLS, explode)) as agent:
+        with caplog.at_level(logging.ERROR):
+            error = await agent.err("ts.test.explode")
+        assert error["code"] == "internal_error" and "secret" not in json.dumps(error)
+        correlation = error["details"]["correlation_id"]
+        assert correlation in error["message"] and correlation in caplog.text
+        await agent.err("ts.tsk.list")  # the server is still serving
+
+
+async def test_unknown_tool_is_a_json_rpc_invalid_params_error(store: Store, mode: str) -> None:
+    async with connect(store, mode=mode) as agent:
+        with pytest.raises(MCPError) as raised:
+            await agent.client.call_tool("ts.nope.update", {})
+        assert raised.value.error.code == -32602 and "ts.nope.update" in raised.value.error.message
+
+
+async def test_text_content_is_the_same_json_as_structured_content(store: Store, owner_key: str, mode: str) -> None:
+    async with connect(store, owner_key, mode=mode) as agent:
+        for tool_name, args in (("ts.tsk.create", {"title": "t"}), ("ts.tsk.get", {"id": "tsk_missing"})):
+            result = await agent.client.call_tool(tool_name, args)
+            assert json.loads(result.content[0].text) == result.structured_content
+
+
+async def test_wrong_argument_types_are_refused_never_coerced(store: Store, owner_key: str) -> None:
+    async with connect(store, owner_key) as agent:
+        error = await agent.err("ts.tsk.create", {"title": 42})
+        assert error["details"] == [{"loc": ["title"], "msg": "Input should be a valid string", "type": "string_type"}]
+        assert "42" not in json.dumps(error)
+
+
+async def test_secrets_in_bad_input_are_never_echoed(store: Store) -> None:
+    async with connect(store) as agent:
+        error = await agent.err("ts.auth.login", {"api_key": "wtk_secret_value", "extra": "also secret"})
+        assert "secret" not in json.dumps(error)
+
+
+@pytest.mark.parametrize(
+    ("client_name", "published"),
+    [("claude-ai", "ts_tsk_update"), ("Claude Desktop", "ts_tsk_update"), ("windsurf", "ts_tsk_update"),
+     ("mcp-inspector", "ts.tsk.update"), ("pytest", "ts.tsk.update")],
+)  # fmt: skip
+async def test_auto_publishes_underscores_only_to_strict_clients(
+    store: Store, owner_key: str, mode: str, client_name: str, published: str
+) -> None:
+    async with connect(store, owner_key, mode=mode, client_name=client_name) as agent:
+        names = {t.name for t in (await agent.client.list_tools()).tools}
+        assert published in names and len(names) == len(ALL_TOOLS)
+
+
+async def test_either_name_form_reaches_the_tool_whatever_was_published(store: Store, owner_key: str) -> None:
+    for tool_names in ("dotted", "underscore"):
+        async with connect(store, owner_key, tool_names=tool_names) as agent:
+            names = {t.name for t in (await agent.client.list_tools()).tools}
+            assert all(re.fullmatch(r"[a-zA-Z0-9_-]{1,64}", n) for n in names) == (tool_names == "underscore")
+            created = await agent.ok("ts_tsk_create", {"title": "by underscore"})
+            assert (await agent.ok("ts.tsk.get", {"id": created["id"]}))["title"] == "by underscore"
+
+
+def test_style_is_fixed_unless_auto() -> None:
+    assert style_for("dotted", "claude-ai") == "dotted"
+    assert style_for("underscore", "pytest") == "underscore"
+    assert style_for("auto", None) == "dotted"
+
+
+def test_toolsets_select_tools_and_always_keep_login() -> None:
+    assert select(["core"]) == ALL_TOOLS
+    with pytest.raises(ValueError, match="unknown toolset"):
+        select(["nope"])

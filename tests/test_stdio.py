@@ -1,0 +1,80 @@
+"""End to end: `worktrail serve` as a real subprocess, driven over stdio."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from mcp import Client, StdioServerParameters
+
+pytestmark = pytest.mark.anyio
+
+
+def serve_params(db: Path, api_key: str | None = None, *extra: str) -> StdioServerParameters:
+    env = {"WORKTRAIL_API_KEY": api_key} if api_key else {}
+    return StdioServerParameters(command=sys.executable, args=["-m", "worktrail", "serve", "--db", str(db), *extra], env=env)
+
+
+@pytest.mark.parametrize("client_mode", ["auto", "legacy"])
+async def test_not_authenticated_until_login_then_a_task_lifecycle(db_path: Path, owner_key: str, client_mode: str) -> None:
+    async with Client(serve_params(db_path), mode=client_mode) as client:
+        refused = await client.call_tool("ts.tsk.create", {"title": "t"})
+        assert refused.is_error and refused.structured_content["error"]["code"] == "not_authenticated"
+        assert not (await client.call_tool("ts.auth.login", {"api_key": owner_key})).is_error
+        task = (await client.call_tool("ts.tsk.create", {"title": "t"})).structured_content
+        started = await client.call_tool("ts.tsk.update", {"id": task["id"], "status": "active"})
+        assert started.structured_content["updated_fields"] == ["status"]
+        jumped = await client.call_tool("ts.tsk.update", {"id": task["id"], "status": "planned", "bogus": 1})
+        assert jumped.structured_content["error"]["code"] == "invalid_input"
+
+
+async def test_the_environment_key_logs_the_session_in(db_path: Path, owner_key: str) -> None:
+    async with Client(serve_params(db_path, owner_key)) as client:
+        who = await client.call_tool("ts.auth.whoami", {})
+        assert not who.is_error and who.structured_content["role"] == "owner"
+
+
+def test_a_wrong_environment_key_stops_the_server_with_a_clear_message(initialised: tuple[Path, str]) -> None:
+    db_path, _ = initialised
+    env = {**os.environ, "WORKTRAIL_API_KEY": "wtk_wrong"}
+    done = subprocess.run(
+        [sys.executable, "-m", "worktrail", "serve", "--db", str(db_path)],
+        env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert done.returncode == 1 and done.stdout == ""
+    assert "WORKTRAIL_API_KEY was refused" in done.stderr
+
+
+def test_stdout_carries_only_protocol_messages(initialised: tuple[Path, str]) -> None:
+    db_path, owner_key = initialised
+    requests = [
+        {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+         "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}}},
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "ts.tsk.create", "arguments": {"title": "t"}}},
+        {"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "ts.tsk.list", "arguments": {"limit": "x"}}},
+        {"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": {"name": "no.such.tool", "arguments": {}}},
+    ]  # fmt: skip
+    server = subprocess.Popen(
+        [sys.executable, "-m", "worktrail", "--log-level", "DEBUG", "serve", "--db", str(db_path)],
+        env={**os.environ, "WORKTRAIL_API_KEY": owner_key},
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    assert server.stdin and server.stdout
+    answers: dict[int, dict] = {}
+    for request in requests:
+        server.stdin.write(json.dumps(request) + "\n")
+        server.stdin.flush()
+        if "id" in request:
+            message = json.loads(server.stdout.readline())  # every stdout line is one JSON-RPC message
+            answers[message["id"]] = message
+    rest, stderr = server.communicate(timeout=60)
+    assert server.returncode == 0 and rest == ""
+    assert answers[2]["result"]["isError"] is False
+    assert answers[3]["result"]["structuredContent"]["error"]["code"] == "invalid_input"
+    assert answers[4]["error"]["code"] == -32602
+    assert "DEBUG" in stderr  # logs went to stderr, and only there
