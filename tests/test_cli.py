@@ -59,7 +59,7 @@ def test_db_path_comes_from_the_environment(tmp_path: Path) -> None:
 
 
 def test_tools_lists_the_catalogue() -> None:
-    done = worktrail("tools", "--json")
+    done = worktrail("tools", "--json", "--log-level", "INFO")
     names = {t["name"] for t in json.loads(done.stdout)}
     assert {"ts.tsk.update", "ts.tsk.cancel", "ts.auth.login", "ts.key.revoke"} <= names
 

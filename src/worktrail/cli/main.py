@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Awaitable, Callable
 
@@ -16,16 +17,21 @@ from worktrail.transport.tool_names import TOOL_NAME_MODES
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="worktrail", description="A work ledger that AI agents keep over MCP.")
     parser.add_argument("--version", action="version", version=f"worktrail {__version__}")
-    parser.add_argument(
-        "--log-level", default="WARNING", choices=["DEBUG", "INFO", "WARNING", "ERROR"], help="stderr log level"
-    )
+    levels = ["DEBUG", "INFO", "WARNING", "ERROR"]
+    parser.add_argument("--log-level", default="WARNING", choices=levels, help="stderr log level (default WARNING)")
+    # Also accepted after the command (`worktrail serve --log-level INFO`); SUPPRESS keeps the top-level value otherwise.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--log-level", default=argparse.SUPPRESS, choices=levels, help="stderr log level")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        return commands.add_parser(name, help=help, parents=[common])
 
     def with_db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
         p.add_argument("--db", help="database file (default: $WORKTRAIL_DB, else the user data directory)")
         return p
 
-    serve = with_db(commands.add_parser("serve", help="serve MCP over stdio"))
+    serve = with_db(command("serve", "serve MCP over stdio"))
     serve.add_argument("--tool-names", choices=TOOL_NAME_MODES, default="auto",
                        help="publish dotted names, underscore names, or pick by client (default: auto)")
     serve.add_argument("--toolsets", type=lambda s: [x.strip() for x in s.split(",") if x.strip()],
@@ -33,23 +39,23 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--synchronous", choices=["NORMAL", "FULL"], default="NORMAL",
                        help="SQLite synchronous level (FULL survives power loss at some speed cost)")
 
-    init = with_db(commands.add_parser("init", help="create the database, the owner and its first API key"))
+    init = with_db(command("init", "create the database, the owner and its first API key"))
     init.add_argument("--json", action="store_true", help='print only {"db", "resource_id", "api_key"}')
     init.add_argument("--name", default="owner", help="the owner's name (default: owner)")
 
-    call = with_db(commands.add_parser("call", help="call one tool (logged in with $WORKTRAIL_API_KEY)"))
+    call = with_db(command("call", "call one tool (logged in with $WORKTRAIL_API_KEY)"))
     call.add_argument("tool", help="tool name, e.g. ts.tsk.update")
     call.add_argument("arguments", nargs="?", help="JSON object, @file, or - for standard input (default: {})")
 
-    tools = commands.add_parser("tools", help="list the tools")
+    tools = command("tools", "list the tools")
     tools.add_argument("--json", action="store_true", help="print the catalogue as JSON")
 
-    schemas = commands.add_parser("schemas", help="write or check tool_schemas/")
+    schemas = command("schemas", "write or check tool_schemas/")
     mode = schemas.add_mutually_exclusive_group(required=True)
     mode.add_argument("--write", metavar="DIR", help="write every tool's schema file into DIR")
     mode.add_argument("--check", metavar="DIR", help="fail if DIR differs from what the code generates")
 
-    commands.add_parser("demo", help="walk through an agent's session on a temporary ledger")
+    command("demo", "walk through an agent's session on a temporary ledger")
     return parser
 
 
@@ -79,12 +85,15 @@ def _command(name: str) -> Callable[[argparse.Namespace], Awaitable[int] | int]:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(stream=sys.stderr, level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    command = _command(args.command)
-    result = command(args)
-    if isinstance(result, int):
-        return result
+    try:
+        result = _command(args.command)(args)
+        if isinstance(result, int):
+            return result
 
-    async def run() -> int:
-        return await result  # type: ignore[misc]
+        async def run() -> int:
+            return await result  # type: ignore[misc]
 
-    return anyio.run(run, backend="asyncio")
+        return anyio.run(run, backend="asyncio")
+    except BrokenPipeError:  # `worktrail tools | head`: the reader left; say nothing more
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
