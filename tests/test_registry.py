@@ -63,6 +63,13 @@ async def test_wrong_argument_types_are_refused_never_coerced(store: Store, owne
         assert "42" not in json.dumps(error)
 
 
+async def test_an_unknown_key_is_named_with_the_accepted_fields(store: Store, owner_key: str) -> None:
+    async with connect(store, owner_key) as agent:
+        error = await agent.err("ts.tsk.update", {"id": "tsk_x", "state": "active"})
+        assert error["details"][0]["loc"] == ["state"] and error["details"][0]["type"] == "extra_forbidden"
+        assert "status" in error["details"][0]["hint"] and "state" in error["message"]
+
+
 async def test_secrets_in_bad_input_are_never_echoed(store: Store) -> None:
     async with connect(store) as agent:
         error = await agent.err("ts.auth.login", {"api_key": "wtk_secret_value", "extra": "also secret"})

@@ -86,9 +86,15 @@ class Outcome:
     is_error: bool
 
 
-def _validation_details(error: ValidationError) -> list[dict[str, Any]]:
-    details = error.errors(include_url=False, include_context=False, include_input=False)
-    return [{"loc": list(d["loc"]), "msg": d["msg"], "type": d["type"]} for d in details]
+def _validation_details(error: ValidationError, params: type[Params]) -> list[dict[str, Any]]:
+    """pydantic's own `{loc, msg, type}` per problem (never the input), with a fix for unknown keys."""
+    details = []
+    for d in error.errors(include_url=False, include_context=False, include_input=False):
+        detail: dict[str, Any] = {"loc": list(d["loc"]), "msg": d["msg"], "type": d["type"]}
+        if d["type"] == "extra_forbidden":
+            detail["hint"] = f"Accepted fields: {', '.join(params.model_fields)}."
+        details.append(detail)
+    return details
 
 
 def _summarise(details: list[dict[str, Any]]) -> str:
@@ -154,7 +160,7 @@ class Registry:
         try:
             params = spec.params.model_validate_json(json.dumps(arguments))
         except ValidationError as error:
-            details = _validation_details(error)
+            details = _validation_details(error, spec.params)
             raise ToolError("invalid_input", f"Invalid arguments for {spec.name}: {_summarise(details)}", details) from None
         params.refine()
         return params
