@@ -121,7 +121,9 @@ async def as_role(owner: Agent, store: Store, role: str, mode: str = "auto") -> 
         yield agent, resource_id
 
 
-def run_worktrail(*args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+def run_worktrail(
+    *args: str, env: dict[str, str] | None = None, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     """The real `worktrail` command, as a subprocess."""
     return subprocess.run(
         [sys.executable, "-m", "worktrail", *args],

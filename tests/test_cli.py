@@ -12,7 +12,7 @@ def test_init_prints_the_key_and_a_client_configuration(tmp_path: Path) -> None:
     db = tmp_path / "human.db"
     done = worktrail("init", "--db", str(db))
     assert done.returncode == 0
-    config = json.loads(done.stdout[done.stdout.index("{"):])
+    config = json.loads(done.stdout[done.stdout.index("{") :])
     server = config["mcpServers"]["worktrail"]
     assert server["args"][-2:] == ["--tool-names", "underscore"] and str(db.resolve()) in server["args"]
     assert server["env"]["WORKTRAIL_API_KEY"].startswith("wtk_")
@@ -38,7 +38,9 @@ def test_call_success_tool_error_and_usage_exit_codes(initialised: tuple[Path, s
     request = tmp_path / "start.json"
     request.write_text(json.dumps({"id": task_id, "status": "active"}))
     assert worktrail("call", "ts.tsk.update", f"@{request}", "--db", str(db), env=env).returncode == 0
-    refused = worktrail("call", "ts_tsk_update", "-", "--db", str(db), env=env, stdin=json.dumps({"id": task_id, "status": "active"}))
+    refused = worktrail(
+        "call", "ts_tsk_update", "-", "--db", str(db), env=env, stdin=json.dumps({"id": task_id, "status": "active"})
+    )
     assert refused.returncode == 1 and json.loads(refused.stdout)["error"]["code"] == "invalid_transition"
     assert worktrail("call", "ts.tsk.list", "{not json", "--db", str(db), env=env).returncode == 2
     assert worktrail("call", "ts.tsk.list", "[1]", "--db", str(db), env=env).returncode == 2

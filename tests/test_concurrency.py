@@ -52,15 +52,18 @@ async def test_racing_writers_on_separate_connections_exactly_one_wins(db_path: 
                     outcomes = await race([first, b, c, d], 40, "ts.tsk.update", {"id": task["id"], "status": "active"})
         assert_exactly_one_won(outcomes)
         with sqlite3.connect(db_path) as conn:
-            records = conn.execute("SELECT COUNT(*) FROM change_record WHERE entity_id = ? AND action = 'update'",
-                                   (task["id"],)).fetchone()[0]
+            records = conn.execute(
+                "SELECT COUNT(*) FROM change_record WHERE entity_id = ? AND action = 'update'", (task["id"],)
+            ).fetchone()[0]
         assert records == 1, "exactly one change record for the one move that happened"
     finally:
         for s in stores:
             await s.close()
 
 
-async def test_several_server_processes_share_one_file_without_losing_or_doubling(db_path: Path, owner_key: str) -> None:
+async def test_several_server_processes_share_one_file_without_losing_or_doubling(
+    db_path: Path, owner_key: str
+) -> None:
     processes, per_process = 3, 15
     seed_store = await Store.open(str(db_path))
     async with connect(seed_store, owner_key) as seeder:
@@ -76,6 +79,7 @@ async def test_several_server_processes_share_one_file_without_losing_or_doublin
 
     async def agent_window(n: int) -> None:
         async with Client(params, mode="legacy" if n % 2 else "auto") as client:
+
             async def create(i: int) -> None:
                 result = await client.call_tool("ts.tsk.create", {"title": f"p{n}-t{i}"})
                 assert not result.is_error, result.structured_content

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -18,10 +17,21 @@ from worktrail.store.store import Store
 from worktrail.tools.tasks import TaskUpdate
 
 FIELDS = list(TaskUpdate.model_fields)
-scalars = st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20) | st.sampled_from(
-    ["planned", "active", "done", "canceled", "", "2026-03-01", "2026-03-01T10:00:00Z", "tsk_x", "edv_x", "me"]
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=20)
+    | st.sampled_from(
+        ["planned", "active", "done", "canceled", "", "2026-03-01", "2026-03-01T10:00:00Z", "tsk_x", "edv_x", "me"]
+    )
 )
-json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3), max_leaves=6)
+json_values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+    max_leaves=6,
+)
 anything = st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=8), json_values, max_size=6)
 statuses = st.sampled_from(["planned", "active", "done", "canceled"])
 numbers = st.integers(-5, 10**6) | st.floats(allow_nan=True, allow_infinity=True)
@@ -57,7 +67,9 @@ def agent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[BlockingPo
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(args=arguments, use_real_id=st.booleans())
-def test_random_arguments_never_cause_an_internal_error(agent: tuple[BlockingPortal, Agent, str], args: dict[str, Any], use_real_id: bool) -> None:
+def test_random_arguments_never_cause_an_internal_error(
+    agent: tuple[BlockingPortal, Agent, str], args: dict[str, Any], use_real_id: bool
+) -> None:
     portal, connected, task_id = agent
     if use_real_id:
         args = {**args, "id": task_id}

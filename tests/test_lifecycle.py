@@ -34,9 +34,12 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize(("lifecycle", "current", "requested", "allowed"), CASES,
-                         ids=[f"{c[0].entity}:{c[1]}->{c[2]}" for c in CASES])
-def test_every_move_is_allowed_or_refused_as_declared(lifecycle: Lifecycle, current: str, requested: str, allowed: bool) -> None:
+@pytest.mark.parametrize(
+    ("lifecycle", "current", "requested", "allowed"), CASES, ids=[f"{c[0].entity}:{c[1]}->{c[2]}" for c in CASES]
+)
+def test_every_move_is_allowed_or_refused_as_declared(
+    lifecycle: Lifecycle, current: str, requested: str, allowed: bool
+) -> None:
     if allowed:
         assert transition(lifecycle, current, requested, {}, NOW)["status"] == requested
         return
@@ -93,8 +96,9 @@ def test_a_lifecycle_with_an_undeclared_target_is_rejected_at_declaration() -> N
 
 
 def test_refusal_code_comes_from_the_declaration() -> None:
-    lifecycle = Lifecycle(entity="run", initial="running", moves={"running": ("done",), "done": ()},
-                          refused_code="invalid_input")
+    lifecycle = Lifecycle(
+        entity="run", initial="running", moves={"running": ("done",), "done": ()}, refused_code="invalid_input"
+    )
     with pytest.raises(ToolError) as refused:
         transition(lifecycle, "done", "running", {}, NOW)
     assert refused.value.code == "invalid_input"

@@ -13,7 +13,13 @@ pytestmark = pytest.mark.anyio
 async def test_create_get_and_list_resources(owner: Agent) -> None:
     made = await owner.ok(
         "ts.res.create",
-        {"type": "agent", "name": "triage-bot", "skills": ["python"], "capacity_model": "tokens_per_day", "capacity_value": 5e5},
+        {
+            "type": "agent",
+            "name": "triage-bot",
+            "skills": ["python"],
+            "capacity_model": "tokens_per_day",
+            "capacity_value": 5e5,
+        },
     )
     assert made["role"] == "member" and made["status"] == "active" and made["id"].startswith("res_")
     assert await owner.ok("ts.res.get", {"id": made["id"]}) == made
@@ -50,7 +56,9 @@ async def test_only_an_owner_grants_or_touches_the_owner_role(owner: Agent, stor
     async with as_role(owner, store, "admin") as (admin, admin_id):
         assert (await admin.err("ts.res.update", {"id": admin_id, "role": "owner"}))["code"] == "forbidden"
         assert (await admin.err("ts.res.update", {"id": owner_id, "status": "inactive"}))["code"] == "forbidden"
-        assert (await admin.err("ts.res.create", {"type": "human", "name": "o2", "role": "owner"}))["code"] == "forbidden"
+        assert (await admin.err("ts.res.create", {"type": "human", "name": "o2", "role": "owner"}))[
+            "code"
+        ] == "forbidden"
 
 
 async def test_the_last_active_owner_cannot_be_demoted_or_deactivated(owner: Agent) -> None:

@@ -16,11 +16,15 @@ pytestmark = pytest.mark.anyio
 
 def serve_params(db: Path, api_key: str | None = None, *extra: str) -> StdioServerParameters:
     env = {"WORKTRAIL_API_KEY": api_key} if api_key else {}
-    return StdioServerParameters(command=sys.executable, args=["-m", "worktrail", "serve", "--db", str(db), *extra], env=env)
+    return StdioServerParameters(
+        command=sys.executable, args=["-m", "worktrail", "serve", "--db", str(db), *extra], env=env
+    )
 
 
 @pytest.mark.parametrize("client_mode", ["auto", "legacy"])
-async def test_not_authenticated_until_login_then_a_task_lifecycle(db_path: Path, owner_key: str, client_mode: str) -> None:
+async def test_not_authenticated_until_login_then_a_task_lifecycle(
+    db_path: Path, owner_key: str, client_mode: str
+) -> None:
     async with Client(serve_params(db_path), mode=client_mode) as client:
         refused = await client.call_tool("ts.tsk.create", {"title": "t"})
         assert refused.is_error and refused.structured_content["error"]["code"] == "not_authenticated"

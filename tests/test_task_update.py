@@ -43,7 +43,14 @@ async def test_updated_fields_follow_the_seed_table_not_the_request(owner: Agent
     task = await new_task(owner)
     ack = await owner.ok(
         "ts.tsk.update",
-        {"metadata": {"a": 1}, "due_date": "2026-03-01", "title": "T2", "estimate": 2, "description": "d", "id": task["id"]},
+        {
+            "metadata": {"a": 1},
+            "due_date": "2026-03-01",
+            "title": "T2",
+            "estimate": 2,
+            "description": "d",
+            "id": task["id"],
+        },
     )
     assert ack["updated_fields"] == ["title", "description", "estimate", "due_date", "metadata"]
 
@@ -52,7 +59,11 @@ async def test_planned_to_done_is_refused_with_allowed_moves(owner: Agent) -> No
     task = await new_task(owner)
     error = await owner.err("ts.tsk.update", {"id": task["id"], "status": "done"})
     assert error["code"] == "invalid_transition"
-    assert error["details"] == {"current_status": "planned", "requested_status": "done", "allowed": ["active", "canceled"]}
+    assert error["details"] == {
+        "current_status": "planned",
+        "requested_status": "done",
+        "allowed": ["active", "canceled"],
+    }
     assert (await owner.ok("ts.tsk.get", {"id": task["id"]}))["status"] == "planned"
 
 
@@ -242,7 +253,10 @@ async def test_tasks_of_an_archived_endeavour_can_no_longer_be_changed(owner: Ag
 async def test_not_authenticated_before_login(store: Store, owner_key: str, mode: str) -> None:
     async with connect(store, mode=mode) as anonymous:
         error = await anonymous.err("ts.tsk.update", {"id": "tsk_x", "status": "active"})
-        assert error == {"code": "not_authenticated", "message": "No active login for this session. Call ts.auth.login first."}
+        assert error == {
+            "code": "not_authenticated",
+            "message": "No active login for this session. Call ts.auth.login first.",
+        }
 
 
 async def test_login_is_checked_before_arguments(store: Store, owner_key: str) -> None:

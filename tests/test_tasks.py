@@ -12,7 +12,9 @@ pytestmark = pytest.mark.anyio
 
 async def test_create_returns_the_full_planned_task_with_the_caller_as_creator(owner: Agent) -> None:
     me = await owner.ok("ts.auth.whoami")
-    task = await owner.ok("ts.tsk.create", {"title": "T", "estimate": 2, "due_date": "2026-03-01", "metadata": {"k": 1}})
+    task = await owner.ok(
+        "ts.tsk.create", {"title": "T", "estimate": 2, "due_date": "2026-03-01", "metadata": {"k": 1}}
+    )
     assert task["status"] == "planned" and task["creator_id"] == me["resource_id"]
     assert task["id"].startswith("tsk_") and len(task["id"]) == 4 + 24
     assert task["estimate"] == 2 and task["due_date"] == "2026-03-01" and task["metadata"] == {"k": 1}

@@ -34,9 +34,11 @@ def read_arguments(source: str | None) -> dict[str, Any]:
     try:
         value = json.loads(text) if text.strip() else {}
     except json.JSONDecodeError as error:
-        raise UsageError(f"{where} is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}") from None
+        raise UsageError(
+            f"{where} is not valid JSON: {error.msg} at line {error.lineno} column {error.colno}"
+        ) from None
     if not isinstance(value, dict):
-        raise UsageError(f"{where} must be a JSON object of arguments, like {{\"id\": \"tsk_...\"}}")
+        raise UsageError(f'{where} must be a JSON object of arguments, like {{"id": "tsk_..."}}')
     return value
 
 

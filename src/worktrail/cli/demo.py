@@ -32,7 +32,9 @@ class Walkthrough:
         self.client = client
         self.step = 0
 
-    async def __call__(self, note: str, tool: str, arguments: dict[str, Any], shown: dict[str, Any] | None = None) -> Any:
+    async def __call__(
+        self, note: str, tool: str, arguments: dict[str, Any], shown: dict[str, Any] | None = None
+    ) -> Any:
         self.step += 1
         print(f"\n{self.step}. {note}")
         print(f"  -> {tool} {json.dumps(shown if shown is not None else arguments, ensure_ascii=False)}")
@@ -49,7 +51,9 @@ async def walk(db: Path, api_key: str) -> None:
         print(f"Connected to `worktrail serve` over stdio: {len(tools.tools)} tools.")
         say = Walkthrough(client)
         await say("Before logging in, tools answer not_authenticated.", "ts.tsk.list", {})
-        await say("Log in with the owner's key.", "ts.auth.login", {"api_key": api_key}, {"api_key": api_key[:8] + "..."})
+        await say(
+            "Log in with the owner's key.", "ts.auth.login", {"api_key": api_key}, {"api_key": api_key[:8] + "..."}
+        )
         edv = await say("Create an endeavour.", "ts.edv.create", {"name": "Launch the docs site", "goals": ["Ship v1"]})
         agent = await say("Add an agent to do the work.", "ts.res.create", {"type": "agent", "name": "docs-writer"})
         write = await say(
@@ -57,15 +61,27 @@ async def walk(db: Path, api_key: str) -> None:
             "ts.tsk.create",
             {"title": "Write the quickstart", "endeavour_id": edv["id"], "assignee_id": agent["id"], "estimate": 4},
         )
-        review = await say("And one more.", "ts.tsk.create", {"title": "Review the quickstart", "endeavour_id": edv["id"]})
-        await say("Start work (planned -> active stamps started_at).", "ts.tsk.update", {"id": write["id"], "status": "active"})
-        await say("Finish it (seed 001's example).", "ts.tsk.update", {"id": write["id"], "status": "done", "actual": 3.5})
+        review = await say(
+            "And one more.", "ts.tsk.create", {"title": "Review the quickstart", "endeavour_id": edv["id"]}
+        )
+        await say(
+            "Start work (planned -> active stamps started_at).",
+            "ts.tsk.update",
+            {"id": write["id"], "status": "active"},
+        )
+        await say(
+            "Finish it (seed 001's example).", "ts.tsk.update", {"id": write["id"], "status": "done", "actual": 3.5}
+        )
         await say(
             "A planned task cannot jump to done: the error says where it stands and where it may go.",
             "ts.tsk.update",
             {"id": review["id"], "status": "done"},
         )
-        await say("Cancel it with a reason instead.", "ts.tsk.cancel", {"id": review["id"], "reason": "Merged into the first task"})
+        await say(
+            "Cancel it with a reason instead.",
+            "ts.tsk.cancel",
+            {"id": review["id"], "reason": "Merged into the first task"},
+        )
         await say("The finished task, with its automatic timestamps.", "ts.tsk.get", {"id": write["id"]})
         await say("The endeavour, with its tasks counted by status.", "ts.edv.get", {"id": edv["id"]})
 

@@ -32,12 +32,23 @@ def _parser() -> argparse.ArgumentParser:
         return p
 
     serve = with_db(command("serve", "serve MCP over stdio"))
-    serve.add_argument("--tool-names", choices=TOOL_NAME_MODES, default="auto",
-                       help="publish dotted names, underscore names, or pick by client (default: auto)")
-    serve.add_argument("--toolsets", type=lambda s: [x.strip() for x in s.split(",") if x.strip()],
-                       help="comma-separated toolsets to serve (default: all)")
-    serve.add_argument("--synchronous", choices=["NORMAL", "FULL"], default="NORMAL",
-                       help="SQLite synchronous level (FULL survives power loss at some speed cost)")
+    serve.add_argument(
+        "--tool-names",
+        choices=TOOL_NAME_MODES,
+        default="auto",
+        help="publish dotted names, underscore names, or pick by client (default: auto)",
+    )
+    serve.add_argument(
+        "--toolsets",
+        type=lambda s: [x.strip() for x in s.split(",") if x.strip()],
+        help="comma-separated toolsets to serve (default: all)",
+    )
+    serve.add_argument(
+        "--synchronous",
+        choices=["NORMAL", "FULL"],
+        default="NORMAL",
+        help="SQLite synchronous level (FULL survives power loss at some speed cost)",
+    )
 
     init = with_db(command("init", "create the database, the owner and its first API key"))
     init.add_argument("--json", action="store_true", help='print only {"db", "resource_id", "api_key"}')
@@ -84,7 +95,9 @@ def _command(name: str) -> Callable[[argparse.Namespace], Awaitable[int] | int]:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    logging.basicConfig(stream=sys.stderr, level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        stream=sys.stderr, level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     try:
         result = _command(args.command)(args)
         if isinstance(result, int):

@@ -54,7 +54,7 @@ def normalize_date_or_datetime(value: str) -> str:
         moment = datetime.fromisoformat(text.replace("z", "Z"))
     except ValueError:
         raise ValueError(
-            "must be an ISO 8601 date (2026-03-01) or date-time (2026-03-01T17:00:00Z), or \"\" to clear"
+            'must be an ISO 8601 date (2026-03-01) or date-time (2026-03-01T17:00:00Z), or "" to clear'
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
@@ -68,4 +68,4 @@ def normalize_date(value: str) -> str:
     try:
         return date.fromisoformat(value.strip()).isoformat()
     except ValueError:
-        raise ValueError("must be an ISO 8601 date such as 2026-03-01, or \"\" to clear") from None
+        raise ValueError('must be an ISO 8601 date such as 2026-03-01, or "" to clear') from None

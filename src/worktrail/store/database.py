@@ -57,9 +57,7 @@ def _in_read_snapshot(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection
 class Database:
     """A SQLite file in WAL mode, opened for one process."""
 
-    def __init__(
-        self, path: str | Path, *, busy_timeout_ms: int = 10_000, synchronous: Synchronous = "NORMAL"
-    ) -> None:
+    def __init__(self, path: str | Path, *, busy_timeout_ms: int = 10_000, synchronous: Synchronous = "NORMAL") -> None:
         self.path = Path(path)
         self._busy_timeout_ms = busy_timeout_ms
         self._synchronous = synchronous

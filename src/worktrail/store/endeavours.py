@@ -12,17 +12,14 @@ from worktrail.domain.lifecycle import transition
 from worktrail.domain.lifecycles import ENDEAVOUR, TASK_STATUSES
 from worktrail.store.audit import Origin, diff, record
 from worktrail.store.database import Database
-from worktrail.store.rows import as_dict, insert, like_pattern, page, to_json, update_if_status
+from worktrail.store.rows import fetch, filters, insert, page, to_json, update_if_status
 
 JSON_COLUMNS = ("goals", "metadata")
 
 
-def load(conn: sqlite3.Connection, endeavour_id: str) -> dict[str, Any] | None:
-    return as_dict(conn.execute("SELECT * FROM endeavour WHERE id = ?", (endeavour_id,)).fetchone(), JSON_COLUMNS)
-
-
 def require(conn: sqlite3.Connection, endeavour_id: str) -> dict[str, Any]:
-    row = load(conn, endeavour_id)
+    """One endeavour row, or `not_found`."""
+    row = fetch(conn, "endeavour", endeavour_id, JSON_COLUMNS)
     if row is None:
         raise not_found("endeavour", endeavour_id)
     return row
@@ -97,20 +94,8 @@ class Endeavours:
     async def list(
         self, *, status: str | None, search: str | None, limit: int, offset: int
     ) -> tuple[list[dict[str, Any]], int]:
-        where: list[str] = []
-        params: list[Any] = []
-        if status is not None:
-            where.append("status = ?")
-            params.append(status)
-        if search:
-            where.append("(name LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\')")
-            params += [like_pattern(search)] * 2
-
-        def run(conn: sqlite3.Connection) -> tuple[list[dict[str, Any]], int]:
-            rows, total = page(conn, "endeavour", where, params, "created_at DESC, rowid DESC", limit, offset)
-            return [as_dict(r, JSON_COLUMNS) for r in rows], total  # type: ignore[misc]
-
-        return await self.db.read(run)
+        where, params = filters({"status": status}, ("name", "description"), search)
+        return await self.db.read(lambda conn: page(conn, "endeavour", where, params, limit, offset, JSON_COLUMNS))
 
     async def update(self, origin: Origin, endeavour_id: str, changes: Mapping[str, Any]) -> None:
         def run(conn: sqlite3.Connection) -> None:

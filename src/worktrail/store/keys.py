@@ -66,7 +66,9 @@ class Keys:
         def run(conn: sqlite3.Connection) -> Actor:
             row = conn.execute(_ACTOR_SQL + "k.key_hash = ?", (hash_api_key(api_key),)).fetchone()
             if row is None or row["revoked_at"] is not None or row["status"] != "active":
-                raise ToolError("not_authenticated", "Invalid API key: it is unknown, revoked, or its resource is inactive.")
+                raise ToolError(
+                    "not_authenticated", "Invalid API key: it is unknown, revoked, or its resource is inactive."
+                )
             conn.execute("UPDATE api_key SET last_used_at = ? WHERE id = ?", (at, row["key_id"]))
             return _actor(row)
 
@@ -78,14 +80,18 @@ class Keys:
         def run(conn: sqlite3.Connection) -> Actor:
             row = conn.execute(_ACTOR_SQL + "k.id = ?", (key_id,)).fetchone()
             if row is None or row["revoked_at"] is not None:
-                raise ToolError("session_expired", "The API key of this session was revoked. Log in again with a valid key.")
+                raise ToolError(
+                    "session_expired", "The API key of this session was revoked. Log in again with a valid key."
+                )
             if row["status"] != "active":
                 raise ToolError("session_expired", "The resource of this session is inactive. Log in with another key.")
             return _actor(row)
 
         return await self.db.read(run)
 
-    async def list(self, actor: Actor, resource_id: str | None, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+    async def list(
+        self, actor: Actor, resource_id: str | None, limit: int, offset: int
+    ) -> tuple[list[dict[str, Any]], int]:
         if resource_id is not None:
             check_may_manage_keys_of(actor, resource_id)
         where, params = (["resource_id = ?"], [resource_id]) if resource_id else ([], [])
@@ -93,7 +99,7 @@ class Keys:
             where, params = ["resource_id = ?"], [actor.resource_id]
 
         def run(conn: sqlite3.Connection) -> tuple[list[dict[str, Any]], int]:
-            rows, total = page(conn, "api_key", where, params, "created_at DESC, rowid DESC", limit, offset)
+            rows, total = page(conn, "api_key", where, params, limit, offset)
             return [{k: r[k] for k in PUBLIC_COLUMNS.split(", ")} for r in rows], total
 
         return await self.db.read(run)
@@ -119,7 +125,9 @@ class Keys:
 
         def run(conn: sqlite3.Connection) -> tuple[dict[str, Any], dict[str, Any], str]:
             if conn.execute("SELECT 1 FROM resource WHERE role = 'owner' LIMIT 1").fetchone():
-                raise ToolError("conflict", "This database is already initialised: it has an owner. Nothing was changed.")
+                raise ToolError(
+                    "conflict", "This database is already initialised: it has an owner. Nothing was changed."
+                )
             owner = resources.insert_resource(conn, origin, {"type": "human", "name": name, "role": "owner"})
             key, api_key = insert_key(conn, Origin(owner["id"], origin.tool, origin.at), owner["id"], "initial key")
             return owner, key, api_key

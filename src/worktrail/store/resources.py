@@ -14,19 +14,14 @@ from worktrail.domain.lifecycles import RESOURCE
 from worktrail.domain.permissions import check_may_update_resource
 from worktrail.store.audit import Origin, diff, record
 from worktrail.store.database import Database
-from worktrail.store.rows import as_dict, insert, like_pattern, page, to_json, update_if_status
+from worktrail.store.rows import fetch, filters, insert, page, to_json, update_if_status
 
 JSON_COLUMNS = ("skills", "metadata")
 
 
-def load(conn: sqlite3.Connection, resource_id: str) -> dict[str, Any] | None:
-    """One resource row, decoded, or None."""
-    return as_dict(conn.execute("SELECT * FROM resource WHERE id = ?", (resource_id,)).fetchone(), JSON_COLUMNS)
-
-
 def require(conn: sqlite3.Connection, resource_id: str) -> dict[str, Any]:
     """One resource row, or `not_found`."""
-    row = load(conn, resource_id)
+    row = fetch(conn, "resource", resource_id, JSON_COLUMNS)
     if row is None:
         raise not_found("resource", resource_id)
     return row
@@ -69,21 +64,8 @@ class Resources:
     async def list(
         self, *, type: str | None, status: str | None, search: str | None, limit: int, offset: int
     ) -> tuple[list[dict[str, Any]], int]:
-        where: list[str] = []
-        params: list[Any] = []
-        for column, value in (("type", type), ("status", status)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                params.append(value)
-        if search:
-            where.append("name LIKE ? ESCAPE '\\'")
-            params.append(like_pattern(search))
-
-        def run(conn: sqlite3.Connection) -> tuple[list[dict[str, Any]], int]:
-            rows, total = page(conn, "resource", where, params, "created_at DESC, rowid DESC", limit, offset)
-            return [as_dict(r, JSON_COLUMNS) for r in rows], total  # type: ignore[misc]
-
-        return await self.db.read(run)
+        where, params = filters({"type": type, "status": status}, ("name",), search)
+        return await self.db.read(lambda conn: page(conn, "resource", where, params, limit, offset, JSON_COLUMNS))
 
     async def update(self, origin: Origin, actor: Actor, resource_id: str, changes: Mapping[str, Any]) -> None:
         def run(conn: sqlite3.Connection) -> None:
@@ -92,14 +74,22 @@ class Resources:
             values = dict(changes)
             if "status" in values:
                 values.update(transition(RESOURCE, row["status"], values["status"], row, origin.at))
-            losing_owner = row["role"] == "owner" and row["status"] == "active" and (
-                values.get("role", "owner") != "owner" or values.get("status", "active") != "active"
+            losing_owner = (
+                row["role"] == "owner"
+                and row["status"] == "active"
+                and (values.get("role", "owner") != "owner" or values.get("status", "active") != "active")
             )
             if losing_owner and _active_owners(conn) <= 1:
                 raise ToolError(
                     "invalid_input",
                     "This is the last active owner; make another resource owner before demoting or deactivating it.",
-                    [{"loc": ["role" if "role" in values else "status"], "msg": "last active owner", "type": "value_error"}],
+                    [
+                        {
+                            "loc": ["role" if "role" in values else "status"],
+                            "msg": "last active owner",
+                            "type": "value_error",
+                        }
+                    ],
                 )
             values["updated_at"] = origin.at
             stored = {k: to_json(v) if k in JSON_COLUMNS else v for k, v in values.items()}

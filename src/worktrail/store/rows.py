@@ -69,6 +69,30 @@ def update_if_status(
         )
 
 
+def fetch(
+    conn: sqlite3.Connection, table: str, entity_id: str, json_columns: Iterable[str] = ()
+) -> dict[str, Any] | None:
+    """One row by id, decoded, or None."""
+    _names([table])
+    return as_dict(conn.execute(f"SELECT * FROM {table} WHERE id = ?", (entity_id,)).fetchone(), json_columns)
+
+
+def filters(
+    equal: Mapping[str, Any], search_columns: Sequence[str] = (), search: str | None = None
+) -> tuple[list[str], list[Any]]:
+    """WHERE terms and their parameters: `column = ?` for each value given, and a text search."""
+    where: list[str] = []
+    params: list[Any] = []
+    for column, value in equal.items():
+        if value is not None:
+            where.append(f"{_names([column])[0]} = ?")
+            params.append(value)
+    if search:
+        where.append("(" + " OR ".join(f"{c} LIKE ? ESCAPE '\\'" for c in _names(search_columns)) + ")")
+        params += [like_pattern(search)] * len(search_columns)
+    return where, params
+
+
 def like_pattern(text: str) -> str:
     """A LIKE pattern that matches `text` anywhere, with its wildcards escaped (ESCAPE '\\')."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -80,14 +104,15 @@ def page(
     table: str,
     where: Sequence[str],
     params: Sequence[Any],
-    order: str,
     limit: int,
     offset: int,
-) -> tuple[list[sqlite3.Row], int]:
-    """One page of rows and the total that match, read in the same snapshot."""
+    json_columns: Iterable[str] = (),
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of rows, newest first and stable, and the total that match, from one snapshot."""
     clause = f" WHERE {' AND '.join(where)}" if where else ""
     total = conn.execute(f"SELECT COUNT(*) FROM {table}{clause}", list(params)).fetchone()[0]
     rows = conn.execute(
-        f"SELECT * FROM {table}{clause} ORDER BY {order} LIMIT ? OFFSET ?", [*params, limit, offset]
+        f"SELECT * FROM {table}{clause} ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?", [*params, limit, offset]
     ).fetchall()
-    return rows, total
+    columns = tuple(json_columns)
+    return [as_dict(r, columns) for r in rows], total  # type: ignore[misc]

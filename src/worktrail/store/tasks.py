@@ -16,13 +16,14 @@ from worktrail.domain.tasks import check_reason_fits, cleared, fill_actual_hours
 from worktrail.store import endeavours, resources
 from worktrail.store.audit import Origin, diff, record
 from worktrail.store.database import Database
-from worktrail.store.rows import as_dict, insert, like_pattern, page, to_json, update_if_status
+from worktrail.store.rows import fetch, filters, insert, page, to_json, update_if_status
 
 JSON_COLUMNS = ("metadata",)
 
 
 def require(conn: sqlite3.Connection, task_id: str) -> dict[str, Any]:
-    row = as_dict(conn.execute("SELECT * FROM task WHERE id = ?", (task_id,)).fetchone(), JSON_COLUMNS)
+    """One task row, or `not_found`."""
+    row = fetch(conn, "task", task_id, JSON_COLUMNS)
     if row is None:
         raise not_found("task", task_id)
     return row
@@ -92,24 +93,13 @@ class Tasks:
         limit: int,
         offset: int,
     ) -> tuple[list[dict[str, Any]], int]:
-        where: list[str] = []
-        params: list[Any] = []
+        where, params = filters(
+            {"endeavour_id": endeavour_id, "assignee_id": assignee_id}, ("title", "description"), search
+        )
         if statuses:
             where.append(f"status IN ({', '.join('?' for _ in statuses)})")
             params += list(statuses)
-        for column, value in (("endeavour_id", endeavour_id), ("assignee_id", assignee_id)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                params.append(value)
-        if search:
-            where.append("(title LIKE ? ESCAPE '\\' OR description LIKE ? ESCAPE '\\')")
-            params += [like_pattern(search)] * 2
-
-        def run(conn: sqlite3.Connection) -> tuple[list[dict[str, Any]], int]:
-            rows, total = page(conn, "task", where, params, "created_at DESC, rowid DESC", limit, offset)
-            return [as_dict(r, JSON_COLUMNS) for r in rows], total  # type: ignore[misc]
-
-        return await self.db.read(run)
+        return await self.db.read(lambda conn: page(conn, "task", where, params, limit, offset, JSON_COLUMNS))
 
     async def update(self, origin: Origin, actor: Actor, task_id: str, changes: Mapping[str, Any]) -> None:
         """Apply a partial update in one transaction, in the order the contract gives:

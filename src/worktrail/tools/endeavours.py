@@ -100,7 +100,9 @@ async def get_endeavour(call: Call, p: IdParams) -> Endeavour:
     return Endeavour(**await call.store.endeavours.get(p.id))
 
 
-@tool("ts.edv.list", params=EndeavourList, result=EndeavourPage, toolset="core", summary="List endeavours, newest first.")
+@tool(
+    "ts.edv.list", params=EndeavourList, result=EndeavourPage, toolset="core", summary="List endeavours, newest first."
+)
 async def list_endeavours(call: Call, p: EndeavourList) -> EndeavourPage:
     rows, total = await call.store.endeavours.list(status=p.status, search=p.search, limit=p.limit, offset=p.offset)
     return EndeavourPage(endeavours=[Endeavour(**r) for r in rows], total=total, limit=p.limit, offset=p.offset)

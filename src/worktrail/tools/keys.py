@@ -57,7 +57,9 @@ async def create_key(call: Call, p: KeyCreate) -> NewKey:
     return NewKey(api_key=api_key, **{k: row[k] for k in ("id", "resource_id", "name", "created_at")})
 
 
-@tool("ts.key.list", params=KeyList, result=KeyPage, toolset="core", summary="List API keys (never the keys themselves).")
+@tool(
+    "ts.key.list", params=KeyList, result=KeyPage, toolset="core", summary="List API keys (never the keys themselves)."
+)
 async def list_keys(call: Call, p: KeyList) -> KeyPage:
     rows, total = await call.store.keys.list(call.me, p.resource_id, p.limit, p.offset)
     return KeyPage(keys=[KeyInfo(**r) for r in rows], total=total, limit=p.limit, offset=p.offset)

@@ -161,6 +161,8 @@ class Registry:
             params = spec.params.model_validate_json(json.dumps(arguments))
         except ValidationError as error:
             details = _validation_details(error, spec.params)
-            raise ToolError("invalid_input", f"Invalid arguments for {spec.name}: {_summarise(details)}", details) from None
+            raise ToolError(
+                "invalid_input", f"Invalid arguments for {spec.name}: {_summarise(details)}", details
+            ) from None
         params.refine()
         return params

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 
 from worktrail.domain.errors import forbidden
 from worktrail.tools.context import Call
-from worktrail.tools.params import Hours, Id, IdParams, ListParams, Metadata, Name, Params, UpdateParams
+from worktrail.tools.params import Hours, IdParams, ListParams, Metadata, Name, Params, UpdateParams
 from worktrail.tools.registry import tool
 from worktrail.tools.results import UpdateAck, ordered_fields
 

@@ -10,8 +10,18 @@ from worktrail.domain import fields
 from worktrail.domain.errors import invalid_field
 from worktrail.domain.tasks import UPDATE_FIELDS
 from worktrail.tools.context import Call
-from worktrail.tools.params import DateOrDateTime, Hours, Id, IdParams, ListParams, Metadata, Params, Text, Title
-from worktrail.tools.params import UpdateParams
+from worktrail.tools.params import (
+    DateOrDateTime,
+    Hours,
+    Id,
+    IdParams,
+    ListParams,
+    Metadata,
+    Params,
+    Text,
+    Title,
+    UpdateParams,
+)
 from worktrail.tools.registry import tool
 from worktrail.tools.results import UpdateAck, ordered_fields
 
@@ -61,9 +71,7 @@ class TaskUpdate(UpdateParams):
     estimate: Hours = Field(None, description="Estimated hours")
     actual: Hours = Field(None, description="Actual hours spent")
     due_date: DateOrDateTime = Field(None, description="Due date (ISO 8601, empty string to clear)")
-    canceled_reason: CancelReason = Field(
-        None, description="Reason for cancellation (when setting status to canceled)"
-    )
+    canceled_reason: CancelReason = Field(None, description="Reason for cancellation (when setting status to canceled)")
     metadata: Metadata = Field(None, description="Metadata to set (replaces existing metadata)")
 
     def refine(self) -> None:

@@ -42,7 +42,9 @@ def build_server(registry: Registry, session: Session, tool_names: ToolNames = "
         for style in ("dotted", "underscore")
     }
 
-    async def list_tools(ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
+    async def list_tools(
+        ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
+    ) -> types.ListToolsResult:
         return types.ListToolsResult(tools=listings[style_for(tool_names, _client_name(ctx))])
 
     async def call_tool(ctx: ServerRequestContext[Any], params: types.CallToolRequestParams) -> types.CallToolResult:
