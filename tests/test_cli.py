@@ -73,3 +73,11 @@ def test_demo_exits_0_and_leaves_nothing_behind(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "invalid_transition" in done.stdout and "allowed" in done.stdout
     assert list(scratch.iterdir()) == []
+
+
+def test_a_file_that_is_not_a_database_gets_a_clear_error(tmp_path: Path) -> None:
+    bogus = tmp_path / "notes.txt"
+    bogus.write_text("these are not the tables you are looking for\n" * 100)
+    done = worktrail("call", "ts.tsk.list", "--db", str(bogus))
+    assert done.returncode == 1 and "cannot use the database" in done.stderr and "Traceback" not in done.stderr
+    assert bogus.read_text().startswith("these are not")

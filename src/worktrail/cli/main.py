@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
 
 import anyio
 
 from worktrail import __version__
+from worktrail.store.migrations import SchemaTooNew
 from worktrail.transport.tool_names import TOOL_NAME_MODES
 
 
@@ -107,6 +109,9 @@ def main(argv: list[str] | None = None) -> int:
             return await result  # type: ignore[misc]
 
         return anyio.run(run, backend="asyncio")
+    except (sqlite3.DatabaseError, SchemaTooNew) as error:  # a file that is not (our) database
+        print(f"worktrail {args.command}: cannot use the database: {error}", file=sys.stderr)
+        return 1
     except BrokenPipeError:  # `worktrail tools | head`: the reader left; say nothing more
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0

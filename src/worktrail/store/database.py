@@ -67,9 +67,13 @@ class Database:
     async def open(self) -> Database:
         """Open both connections, switch to WAL and bring the schema up to date."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._writer = await self._connect()
-        await self._hop(self._writer, _prepare_file)
-        self._reader = await self._connect()
+        try:
+            self._writer = await self._connect()
+            await self._hop(self._writer, _prepare_file)
+            self._reader = await self._connect()
+        except BaseException:
+            await self.close()  # each connection owns a non-daemon thread: never leave one behind
+            raise
         return self
 
     async def close(self) -> None:
@@ -95,7 +99,11 @@ class Database:
 
     async def _connect(self) -> aiosqlite.Connection:
         conn = await aiosqlite.connect(str(self.path), isolation_level=None)
-        await self._hop(conn, _configure, self._busy_timeout_ms, self._synchronous)
+        try:
+            await self._hop(conn, _configure, self._busy_timeout_ms, self._synchronous)
+        except BaseException:
+            await conn.close()
+            raise
         return conn
 
     @staticmethod
