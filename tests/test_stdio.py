@@ -53,7 +53,7 @@ def test_a_wrong_environment_key_stops_the_server_with_a_clear_message(initialis
     assert "WORKTRAIL_API_KEY was refused" in done.stderr
 
 
-def test_stdout_carries_only_protocol_messages(initialised: tuple[Path, str]) -> None:
+def test_stdout_carries_only_protocol_messages_and_bad_lines_are_answered(initialised: tuple[Path, str]) -> None:
     db_path, owner_key = initialised
     requests = [
         {"jsonrpc": "2.0", "id": 1, "method": "initialize",
@@ -62,6 +62,9 @@ def test_stdout_carries_only_protocol_messages(initialised: tuple[Path, str]) ->
         {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "ts.tsk.create", "arguments": {"title": "t"}}},
         {"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "ts.tsk.list", "arguments": {"limit": "x"}}},
         {"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": {"name": "no.such.tool", "arguments": {}}},
+        '{"jsonrpc": "2.0", "id": 5, "method": "tools/call", "params": {',
+        {"hello": "not json-rpc", "id": 6},
+        {"jsonrpc": "2.0", "id": 7, "method": "ping"},
     ]  # fmt: skip
     server = subprocess.Popen(
         [sys.executable, "-m", "worktrail", "--log-level", "DEBUG", "serve", "--db", str(db_path)],
@@ -69,16 +72,19 @@ def test_stdout_carries_only_protocol_messages(initialised: tuple[Path, str]) ->
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
     assert server.stdin and server.stdout
-    answers: dict[int, dict] = {}
-    for request in requests:
-        server.stdin.write(json.dumps(request) + "\n")
+    answers: dict[object, dict] = {}
+    for n, request in enumerate(requests):
+        server.stdin.write((request if isinstance(request, str) else json.dumps(request)) + "\n")
         server.stdin.flush()
-        if "id" in request:
+        if isinstance(request, str) or "id" in request:
             message = json.loads(server.stdout.readline())  # every stdout line is one JSON-RPC message
-            answers[message["id"]] = message
+            answers[message["id"] if message["id"] is not None else f"line {n}"] = message
     rest, stderr = server.communicate(timeout=60)
     assert server.returncode == 0 and rest == ""
     assert answers[2]["result"]["isError"] is False
     assert answers[3]["result"]["structuredContent"]["error"]["code"] == "invalid_input"
     assert answers[4]["error"]["code"] == -32602
+    assert answers["line 5"]["error"]["code"] == -32700, "a broken line is answered, not dropped"
+    assert answers["line 6"]["error"]["code"] == -32600
+    assert answers[7]["result"] == {}, "the connection keeps serving after a bad line"
     assert "DEBUG" in stderr  # logs went to stderr, and only there
