@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -88,3 +89,29 @@ def test_stdout_carries_only_protocol_messages_and_bad_lines_are_answered(initia
     assert answers["line 6"]["error"]["code"] == -32600
     assert answers[7]["result"] == {}, "the connection keeps serving after a bad line"
     assert "DEBUG" in stderr  # logs went to stderr, and only there
+
+
+def test_a_script_that_pipes_its_calls_and_closes_stdin_gets_every_answer(initialised: tuple[Path, str]) -> None:
+    db_path, owner_key = initialised
+    hello = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "script", "version": "1"}}
+    lines = [{"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": hello},
+             {"jsonrpc": "2.0", "method": "notifications/initialized"}]  # fmt: skip
+    lines += [
+        {
+            "jsonrpc": "2.0",
+            "id": n,
+            "method": "tools/call",
+            "params": {"name": "ts.tsk.create", "arguments": {"title": f"t{n}"}},
+        }
+        for n in range(1, 31)
+    ]
+    done = subprocess.run(
+        [sys.executable, "-m", "worktrail", "serve", "--db", str(db_path)],
+        input="".join(json.dumps(line) + "\n" for line in lines),  # stdin closes right after the last call
+        env={**os.environ, "WORKTRAIL_API_KEY": owner_key}, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    answers = {m["id"]: m for m in map(json.loads, done.stdout.splitlines())}
+    assert done.returncode == 0 and set(answers) == set(range(31))
+    assert all(answers[n]["result"]["isError"] is False for n in range(1, 31)), done.stdout[-500:]
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM task").fetchone()[0] == 30

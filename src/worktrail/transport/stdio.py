@@ -1,9 +1,12 @@
 """Serve one client over stdin/stdout. Nothing but the protocol may reach stdout.
 
-The SDK's stdio transport hands a line it cannot parse to the server as an exception, and
-the server drops it: the client then waits for an answer that never comes. `_screen` sits
-between the two and answers such a line as JSON-RPC says: -32700 for text that is not JSON,
--32600 for JSON that is not a JSON-RPC message (id null: it could not be read).
+Two things the SDK's stdio transport leaves to us, handled between it and the server:
+- A line it cannot parse reaches the server as an exception, which the server drops, and the
+  client waits forever. We answer it as JSON-RPC says: -32700 for text that is not JSON,
+  -32600 for JSON that is not a JSON-RPC message (id null: it could not be read).
+- At end of input the server answers calls still running with -32000 "Connection closed",
+  although their writes go on to commit. A script that pipes its requests and closes stdin
+  would never learn they succeeded, so we let those calls finish and answer first.
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ from pydantic import ValidationError
 
 log = logging.getLogger(__name__)
 
+# How long calls still running at end of input may take to answer before the server stops.
+DRAIN_SECONDS = 30.0
+
 
 def _refusal(problem: Exception) -> SessionMessage:
     not_json = isinstance(problem, ValidationError) and any(e["type"] == "json_invalid" for e in problem.errors())
@@ -31,21 +37,57 @@ def _refusal(problem: Exception) -> SessionMessage:
     return SessionMessage(types.JSONRPCError(jsonrpc="2.0", id=None, error=types.ErrorData(code=code, message=what)))
 
 
-async def _screen(wire_in: Any, to_server: Any, wire_out: Any) -> None:
-    """Pass messages on to the server; answer the lines that are not messages."""
-    async with to_server:
-        async for item in wire_in:
-            if isinstance(item, Exception):
-                log.warning("refused an unreadable line from the client (%s)", type(item).__name__)
-                await wire_out.send(_refusal(item))
-            else:
+class _Exchange:
+    """The requests the client is still waiting on, between the wire and the server."""
+
+    def __init__(self, wire_out: Any) -> None:
+        self.wire_out = wire_out
+        self.waiting: set[Any] = set()
+        self.changed = anyio.Condition()
+
+    async def inbound(self, wire_in: Any, to_server: Any) -> None:
+        """Pass messages on to the server; answer unreadable lines; at the end, drain."""
+        async with to_server:
+            async for item in wire_in:
+                if isinstance(item, Exception):
+                    log.warning("refused an unreadable line from the client (%s)", type(item).__name__)
+                    await self.wire_out.send(_refusal(item))
+                    continue
+                message = item.message
+                if isinstance(message, types.JSONRPCRequest):
+                    self.waiting.add(message.id)
+                elif isinstance(message, types.JSONRPCNotification) and message.method == "notifications/cancelled":
+                    await self._answered((message.params or {}).get("requestId"))  # a cancelled call gets no answer
                 await to_server.send(item)
+            with anyio.move_on_after(DRAIN_SECONDS):
+                async with self.changed:
+                    while self.waiting:
+                        await self.changed.wait()
+            if self.waiting:
+                log.warning("end of input: %d call(s) still unanswered after %ss", len(self.waiting), DRAIN_SECONDS)
+
+    async def outbound(self, from_server: Any) -> None:
+        """Pass the server's messages to the wire, noting which requests are answered."""
+        async with from_server:
+            async for item in from_server:
+                await self.wire_out.send(item)
+                if isinstance(item.message, types.JSONRPCResponse | types.JSONRPCError):
+                    await self._answered(item.message.id)
+
+    async def _answered(self, request_id: Any) -> None:
+        async with self.changed:
+            self.waiting.discard(request_id)
+            self.changed.notify_all()
 
 
 async def serve_stdio(server: Server[Any]) -> None:
-    """Run until the client closes stdin."""
-    async with stdio_server() as (wire_in, wire_out):
+    """Run until the client closes stdin and every call it made has been answered."""
+    async with stdio_server() as (wire_in, wire_out), wire_out:  # closing wire_out ends the transport's writer
+        exchange = _Exchange(wire_out)
         to_server, from_wire = anyio.create_memory_object_stream[SessionMessage | Exception](0)
+        to_exchange, from_server = anyio.create_memory_object_stream[SessionMessage](0)
         async with anyio.create_task_group() as group:
-            group.start_soon(_screen, wire_in, to_server, wire_out)
-            await server.run(from_wire, wire_out, server.create_initialization_options())
+            group.start_soon(exchange.inbound, wire_in, to_server)
+            group.start_soon(exchange.outbound, from_server)
+            async with to_exchange:
+                await server.run(from_wire, to_exchange, server.create_initialization_options())
