@@ -66,9 +66,11 @@ async def test_several_server_processes_share_one_file_without_losing_or_doublin
 ) -> None:
     processes, per_process = 3, 15
     seed_store = await Store.open(str(db_path))
-    async with connect(seed_store, owner_key) as seeder:
-        contested = await seeder.ok("ts.tsk.create", {"title": "contested"})
-    await seed_store.close()
+    try:
+        async with connect(seed_store, owner_key) as seeder:
+            contested = await seeder.ok("ts.tsk.create", {"title": "contested"})
+    finally:
+        await seed_store.close()
     params = StdioServerParameters(
         command=sys.executable,
         args=["-m", "worktrail", "serve", "--db", str(db_path)],

@@ -12,7 +12,7 @@ from worktrail.domain.lifecycle import transition
 from worktrail.domain.lifecycles import ENDEAVOUR, TASK_STATUSES
 from worktrail.store.audit import Origin, diff, record
 from worktrail.store.database import Database
-from worktrail.store.rows import fetch, filters, insert, page, to_json, update_if_status
+from worktrail.store.rows import encoded, fetch, filters, insert, page, update_if_status
 
 JSON_COLUMNS = ("goals", "metadata")
 
@@ -54,10 +54,6 @@ def _cleared(values: Mapping[str, Any]) -> dict[str, Any]:
     return {k: (None if k in CLEARABLE and v == "" else v) for k, v in values.items()}
 
 
-def _stored(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: (to_json(v) if k in JSON_COLUMNS else v) for k, v in values.items()}
-
-
 class Endeavours:
     """The endeavour repository."""
 
@@ -78,7 +74,7 @@ class Endeavours:
                 "updated_at": origin.at,
             }
             _check_dates(row)
-            insert(conn, "endeavour", _stored(row))
+            insert(conn, "endeavour", encoded(row, JSON_COLUMNS))
             record(conn, origin, "endeavour", row["id"], "create", diff({}, row))
             return {**row, "task_counts": dict.fromkeys(TASK_STATUSES, 0)}
 
@@ -111,7 +107,7 @@ class Endeavours:
                 )
             _check_dates({**row, **values})
             values["updated_at"] = origin.at
-            update_if_status(conn, "endeavour", endeavour_id, _stored(values), row["status"])
+            update_if_status(conn, "endeavour", endeavour_id, encoded(values, JSON_COLUMNS), row["status"])
             record(conn, origin, "endeavour", endeavour_id, "update", diff(row, values))
 
         await self.db.write(run)

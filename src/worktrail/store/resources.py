@@ -14,7 +14,7 @@ from worktrail.domain.lifecycles import RESOURCE
 from worktrail.domain.permissions import check_may_update_resource
 from worktrail.store.audit import Origin, diff, record
 from worktrail.store.database import Database
-from worktrail.store.rows import fetch, filters, insert, page, to_json, update_if_status
+from worktrail.store.rows import encoded, fetch, filters, insert, page, update_if_status
 
 JSON_COLUMNS = ("skills", "metadata")
 
@@ -40,7 +40,7 @@ def insert_resource(conn: sqlite3.Connection, origin: Origin, values: Mapping[st
         "created_at": origin.at,
         "updated_at": origin.at,
     }
-    insert(conn, "resource", {k: to_json(v) if k in JSON_COLUMNS else v for k, v in row.items()})
+    insert(conn, "resource", encoded(row, JSON_COLUMNS))
     record(conn, origin, "resource", row["id"], "create", diff({}, row))
     return row
 
@@ -92,8 +92,7 @@ class Resources:
                     ],
                 )
             values["updated_at"] = origin.at
-            stored = {k: to_json(v) if k in JSON_COLUMNS else v for k, v in values.items()}
-            update_if_status(conn, "resource", resource_id, stored, row["status"])
+            update_if_status(conn, "resource", resource_id, encoded(values, JSON_COLUMNS), row["status"])
             record(conn, origin, "resource", resource_id, "update", diff(row, values))
 
         await self.db.write(run)

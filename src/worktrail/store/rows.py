@@ -22,6 +22,12 @@ def to_json(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
+def encoded(values: Mapping[str, Any], json_columns: Iterable[str]) -> dict[str, Any]:
+    """Values ready to store: the JSON columns as JSON text."""
+    columns = set(json_columns)
+    return {k: (to_json(v) if k in columns else v) for k, v in values.items()}
+
+
 def as_dict(row: sqlite3.Row | None, json_columns: Iterable[str] = ()) -> dict[str, Any] | None:
     """A row as a dict, with its JSON columns decoded."""
     if row is None:

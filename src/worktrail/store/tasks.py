@@ -16,7 +16,7 @@ from worktrail.domain.tasks import check_reason_fits, cleared, fill_actual_hours
 from worktrail.store import endeavours, resources
 from worktrail.store.audit import Origin, diff, record
 from worktrail.store.database import Database
-from worktrail.store.rows import fetch, filters, insert, page, to_json, update_if_status
+from worktrail.store.rows import encoded, fetch, filters, insert, page, update_if_status
 
 JSON_COLUMNS = ("metadata",)
 
@@ -27,10 +27,6 @@ def require(conn: sqlite3.Connection, task_id: str) -> dict[str, Any]:
     if row is None:
         raise not_found("task", task_id)
     return row
-
-
-def _stored(values: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: (to_json(v) if k in JSON_COLUMNS else v) for k, v in values.items()}
 
 
 def _check_references(conn: sqlite3.Connection, values: Mapping[str, Any]) -> None:
@@ -61,9 +57,10 @@ class Tasks:
 
     async def create(self, origin: Origin, values: Mapping[str, Any]) -> dict[str, Any]:
         def run(conn: sqlite3.Connection) -> dict[str, Any]:
-            _check_references(conn, values)
             if values.get("endeavour_id"):
                 endeavours.require_open(conn, values["endeavour_id"], "endeavour_id")
+            if values.get("assignee_id"):
+                resources.require(conn, values["assignee_id"])
             row = {
                 "id": new_id("tsk"),
                 "description": "",
@@ -74,7 +71,7 @@ class Tasks:
                 "created_at": origin.at,
                 "updated_at": origin.at,
             }
-            insert(conn, "task", _stored(row))
+            insert(conn, "task", encoded(row, JSON_COLUMNS))
             record(conn, origin, "task", row["id"], "create", diff({}, row))
             return require(conn, row["id"])
 
@@ -117,7 +114,7 @@ class Tasks:
                 values.update(transition(TASK, task["status"], values["status"], task, origin.at))
                 fill_actual_hours(task, values, origin.at)
             values["updated_at"] = origin.at
-            update_if_status(conn, "task", task_id, _stored(values), task["status"])
+            update_if_status(conn, "task", task_id, encoded(values, JSON_COLUMNS), task["status"])
             action = "cancel" if values.get("status") == "canceled" else "update"
             record(conn, origin, "task", task_id, action, diff(task, values))
 
