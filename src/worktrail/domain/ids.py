@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import uuid
 
 API_KEY_PREFIX = "wtk_"
 
@@ -12,11 +11,6 @@ API_KEY_PREFIX = "wtk_"
 def new_id(prefix: str) -> str:
     """A Taskschmiede-style id: `<prefix>_<24 lowercase hex>` from 12 random bytes."""
     return f"{prefix}_{secrets.token_hex(12)}"
-
-
-def new_uuid() -> str:
-    """A random UUID, for the namespaces whose seeds say uuid."""
-    return str(uuid.uuid4())
 
 
 def new_api_key() -> str:

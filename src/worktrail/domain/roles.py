@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Literal
 
 Role = Literal["owner", "admin", "member", "viewer"]
-ROLES: tuple[Role, ...] = ("owner", "admin", "member", "viewer")
 
 # Higher rank may do everything a lower rank may.
 _RANK = {"viewer": 0, "member": 1, "admin": 2, "owner": 3}

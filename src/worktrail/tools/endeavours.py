@@ -6,12 +6,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field
 
+from worktrail.domain.lifecycles import ENDEAVOUR
 from worktrail.tools.context import Call
 from worktrail.tools.params import Date, IdParams, ListParams, Metadata, Name, Params, Text, UpdateParams
 from worktrail.tools.registry import tool
 from worktrail.tools.results import UpdateAck, ordered_fields
 
-EndeavourStatus = Literal["active", "on_hold", "completed", "archived"]
+EndeavourStatus = Literal[ENDEAVOUR.states]  # type: ignore[valid-type]  # the schema enum comes from the lifecycle
 Goal = Annotated[str, Field(min_length=1, max_length=500)]
 Goals = Annotated[list[Goal], Field(max_length=50)]
 

@@ -7,14 +7,16 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field
 
 from worktrail.domain.errors import forbidden
+from worktrail.domain.lifecycles import RESOURCE
+from worktrail.domain.roles import Role
 from worktrail.tools.context import Call
 from worktrail.tools.params import Hours, IdParams, ListParams, Metadata, Name, Params, UpdateParams
 from worktrail.tools.registry import tool
 from worktrail.tools.results import UpdateAck, ordered_fields
 
 ResourceType = Literal["human", "agent", "service", "team"]
-RoleName = Literal["owner", "admin", "member", "viewer"]
-ResourceStatus = Literal["active", "inactive"]
+RoleName = Role
+ResourceStatus = Literal[RESOURCE.states]  # type: ignore[valid-type]  # the schema enum comes from the lifecycle
 Skill = Annotated[str, Field(min_length=1, max_length=100)]
 Skills = Annotated[list[Skill], Field(max_length=50)]
 CapacityModel = Annotated[str, Field(max_length=100)]

@@ -8,6 +8,7 @@ from pydantic import AfterValidator, BaseModel, Field
 
 from worktrail.domain import fields
 from worktrail.domain.errors import invalid_field
+from worktrail.domain.lifecycles import TASK
 from worktrail.domain.tasks import UPDATE_FIELDS
 from worktrail.tools.context import Call
 from worktrail.tools.params import (
@@ -25,7 +26,7 @@ from worktrail.tools.params import (
 from worktrail.tools.registry import tool
 from worktrail.tools.results import UpdateAck, ordered_fields
 
-TaskStatus = Literal["planned", "active", "done", "canceled"]
+TaskStatus = Literal[TASK.states]  # type: ignore[valid-type]  # the schema enum comes from the lifecycle
 Link = Annotated[str, Field(max_length=128)]
 CancelReason = Annotated[str, Field(max_length=fields.REASON_MAX), AfterValidator(fields.check_not_blank)]
 
