@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import sys
 from pathlib import Path
@@ -109,4 +108,3 @@ async def test_several_server_processes_share_one_file_without_losing_or_doublin
         assert creates.fetchone()[0] == processes * per_process + 1
         status = conn.execute("SELECT status FROM task WHERE id = ?", (contested["id"],)).fetchone()[0]
     assert status == "active"
-    assert json.dumps(activations)  # every call was answered

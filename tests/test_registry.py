@@ -104,7 +104,7 @@ def test_style_is_fixed_unless_auto() -> None:
     assert style_for("auto", None) == "dotted"
 
 
-def test_toolsets_select_tools_and_always_keep_login() -> None:
+def test_toolsets_select_their_tools_and_refuse_unknown_names() -> None:
     assert select(["core"]) == ALL_TOOLS
     with pytest.raises(ValueError, match="unknown toolset"):
         select(["nope"])

@@ -25,11 +25,16 @@ def require(conn: sqlite3.Connection, endeavour_id: str) -> dict[str, Any]:
     return row
 
 
+def check_open(row: Mapping[str, Any], field: str) -> None:
+    """Tasks may still join or change in this endeavour: it is not archived."""
+    if row["status"] == "archived":
+        raise invalid_field(field, f"endeavour {row['id']} is archived; its tasks can no longer be changed")
+
+
 def require_open(conn: sqlite3.Connection, endeavour_id: str, field: str) -> dict[str, Any]:
     """An endeavour that tasks may still join or change in: it exists and is not archived."""
     row = require(conn, endeavour_id)
-    if row["status"] == "archived":
-        raise invalid_field(field, f"endeavour {endeavour_id} is archived; its tasks can no longer be changed")
+    check_open(row, field)
     return row
 
 

@@ -9,10 +9,11 @@ from worktrail.domain.actor import Actor
 from worktrail.domain.errors import ToolError, invalid_field, not_found
 from worktrail.domain.ids import hash_api_key, new_api_key, new_id
 from worktrail.domain.permissions import check_may_manage_keys_of
+from worktrail.domain.roles import is_admin
 from worktrail.store import resources
 from worktrail.store.audit import Origin, record
 from worktrail.store.database import Database
-from worktrail.store.rows import as_dict, insert, page
+from worktrail.store.rows import as_dict, filters, insert, page
 
 # What a key looks like to a caller: never its hash.
 PUBLIC_COLUMNS = "id, resource_id, name, created_at, created_by, last_used_at, revoked_at"
@@ -94,9 +95,9 @@ class Keys:
     ) -> tuple[list[dict[str, Any]], int]:
         if resource_id is not None:
             check_may_manage_keys_of(actor, resource_id)
-        where, params = (["resource_id = ?"], [resource_id]) if resource_id else ([], [])
-        if resource_id is None and actor.role not in ("owner", "admin"):
-            where, params = ["resource_id = ?"], [actor.resource_id]
+        elif not is_admin(actor.role):
+            resource_id = actor.resource_id  # without admin rights, "all keys" means your own
+        where, params = filters({"resource_id": resource_id})
 
         def run(conn: sqlite3.Connection) -> tuple[list[dict[str, Any]], int]:
             rows, total = page(conn, "api_key", where, params, limit, offset)

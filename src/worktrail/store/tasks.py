@@ -29,14 +29,15 @@ def require(conn: sqlite3.Connection, task_id: str) -> dict[str, Any]:
     return row
 
 
-def _check_references(conn: sqlite3.Connection, values: Mapping[str, Any]) -> None:
-    if values.get("endeavour_id"):
-        endeavours.require(conn, values["endeavour_id"])
+def _check_references(conn: sqlite3.Connection, values: Mapping[str, Any]) -> dict[str, Any] | None:
+    """`not_found` for an unknown endeavour or assignee; returns the target endeavour, if any."""
+    target = endeavours.require(conn, values["endeavour_id"]) if values.get("endeavour_id") else None
     if values.get("assignee_id"):
         resources.require(conn, values["assignee_id"])
+    return target
 
 
-def _check_not_archived(conn: sqlite3.Connection, task: Mapping[str, Any], values: Mapping[str, Any]) -> None:
+def _check_not_archived(conn: sqlite3.Connection, task: Mapping[str, Any], target: Mapping[str, Any] | None) -> None:
     if task["endeavour_id"]:
         home = endeavours.require(conn, task["endeavour_id"])
         if home["status"] == "archived":
@@ -45,8 +46,8 @@ def _check_not_archived(conn: sqlite3.Connection, task: Mapping[str, Any], value
                 f"Task {task['id']} belongs to archived endeavour {home['id']}; its tasks can no longer be changed.",
                 {"endeavour_id": home["id"], "endeavour_status": "archived"},
             )
-    if values.get("endeavour_id"):
-        endeavours.require_open(conn, values["endeavour_id"], "endeavour_id")
+    if target is not None:
+        endeavours.check_open(target, "endeavour_id")
 
 
 class Tasks:
@@ -104,10 +105,10 @@ class Tasks:
 
         def run(conn: sqlite3.Connection) -> None:
             task = require(conn, task_id)
-            _check_references(conn, changes)
+            target = _check_references(conn, changes)
             if changes.get("status") == "canceled":
                 check_may_cancel_task(actor, task)
-            _check_not_archived(conn, task, changes)
+            _check_not_archived(conn, task, target)
             check_reason_fits(task["status"], changes)
             values = cleared(changes)
             if "status" in values:

@@ -134,7 +134,7 @@ class Registry:
         except Exception:
             correlation = uuid.uuid4().hex[:16]
             log.exception("internal error in %s [correlation id %s]", spec.name, correlation)
-            message = f"Internal error in {spec.name}; nothing was changed. Correlation id: {correlation}."
+            message = f"Internal error in {spec.name}; the server log has the cause under correlation id {correlation}."
             return Outcome(ToolError("internal_error", message, {"correlation_id": correlation}).envelope(), True)
         return Outcome(result.model_dump(mode="json", exclude_none=True), False)
 
