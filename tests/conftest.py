@@ -10,6 +10,7 @@ import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ import pytest
 from mcp import Client
 from mcp.types import Implementation
 
-from worktrail.domain.clock import SystemClock, format_ts
+from worktrail.domain.clock import Clock, SystemClock, format_ts, parse_ts
 from worktrail.store.audit import Origin
 from worktrail.store.store import Store
 from worktrail.tools.catalog import ALL_TOOLS
@@ -64,16 +65,30 @@ async def connect(
     tool_names: str = "auto",
     client_name: str = "pytest",
     tools: tuple[Tool, ...] = ALL_TOOLS,
+    clock: Clock | None = None,
 ) -> AsyncIterator[Agent]:
     """An agent connected to its own in-memory server (one server, one client, as over stdio)."""
     session = Session()
-    server = build_server(Registry(tools, store), session, tool_names)  # type: ignore[arg-type]
+    server = build_server(Registry(tools, store, clock), session, tool_names)  # type: ignore[arg-type]
     info = Implementation(name=client_name, version="1.0")
     async with Client(server, mode=mode, client_info=info) as client:  # type: ignore[arg-type]
         agent = Agent(client, session)
         if api_key is not None:
             await agent.ok("ts.auth.login", {"api_key": api_key})
         yield agent
+
+
+class PinnedClock:
+    """A clock that stands still until a test moves it."""
+
+    def __init__(self, at: str) -> None:
+        self.moment = parse_ts(at)
+
+    def now(self) -> datetime:
+        return self.moment
+
+    def set(self, at: str) -> None:
+        self.moment = parse_ts(at)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 
 from worktrail.domain.errors import ToolError
 from worktrail.domain.lifecycle import Lifecycle, transition
-from worktrail.domain.lifecycles import ENDEAVOUR, RESOURCE, TASK
+from worktrail.domain.lifecycles import ENDEAVOUR, RESOURCE, RITUAL, RITUAL_RUN, TASK
 
 NOW = "2026-02-06T14:00:00Z"
 EARLIER = "2026-02-06T09:00:00Z"
@@ -26,10 +26,20 @@ ENDEAVOUR_ALLOWED = {
     ("completed", "active"), ("completed", "archived"),
 }  # fmt: skip
 RESOURCE_ALLOWED = {("active", "inactive"), ("inactive", "active")}
+# Seed 000's table: only running -> succeeded | failed | skipped.
+RITUAL_RUN_ALLOWED = {("running", "succeeded"), ("running", "failed"), ("running", "skipped")}
+RITUAL_ALLOWED = {("active", "archived"), ("archived", "active")}
+LIFECYCLES = (
+    (TASK, TASK_ALLOWED),
+    (ENDEAVOUR, ENDEAVOUR_ALLOWED),
+    (RESOURCE, RESOURCE_ALLOWED),
+    (RITUAL_RUN, RITUAL_RUN_ALLOWED),
+    (RITUAL, RITUAL_ALLOWED),
+)
 
 CASES = [
     (lifecycle, a, b, (a, b) in allowed)
-    for lifecycle, allowed in ((TASK, TASK_ALLOWED), (ENDEAVOUR, ENDEAVOUR_ALLOWED), (RESOURCE, RESOURCE_ALLOWED))
+    for lifecycle, allowed in LIFECYCLES
     for a, b in itertools.product(lifecycle.states, repeat=2)
 ]
 
@@ -45,7 +55,7 @@ def test_every_move_is_allowed_or_refused_as_declared(
         return
     with pytest.raises(ToolError) as refused:
         transition(lifecycle, current, requested, {}, NOW)
-    assert refused.value.code == "invalid_transition"
+    assert refused.value.code == ("invalid_input" if lifecycle is RITUAL_RUN else "invalid_transition")
     assert refused.value.details == {
         "current_status": current,
         "requested_status": requested,
@@ -88,6 +98,12 @@ def test_reopening_clears_the_stamp_of_the_state_it_leaves() -> None:
         "canceled_at": None,
         "canceled_reason": None,
     }
+
+
+def test_every_finished_run_state_stamps_finished_at_and_is_final() -> None:
+    assert RITUAL_RUN.terminal == frozenset({"succeeded", "failed", "skipped"})
+    for status in RITUAL_RUN.terminal:
+        assert transition(RITUAL_RUN, "running", status, {}, NOW) == {"status": status, "finished_at": NOW}
 
 
 def test_a_lifecycle_with_an_undeclared_target_is_rejected_at_declaration() -> None:

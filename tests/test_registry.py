@@ -105,6 +105,11 @@ def test_style_is_fixed_unless_auto() -> None:
 
 
 def test_toolsets_select_their_tools_and_refuse_unknown_names() -> None:
-    assert select(["core"]) == ALL_TOOLS
+    assert [t.name for t in select(["core"])] == [t.name for t in ALL_TOOLS if t.name != "ts.aud.list"]
+    assert select(["core", "admin"]) == ALL_TOOLS == select(None)
     with pytest.raises(ValueError, match="unknown toolset"):
         select(["nope"])
+
+
+def test_the_login_tools_are_served_with_every_toolset() -> None:
+    assert {t.name for t in select(["admin"])} == {"ts.auth.login", "ts.auth.whoami", "ts.auth.logout", "ts.aud.list"}

@@ -41,4 +41,27 @@ RESOURCE = Lifecycle(
     refused_code="invalid_transition",
 )
 
+# Seed 000 (ts.rtr.update): a run starts running and ends once; a refused move is invalid_input.
+RITUAL_RUN = Lifecycle(
+    entity="ritual run",
+    initial="running",
+    moves={
+        "running": ("succeeded", "failed", "skipped"),
+        "succeeded": (),
+        "failed": (),
+        "skipped": (),
+    },
+    stamps={"succeeded": "finished_at", "failed": "finished_at", "skipped": "finished_at"},
+    refused_code="invalid_input",
+)
+
+RITUAL = Lifecycle(
+    entity="ritual",
+    initial="active",
+    moves={"active": ("archived",), "archived": ("active",)},
+    stamps={"archived": "archived_at"},
+    clears={"archived": ("archived_at",)},
+    refused_code="invalid_transition",
+)
+
 TASK_STATUSES = TASK.states

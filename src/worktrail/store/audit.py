@@ -8,7 +8,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from worktrail.domain.ids import new_id
-from worktrail.store.rows import insert, to_json
+from worktrail.store.database import Database
+from worktrail.store.rows import filters, insert, page, to_json
+
+JSON_COLUMNS = ("changes",)
 
 
 @dataclass(frozen=True)
@@ -48,3 +51,40 @@ def record(
             "changes": to_json(changes),
         },
     )
+
+
+class AuditTrail:
+    """The change records, as `ts.aud.list` reads them."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def list(
+        self,
+        *,
+        entity_id: str | None,
+        actor_id: str | None,
+        entity_type: str | None,
+        action: str | None,
+        since: str | None,
+        keys_of: str | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[dict[str, Any]], int]:
+        """Records that match, oldest first for one entity (its history), newest first otherwise.
+
+        `keys_of` limits API key records to the keys of that resource (None: every key's).
+        """
+        where, params = filters(
+            {"entity_id": entity_id, "actor_id": actor_id, "entity_type": entity_type, "action": action}
+        )
+        if since:
+            where.append("at >= ?")
+            params.append(since)
+        if keys_of is not None:
+            where.append("(entity_type != 'api_key' OR entity_id IN (SELECT id FROM api_key WHERE resource_id = ?))")
+            params.append(keys_of)
+        order = "at ASC, rowid ASC" if entity_id else "at DESC, rowid DESC"
+        return await self.db.read(
+            lambda conn: page(conn, "change_record", where, params, limit, offset, JSON_COLUMNS, order=order)
+        )

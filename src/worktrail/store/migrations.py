@@ -86,6 +86,43 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX change_record_entity ON change_record(entity_id);
     CREATE INDEX change_record_actor ON change_record(actor_id);
     """,
+    # 2: rituals (recurring procedures) and their runs, seed 000.
+    """
+    CREATE TABLE ritual (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        description TEXT NOT NULL DEFAULT '',
+        prompt TEXT NOT NULL,
+        endeavour_id TEXT REFERENCES endeavour(id),
+        schedule TEXT NOT NULL DEFAULT '{"type":"manual"}',
+        is_enabled INTEGER NOT NULL DEFAULT 1 CHECK (is_enabled IN (0, 1)),
+        status TEXT NOT NULL CHECK (status IN ('active', 'archived')),
+        metadata TEXT NOT NULL DEFAULT '{}',
+        created_by TEXT REFERENCES resource(id),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        archived_at TEXT
+    );
+    CREATE INDEX ritual_endeavour ON ritual(endeavour_id);
+    CREATE TABLE ritual_run (
+        id TEXT PRIMARY KEY,
+        ritual_id TEXT NOT NULL REFERENCES ritual(id),
+        status TEXT NOT NULL CHECK (status IN ('running', 'succeeded', 'failed', 'skipped')),
+        trigger TEXT NOT NULL CHECK (trigger IN ('schedule', 'manual', 'api')),
+        run_by TEXT REFERENCES resource(id),
+        result_summary TEXT,
+        effects TEXT,
+        error TEXT,
+        metadata TEXT NOT NULL DEFAULT '{}',
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE INDEX ritual_run_ritual ON ritual_run(ritual_id, started_at);
+    CREATE INDEX ritual_run_status ON ritual_run(status);
+    CREATE INDEX change_record_at ON change_record(at);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -113,12 +113,17 @@ def page(
     limit: int,
     offset: int,
     json_columns: Iterable[str] = (),
+    *,
+    select: str = "*",
+    order: str = "created_at DESC, rowid DESC",
 ) -> tuple[list[dict[str, Any]], int]:
-    """One page of rows, newest first and stable, and the total that match, from one snapshot."""
+    """One page of rows (newest first and stable unless `order` says otherwise) and the total that
+    match, from one snapshot. `select` and `order` come from code, never from a caller."""
+    _names([table])
     clause = f" WHERE {' AND '.join(where)}" if where else ""
     total = conn.execute(f"SELECT COUNT(*) FROM {table}{clause}", list(params)).fetchone()[0]
     rows = conn.execute(
-        f"SELECT * FROM {table}{clause} ORDER BY created_at DESC, rowid DESC LIMIT ? OFFSET ?", [*params, limit, offset]
+        f"SELECT {select} FROM {table}{clause} ORDER BY {order} LIMIT ? OFFSET ?", [*params, limit, offset]
     ).fetchall()
     columns = tuple(json_columns)
     return [as_dict(r, columns) for r in rows], total  # type: ignore[misc]

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from worktrail.store.audit import AuditTrail
 from worktrail.store.database import Database
 from worktrail.store.endeavours import Endeavours
 from worktrail.store.keys import Keys
 from worktrail.store.resources import Resources
+from worktrail.store.ritual_runs import RitualRuns
+from worktrail.store.rituals import Rituals
 from worktrail.store.tasks import Tasks
 
 
@@ -18,6 +21,9 @@ class Store:
         self.resources = Resources(db)
         self.endeavours = Endeavours(db)
         self.tasks = Tasks(db)
+        self.rituals = Rituals(db)
+        self.runs = RitualRuns(db)
+        self.audit = AuditTrail(db)
 
     @classmethod
     async def open(cls, path: str, *, synchronous: str = "NORMAL") -> Store:

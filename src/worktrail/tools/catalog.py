@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from worktrail.tools import auth, endeavours, keys, resources, tasks
+from worktrail.tools import audit, auth, endeavours, keys, resources, ritual_runs, rituals, tasks
 from worktrail.tools.registry import Tool
 from worktrail.tools.schemas import input_schema, output_schema
 
-ALL_TOOLS: tuple[Tool, ...] = (*auth.TOOLS, *keys.TOOLS, *resources.TOOLS, *endeavours.TOOLS, *tasks.TOOLS)
+ALL_TOOLS: tuple[Tool, ...] = (
+    *auth.TOOLS,
+    *keys.TOOLS,
+    *resources.TOOLS,
+    *endeavours.TOOLS,
+    *tasks.TOOLS,
+    *rituals.TOOLS,
+    *ritual_runs.TOOLS,
+    *audit.TOOLS,
+)
 
 TOOLSETS: tuple[str, ...] = tuple(dict.fromkeys(t.toolset for t in ALL_TOOLS))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, ClassVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
@@ -26,6 +26,9 @@ class Params(BaseModel):
     """Base of every params model: strict JSON types, unknown keys refused, never coerced."""
 
     model_config = ConfigDict(strict=True, extra="forbid")
+
+    # A fix to offer when a caller sends a field this tool does not take (e.g. a field that is fixed).
+    FIELD_HINTS: ClassVar[dict[str, str]] = {}
 
     def refine(self) -> None:
         """Checks across fields, run with validation (raise `ToolError` with `invalid_input`)."""

@@ -92,9 +92,16 @@ def _validation_details(error: ValidationError, params: type[Params]) -> list[di
     for d in error.errors(include_url=False, include_context=False, include_input=False):
         detail: dict[str, Any] = {"loc": list(d["loc"]), "msg": d["msg"], "type": d["type"]}
         if d["type"] == "extra_forbidden":
-            detail["hint"] = f"Accepted fields: {', '.join(params.model_fields)}."
+            detail["hint"] = _extra_field_hint(d["loc"], params)
         details.append(detail)
     return details
+
+
+def _extra_field_hint(loc: tuple[Any, ...], params: type[Params]) -> str:
+    """How to fix an unknown key: the tool's own word on that field, or what it accepts there."""
+    if len(loc) != 1:
+        return "Remove it: the input schema lists what this object accepts."
+    return params.FIELD_HINTS.get(str(loc[0])) or f"Accepted fields: {', '.join(params.model_fields)}."
 
 
 def _summarise(details: list[dict[str, Any]]) -> str:

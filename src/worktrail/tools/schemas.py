@@ -50,7 +50,8 @@ def clean(schema: dict[str, Any], defs: dict[str, Any] | None = None) -> dict[st
         return {**target, **siblings}
     out: dict[str, Any] = {}
     for key, value in schema.items():
-        if key in ("title", "$defs", "$schema") or (key == "default" and value is None):
+        # `discriminator` is OpenAPI, not JSON Schema, and its mapping points at the inlined $defs.
+        if key in ("title", "$defs", "$schema", "discriminator") or (key == "default" and value is None):
             continue
         if key == "properties":
             out[key] = {name: clean(sub, defs) for name, sub in value.items()}

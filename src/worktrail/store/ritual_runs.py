@@ -1,0 +1,96 @@
+"""Ritual runs: one performance of a ritual and its outcome (seed 000)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from typing import Any
+
+from worktrail.domain.errors import invalid_field, not_found
+from worktrail.domain.ids import new_id
+from worktrail.domain.lifecycle import transition
+from worktrail.domain.lifecycles import RITUAL_RUN
+from worktrail.domain.ritual_runs import check_not_finished
+from worktrail.store import rituals
+from worktrail.store.audit import Origin, diff, record
+from worktrail.store.database import Database
+from worktrail.store.rows import encoded, fetch, filters, insert, page, update_if_status
+
+JSON_COLUMNS = ("effects", "error", "metadata")
+
+
+def require(conn: sqlite3.Connection, run_id: str) -> dict[str, Any]:
+    """One run row, or `not_found`."""
+    row = fetch(conn, "ritual_run", run_id, JSON_COLUMNS)
+    if row is None:
+        raise not_found("ritual run", run_id)
+    return row
+
+
+def _check_runnable(ritual: Mapping[str, Any]) -> None:
+    """Only an active, enabled ritual may be run."""
+    reactivate = f'ts.rtl.update {{"id": "{ritual["id"]}", '
+    if ritual["status"] != "active":
+        raise invalid_field(
+            "ritual_id",
+            f"ritual {ritual['id']} is {ritual['status']} and cannot be run",
+            f'Reactivate it first with {reactivate}"status": "active"}}.',
+        )
+    if not ritual["is_enabled"]:
+        raise invalid_field(
+            "ritual_id",
+            f"ritual {ritual['id']} is disabled and cannot be run",
+            f'Enable it first with {reactivate}"is_enabled": true}}.',
+        )
+
+
+class RitualRuns:
+    """The ritual run repository."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create(self, origin: Origin, values: Mapping[str, Any]) -> dict[str, Any]:
+        def run(conn: sqlite3.Connection) -> dict[str, Any]:
+            _check_runnable(rituals.require(conn, values["ritual_id"]))
+            row = {
+                "id": new_id("rtr"),
+                "trigger": "manual",
+                "metadata": {},
+                **values,
+                "status": RITUAL_RUN.initial,
+                "run_by": origin.actor_id,
+                "started_at": origin.at,
+                "created_at": origin.at,
+                "updated_at": origin.at,
+            }
+            insert(conn, "ritual_run", encoded(row, JSON_COLUMNS))
+            record(conn, origin, "ritual_run", row["id"], "create", diff({}, row))
+            return require(conn, row["id"])
+
+        return await self.db.write(run)
+
+    async def get(self, run_id: str) -> dict[str, Any]:
+        return await self.db.read(lambda conn: require(conn, run_id))
+
+    async def list(
+        self, *, ritual_id: str | None, status: str | None, limit: int, offset: int
+    ) -> tuple[list[dict[str, Any]], int]:
+        where, params = filters({"ritual_id": ritual_id, "status": status})
+        return await self.db.read(lambda conn: page(conn, "ritual_run", where, params, limit, offset, JSON_COLUMNS))
+
+    async def update(self, origin: Origin, run_id: str, changes: Mapping[str, Any]) -> None:
+        """Record progress or the outcome, in the contract's order: existence, a finished run's
+        frozen outcome, then the transition as a compare-and-set."""
+
+        def run(conn: sqlite3.Connection) -> None:
+            row = require(conn, run_id)
+            check_not_finished(row, changes, RITUAL_RUN.terminal)
+            values = dict(changes)
+            if "status" in values:
+                values.update(transition(RITUAL_RUN, row["status"], values["status"], row, origin.at))
+            values["updated_at"] = origin.at
+            update_if_status(conn, "ritual_run", run_id, encoded(values, JSON_COLUMNS), row["status"])
+            record(conn, origin, "ritual_run", run_id, "update", diff(row, values))
+
+        await self.db.write(run)

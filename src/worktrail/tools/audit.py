@@ -1,0 +1,73 @@
+"""ts.aud.*: the audit trail, who changed what and when."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from worktrail.domain.roles import is_admin
+from worktrail.tools.context import Call
+from worktrail.tools.params import DateOrDateTime, Id, ListParams
+from worktrail.tools.registry import tool
+
+EntityType = Literal["resource", "api_key", "endeavour", "task", "ritual", "ritual_run"]
+Action = Literal["create", "update", "cancel", "revoke"]
+
+DESCRIPTION = """Every change made through a tool leaves one record, written in the same transaction as the \
+change: {id, at, actor_id, tool, entity_type, entity_id, action, changes: {field: [old, new]}}.
+
+With entity_id the records are that entity's history, oldest first; otherwise newest first. \
+API key records are shown to their owner and to owners and admins only."""
+
+
+class AuditList(ListParams):
+    entity_id: Id = Field(None, description="Only the history of this entity (oldest first).")
+    actor_id: Id = Field(None, description='Only changes made by this resource ("me" for yourself).')
+    entity_type: EntityType = Field(None, description="Only changes to this kind of entity.")
+    action: Action = Field(None, description="Only this kind of change.")
+    since: DateOrDateTime = Field(None, description="Only changes at or after this ISO 8601 date or date-time.")
+
+
+class ChangeRecord(BaseModel):
+    id: str
+    at: str = Field(description="When the change was stored (RFC 3339, UTC).")
+    actor_id: str | None = Field(None, description="The resource that made the change.")
+    tool: str = Field(description="The tool that made it.")
+    entity_type: EntityType
+    entity_id: str
+    action: Action
+    changes: dict[str, list[Any]] = Field(description="{field: [old, new]} for every field that changed.")
+
+
+class AuditPage(BaseModel):
+    records: list[ChangeRecord]
+    total: int
+    limit: int
+    offset: int
+
+
+@tool(
+    "ts.aud.list",
+    params=AuditList,
+    result=AuditPage,
+    toolset="admin",
+    summary="List change records: who changed what, and when.",
+    description=DESCRIPTION,
+)
+async def list_changes(call: Call, p: AuditList) -> AuditPage:
+    me = call.me
+    rows, total = await call.store.audit.list(
+        entity_id=p.entity_id,
+        actor_id=me.resource_id if p.actor_id == "me" else p.actor_id,
+        entity_type=p.entity_type,
+        action=p.action,
+        since=p.since or None,
+        keys_of=None if is_admin(me.role) else me.resource_id,
+        limit=p.limit,
+        offset=p.offset,
+    )
+    return AuditPage(records=[ChangeRecord(**r) for r in rows], total=total, limit=p.limit, offset=p.offset)
+
+
+TOOLS = (list_changes,)

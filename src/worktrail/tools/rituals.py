@@ -1,0 +1,191 @@
+"""ts.rtl.*: rituals, the recurring procedures agents perform, and when each is due."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import AfterValidator, BaseModel, Discriminator, Field, Tag
+
+from worktrail.domain import schedules
+from worktrail.domain.lifecycles import RITUAL
+from worktrail.tools.context import Call
+from worktrail.tools.params import Id, IdParams, ListParams, Metadata, Name, Params, Text, UpdateParams
+from worktrail.tools.registry import tool
+from worktrail.tools.results import UpdateAck, ordered_fields
+
+RitualStatus = Literal[RITUAL.states]  # type: ignore[valid-type]  # the schema enum comes from the lifecycle
+Prompt = Annotated[str, Field(min_length=1, max_length=100_000)]
+Link = Annotated[str, Field(max_length=128)]
+
+UPDATE_FIELDS = ("name", "description", "schedule", "is_enabled", "status", "endeavour_id", "metadata")
+
+
+class ManualSchedule(Params):
+    """Run only when someone starts a run (the default)."""
+
+    type: Literal["manual"] = Field(description="manual: never due on its own.")
+
+
+class IntervalSchedule(Params):
+    """Due a fixed time after the last run started."""
+
+    type: Literal["interval"] = Field(description="interval: due `every` after the last run's start.")
+    every: Annotated[str, AfterValidator(schedules.check_interval)] = Field(
+        json_schema_extra={"pattern": schedules.INTERVAL_PATTERN},
+        description='A whole number and a unit: m, h, d or w ("30m", "2h", "1d", "2w").',
+    )
+
+
+class CronSchedule(Params):
+    """Due at the times a cron expression names, in UTC."""
+
+    type: Literal["cron"] = Field(description="cron: due at the next time the expression matches (UTC).")
+    expression: Annotated[str, AfterValidator(schedules.check_cron)] = Field(
+        description='5-field cron (minute hour day-of-month month day-of-week), e.g. "0 9 * * 1".'
+    )
+
+
+def _schedule_type(value: Any) -> Any:
+    return value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+
+
+Schedule = Annotated[
+    Annotated[ManualSchedule, Tag("manual")]
+    | Annotated[IntervalSchedule, Tag("interval")]
+    | Annotated[CronSchedule, Tag("cron")],
+    # A callable discriminator, because only it lets the error say what a schedule must look like.
+    Discriminator(
+        _schedule_type,
+        custom_error_type="schedule_type",
+        custom_error_message='must be an object whose "type" is "manual", "interval" (with "every") '
+        'or "cron" (with "expression")',
+    ),
+]
+SCHEDULE_DOC = (
+    'When the ritual is due: {"type": "manual"} (default), {"type": "interval", "every": "30m" | "2h" | "1d" | "2w"} '
+    'or {"type": "cron", "expression": "0 9 * * 1"} (5 fields, UTC).'
+)
+
+
+class RitualCreate(Params):
+    name: Name = Field(description="Name, 1 to 500 characters.")
+    prompt: Prompt = Field(description="The instructions to follow on each run (cannot be changed later).")
+    description: Text = Field(None, description="What the ritual is for (up to 50,000 characters).")
+    endeavour_id: Id = Field(None, description="Endeavour the ritual serves.")
+    schedule: Schedule = Field(None, description=SCHEDULE_DOC)
+    is_enabled: bool = Field(None, description="Whether runs may be started (default true).")
+    metadata: Metadata = Field(None, description="Free-form JSON object, up to 64 KiB.")
+
+
+class RitualList(ListParams):
+    endeavour_id: Id = Field(None, description="Only rituals of this endeavour.")
+    is_enabled: bool = Field(None, description="Only enabled (true) or disabled (false) rituals.")
+    status: RitualStatus = Field(None, description="Only rituals in this status.")
+    search: str = Field(None, max_length=500, description="Text to find in name or description.")
+
+
+class RitualUpdate(UpdateParams):
+    FIELD_HINTS: ClassVar[dict[str, str]] = {
+        "prompt": "The prompt cannot be changed after creation: a changed procedure is a new ritual. "
+        'Create one with ts.rtl.create and archive this one with {"status": "archived"}.'
+    }
+
+    name: Name = Field(None, description="New name.")
+    description: Text = Field(None, description="New description.")
+    schedule: Schedule = Field(None, description=SCHEDULE_DOC + " Replaces the schedule.")
+    is_enabled: bool = Field(None, description="Enable (true) or disable (false) starting runs.")
+    status: RitualStatus = Field(None, description="New status: active -> archived, archived -> active.")
+    endeavour_id: Link = Field(None, description="New endeavour (empty string to unlink).")
+    metadata: Metadata = Field(None, description="Metadata to set (replaces existing metadata).")
+
+
+class Ritual(BaseModel):
+    id: str
+    name: str
+    description: str
+    prompt: str
+    endeavour_id: str | None = None
+    schedule: dict[str, Any] = Field(description="manual, interval or cron, as given.")
+    is_enabled: bool
+    status: RitualStatus
+    metadata: dict[str, Any]
+    created_by: str | None = None
+    created_at: str
+    updated_at: str
+    archived_at: str | None = None
+    last_run_at: str | None = Field(None, description="When the latest run started.")
+    next_due_at: str | None = Field(
+        None,
+        description="When the ritual is next due: interval or cron, counted from the latest run's start "
+        "(or the ritual's creation); absent for manual, disabled or archived rituals.",
+    )
+
+
+class RitualPage(BaseModel):
+    rituals: list[Ritual]
+    total: int
+    limit: int
+    offset: int
+
+
+def _values(p: Params) -> dict[str, Any]:
+    """The sent fields, with the schedule as the plain object that is stored."""
+    values = p.sent("id")
+    if "schedule" in values:
+        values["schedule"] = values["schedule"].model_dump()
+    return values
+
+
+@tool(
+    "ts.rtl.create",
+    params=RitualCreate,
+    result=Ritual,
+    toolset="core",
+    min_role="member",
+    summary="Create a ritual: a recurring procedure with a prompt and a schedule.",
+)
+async def create_ritual(call: Call, p: RitualCreate) -> Ritual:
+    return Ritual(**await call.store.rituals.create(call.origin(), _values(p)))
+
+
+@tool("ts.rtl.get", params=IdParams, result=Ritual, toolset="core", summary="Get a ritual by ID, with next_due_at.")
+async def get_ritual(call: Call, p: IdParams) -> Ritual:
+    return Ritual(**await call.store.rituals.get(p.id))
+
+
+@tool(
+    "ts.rtl.list",
+    params=RitualList,
+    result=RitualPage,
+    toolset="core",
+    summary="List rituals, newest first, each with next_due_at.",
+)
+async def list_rituals(call: Call, p: RitualList) -> RitualPage:
+    rows, total = await call.store.rituals.list(
+        endeavour_id=p.endeavour_id,
+        is_enabled=p.is_enabled,
+        status=p.status,
+        search=p.search,
+        limit=p.limit,
+        offset=p.offset,
+    )
+    return RitualPage(rituals=[Ritual(**r) for r in rows], total=total, limit=p.limit, offset=p.offset)
+
+
+@tool(
+    "ts.rtl.update",
+    params=RitualUpdate,
+    result=UpdateAck,
+    toolset="core",
+    min_role="member",
+    summary="Update a ritual (partial update; the prompt cannot change).",
+    description="Only provided fields change. status moves active -> archived and archived -> active; "
+    'a move to the current status is invalid_transition. endeavour_id "" unlinks. metadata replaces.',
+)
+async def update_ritual(call: Call, p: RitualUpdate) -> UpdateAck:
+    values = _values(p)
+    await call.store.rituals.update(call.origin(), p.id, values)
+    return UpdateAck(id=p.id, updated_at=call.now, updated_fields=ordered_fields(set(values), UPDATE_FIELDS))
+
+
+TOOLS = (create_ritual, get_ritual, list_rituals, update_ritual)
