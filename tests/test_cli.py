@@ -72,6 +72,7 @@ def test_demo_exits_0_and_leaves_nothing_behind(tmp_path: Path) -> None:
     done = worktrail("demo", env={"TMPDIR": str(scratch)})
     assert done.returncode == 0, done.stderr
     assert "invalid_transition" in done.stdout and "allowed" in done.stdout
+    assert '"finished_at"' in done.stdout and "already finished" in done.stdout  # the ritual run's part
     assert list(scratch.iterdir()) == []
 
 

@@ -2,7 +2,8 @@
 
 In a temporary directory: `worktrail init`, then `worktrail serve` as a subprocess driven by the
 official SDK client: log in, create an endeavour and tasks, move them through their lifecycle,
-and show a refused transition with the error an agent gets. Leaves nothing behind.
+show a refused transition with the error an agent gets, run a ritual and record its outcome,
+and read the run's audit trail. Leaves nothing behind.
 """
 
 from __future__ import annotations
@@ -84,6 +85,36 @@ async def walk(db: Path, api_key: str) -> None:
         )
         await say("The finished task, with its automatic timestamps.", "ts.tsk.get", {"id": write["id"]})
         await say("The endeavour, with its tasks counted by status.", "ts.edv.get", {"id": edv["id"]})
+        ritual = await say(
+            "Define a ritual: a recurring procedure with a prompt and a schedule.",
+            "ts.rtl.create",
+            {
+                "name": "Weekly docs review",
+                "prompt": "Read the open docs tasks; plan one for every page that is out of date.",
+                "endeavour_id": edv["id"],
+                "schedule": {"type": "cron", "expression": "0 9 * * 1"},
+            },
+        )
+        run = await say("Start a run of it.", "ts.rtr.create", {"ritual_id": ritual["id"]})
+        found = await say(
+            "The run finds work to do.", "ts.tsk.create", {"title": "Update the API page", "endeavour_id": edv["id"]}
+        )
+        await say(
+            "Complete the run with its effects (seed 000's example; finished_at is stamped).",
+            "ts.rtr.update",
+            {
+                "id": run["id"],
+                "status": "succeeded",
+                "result_summary": "Planned 1 task.",
+                "effects": {"tasks_created": [found["id"]]},
+            },
+        )
+        await say(
+            "A finished run's outcome is final: rewriting it is refused.",
+            "ts.rtr.update",
+            {"id": run["id"], "status": "failed", "error": {"code": "late", "message": "Changed my mind."}},
+        )
+        await say("Who changed the run, and when.", "ts.aud.list", {"entity_id": run["id"]})
 
 
 async def demo(args: argparse.Namespace) -> int:
