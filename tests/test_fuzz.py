@@ -1,4 +1,5 @@
-"""Random JSON thrown at ts.tsk.update never finds an internal error, and never half-applies."""
+"""Random JSON thrown at ts.tsk.update and ts.rtr.update never finds an internal error, and never
+half-applies."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from tests.conftest import Agent, connect
 from worktrail.domain.clock import SystemClock, format_ts
 from worktrail.store.audit import Origin
 from worktrail.store.store import Store
+from worktrail.tools.ritual_runs import RunUpdate
 from worktrail.tools.tasks import TaskUpdate
 
 FIELDS = list(TaskUpdate.model_fields)
@@ -81,3 +83,43 @@ def test_random_arguments_never_cause_an_internal_error(
         assert portal.call(connected.ok, "ts.tsk.get", {"id": task_id}) == before, "a refused call changed nothing"
     else:
         assert payload["id"] == task_id and payload["updated_fields"]
+
+
+RUN_FIELDS = list(RunUpdate.model_fields)
+run_statuses = st.sampled_from(["running", "succeeded", "failed", "skipped", "done"])
+run_plausible = st.fixed_dictionaries(
+    {},
+    optional={
+        "status": run_statuses,
+        "result_summary": st.text(max_size=30),
+        "effects": st.dictionaries(st.text(max_size=5), json_values, max_size=3) | json_values,
+        "error": st.fixed_dictionaries({"code": st.text(max_size=5), "message": st.text(max_size=10)}) | json_values,
+        "metadata": st.dictionaries(st.text(max_size=5), json_values, max_size=3),
+    },
+)
+run_arguments = (
+    st.dictionaries(st.sampled_from(RUN_FIELDS) | st.text(max_size=8), json_values, max_size=5) | run_plausible
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(first=run_plausible, then=run_arguments)
+def test_random_run_updates_never_cause_an_internal_error_or_rewrite_an_outcome(
+    agent: tuple[BlockingPortal, Agent, str], first: dict[str, Any], then: dict[str, Any]
+) -> None:
+    portal, connected, _ = agent
+    ritual = portal.call(connected.ok, "ts.rtl.create", {"name": "fuzzed", "prompt": "p"})
+    run_id = portal.call(connected.ok, "ts.rtr.create", {"ritual_id": ritual["id"]})["id"]
+    for args in (first, then):
+        before = portal.call(connected.ok, "ts.rtr.get", {"id": run_id})
+        is_error, payload = portal.call(connected.call, "ts.rtr.update", {**args, "id": run_id})
+        event(payload["error"]["code"] if is_error else "updated")
+        after = portal.call(connected.ok, "ts.rtr.get", {"id": run_id})
+        if is_error:
+            assert payload["error"]["code"] in {"invalid_input", "not_found"}, payload
+            assert after == before, "a refused call changed nothing"
+            continue
+        assert payload["id"] == run_id and payload["updated_fields"]
+        if before["status"] != "running":  # finished: only metadata may have changed
+            keep = {k: v for k, v in before.items() if k not in ("metadata", "updated_at")}
+            assert {k: v for k, v in after.items() if k not in ("metadata", "updated_at")} == keep
