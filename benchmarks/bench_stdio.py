@@ -12,6 +12,7 @@ where the server's time goes, by package.
 
     python benchmarks/bench_stdio.py [--calls 2000] [--warmup 200] [--mode auto|legacy]
                                      [--json benchmarks/results/last.json] [--profile]
+                                     [--against CHECKOUT]
 
 Run by hand, never in CI. Needs worktrail installed (`pip install -e .`).
 """
@@ -243,9 +244,18 @@ def table(rows: list[dict]) -> str:
 async def run(args: argparse.Namespace) -> dict:
     with tempfile.TemporaryDirectory(prefix="worktrail-bench-") as scratch:
         db, env = ledger(Path(scratch))
-        cases = {"echo": ECHO, "ts.tsk.update": worktrail_command(db), "ts.rtr.update": worktrail_command(db)}
+        # (label, tool, command, environment)
+        cases = [
+            ("echo", "echo", ECHO, env),
+            ("ts.tsk.update", "ts.tsk.update", worktrail_command(db), env),
+            ("ts.rtr.update", "ts.rtr.update", worktrail_command(db), env),
+        ]
+        if args.against:  # the same tools served by another worktrail source tree, e.g. an older commit
+            other = {**env, "PYTHONPATH": str(Path(args.against).resolve() / "src")}
+            for tool in ("ts.tsk.update", "ts.rtr.update"):
+                cases.append((f"{tool} [{Path(args.against).name}]", tool, worktrail_command(db), other))
         async with AsyncExitStack() as stack:
-            subjects = [await open_subject(stack, command, env, tool, args.mode) for tool, command in cases.items()]
+            subjects = [await open_subject(stack, command, e, tool, args.mode) for _, tool, command, e in cases]
             for subject in subjects:
                 await subject.calls(args.warmup, timed=False)
             # Interleaved blocks, so that the machine's drift falls on every case alike.
@@ -257,8 +267,9 @@ async def run(args: argparse.Namespace) -> dict:
                     await subject.calls(block)
                 done += block
             rows = [subject.figures() for subject in subjects]
-        for row, command in zip(rows, cases.values(), strict=True):
-            row["cold_start_ms"] = cold_start_ms(command, env)
+        for row, (label, _, command, e) in zip(rows, cases, strict=True):
+            row["tool"] = label
+            row["cold_start_ms"] = cold_start_ms(command, e)
         for row in rows:
             row["ratio"] = row["calls_per_s"] / rows[0]["calls_per_s"]
         profiles = {}
@@ -296,6 +307,11 @@ def main() -> None:
     parser.add_argument("--mode", choices=("auto", "legacy"), default="auto", help="protocol era of the client")
     parser.add_argument("--json", type=Path, default=HERE / "results" / "last.json", help="where to write the JSON")
     parser.add_argument("--profile", action="store_true", help="also profile the worktrail server (cProfile)")
+    parser.add_argument(
+        "--against",
+        metavar="CHECKOUT",
+        help="also measure the worktrail of another checkout (e.g. `git worktree add /tmp/old HEAD~1`), side by side",
+    )
     args = parser.parse_args()
     report = anyio.run(run, args)
     args.json.parent.mkdir(parents=True, exist_ok=True)

@@ -104,6 +104,40 @@ async def test_roles_take_effect_on_the_next_call(owner: Agent, store: Store) ->
         await viewer.ok("ts.tsk.create", {"title": "x"})
 
 
+async def test_a_promotion_takes_effect_in_entity_checks_on_the_next_call(owner: Agent, store: Store) -> None:
+    others = await owner.ok("ts.res.create", {"type": "agent", "name": "other"})
+    async with as_role(owner, store, "member") as (member, member_id):
+        assert (await member.err("ts.key.list", {"resource_id": others["id"]}))["code"] == "forbidden"
+        await owner.ok("ts.res.update", {"id": member_id, "role": "admin"})
+        assert (await member.ok("ts.key.list", {"resource_id": others["id"]}))["total"] == 0
+
+
+async def test_a_demotion_takes_effect_on_the_next_call_and_in_entity_checks(owner: Agent, store: Store) -> None:
+    task = await owner.ok("ts.tsk.create", {"title": "owner's task"})
+    async with as_role(owner, store, "admin") as (admin, admin_id):
+        await admin.ok("ts.tsk.create", {"title": "while admin"})
+        await owner.ok("ts.res.update", {"id": admin_id, "role": "member"})
+        # Only an admin may cancel another's task: the member it is now must be refused.
+        refused = await admin.err("ts.tsk.cancel", {"id": task["id"], "reason": "r"})
+        assert refused["code"] == "forbidden"
+        assert (await admin.ok("ts.auth.whoami"))["role"] == "member"
+        await owner.ok("ts.res.update", {"id": admin_id, "role": "viewer"})
+        assert (await admin.err("ts.tsk.create", {"title": "x"}))["code"] == "forbidden"
+    assert (await owner.ok("ts.tsk.get", {"id": task["id"]}))["status"] == "planned"
+    assert (await owner.ok("ts.tsk.list", {}))["total"] == 2
+
+
+async def test_a_revoked_key_writes_nothing_and_cannot_log_out_quietly(owner: Agent, store: Store) -> None:
+    _, api_key = await make_resource(owner, "member")
+    async with connect(store, api_key) as member:
+        key_id = (await member.ok("ts.auth.whoami"))["key_id"]
+        await owner.ok("ts.key.revoke", {"id": key_id})
+        assert (await member.err("ts.tsk.create", {"title": "late"}))["code"] == "session_expired"
+        assert (await owner.ok("ts.tsk.list", {}))["total"] == 0
+        assert (await member.err("ts.auth.logout"))["code"] == "session_expired"
+        assert (await member.err("ts.auth.whoami"))["code"] == "not_authenticated"
+
+
 @pytest.mark.parametrize(
     ("tool", "arguments"),
     [

@@ -8,13 +8,18 @@ call for "run this function on your thread", so `_hop` is the single place that 
 
 Writes need no extra lock: each one is a single item on the writer's queue, so the thread runs
 them one after another, and BEGIN IMMEDIATE serialises them against other processes.
+
+A call may set a `FirstHopCheck` (`checked_first`): it runs at the start of the call's first hop,
+in that hop's own transaction or snapshot, so re-checking the caller's key costs no round trip.
 """
 
 from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -54,6 +59,43 @@ def _in_read_snapshot(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection
         conn.execute("COMMIT")
 
 
+class FirstHopCheck:
+    """A check that runs once, first thing in the first hop of one call (raise to refuse the call)."""
+
+    def __init__(self, check: Callable[[sqlite3.Connection], None]) -> None:
+        self._check = check
+        self.done = False
+
+    def around(self, fn: Callable[[sqlite3.Connection], T]) -> Callable[[sqlite3.Connection], T]:
+        if self.done:
+            return fn
+
+        def checked(conn: sqlite3.Connection) -> T:
+            self._check(conn)
+            self.done = True
+            return fn(conn)
+
+        return checked
+
+
+_FIRST_HOP_CHECK: ContextVar[FirstHopCheck | None] = ContextVar("worktrail_first_hop_check", default=None)
+
+
+@contextmanager
+def checked_first(check: FirstHopCheck) -> Iterator[FirstHopCheck]:
+    """Run `check` in the first hop that the code inside this block (this task) makes."""
+    token = _FIRST_HOP_CHECK.set(check)
+    try:
+        yield check
+    finally:
+        _FIRST_HOP_CHECK.reset(token)
+
+
+def _with_check(fn: Callable[[sqlite3.Connection], T]) -> Callable[[sqlite3.Connection], T]:
+    check = _FIRST_HOP_CHECK.get()
+    return fn if check is None else check.around(fn)
+
+
 class Database:
     """A SQLite file in WAL mode, opened for one process."""
 
@@ -91,11 +133,11 @@ class Database:
 
     async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn(conn)` as one `BEGIN IMMEDIATE` transaction: all of it commits, or none."""
-        return await self._hop(self._require(self._writer), _in_write_transaction, fn)
+        return await self._hop(self._require(self._writer), _in_write_transaction, _with_check(fn))
 
     async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn(conn)` against one consistent snapshot, off the writer."""
-        return await self._hop(self._require(self._reader), _in_read_snapshot, fn)
+        return await self._hop(self._require(self._reader), _in_read_snapshot, _with_check(fn))
 
     async def _connect(self) -> aiosqlite.Connection:
         conn = await aiosqlite.connect(str(self.path), isolation_level=None)

@@ -47,6 +47,31 @@ def _actor(row: sqlite3.Row) -> Actor:
     return Actor(resource_id=row["resource_id"], name=row["name"], role=row["role"], key_id=row["key_id"])
 
 
+class ActorChanged(Exception):
+    """The session's resource changed (its role or name) since the session last saw it."""
+
+    def __init__(self, actor: Actor) -> None:
+        super().__init__(actor.resource_id)
+        self.actor = actor
+
+
+def verified(conn: sqlite3.Connection, key_id: str) -> Actor:
+    """The actor behind a logged-in key as it stands now, or `session_expired`."""
+    row = conn.execute(_ACTOR_SQL + "k.id = ?", (key_id,)).fetchone()
+    if row is None or row["revoked_at"] is not None:
+        raise ToolError("session_expired", "The API key of this session was revoked. Log in again with a valid key.")
+    if row["status"] != "active":
+        raise ToolError("session_expired", "The resource of this session is inactive. Log in with another key.")
+    return _actor(row)
+
+
+def check_session(conn: sqlite3.Connection, actor: Actor) -> None:
+    """`session_expired` for a revoked key or inactive resource; `ActorChanged` when it is not `actor` any more."""
+    fresh = verified(conn, actor.key_id)
+    if fresh != actor:
+        raise ActorChanged(fresh)
+
+
 class Keys:
     """The API key repository, and the checks behind a login."""
 
@@ -78,17 +103,7 @@ class Keys:
     async def verify(self, key_id: str) -> Actor:
         """The logged-in actor as it stands now, or `session_expired` once its key or resource is gone."""
 
-        def run(conn: sqlite3.Connection) -> Actor:
-            row = conn.execute(_ACTOR_SQL + "k.id = ?", (key_id,)).fetchone()
-            if row is None or row["revoked_at"] is not None:
-                raise ToolError(
-                    "session_expired", "The API key of this session was revoked. Log in again with a valid key."
-                )
-            if row["status"] != "active":
-                raise ToolError("session_expired", "The resource of this session is inactive. Log in with another key.")
-            return _actor(row)
-
-        return await self.db.read(run)
+        return await self.db.read(lambda conn: verified(conn, key_id))
 
     async def list(
         self, actor: Actor, resource_id: str | None, limit: int, offset: int

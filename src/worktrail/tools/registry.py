@@ -5,6 +5,10 @@ registry builds the catalogue from these declarations and runs every call throug
 checks in the same order: login, arguments, role, then the handler (existence, entity
 permission, transition). A handler gets validated params and answers with a result model or
 raises `ToolError`; anything else becomes `internal_error` with a logged correlation id.
+
+The session's key is re-checked on every call, but inside the handler's first database hop
+(`FirstHopCheck`), not in a hop of its own: a revoked key answers `session_expired` before
+anything is read or written, and a changed role is taken in and the call run again as it stands.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -21,6 +26,8 @@ from pydantic import BaseModel, ValidationError
 from worktrail.domain.clock import Clock, SystemClock, format_ts
 from worktrail.domain.errors import ToolError
 from worktrail.domain.roles import at_least
+from worktrail.store.database import FirstHopCheck, checked_first
+from worktrail.store.keys import ActorChanged, check_session
 from worktrail.store.store import Store
 from worktrail.tools.context import Call, Session
 from worktrail.tools.params import Params
@@ -135,7 +142,7 @@ class Registry:
         """Run one call through every check; never raises but for an unknown tool."""
         spec = self.find(name)
         try:
-            result = await self._run(spec, arguments or {}, session)
+            result = await self._run_as_it_stands(spec, arguments or {}, session)
         except ToolError as refused:
             return Outcome(refused.envelope(), True)
         except Exception:
@@ -145,12 +152,33 @@ class Registry:
             return Outcome(ToolError("internal_error", message, {"correlation_id": correlation}).envelope(), True)
         return Outcome(result.model_dump(mode="json", exclude_none=True), False)
 
+    async def _run_as_it_stands(self, spec: Tool, arguments: dict[str, Any], session: Session) -> BaseModel:
+        """Run the call; if the caller's resource changed since the session last saw it (its role,
+        say), nothing was done yet: take the change in and run it once more."""
+        try:
+            return await self._run(spec, arguments, session)
+        except ActorChanged as changed:
+            session.actor = changed.actor
+        except ToolError as refused:
+            # A refusal may rest on a role that has since been raised: worth one fresh look.
+            if refused.code != "forbidden" or session.actor is None:
+                raise
+            fresh = await self.store.keys.verify(session.actor.key_id)
+            if fresh == session.actor:
+                raise
+            session.actor = fresh
+        try:
+            return await self._run(spec, arguments, session)
+        except ActorChanged as changed:
+            session.actor = changed.actor
+            raise ToolError("conflict", "This session's resource is being changed right now; call again.") from None
+
     async def _run(self, spec: Tool, arguments: dict[str, Any], session: Session) -> BaseModel:
         actor = None
         if spec.needs_login:
             if session.actor is None:
                 raise ToolError("not_authenticated", "No active login for this session. Call ts.auth.login first.")
-            actor = await self.store.keys.verify(session.actor.key_id)
+            actor = session.actor
         params = self.validate(spec, arguments)
         if actor is not None and not at_least(actor.role, spec.min_role):
             raise ToolError(
@@ -159,7 +187,16 @@ class Registry:
                 {"required_role": spec.min_role, "role": actor.role},
             )
         call = Call(spec.name, self.store, session, actor, format_ts(self.clock.now()))
-        return await spec.handler(call, params)
+        if actor is None:
+            return await spec.handler(call, params)
+        # The key is re-checked in the handler's first hop, in that hop's own transaction: a revoked
+        # key or a changed role is seen on the very next call, at no extra round trip.
+        key_check = FirstHopCheck(partial(check_session, actor=actor))
+        with checked_first(key_check):
+            result = await spec.handler(call, params)
+        if not key_check.done:  # the handler never reached the database (ts.auth.logout): check now
+            await self.store.keys.verify(actor.key_id)
+        return result
 
     @staticmethod
     def validate(spec: Tool, arguments: dict[str, Any]) -> Params:
