@@ -47,11 +47,13 @@ def test_input_schema_is_closed_described_and_draft07_clean(name: str) -> None:
     Draft7Validator.check_schema(schema)
     assert schema["type"] == "object" and schema["additionalProperties"] is False
     for node in walk(schema):
-        assert not {"$schema", "$ref", "$defs", "title"} & set(node), node
+        assert not {"$schema", "$ref", "$defs", "title", "discriminator"} & set(node), node
         assert node.get("default", 0) is not None
         assert {"type": "null"} not in node.get("anyOf", [])
     for prop, sub in schema["properties"].items():
         assert sub.get("description"), f"{name}.{prop} has no description"
+        # Clients that build arguments from the schema (MCP Inspector's --tool-arg) go by `type`.
+        assert "type" in sub, f"{name}.{prop} declares no type"
 
 
 @pytest.mark.parametrize("name", sorted(DOCUMENTS))

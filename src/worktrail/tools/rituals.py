@@ -61,6 +61,9 @@ Schedule = Annotated[
         'or "cron" (with "expression")',
     ),
 ]
+# Said outright beside the oneOf: clients that build arguments from the schema (MCP Inspector's
+# --tool-arg, form UIs) look at `type` to know that they should send an object and not a string.
+AN_OBJECT: dict[str, Any] = {"type": "object"}
 SCHEDULE_DOC = (
     'When the ritual is due: {"type": "manual"} (default), {"type": "interval", "every": "30m" | "2h" | "1d" | "2w"} '
     'or {"type": "cron", "expression": "0 9 * * 1"} (5 fields, UTC).'
@@ -72,7 +75,7 @@ class RitualCreate(Params):
     prompt: Prompt = Field(description="The instructions to follow on each run (cannot be changed later).")
     description: Text = Field(None, description="What the ritual is for (up to 50,000 characters).")
     endeavour_id: Id = Field(None, description="Endeavour the ritual serves.")
-    schedule: Schedule = Field(None, description=SCHEDULE_DOC)
+    schedule: Schedule = Field(None, description=SCHEDULE_DOC, json_schema_extra=AN_OBJECT)
     is_enabled: bool = Field(None, description="Whether runs may be started (default true).")
     metadata: Metadata = Field(None, description="Free-form JSON object, up to 64 KiB.")
 
@@ -92,7 +95,7 @@ class RitualUpdate(UpdateParams):
 
     name: Name = Field(None, description="New name.")
     description: Text = Field(None, description="New description.")
-    schedule: Schedule = Field(None, description=SCHEDULE_DOC + " Replaces the schedule.")
+    schedule: Schedule = Field(None, description=SCHEDULE_DOC + " Replaces the schedule.", json_schema_extra=AN_OBJECT)
     is_enabled: bool = Field(None, description="Enable (true) or disable (false) starting runs.")
     status: RitualStatus = Field(None, description="New status: active -> archived, archived -> active.")
     endeavour_id: Link = Field(None, description="New endeavour (empty string to unlink).")

@@ -88,7 +88,9 @@ class TaskCancel(Params):
 
 class TaskList(ListParams):
     status: TaskStatus | Annotated[list[TaskStatus], Field(min_length=1)] = Field(
-        None, description="Only tasks in this status, or in any of these statuses."
+        None,
+        description="Only tasks in this status, or in any of these statuses.",
+        json_schema_extra={"type": ["string", "array"]},
     )
     endeavour_id: Id = Field(None, description="Only tasks of this endeavour.")
     assignee_id: Id = Field(None, description='Only tasks assigned to this resource ("me" for yourself).')
