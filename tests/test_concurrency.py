@@ -108,3 +108,42 @@ async def test_several_server_processes_share_one_file_without_losing_or_doublin
         assert creates.fetchone()[0] == processes * per_process + 1
         status = conn.execute("SELECT status FROM task WHERE id = ?", (contested["id"],)).fetchone()[0]
     assert status == "active"
+
+
+async def test_server_processes_racing_to_finish_one_run_leave_one_outcome(db_path: Path, owner_key: str) -> None:
+    seed_store = await Store.open(str(db_path))
+    try:
+        async with connect(seed_store, owner_key) as seeder:
+            ritual = await seeder.ok("ts.rtl.create", {"name": "contested", "prompt": "p"})
+            run = await seeder.ok("ts.rtr.create", {"ritual_id": ritual["id"]})
+    finally:
+        await seed_store.close()
+    params = StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "worktrail", "serve", "--db", str(db_path)],
+        env={"WORKTRAIL_API_KEY": owner_key},
+    )
+    answers: dict[str, bool] = {}
+
+    async def finish(status: str, mode: str) -> None:
+        async with Client(params, mode=mode) as client:
+            result = await client.call_tool(
+                "ts.rtr.update", {"id": run["id"], "status": status, "result_summary": status}
+            )
+            answers[status] = not result.is_error
+            if result.is_error:
+                assert result.structured_content["error"]["code"] == "invalid_input"
+
+    with anyio.fail_after(60):
+        async with anyio.create_task_group() as group:
+            for status, mode in (("succeeded", "auto"), ("failed", "legacy"), ("skipped", "auto")):
+                group.start_soon(finish, status, mode)
+
+    winners = [status for status, ok in answers.items() if ok]
+    assert len(winners) == 1 and len(answers) == 3
+    with sqlite3.connect(db_path) as conn:
+        stored = conn.execute("SELECT status, result_summary FROM ritual_run WHERE id = ?", (run["id"],)).fetchone()
+        updates = conn.execute(
+            "SELECT COUNT(*) FROM change_record WHERE entity_id = ? AND action = 'update'", (run["id"],)
+        ).fetchone()[0]
+    assert stored == (winners[0], winners[0]) and updates == 1
