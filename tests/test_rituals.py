@@ -64,6 +64,34 @@ async def test_a_cron_ritual_is_due_at_the_next_matching_time(store: Store, owne
         assert quarter["next_due_at"] == "2026-11-23T10:15:00Z"
 
 
+async def test_list_due_answers_what_is_due_now_most_overdue_first(store: Store, owner_key: str) -> None:
+    clock = PinnedClock("2026-11-23T08:00:00Z")
+    async with connect(store, owner_key, clock=clock) as owner:
+        hourly = await new_ritual(owner, name="hourly", schedule={"type": "interval", "every": "1h"})
+        daily = await new_ritual(owner, name="daily", schedule={"type": "interval", "every": "1d"})
+        await new_ritual(owner, name="monday", schedule={"type": "cron", "expression": "30 8 * * 1"})
+        await new_ritual(owner, name="manual")
+        await new_ritual(owner, name="off", schedule={"type": "interval", "every": "1m"}, is_enabled=False)
+
+        async def names(**filters: object) -> list[str]:
+            page = await owner.ok("ts.rtl.list", filters)
+            assert page["total"] == len(page["rituals"])
+            return [r["name"] for r in page["rituals"]]
+
+        assert await names(due=True) == []
+        clock.set("2026-11-23T10:00:00Z")  # hourly due since 09:00, monday since 08:30
+        assert await names(due=True) == ["monday", "hourly"]
+        assert await names(due=False) == ["off", "manual", "daily"]
+        run = await owner.ok("ts.rtr.create", {"ritual_id": hourly["id"]})
+        await owner.ok("ts.rtr.update", {"id": run["id"], "status": "succeeded"})
+        assert await names(due=True) == ["monday"]
+        assert await names(due=True, search="daily") == []
+        clock.set("2026-11-24T09:00:00Z")
+        assert await names(due=True) == ["monday", "hourly", "daily"]  # due since 08:30, 11:00, today 08:00
+        third = await owner.ok("ts.rtl.list", {"due": True, "limit": 1, "offset": 2})
+        assert [r["id"] for r in third["rituals"]] == [daily["id"]] and third["total"] == 3
+
+
 async def test_disabled_and_archived_rituals_are_never_due(owner: Agent) -> None:
     disabled = await new_ritual(owner, schedule={"type": "interval", "every": "1d"}, is_enabled=False)
     assert "next_due_at" not in disabled

@@ -93,16 +93,30 @@ class Rituals:
         is_enabled: bool | None,
         status: str | None,
         search: str | None,
+        due_at: str | None = None,
+        due: bool = True,
         limit: int,
         offset: int,
     ) -> tuple[list[dict[str, Any]], int]:
+        """A page of rituals, newest first. With `due_at`: only those due by then, most overdue first
+        (or with `due=False`, only those that are not, newest first).
+
+        When a ritual is due depends on its schedule (cron needs croniter), so that filter runs here
+        over the rituals that can be due at all; a ledger keeps tens of rituals, not millions.
+        """
         enabled = None if is_enabled is None else int(is_enabled)
         equal = {"endeavour_id": endeavour_id, "is_enabled": enabled, "status": status}
         where, params = filters(equal, ("name", "description"), search)
 
         def run(conn: sqlite3.Connection) -> tuple[list[dict[str, Any]], int]:
-            rows, total = page(conn, "ritual", where, params, limit, offset, JSON_COLUMNS, select=_SELECT)
-            return [_shaped(r) for r in rows], total
+            if due_at is None:
+                rows, total = page(conn, "ritual", where, params, limit, offset, JSON_COLUMNS, select=_SELECT)
+                return [_shaped(r) for r in rows], total
+            rows, _ = page(conn, "ritual", where, params, -1, 0, JSON_COLUMNS, select=_SELECT)
+            chosen = [r for r in map(_shaped, rows) if bool(r["next_due_at"] and r["next_due_at"] <= due_at) == due]
+            if due:
+                chosen.sort(key=lambda r: r["next_due_at"])
+            return chosen[offset : offset + limit], len(chosen)
 
         return await self.db.read(run)
 

@@ -85,6 +85,11 @@ class RitualList(ListParams):
     is_enabled: bool = Field(None, description="Only enabled (true) or disabled (false) rituals.")
     status: RitualStatus = Field(None, description="Only rituals in this status.")
     search: str = Field(None, max_length=500, description="Text to find in name or description.")
+    due: bool = Field(
+        None,
+        description="true: only the rituals due now (next_due_at now or earlier), most overdue first; "
+        "false: only those that are not due now.",
+    )
 
 
 class RitualUpdate(UpdateParams):
@@ -161,7 +166,7 @@ async def get_ritual(call: Call, p: IdParams) -> Ritual:
     params=RitualList,
     result=RitualPage,
     toolset="core",
-    summary="List rituals, newest first, each with next_due_at.",
+    summary="List rituals, newest first, each with next_due_at; {due: true} lists what is due now.",
 )
 async def list_rituals(call: Call, p: RitualList) -> RitualPage:
     rows, total = await call.store.rituals.list(
@@ -169,6 +174,8 @@ async def list_rituals(call: Call, p: RitualList) -> RitualPage:
         is_enabled=p.is_enabled,
         status=p.status,
         search=p.search,
+        due_at=None if p.due is None else call.now,
+        due=p.due is not False,
         limit=p.limit,
         offset=p.offset,
     )
