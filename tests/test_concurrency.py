@@ -60,6 +60,15 @@ async def test_racing_writers_on_separate_connections_exactly_one_wins(db_path: 
             await s.close()
 
 
+def serve_params(db_path: Path, api_key: str) -> StdioServerParameters:
+    """A real `worktrail serve` process on `db_path`, logged in with `api_key`."""
+    return StdioServerParameters(
+        command=sys.executable,
+        args=["-m", "worktrail", "serve", "--db", str(db_path)],
+        env={"WORKTRAIL_API_KEY": api_key},
+    )
+
+
 async def test_several_server_processes_share_one_file_without_losing_or_doubling(
     db_path: Path, owner_key: str
 ) -> None:
@@ -70,11 +79,7 @@ async def test_several_server_processes_share_one_file_without_losing_or_doublin
             contested = await seeder.ok("ts.tsk.create", {"title": "contested"})
     finally:
         await seed_store.close()
-    params = StdioServerParameters(
-        command=sys.executable,
-        args=["-m", "worktrail", "serve", "--db", str(db_path)],
-        env={"WORKTRAIL_API_KEY": owner_key},
-    )
+    params = serve_params(db_path, owner_key)
     created: list[str] = []
     activations: list[bool] = []
 
@@ -118,11 +123,7 @@ async def test_server_processes_racing_to_finish_one_run_leave_one_outcome(db_pa
             run = await seeder.ok("ts.rtr.create", {"ritual_id": ritual["id"]})
     finally:
         await seed_store.close()
-    params = StdioServerParameters(
-        command=sys.executable,
-        args=["-m", "worktrail", "serve", "--db", str(db_path)],
-        env={"WORKTRAIL_API_KEY": owner_key},
-    )
+    params = serve_params(db_path, owner_key)
     answers: dict[str, bool] = {}
 
     async def finish(status: str, mode: str) -> None:

@@ -34,8 +34,13 @@ class Params(BaseModel):
         """Checks across fields, run with validation (raise `ToolError` with `invalid_input`)."""
 
     def sent(self, *exclude: str) -> dict[str, Any]:
-        """The fields the caller sent, by name: a partial update changes exactly these."""
-        return {k: getattr(self, k) for k in self.model_fields_set if k not in exclude}
+        """The fields the caller sent, by name, as plain values to store (a nested object such as a
+        schedule becomes its dict, without the parts left out): a partial update changes exactly these."""
+        return {k: _plain(getattr(self, k)) for k in self.model_fields_set if k not in exclude}
+
+
+def _plain(value: Any) -> Any:
+    return value.model_dump(exclude_none=True) if isinstance(value, BaseModel) else value
 
 
 class UpdateParams(Params):

@@ -130,8 +130,6 @@ async def list_runs(call: Call, p: RunList) -> RunPage:
 )
 async def update_run(call: Call, p: RunUpdate) -> UpdateAck:
     changes = p.sent("id")
-    if "error" in changes:
-        changes["error"] = p.error.model_dump(exclude_none=True) if p.error else None
     await call.store.runs.update(call.origin(), p.id, changes)
     return UpdateAck(
         id=p.id, updated_at=call.now, updated_fields=ordered_fields(set(changes), ritual_runs.UPDATE_FIELDS)

@@ -136,14 +136,6 @@ class RitualPage(BaseModel):
     offset: int
 
 
-def _values(p: Params) -> dict[str, Any]:
-    """The sent fields, with the schedule as the plain object that is stored."""
-    values = p.sent("id")
-    if "schedule" in values:
-        values["schedule"] = values["schedule"].model_dump()
-    return values
-
-
 @tool(
     "ts.rtl.create",
     params=RitualCreate,
@@ -153,7 +145,7 @@ def _values(p: Params) -> dict[str, Any]:
     summary="Create a ritual: a recurring procedure with a prompt and a schedule.",
 )
 async def create_ritual(call: Call, p: RitualCreate) -> Ritual:
-    return Ritual(**await call.store.rituals.create(call.origin(), _values(p)))
+    return Ritual(**await call.store.rituals.create(call.origin(), p.sent()))
 
 
 @tool("ts.rtl.get", params=IdParams, result=Ritual, toolset="core", summary="Get a ritual by ID, with next_due_at.")
@@ -193,7 +185,7 @@ async def list_rituals(call: Call, p: RitualList) -> RitualPage:
     'a move to the current status is invalid_transition. endeavour_id "" unlinks. metadata replaces.',
 )
 async def update_ritual(call: Call, p: RitualUpdate) -> UpdateAck:
-    values = _values(p)
+    values = p.sent("id")
     await call.store.rituals.update(call.origin(), p.id, values)
     return UpdateAck(id=p.id, updated_at=call.now, updated_fields=ordered_fields(set(values), UPDATE_FIELDS))
 
