@@ -63,7 +63,7 @@ async def connect(
     *,
     mode: str = "auto",
     tool_names: str = "auto",
-    client_name: str = "pytest",
+    client_name: str = "mcp",
     tools: tuple[Tool, ...] = ALL_TOOLS,
     clock: Clock | None = None,
 ) -> AsyncIterator[Agent]:

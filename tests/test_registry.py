@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 
 import pytest
 from mcp import MCPError
@@ -16,7 +15,6 @@ from worktrail.tools.catalog import ALL_TOOLS, select
 from worktrail.tools.context import Call
 from worktrail.tools.params import NoParams
 from worktrail.tools.registry import tool
-from worktrail.transport.tool_names import style_for
 
 pytestmark = pytest.mark.anyio
 
@@ -75,33 +73,6 @@ async def test_secrets_in_bad_input_are_never_echoed(store: Store) -> None:
         error = await agent.err("ts.auth.login", {"api_key": "wtk_secret_value", "extra": "also secret"})
         assert "secret" not in json.dumps(error)
 
-
-@pytest.mark.parametrize(
-    ("client_name", "published"),
-    [("claude-ai", "ts_tsk_update"), ("Claude Desktop", "ts_tsk_update"), ("windsurf", "ts_tsk_update"),
-     ("mcp-inspector", "ts.tsk.update"), ("pytest", "ts.tsk.update")],
-)  # fmt: skip
-async def test_auto_publishes_underscores_only_to_strict_clients(
-    store: Store, owner_key: str, mode: str, client_name: str, published: str
-) -> None:
-    async with connect(store, owner_key, mode=mode, client_name=client_name) as agent:
-        names = {t.name for t in (await agent.client.list_tools()).tools}
-        assert published in names and len(names) == len(ALL_TOOLS)
-
-
-async def test_either_name_form_reaches_the_tool_whatever_was_published(store: Store, owner_key: str) -> None:
-    for tool_names in ("dotted", "underscore"):
-        async with connect(store, owner_key, tool_names=tool_names) as agent:
-            names = {t.name for t in (await agent.client.list_tools()).tools}
-            assert all(re.fullmatch(r"[a-zA-Z0-9_-]{1,64}", n) for n in names) == (tool_names == "underscore")
-            created = await agent.ok("ts_tsk_create", {"title": "by underscore"})
-            assert (await agent.ok("ts.tsk.get", {"id": created["id"]}))["title"] == "by underscore"
-
-
-def test_style_is_fixed_unless_auto() -> None:
-    assert style_for("dotted", "claude-ai") == "dotted"
-    assert style_for("underscore", "pytest") == "underscore"
-    assert style_for("auto", None) == "dotted"
 
 
 def test_toolsets_select_their_tools_and_refuse_unknown_names() -> None:

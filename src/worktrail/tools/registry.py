@@ -36,6 +36,9 @@ log = logging.getLogger(__name__)
 
 Handler = Callable[[Call, Any], Awaitable[BaseModel]]
 
+# Verbs of tools that change nothing in the ledger.
+READ_VERBS = frozenset({"get", "list", "whoami"})
+
 
 @dataclass(frozen=True)
 class Tool:
@@ -50,6 +53,11 @@ class Tool:
     description: str = ""
     needs_login: bool = True
     min_role: str = "viewer"
+
+    @property
+    def read_only(self) -> bool:
+        """Whether the tool only reads (published as readOnlyHint): by its verb, `ts.<ns>.<verb>`."""
+        return self.name.rsplit(".", 1)[-1] in READ_VERBS
 
     @property
     def underscore_name(self) -> str:

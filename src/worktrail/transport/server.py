@@ -1,4 +1,5 @@
-"""Build the MCP server: `tools/list` and `tools/call` answered from the registry."""
+"""Build the MCP server: `tools/list` and `tools/call` answered from the registry, in the names
+each client was given."""
 
 from __future__ import annotations
 
@@ -8,63 +9,107 @@ from typing import Any
 import mcp.types as types
 from mcp import MCPError
 from mcp.server import Server, ServerRequestContext
+from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from worktrail import __version__
 from worktrail.tools.context import Session
 from worktrail.tools.registry import Registry, UnknownTool
 from worktrail.tools.schemas import input_schema, output_schema
-from worktrail.transport.tool_names import ToolNames, style_for
+from worktrail.transport.tool_names import NameStyler, Style, ToolNames, style_for
 
 INSTRUCTIONS = (
-    "worktrail is a work ledger. Log in with ts.auth.login {api_key} unless the server was started "
-    "with WORKTRAIL_API_KEY. Refused calls answer with isError and {error: {code, message, details}}: "
-    "details name the field to fix, or the current status and the allowed next statuses."
+    "worktrail is a work ledger: tasks in endeavours, recurring rituals and their runs, an audit trail. "
+    "Log in with ts.auth.login {api_key} unless the server was started with WORKTRAIL_API_KEY "
+    "(ts.auth.whoami tells). A refused call answers isError with {error: {code, message, details}}: "
+    "code is one of not_authenticated, session_expired, forbidden, not_found, invalid_input, "
+    "invalid_transition, conflict, rate_limited, payload_too_large, internal_error; details name the "
+    "field to fix ([{loc, msg, type}]) or, for a refused move, {current_status, requested_status, allowed}."
 )
 
 
-def _client_name(ctx: ServerRequestContext[Any]) -> str | None:
+def client_name(ctx: ServerRequestContext[Any]) -> str | None:
+    """The client's clientInfo.name, in either protocol era."""
     params = ctx.session.client_params
     return params.client_info.name if params is not None and params.client_info is not None else None
 
 
-def build_server(registry: Registry, session: Session, tool_names: ToolNames = "auto") -> Server[Any]:
+class Publication:
+    """What one server publishes, in either name style: the tool list and the instructions."""
+
+    def __init__(self, registry: Registry, tool_names: ToolNames) -> None:
+        self.mode = tool_names
+        self.styler = NameStyler(t.name for t in registry.tools)
+        self.listings: dict[Style, list[types.Tool]] = {
+            style: [
+                types.Tool(
+                    name=t.name if style == "dotted" else t.underscore_name,
+                    description=self.styler.text(t.doc, style),
+                    input_schema=input_schema(t.params),
+                    output_schema=output_schema(t.result),
+                    annotations=types.ToolAnnotations(read_only_hint=True) if t.read_only else None,
+                )
+                for t in registry.tools
+            ]
+            for style in ("dotted", "underscore")
+        }
+
+    def style(self, client: str | None) -> Style:
+        return style_for(self.mode, client)
+
+    def instructions(self, client: str | None) -> str:
+        """The server instructions, naming tools as this client was given them."""
+        return self.styler.text(INSTRUCTIONS, self.style(client))
+
+
+class WorktrailServer(Server[Any]):
+    """The SDK's low-level server, carrying what it publishes: the stdio transport reads the
+    instructions for a client from it once the handshake names the client."""
+
+    def __init__(self, publication: Publication, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.publication = publication
+
+
+def build_server(registry: Registry, session: Session, tool_names: ToolNames = "auto") -> WorktrailServer:
     """A low-level SDK server for one client, whose login lives in `session`."""
-    listings: dict[str, list[types.Tool]] = {
-        style: [
-            types.Tool(
-                name=t.name if style == "dotted" else t.underscore_name,
-                description=t.doc,
-                input_schema=input_schema(t.params),
-                output_schema=output_schema(t.result),
-            )
-            for t in registry.tools
-        ]
-        for style in ("dotted", "underscore")
-    }
+    publication = Publication(registry, tool_names)
 
     async def list_tools(
         ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
-        return types.ListToolsResult(tools=listings[style_for(tool_names, _client_name(ctx))])
+        return types.ListToolsResult(tools=publication.listings[publication.style(client_name(ctx))])
 
     async def call_tool(ctx: ServerRequestContext[Any], params: types.CallToolRequestParams) -> types.CallToolResult:
+        style = publication.style(client_name(ctx))
         try:
             outcome = await registry.call(params.name, params.arguments, session)
         except UnknownTool:
+            listed = "tools/list" if style == "dotted" else "tools/list (names like ts_tsk_update)"
             raise MCPError(
-                code=types.INVALID_PARAMS, message=f"Unknown tool: {params.name}. Call tools/list for the tools."
+                code=types.INVALID_PARAMS, message=f"Unknown tool: {params.name}. Call {listed} for the tools."
             ) from None
-        text = json.dumps(outcome.payload, ensure_ascii=False)
+        payload = publication.styler.value(outcome.payload, style) if outcome.is_error else outcome.payload
         return types.CallToolResult(
-            content=[types.TextContent(type="text", text=text)],
-            structured_content=outcome.payload,
+            content=[types.TextContent(type="text", text=json.dumps(payload, ensure_ascii=False))],
+            structured_content=payload,
             is_error=outcome.is_error,
         )
 
-    return Server(
+    async def discover(ctx: ServerRequestContext[Any], params: types.RequestParams | None) -> types.DiscoverResult:
+        # The SDK's own answer, but with the instructions in the names this client is given.
+        return types.DiscoverResult(
+            supported_versions=list(MODERN_PROTOCOL_VERSIONS),
+            capabilities=server.get_capabilities(protocol_version=ctx.protocol_version),
+            instructions=publication.instructions(client_name(ctx)),
+        )
+
+    server = WorktrailServer(
+        publication,
         "worktrail",
         version=__version__,
-        instructions=INSTRUCTIONS,
+        instructions=publication.instructions(None),
         on_list_tools=list_tools,
         on_call_tool=call_tool,
     )
+    server.add_request_handler("server/discover", types.RequestParams, discover)
+    return server

@@ -7,19 +7,23 @@ Two things the SDK's stdio transport leaves to us, handled between it and the se
 - At end of input the server answers calls still running with -32000 "Connection closed",
   although their writes go on to commit. A script that pipes its requests and closes stdin
   would never learn they succeeded, so we let those calls finish and answer first.
+- The handshake's instructions are fixed before the client says its name; we read the name off
+  the `initialize` request as it passes and answer with instructions in that client's names.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 import anyio
 import mcp.types as types
-from mcp.server import Server
 from mcp.server.stdio import stdio_server
 from mcp.shared.message import SessionMessage
 from pydantic import ValidationError
+
+from worktrail.transport.server import WorktrailServer
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +41,18 @@ def _refusal(problem: Exception) -> SessionMessage:
     return SessionMessage(types.JSONRPCError(jsonrpc="2.0", id=None, error=types.ErrorData(code=code, message=what)))
 
 
+def _client_name(params: Any) -> str | None:
+    info = params.get("clientInfo") if isinstance(params, dict) else None
+    name = info.get("name") if isinstance(info, dict) else None
+    return name if isinstance(name, str) else None
+
+
 class _Exchange:
     """The requests the client is still waiting on, between the wire and the server."""
 
-    def __init__(self, wire_out: Any) -> None:
+    def __init__(self, wire_out: Any, on_initialize: Callable[[str | None], None]) -> None:
         self.wire_out = wire_out
+        self.on_initialize = on_initialize
         self.waiting: set[Any] = set()
         self.changed = anyio.Condition()
 
@@ -56,6 +67,8 @@ class _Exchange:
                 message = item.message
                 if isinstance(message, types.JSONRPCRequest):
                     self.waiting.add(message.id)
+                    if message.method == "initialize":
+                        self.on_initialize(_client_name(message.params))
                 elif isinstance(message, types.JSONRPCNotification) and message.method == "notifications/cancelled":
                     await self._answered((message.params or {}).get("requestId"))  # a cancelled call gets no answer
                 await to_server.send(item)
@@ -80,14 +93,19 @@ class _Exchange:
             self.changed.notify_all()
 
 
-async def serve_stdio(server: Server[Any]) -> None:
+async def serve_stdio(server: WorktrailServer) -> None:
     """Run until the client closes stdin and every call it made has been answered."""
+    options = server.create_initialization_options()
+
+    def on_initialize(client: str | None) -> None:
+        options.instructions = server.publication.instructions(client)
+
     async with stdio_server() as (wire_in, wire_out), wire_out:  # closing wire_out ends the transport's writer
-        exchange = _Exchange(wire_out)
+        exchange = _Exchange(wire_out, on_initialize)
         to_server, from_wire = anyio.create_memory_object_stream[SessionMessage | Exception](0)
         to_exchange, from_server = anyio.create_memory_object_stream[SessionMessage](0)
         async with anyio.create_task_group() as group:
             group.start_soon(exchange.inbound, wire_in, to_server)
             group.start_soon(exchange.outbound, from_server)
             async with to_exchange:
-                await server.run(from_wire, to_exchange, server.create_initialization_options())
+                await server.run(from_wire, to_exchange, options)
