@@ -62,10 +62,57 @@ def test_output_schema_is_success_or_error_envelope(name: str) -> None:
     Draft7Validator.check_schema(schema)
     assert schema["type"] == "object" and len(schema["anyOf"]) == 2
     for node in walk(schema):
-        assert not {"$schema", "$ref", "$defs"} & set(node), node
-    envelope = Draft7Validator(schema)
-    assert envelope.is_valid({"error": {"code": "not_found", "message": "m", "details": {"id": "x"}}})
-    assert not envelope.is_valid({"error": {"code": "made_up", "message": "m"}})
+        assert not {"$schema", "$ref", "$defs", "description"} & set(node), node
+    validator = Draft7Validator(schema)
+    # An error result's structured content passes (MCP Inspector 0.15 validates it too)...
+    assert validator.is_valid({"error": {"code": "not_found", "message": "m", "details": {"id": "x"}}})
+    # ...and an answer missing what every success carries does not.
+    assert not validator.is_valid({"unexpected": True})
+
+
+def portability_findings(schema: Any, path: str = "") -> list[str]:
+    """MCP Inspector 2.x `--strict`'s rules: no type unions, no schema that constrains nothing,
+    no boolean schemas, no remote $ref."""
+    if isinstance(schema, bool):
+        return [f"{path}: boolean schema"]
+    found = []
+    if isinstance(schema.get("type"), list):
+        found.append(f"{path}: type union {schema['type']}")
+    if not CONSTRAINING & set(schema):
+        found.append(f"{path}: constrains nothing")
+    if "$ref" in schema and not str(schema["$ref"]).startswith("#"):
+        found.append(f"{path}: remote $ref")
+    for key in ("properties", "patternProperties"):
+        for name, sub in schema.get(key, {}).items():
+            found += portability_findings(sub, f"{path}.{key}.{name}")
+    for key in ("anyOf", "oneOf", "allOf", "prefixItems"):
+        for i, sub in enumerate(schema.get(key, [])):
+            found += portability_findings(sub, f"{path}.{key}[{i}]")
+    for key in ("items", "additionalProperties", "not", "contains"):
+        if isinstance(schema.get(key), dict):
+            found += portability_findings(schema[key], f"{path}.{key}")
+    return found
+
+
+CONSTRAINING = {
+    "type", "enum", "const", "multipleOf", "maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum",
+    "maxLength", "minLength", "pattern", "format", "maxItems", "minItems", "uniqueItems", "maxContains",
+    "minContains", "maxProperties", "minProperties", "required", "dependentRequired", "allOf", "anyOf", "oneOf",
+    "not", "items", "prefixItems", "contains", "additionalItems", "properties", "patternProperties",
+    "additionalProperties", "propertyNames", "dependencies", "$ref",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", sorted(DOCUMENTS))
+def test_schemas_pass_the_portability_rules_of_inspector_strict(name: str) -> None:
+    for kind in ("inputSchema", "outputSchema"):
+        assert portability_findings(DOCUMENTS[name][kind], kind) == []
+
+
+def test_portability_rules_catch_what_inspector_strict_flags() -> None:
+    flagged = {"type": "object", "properties": {"a": {"type": ["string", "array"]}, "b": {"description": "x"}}}
+    assert portability_findings(flagged) == [".properties.a: type union ['string', 'array']",
+                                             ".properties.b: constrains nothing"]  # fmt: skip
 
 
 def test_every_status_field_is_an_enum() -> None:

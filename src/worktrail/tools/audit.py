@@ -37,7 +37,12 @@ class ChangeRecord(BaseModel):
     entity_type: EntityType
     entity_id: str
     action: Action
-    changes: dict[str, list[Any]] = Field(description="{field: [old, new]} for every field that changed.")
+    # An [old, new] pair of any JSON values: said as a 2-item array (an empty `items` schema
+    # constrains nothing, which strict clients flag).
+    changes: dict[str, list[Any]] = Field(
+        description="{field: [old, new]} for every field that changed.",
+        json_schema_extra={"additionalProperties": {"type": "array", "minItems": 2, "maxItems": 2}},
+    )
 
 
 class AuditPage(BaseModel):

@@ -36,8 +36,7 @@ class LogoutResult(BaseModel):
     toolset="core",
     needs_login=False,
     summary="Log this session in with an API key.",
-    description="Every other tool but this one needs a login. A stdio server started with "
-    "WORKTRAIL_API_KEY is logged in already. Logging in again switches the session to the new key.",
+    description="Not needed when the server was started with WORKTRAIL_API_KEY. Logging in again switches keys.",
 )
 async def login(call: Call, p: LoginParams) -> LoginResult:
     actor = await call.store.keys.login(p.api_key, call.now)

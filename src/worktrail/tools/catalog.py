@@ -19,7 +19,9 @@ ALL_TOOLS: tuple[Tool, ...] = (
     *audit.TOOLS,
 )
 
-TOOLSETS: tuple[str, ...] = tuple(dict.fromkeys(t.toolset for t in ALL_TOOLS))
+# core: the work itself (tasks, endeavours, rituals, runs, who is who); admin: the operator's tools
+# (new resources, API keys, the audit trail), which an agent at work seldom needs in its context.
+TOOLSETS: tuple[str, ...] = ("core", "admin")
 
 # Logging in is part of every selection: without it nothing else can be called.
 ALWAYS = frozenset({"ts.auth.login", "ts.auth.whoami", "ts.auth.logout"})

@@ -20,9 +20,9 @@ UPDATE_FIELDS = ("name", "description", "goals", "status", "start_date", "end_da
 
 
 class EndeavourCreate(Params):
-    name: Name = Field(description="Name, 1 to 500 characters.")
-    description: Text = Field(None, description="What the endeavour is for (up to 50,000 characters).")
-    goals: Goals = Field(None, description="Goals, up to 50 of up to 500 characters each.")
+    name: Name = Field(description="Name.")
+    description: Text = Field(None, description="What the endeavour is for.")
+    goals: Goals = Field(None, description="Goals.")
     start_date: Date = Field(None, description="Start date, ISO 8601 (2026-03-01).")
     end_date: Date = Field(None, description="End date, ISO 8601, not before start_date.")
     metadata: Metadata = Field(None, description="Free-form JSON object, up to 64 KiB.")
@@ -37,11 +37,7 @@ class EndeavourUpdate(UpdateParams):
     name: Name = Field(None, description="New name.")
     description: Text = Field(None, description="New description.")
     goals: Goals = Field(None, description="New goals (replaces the list; [] clears).")
-    status: EndeavourStatus = Field(
-        None,
-        description="New status. active -> on_hold, completed, archived; on_hold -> active, archived; "
-        "completed -> active, archived; archived is final.",
-    )
+    status: EndeavourStatus = Field(None, description="New status (the moves are in the tool description).")
     start_date: Date = Field(None, description="New start date (ISO 8601; empty string to clear).")
     end_date: Date = Field(None, description="New end date (ISO 8601; empty string to clear).")
     metadata: Metadata = Field(None, description="Metadata to set (replaces existing metadata).")

@@ -47,7 +47,7 @@ class KeyPage(BaseModel):
     "ts.key.create",
     params=KeyCreate,
     result=NewKey,
-    toolset="core",
+    toolset="admin",
     summary="Create an API key (shown once).",
     description="Any role may create keys for itself; owners and admins may create keys for any active resource.",
 )
@@ -58,7 +58,7 @@ async def create_key(call: Call, p: KeyCreate) -> NewKey:
 
 
 @tool(
-    "ts.key.list", params=KeyList, result=KeyPage, toolset="core", summary="List API keys (never the keys themselves)."
+    "ts.key.list", params=KeyList, result=KeyPage, toolset="admin", summary="List API keys (never the keys themselves)."
 )
 async def list_keys(call: Call, p: KeyList) -> KeyPage:
     rows, total = await call.store.keys.list(call.me, p.resource_id, p.limit, p.offset)
@@ -69,7 +69,7 @@ async def list_keys(call: Call, p: KeyList) -> KeyPage:
     "ts.key.revoke",
     params=IdParams,
     result=KeyInfo,
-    toolset="core",
+    toolset="admin",
     summary="Revoke an API key: sessions logged in with it answer session_expired from their next call.",
     description="Your own keys, or anyone's if you are an owner or admin. Revoking a revoked key is safe and "
     "answers with the first revocation.",

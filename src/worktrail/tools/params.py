@@ -22,6 +22,11 @@ Limit = Annotated[int, Field(ge=1, le=fields.LIST_LIMIT_MAX)]
 Offset = Annotated[int, Field(ge=0)]
 
 
+def one_or_many(value: Any) -> Any:
+    """A lone value where a list is declared becomes a list of one (before strict validation)."""
+    return [value] if isinstance(value, str) else value
+
+
 class Params(BaseModel):
     """Base of every params model: strict JSON types, unknown keys refused, never coerced."""
 
@@ -61,8 +66,8 @@ class UpdateParams(Params):
 class ListParams(Params):
     """Paging shared by every list tool."""
 
-    limit: Limit = Field(fields.LIST_LIMIT_DEFAULT, description="Page size, 1 to 500 (default 50).")
-    offset: Offset = Field(0, description="How many matching items to skip (default 0).")
+    limit: Limit = Field(fields.LIST_LIMIT_DEFAULT, description="Page size.")
+    offset: Offset = Field(0, description="Matching items to skip.")
 
 
 class IdParams(Params):

@@ -26,9 +26,9 @@ UPDATE_FIELDS = ("name", "role", "status", "skills", "capacity_model", "capacity
 
 class ResourceCreate(Params):
     type: ResourceType = Field(description="What the resource is: human, agent, service or team.")
-    name: Name = Field(description="Display name, 1 to 500 characters.")
+    name: Name = Field(description="Display name.")
     role: RoleName = Field("member", description="What it may do: owner, admin, member (default) or viewer.")
-    skills: Skills = Field(None, description="Skills, up to 50 of up to 100 characters each.")
+    skills: Skills = Field(None, description="Skills.")
     capacity_model: CapacityModel = Field(None, description="How capacity is counted, e.g. hours_per_week.")
     capacity_value: Hours = Field(None, description="Capacity in the unit of capacity_model (>= 0).")
     metadata: Metadata = Field(None, description="Free-form JSON object, up to 64 KiB.")
@@ -75,7 +75,7 @@ class ResourcePage(BaseModel):
     "ts.res.create",
     params=ResourceCreate,
     result=Resource,
-    toolset="core",
+    toolset="admin",
     min_role="admin",
     summary="Create a resource (a human, agent, service or team). Owners and admins only.",
     description="Give it a key with ts.key.create {resource_id} so it can log in.",

@@ -20,28 +20,23 @@ Link = Annotated[str, Field(max_length=128)]
 UPDATE_FIELDS = ("name", "description", "schedule", "is_enabled", "status", "endeavour_id", "metadata")
 
 
+# The schedule kinds carry no docstrings: pydantic would publish each one as a description, and
+# SCHEDULE_DOC says it all once.
 class ManualSchedule(Params):
-    """Run only when someone starts a run (the default)."""
-
-    type: Literal["manual"] = Field(description="manual: never due on its own.")
+    type: Literal["manual"] = Field(description="Never due on its own.")
 
 
 class IntervalSchedule(Params):
-    """Due a fixed time after the last run started."""
-
-    type: Literal["interval"] = Field(description="interval: due `every` after the last run's start.")
+    type: Literal["interval"] = Field(description="Due `every` after the last run's start.")
     every: Annotated[str, AfterValidator(schedules.check_interval)] = Field(
-        json_schema_extra={"pattern": schedules.INTERVAL_PATTERN},
-        description='A whole number and a unit: m, h, d or w ("30m", "2h", "1d", "2w").',
+        json_schema_extra={"pattern": schedules.INTERVAL_PATTERN}, description='"30m", "2h", "1d" or "2w".'
     )
 
 
 class CronSchedule(Params):
-    """Due at the times a cron expression names, in UTC."""
-
-    type: Literal["cron"] = Field(description="cron: due at the next time the expression matches (UTC).")
+    type: Literal["cron"] = Field(description="Due when the expression matches (UTC).")
     expression: Annotated[str, AfterValidator(schedules.check_cron)] = Field(
-        description='5-field cron (minute hour day-of-month month day-of-week), e.g. "0 9 * * 1".'
+        description='minute hour day-of-month month day-of-week, e.g. "0 9 * * 1".'
     )
 
 
@@ -71,9 +66,9 @@ SCHEDULE_DOC = (
 
 
 class RitualCreate(Params):
-    name: Name = Field(description="Name, 1 to 500 characters.")
+    name: Name = Field(description="Name.")
     prompt: Prompt = Field(description="The instructions to follow on each run (cannot be changed later).")
-    description: Text = Field(None, description="What the ritual is for (up to 50,000 characters).")
+    description: Text = Field(None, description="What the ritual is for.")
     endeavour_id: Id = Field(None, description="Endeavour the ritual serves.")
     schedule: Schedule = Field(None, description=SCHEDULE_DOC, json_schema_extra=AN_OBJECT)
     is_enabled: bool = Field(None, description="Whether runs may be started (default true).")
@@ -87,8 +82,7 @@ class RitualList(ListParams):
     search: str = Field(None, max_length=500, description="Text to find in name or description.")
     due: bool = Field(
         None,
-        description="true: only the rituals due now (next_due_at now or earlier), most overdue first; "
-        "false: only those that are not due now.",
+        description="true: only rituals due now, most overdue first; false: only those not due.",
     )
 
 
@@ -102,7 +96,7 @@ class RitualUpdate(UpdateParams):
     description: Text = Field(None, description="New description.")
     schedule: Schedule = Field(None, description=SCHEDULE_DOC + " Replaces the schedule.", json_schema_extra=AN_OBJECT)
     is_enabled: bool = Field(None, description="Enable (true) or disable (false) starting runs.")
-    status: RitualStatus = Field(None, description="New status: active -> archived, archived -> active.")
+    status: RitualStatus = Field(None, description="New status.")
     endeavour_id: Link = Field(None, description="New endeavour (empty string to unlink).")
     metadata: Metadata = Field(None, description="Metadata to set (replaces existing metadata).")
 
@@ -181,8 +175,7 @@ async def list_rituals(call: Call, p: RitualList) -> RitualPage:
     toolset="core",
     min_role="member",
     summary="Update a ritual (partial update; the prompt cannot change).",
-    description="Only provided fields change. status moves active -> archived and archived -> active; "
-    'a move to the current status is invalid_transition. endeavour_id "" unlinks. metadata replaces.',
+    description='status: active <-> archived. endeavour_id "" unlinks; metadata replaces.',
 )
 async def update_ritual(call: Call, p: RitualUpdate) -> UpdateAck:
     values = p.sent("id")

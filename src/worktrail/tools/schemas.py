@@ -2,8 +2,10 @@
 
 Draft-07 clean: no `$schema`, no `$ref` (every definition inlined: MCP Inspector cannot resolve
 nested `$defs`), no pydantic `title` noise, no `default: null`, no `null` branch for an optional
-field. Output schemas are `anyOf [success, error envelope]`, because the TypeScript SDK validates
-`structuredContent` even on `isError` results.
+field. Output schemas are `anyOf [success, error envelope]`, because the TypeScript SDK 1.x
+validates `structuredContent` even on `isError` results; they carry the fields every answer has and
+their types, not prose (a model reads the tool's description, and every character of a schema is
+paid for in its context).
 """
 
 from __future__ import annotations
@@ -13,29 +15,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from worktrail.domain.errors import ERROR_CODES
 
-ERROR_ENVELOPE: dict[str, Any] = {
-    "type": "object",
-    "description": "A refused call: what went wrong and how to fix it.",
-    "properties": {
-        "error": {
-            "type": "object",
-            "properties": {
-                "code": {"type": "string", "enum": list(ERROR_CODES), "description": "Stable code to branch on."},
-                "message": {"type": "string", "description": "What went wrong, for a person."},
-                "details": {
-                    "description": "How to fix the call: failing fields for invalid_input, "
-                    "current and allowed statuses for a refused transition."
-                },
-            },
-            "required": ["code", "message"],
-            "additionalProperties": False,
-        }
-    },
-    "required": ["error"],
-    "additionalProperties": False,
-}
+# The error branch of every output schema, as small as every client accepts (MCP Inspector 0.15, on
+# the TypeScript SDK 1.x, validates structuredContent even on isError results; the TypeScript SDK
+# 2.x and the Python SDK skip it). The envelope's codes and details are said once, in the server
+# instructions, instead of in each of the tools.
+ERROR_ENVELOPE: dict[str, Any] = {"required": ["error"]}
 
 _SUBSCHEMA_KEYS = ("items", "additionalProperties", "not", "contains")
 _SUBSCHEMA_LISTS = ("anyOf", "oneOf", "allOf", "prefixItems")
@@ -85,8 +70,28 @@ def input_schema(params: type[BaseModel]) -> dict[str, Any]:
     return schema
 
 
+def _lean(schema: Any) -> Any:
+    """What every answer is sure to carry: the required fields and their types, no prose, no
+    `additionalProperties: true` (the default). Optional fields appear in answers when they are
+    set; the schema does not forbid them, so it stays true while costing a client less."""
+    if isinstance(schema, list):
+        return [_lean(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out: dict[str, Any] = {}
+    for key, value in schema.items():
+        if key == "description" or (key == "additionalProperties" and value is True):
+            continue
+        if key == "properties":
+            required = set(schema.get("required", ()))
+            out[key] = {name: _lean(sub) for name, sub in value.items() if name in required}
+        else:
+            out[key] = _lean(value)
+    return out
+
+
 @cache
 def output_schema(result: type[BaseModel]) -> dict[str, Any]:
     """The output schema of a tool: its result model or the error envelope (computed once; do not mutate)."""
-    success = clean(result.model_json_schema(mode="serialization"))
+    success = _lean(clean(result.model_json_schema(mode="serialization")))
     return {"type": "object", "anyOf": [success, ERROR_ENVELOPE]}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
 from worktrail.domain import fields
 from worktrail.domain.errors import invalid_field
@@ -22,12 +22,15 @@ from worktrail.tools.params import (
     Text,
     Title,
     UpdateParams,
+    one_or_many,
 )
 from worktrail.tools.registry import tool
 from worktrail.tools.results import UpdateAck, ordered_fields
 
 TaskStatus = Literal[TASK.states]  # type: ignore[valid-type]  # the schema enum comes from the lifecycle
 Link = Annotated[str, Field(max_length=128)]
+# One type in the schema (an array) for every client; a lone status string is taken as a list of one.
+StatusList = Annotated[list[TaskStatus], Field(min_length=1), BeforeValidator(one_or_many)]
 CancelReason = Annotated[str, Field(max_length=fields.REASON_MAX), AfterValidator(fields.check_not_blank)]
 
 CANCEL_HINT = 'Say why, e.g. {"status": "canceled", "canceled_reason": "Duplicate of another task"}.'
@@ -53,8 +56,8 @@ invalid_input (a field is wrong; details name it)."""
 
 
 class TaskCreate(Params):
-    title: Title = Field(description="Title, 1 to 500 characters.")
-    description: Text = Field(None, description="Description, up to 50,000 characters.")
+    title: Title = Field(description="Title.")
+    description: Text = Field(None, description="Description.")
     endeavour_id: Id = Field(None, description="Endeavour the task belongs to.")
     assignee_id: Id = Field(None, description="Resource the task is assigned to.")
     estimate: Hours = Field(None, description="Estimated hours (>= 0).")
@@ -87,11 +90,7 @@ class TaskCancel(Params):
 
 
 class TaskList(ListParams):
-    status: TaskStatus | Annotated[list[TaskStatus], Field(min_length=1)] = Field(
-        None,
-        description="Only tasks in this status, or in any of these statuses.",
-        json_schema_extra={"type": ["string", "array"]},
-    )
+    status: StatusList = Field(None, description='Only tasks in any of these statuses, e.g. ["planned", "active"].')
     endeavour_id: Id = Field(None, description="Only tasks of this endeavour.")
     assignee_id: Id = Field(None, description='Only tasks assigned to this resource ("me" for yourself).')
     search: str = Field(None, max_length=500, description="Text to find in title or description.")
@@ -149,10 +148,9 @@ async def get_task(call: Call, p: IdParams) -> Task:
     summary="List tasks, newest first, with filters.",
 )
 async def list_tasks(call: Call, p: TaskList) -> TaskPage:
-    statuses = [p.status] if isinstance(p.status, str) else p.status
     assignee = call.me.resource_id if p.assignee_id == "me" else p.assignee_id
     rows, total = await call.store.tasks.list(
-        statuses=statuses,
+        statuses=p.status,
         endeavour_id=p.endeavour_id,
         assignee_id=assignee,
         search=p.search,

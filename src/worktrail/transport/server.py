@@ -12,6 +12,7 @@ from mcp.server import Server, ServerRequestContext
 from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from worktrail import __version__
+from worktrail.domain.errors import ERROR_CODES
 from worktrail.tools.context import Session
 from worktrail.tools.registry import Registry, UnknownTool
 from worktrail.tools.schemas import input_schema, output_schema
@@ -21,9 +22,8 @@ INSTRUCTIONS = (
     "worktrail is a work ledger: tasks in endeavours, recurring rituals and their runs, an audit trail. "
     "Log in with ts.auth.login {api_key} unless the server was started with WORKTRAIL_API_KEY "
     "(ts.auth.whoami tells). A refused call answers isError with {error: {code, message, details}}: "
-    "code is one of not_authenticated, session_expired, forbidden, not_found, invalid_input, "
-    "invalid_transition, conflict, rate_limited, payload_too_large, internal_error; details name the "
-    "field to fix ([{loc, msg, type}]) or, for a refused move, {current_status, requested_status, allowed}."
+    f"code is one of {', '.join(ERROR_CODES)}; details name the field to fix ([{{loc, msg, type}}]) "
+    "or, for a refused move, {current_status, requested_status, allowed}."
 )
 
 
