@@ -31,6 +31,8 @@ from worktrail.store.keys import ActorChanged, check_session
 from worktrail.store.store import Store
 from worktrail.tools.context import Call, Session
 from worktrail.tools.params import Params
+from worktrail.tools.plain_errors import plain_details, summary
+from worktrail.tools.schemas import input_schema
 
 log = logging.getLogger(__name__)
 
@@ -101,14 +103,12 @@ class Outcome:
     is_error: bool
 
 
-def _validation_details(error: ValidationError, params: type[Params]) -> list[dict[str, Any]]:
-    """pydantic's own `{loc, msg, type}` per problem (never the input), with a fix for unknown keys."""
-    details = []
-    for d in error.errors(include_url=False, include_context=False, include_input=False):
-        detail: dict[str, Any] = {"loc": list(d["loc"]), "msg": d["msg"], "type": d["type"]}
-        if d["type"] == "extra_forbidden":
-            detail["hint"] = _extra_field_hint(d["loc"], params)
-        details.append(detail)
+def _validation_details(error: ValidationError, spec: Tool) -> list[dict[str, Any]]:
+    """Each problem in plain words (`plain_errors`), with a fix for unknown keys."""
+    details = plain_details(error, spec.name, input_schema(spec.params))
+    for detail in details:
+        if detail["type"] == "extra_forbidden":
+            detail["hint"] = _extra_field_hint(tuple(detail["loc"]), spec.params)
     return details
 
 
@@ -117,12 +117,6 @@ def _extra_field_hint(loc: tuple[Any, ...], params: type[Params]) -> str:
     if len(loc) != 1:
         return "Remove it: the input schema lists what this object accepts."
     return params.FIELD_HINTS.get(str(loc[0])) or f"Accepted fields: {', '.join(params.model_fields)}."
-
-
-def _summarise(details: list[dict[str, Any]]) -> str:
-    parts = [f"{'.'.join(map(str, d['loc'])) or '(arguments)'}: {d['msg']}" for d in details[:5]]
-    more = f" (and {len(details) - 5} more)" if len(details) > 5 else ""
-    return "; ".join(parts) + more
 
 
 class Registry:
@@ -212,9 +206,9 @@ class Registry:
         try:
             params = spec.params.model_validate_json(json.dumps(arguments))
         except ValidationError as error:
-            details = _validation_details(error, spec.params)
+            details = _validation_details(error, spec)
             raise ToolError(
-                "invalid_input", f"Invalid arguments for {spec.name}: {_summarise(details)}", details
+                "invalid_input", f"Invalid arguments for {spec.name}: {summary(details)}", details
             ) from None
         params.refine()
         return params

@@ -15,7 +15,6 @@ from typing import Any
 
 from pydantic import BaseModel
 
-
 # The error branch of every output schema, as small as every client accepts (MCP Inspector 0.15, on
 # the TypeScript SDK 1.x, validates structuredContent even on isError results; the TypeScript SDK
 # 2.x and the Python SDK skip it). The envelope's codes and details are said once, in the server
