@@ -12,9 +12,9 @@ def test_init_prints_the_key_and_a_client_configuration(tmp_path: Path) -> None:
     db = tmp_path / "human.db"
     done = worktrail("init", "--db", str(db))
     assert done.returncode == 0
-    config = json.loads(done.stdout[done.stdout.index("{") :])
+    config, _ = json.JSONDecoder().raw_decode(done.stdout[done.stdout.index("{") :])
     server = config["mcpServers"]["worktrail"]
-    assert server["args"][-2:] == ["--tool-names", "underscore"] and str(db.resolve()) in server["args"]
+    assert server["args"][-3:] == ["serve", "--db", str(db.resolve())] and Path(server["command"]).is_absolute()
     assert server["env"]["WORKTRAIL_API_KEY"].startswith("wtk_")
     assert server["env"]["WORKTRAIL_API_KEY"] in done.stdout.split("MCP client")[0]
 
@@ -80,5 +80,5 @@ def test_a_file_that_is_not_a_database_gets_a_clear_error(tmp_path: Path) -> Non
     bogus = tmp_path / "notes.txt"
     bogus.write_text("these are not the tables you are looking for\n" * 100)
     done = worktrail("call", "ts.tsk.list", "--db", str(bogus))
-    assert done.returncode == 1 and "cannot use the database" in done.stderr and "Traceback" not in done.stderr
+    assert done.returncode == 1 and "is not a worktrail ledger" in done.stderr and "Traceback" not in done.stderr
     assert bogus.read_text().startswith("these are not")

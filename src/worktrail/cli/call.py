@@ -13,6 +13,13 @@ from worktrail.domain.errors import ToolError
 from worktrail.tools.context import Session
 from worktrail.tools.registry import UnknownTool
 
+NO_KEY = ToolError(
+    "not_authenticated",
+    "worktrail call logs in with the API key in WORKTRAIL_API_KEY, and it is not set. Set it to a key: "
+    "`worktrail init` printed the owner's first one, and `worktrail key create` makes another "
+    "(e.g. export WORKTRAIL_API_KEY=$(worktrail key create --json | jq -r .api_key)).",
+)
+
 
 class UsageError(Exception):
     """A mistake in the command line itself (exit code 2)."""
@@ -60,6 +67,9 @@ async def call(args: argparse.Namespace) -> int:
             await login_from_env(store, session)
         except ToolError as refused:
             print(json.dumps(refused.envelope(), indent=2))
+            return 1
+        if session.actor is None and registry.find(args.tool).needs_login:
+            print(json.dumps(NO_KEY.envelope(), indent=2))
             return 1
         outcome = await registry.call(args.tool, arguments, session)
     print(json.dumps(outcome.payload, indent=2, ensure_ascii=False))

@@ -8,9 +8,30 @@ import sys
 from pathlib import Path
 
 from worktrail.tools.catalog import ALL_TOOLS, schema_documents
+from worktrail.tools.schemas import input_schema
+
+
+def _one(name: str, as_json: bool) -> int:
+    found = next((t for t in ALL_TOOLS if name in (t.name, t.underscore_name)), None)
+    if found is None:
+        print(f"worktrail tools: no tool {name!r}; `worktrail tools` lists them", file=sys.stderr)
+        return 2
+    schema = input_schema(found.params)
+    if as_json:
+        print(json.dumps({"name": found.name, "description": found.doc, "inputSchema": schema}, indent=2))
+        return 0
+    print(f"{found.name}  (also {found.underscore_name}; toolset {found.toolset}; role {found.min_role} or higher)")
+    print()
+    print(found.doc)
+    print()
+    print("Input schema:")
+    print(json.dumps(schema, indent=2, ensure_ascii=False))
+    return 0
 
 
 def tools(args: argparse.Namespace) -> int:
+    if args.name:
+        return _one(args.name, args.json)
     if args.json:
         rows = [
             {

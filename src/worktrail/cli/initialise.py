@@ -6,23 +6,11 @@ import argparse
 import json
 import sys
 
+from worktrail.cli.clients import CLIENTS, Launch
 from worktrail.cli.ledger import db_path, open_store
 from worktrail.domain.clock import SystemClock, format_ts
 from worktrail.domain.errors import ToolError
 from worktrail.store.audit import Origin
-
-
-def client_config(path: str, api_key: str) -> dict[str, object]:
-    """The `mcpServers` entry desktop clients take, with names every client accepts."""
-    return {
-        "mcpServers": {
-            "worktrail": {
-                "command": sys.executable,
-                "args": ["-m", "worktrail", "serve", "--db", path, "--tool-names", "underscore"],
-                "env": {"WORKTRAIL_API_KEY": api_key},
-            }
-        }
-    }
 
 
 async def initialise(args: argparse.Namespace) -> int:
@@ -47,6 +35,9 @@ async def initialise(args: argparse.Namespace) -> int:
     print("API key (shown only now; it is stored hashed):")
     print(f"  {api_key}")
     print()
-    print("MCP client configuration (e.g. claude_desktop_config.json):")
-    print(json.dumps(client_config(str(path), api_key), indent=2))
+    print(CLIENTS[args.client or "generic"](Launch.for_ledger(str(path), api_key)))
+    if not args.client:
+        print()
+        print(f"For one client's own form and file: worktrail init --client {{{','.join(sorted(CLIENTS))}}}")
+        print("(on a ledger that exists already, make a key with: worktrail key create)")
     return 0

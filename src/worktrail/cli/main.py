@@ -1,102 +1,45 @@
-"""The `worktrail` command line: argument parsing and dispatch to one module per command."""
+"""The `worktrail` command line: dispatch to one module per command, and one line, never a
+traceback, for every way the ledger file or the machine can say no."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import os
-import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
+from importlib import import_module
 
 import anyio
 
-from worktrail import __version__
-from worktrail.store.migrations import SchemaTooNew
-from worktrail.transport.tool_names import TOOL_NAME_MODES
+from worktrail.cli.failures import explain
+from worktrail.cli.parser import build
 
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="worktrail", description="A work ledger that AI agents keep over MCP.")
-    parser.add_argument("--version", action="version", version=f"worktrail {__version__}")
-    levels = ["DEBUG", "INFO", "WARNING", "ERROR"]
-    parser.add_argument("--log-level", default="WARNING", choices=levels, help="stderr log level (default WARNING)")
-    # Also accepted after the command (`worktrail serve --log-level INFO`); SUPPRESS keeps the top-level value otherwise.
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--log-level", default=argparse.SUPPRESS, choices=levels, help="stderr log level")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
-    def command(name: str, help: str) -> argparse.ArgumentParser:
-        return commands.add_parser(name, help=help, parents=[common])
-
-    def with_db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        p.add_argument("--db", help="database file (default: $WORKTRAIL_DB, else the user data directory)")
-        return p
-
-    serve = with_db(command("serve", "serve MCP over stdio"))
-    serve.add_argument(
-        "--tool-names",
-        choices=TOOL_NAME_MODES,
-        default="auto",
-        help="publish dotted names, underscore names, or pick by client (default: auto)",
-    )
-    serve.add_argument(
-        "--toolsets",
-        type=lambda s: [x.strip() for x in s.split(",") if x.strip()],
-        help="comma-separated toolsets to serve (default: all)",
-    )
-    serve.add_argument(
-        "--synchronous",
-        choices=["NORMAL", "FULL"],
-        default="NORMAL",
-        help="SQLite synchronous level (FULL survives power loss at some speed cost)",
-    )
-
-    init = with_db(command("init", "create the database, the owner and its first API key"))
-    init.add_argument("--json", action="store_true", help='print only {"db", "resource_id", "api_key"}')
-    init.add_argument("--name", default="owner", help="the owner's name (default: owner)")
-
-    call = with_db(command("call", "call one tool (logged in with $WORKTRAIL_API_KEY)"))
-    call.add_argument("tool", help="tool name, e.g. ts.tsk.update")
-    call.add_argument("arguments", nargs="?", help="JSON object, @file, or - for standard input (default: {})")
-
-    tools = command("tools", "list the tools")
-    tools.add_argument("--json", action="store_true", help="print the catalogue as JSON")
-
-    schemas = command("schemas", "write or check tool_schemas/")
-    mode = schemas.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--write", metavar="DIR", help="write every tool's schema file into DIR")
-    mode.add_argument("--check", metavar="DIR", help="fail if DIR differs from what the code generates")
-
-    command("demo", "walk through an agent's session on a temporary ledger")
-    return parser
+# Each command's module and function, imported only when run (`worktrail tools` skips the SDK's start-up).
+COMMANDS = {
+    "serve": ("worktrail.cli.serve", "serve"),
+    "init": ("worktrail.cli.initialise", "initialise"),
+    "call": ("worktrail.cli.call", "call"),
+    "key": ("worktrail.cli.keys", "keys"),
+    "backup": ("worktrail.cli.maintenance", "backup"),
+    "check": ("worktrail.cli.maintenance", "check"),
+    "tools": ("worktrail.cli.catalog", "tools"),
+    "schemas": ("worktrail.cli.catalog", "schemas"),
+    "demo": ("worktrail.cli.demo", "demo"),
+}
 
 
 def _command(name: str) -> Callable[[argparse.Namespace], Awaitable[int] | int]:
-    # Imported per command so `worktrail tools` does not pay for the SDK's start-up.
-    if name == "serve":
-        from worktrail.cli.serve import serve
-
-        return serve
-    if name == "init":
-        from worktrail.cli.initialise import initialise
-
-        return initialise
-    if name == "call":
-        from worktrail.cli.call import call
-
-        return call
-    if name == "demo":
-        from worktrail.cli.demo import demo
-
-        return demo
-    from worktrail.cli import catalog
-
-    return {"tools": catalog.tools, "schemas": catalog.schemas}[name]
+    module, function = COMMANDS[name]
+    return getattr(import_module(module), function)  # type: ignore[no-any-return]
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = build()
+    args = parser.parse_args(argv)
+    if args.command is None:  # bare `worktrail`: say what it can do
+        parser.print_help()
+        return 0
     logging.basicConfig(
         stream=sys.stderr, level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -109,9 +52,15 @@ def main(argv: list[str] | None = None) -> int:
             return await result  # type: ignore[misc]
 
         return anyio.run(run, backend="asyncio")
-    except (sqlite3.DatabaseError, SchemaTooNew) as error:  # a file that is not (our) database
-        print(f"worktrail {args.command}: cannot use the database: {error}", file=sys.stderr)
-        return 1
+    except KeyboardInterrupt:
+        return 130
     except BrokenPipeError:  # `worktrail tools | head`: the reader left; say nothing more
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as error:  # noqa: BLE001 - the last word: one line, never a traceback
+        said = explain(error, getattr(args, "db", None))
+        if said is None:
+            logging.getLogger(__name__).debug("unexpected failure", exc_info=True)
+            said = f"unexpected {type(error).__name__}: {error} (run with --log-level DEBUG for the details)"
+        print(f"worktrail {args.command}: {said}", file=sys.stderr)
+        return 1

@@ -1,32 +1,65 @@
-"""`worktrail serve`: MCP over stdio for one client."""
+"""`worktrail serve`: MCP over stdio for one client, stopped at once by Ctrl-C or SIGTERM."""
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
+import signal
 import sys
 
+import anyio
+
+from worktrail.cli.failures import Refused
 from worktrail.cli.ledger import db_path, login_from_env, open_store, registry_for
 from worktrail.domain.errors import ToolError
+from worktrail.store.store import Store
 from worktrail.tools.context import Session
 from worktrail.transport.server import build_server
 from worktrail.transport.stdio import serve_stdio
 
 log = logging.getLogger(__name__)
 
+# How long a stop signal waits for the database to close (its last checkpoint) before leaving.
+CLOSE_SECONDS = 5.0
+
+
+async def _stop_on_signal(store: Store) -> None:
+    """On SIGINT or SIGTERM: close the ledger and leave, without waiting for the next input line.
+
+    The SDK reads stdin in a worker thread that a cancellation cannot interrupt (it would wait for
+    Ctrl-D), so the process ends here once the database is closed. Every write is one transaction:
+    a call cut short has committed whole or not at all.
+    """
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+        async for signum in signals:
+            log.info("%s: stopping", signal.Signals(signum).name)
+            with anyio.move_on_after(CLOSE_SECONDS, shield=True):
+                await store.close()
+            sys.stderr.flush()
+            os._exit(0)
+
 
 async def serve(args: argparse.Namespace) -> int:
     path = db_path(args.db)
+    if not path.exists():
+        raise Refused(f"there is no ledger at {path}; create it first with: worktrail init --db {path}")
     async with open_store(path, args.synchronous) as store:
+        if await store.maintenance.owner() is None:
+            raise Refused(f"the ledger at {path} has no owner; set it up first with: worktrail init --db {path}")
         registry = registry_for(store, args.toolsets)
         session = Session()
         try:
             await login_from_env(store, session)
         except ToolError as refused:
-            print(f"worktrail serve: WORKTRAIL_API_KEY was refused: {refused.message}", file=sys.stderr)
-            return 1
+            raise Refused(f"WORKTRAIL_API_KEY was refused: {refused.message}") from None
         if session.actor is None:
             log.info("no WORKTRAIL_API_KEY: the client must call ts.auth.login")
+        if sys.stdin.isatty():
+            print("worktrail serve speaks MCP on stdin/stdout for an MCP client; Ctrl-C stops it.", file=sys.stderr)
         log.info("serving %s over stdio (tool names: %s)", path, args.tool_names)
-        await serve_stdio(build_server(registry, session, args.tool_names))
+        async with anyio.create_task_group() as group:
+            group.start_soon(_stop_on_signal, store)
+            await serve_stdio(build_server(registry, session, args.tool_names))
+            group.cancel_scope.cancel()
     return 0

@@ -15,7 +15,9 @@ in that hop's own transaction or snapshot, so re-checking the caller's key costs
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,6 +27,7 @@ from typing import Any, Literal, TypeVar
 
 import aiosqlite
 
+from worktrail.domain.errors import ToolError
 from worktrail.store.migrations import migrate
 
 T = TypeVar("T")
@@ -44,11 +47,36 @@ def _in_write_transaction(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connec
     conn.execute("BEGIN IMMEDIATE")
     try:
         result = fn(conn)
+        conn.execute("COMMIT")  # a COMMIT that fails (a full disk) leaves the transaction open: roll back too
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")
     return result
+
+
+# SQLite's words for a disk that cannot take the write, and for a lock held past the busy timeout.
+_DISK_TROUBLE = ("database or disk is full", "disk i/o error")
+
+
+def _storage_refusal(error: sqlite3.OperationalError, path: Path) -> ToolError | None:
+    """The refusal a caller can act on for a storage failure, or None for anything else (a bug)."""
+    text = str(error).lower()
+    if any(words in text for words in _DISK_TROUBLE):
+        log.error("could not write %s: %s", path, error)
+        return ToolError(
+            "internal_error",
+            "The ledger could not be written: its disk is full or failing. Nothing was changed; "
+            "free some space and call again.",
+            {"reason": "storage_full"},
+        )
+    if "database is locked" in text or "database is busy" in text:
+        return ToolError(
+            "rate_limited",
+            "The ledger is busy: another process held it for the whole wait. Nothing was changed; call again.",
+            {"reason": "database_busy", "retry_after_ms": 1000},
+        )
+    return None
 
 
 def _in_read_snapshot(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
@@ -108,7 +136,14 @@ class Database:
 
     async def open(self) -> Database:
         """Open both connections, switch to WAL and bring the schema up to date."""
+        # Refused here, before aiosqlite starts a thread: a failed connect leaves its thread
+        # answering a closed event loop, which prints a traceback at exit.
+        if self.path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "is a folder", str(self.path))
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        create_private(self.path)
+        if not os.access(self.path, os.R_OK | os.W_OK):
+            raise PermissionError(errno.EACCES, "cannot read and write", str(self.path))
         try:
             self._writer = await self._connect()
             await self._hop(self._writer, _prepare_file)
@@ -133,11 +168,31 @@ class Database:
 
     async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn(conn)` as one `BEGIN IMMEDIATE` transaction: all of it commits, or none."""
-        return await self._hop(self._require(self._writer), _in_write_transaction, _with_check(fn))
+        try:
+            return await self._hop(self._require(self._writer), _in_write_transaction, _with_check(fn))
+        except sqlite3.OperationalError as error:
+            raise _storage_refusal(error, self.path) or error from None
 
     async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn(conn)` against one consistent snapshot, off the writer."""
-        return await self._hop(self._require(self._reader), _in_read_snapshot, _with_check(fn))
+        try:
+            return await self._hop(self._require(self._reader), _in_read_snapshot, _with_check(fn))
+        except sqlite3.OperationalError as error:
+            raise _storage_refusal(error, self.path) or error from None
+
+    async def backup(self, dest: Path) -> None:
+        """Copy the whole database to a new file `dest` with SQLite's online backup: a consistent
+        copy, safe while other processes write (created readable by its owner only)."""
+
+        def run(conn: sqlite3.Connection) -> None:
+            create_private(dest, exclusive=True)
+            target = sqlite3.connect(str(dest))
+            try:
+                conn.backup(target)
+            finally:
+                target.close()
+
+        await self._hop(self._require(self._reader), run)
 
     async def _connect(self) -> aiosqlite.Connection:
         conn = await aiosqlite.connect(str(self.path), isolation_level=None)
@@ -158,6 +213,15 @@ class Database:
         if conn is None:
             raise RuntimeError("the database is not open")
         return conn
+
+
+def create_private(path: Path, *, exclusive: bool = False) -> None:
+    """Create `path` readable and writable by its owner only (0600), unless it exists (an error when
+    `exclusive`). SQLite gives the -wal and -shm files the database file's permissions."""
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else 0)
+    if not exclusive and path.exists():
+        return
+    os.close(os.open(path, flags, 0o600))
 
 
 def _prepare_file(conn: sqlite3.Connection) -> None:

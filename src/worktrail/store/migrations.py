@@ -128,8 +128,16 @@ MIGRATIONS: tuple[str, ...] = (
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-class SchemaTooNew(RuntimeError):
+class LedgerFileError(RuntimeError):
+    """The file is a SQLite database, but not one this worktrail can use."""
+
+
+class SchemaTooNew(LedgerFileError):
     """The file was written by a newer worktrail than this one."""
+
+
+class NotALedger(LedgerFileError):
+    """The file is another program's SQLite database: worktrail adds no tables to it."""
 
 
 def migrate(conn: sqlite3.Connection) -> int:
@@ -141,6 +149,8 @@ def migrate(conn: sqlite3.Connection) -> int:
             raise SchemaTooNew(
                 f"{version=} of the database is newer than this worktrail knows ({SCHEMA_VERSION}); upgrade worktrail"
             )
+        if version == 0 and conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():
+            raise NotALedger("it is a SQLite database with tables of another program, not a worktrail ledger")
         for number in range(version, SCHEMA_VERSION):
             for statement in _statements(MIGRATIONS[number]):
                 conn.execute(statement)

@@ -6,6 +6,7 @@ from worktrail.store.audit import AuditTrail
 from worktrail.store.database import Database
 from worktrail.store.endeavours import Endeavours
 from worktrail.store.keys import Keys
+from worktrail.store.maintenance import Maintenance
 from worktrail.store.resources import Resources
 from worktrail.store.ritual_runs import RitualRuns
 from worktrail.store.rituals import Rituals
@@ -24,6 +25,7 @@ class Store:
         self.rituals = Rituals(db)
         self.runs = RitualRuns(db)
         self.audit = AuditTrail(db)
+        self.maintenance = Maintenance(db)
 
     @classmethod
     async def open(cls, path: str, *, synchronous: str = "NORMAL") -> Store:

@@ -1,0 +1,37 @@
+"""`worktrail key create | revoke`: API keys from the command line, for whoever can write the
+ledger file, so that a lost key never locks a ledger for good."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from worktrail.cli.failures import Refused
+from worktrail.cli.ledger import db_path, open_store
+from worktrail.domain.clock import SystemClock, format_ts
+from worktrail.domain.errors import ToolError
+from worktrail.store.audit import Origin
+
+
+async def keys(args: argparse.Namespace) -> int:
+    path = db_path(args.db)
+    if not path.exists():
+        raise Refused(f"there is no ledger at {path}; create it with: worktrail init --db {path}")
+    origin = Origin(None, f"worktrail key {args.key_command}", format_ts(SystemClock().now()))
+    async with open_store(path) as store:
+        try:
+            if args.key_command == "create":
+                key, api_key = await store.maintenance.mint_key(origin, args.resource, args.name)
+            else:
+                revoked = await store.maintenance.revoke_key(origin, args.id)
+        except ToolError as refused:
+            raise Refused(refused.message) from None
+    if args.key_command == "revoke":
+        print(f"revoked {revoked['id']} (of {revoked['resource_id']}) at {revoked['revoked_at']}")
+        return 0
+    if args.json:
+        print(json.dumps({"id": key["id"], "resource_id": key["resource_id"], "api_key": api_key}))
+        return 0
+    print(f"API key {key['id']} for {key['resource_id']} (shown only now; it is stored hashed):")
+    print(f"  {api_key}")
+    return 0

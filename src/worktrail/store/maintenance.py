@@ -1,0 +1,79 @@
+"""What the operator does from the command line, as whoever can write the database file: find
+the owner, mint or revoke a key without a login (a lost key must not lock a ledger for good),
+check the file's health."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from worktrail.domain.errors import ToolError, not_found
+from worktrail.store.audit import Origin, record
+from worktrail.store.database import Database
+from worktrail.store.keys import PUBLIC_COLUMNS, insert_key
+from worktrail.store.migrations import SCHEMA_VERSION
+from worktrail.store.rows import as_dict
+
+# The tables `worktrail check` counts, in the order it prints them.
+COUNTED = ("resource", "api_key", "endeavour", "task", "ritual", "ritual_run", "change_record")
+
+
+def _owner(conn: sqlite3.Connection) -> dict[str, Any] | None:
+    row = conn.execute(
+        "SELECT * FROM resource WHERE role = 'owner' AND status = 'active' ORDER BY created_at, rowid LIMIT 1"
+    ).fetchone()
+    return as_dict(row)
+
+
+class Maintenance:
+    """Operator actions that need the file, not a key."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def owner(self) -> dict[str, Any] | None:
+        """The ledger's first active owner, or None for a ledger nobody has initialised."""
+        return await self.db.read(_owner)
+
+    async def mint_key(self, origin: Origin, resource_id: str | None, name: str) -> tuple[dict[str, Any], str]:
+        """A new key for `resource_id`, or for the owner when None; the key itself is returned once."""
+
+        def run(conn: sqlite3.Connection) -> tuple[dict[str, Any], str]:
+            target = resource_id
+            if target is None:
+                owner = _owner(conn)
+                if owner is None:
+                    raise ToolError("not_found", "This ledger has no active owner; run worktrail init first.")
+                target = owner["id"]
+            return insert_key(conn, origin, target, name)
+
+        return await self.db.write(run)
+
+    async def revoke_key(self, origin: Origin, key_id: str) -> dict[str, Any]:
+        """Revoke any key (revoking a revoked key answers with the first revocation)."""
+
+        def run(conn: sqlite3.Connection) -> dict[str, Any]:
+            row = as_dict(conn.execute(f"SELECT {PUBLIC_COLUMNS} FROM api_key WHERE id = ?", (key_id,)).fetchone())
+            if row is None:
+                raise not_found("API key", key_id)
+            if row["revoked_at"] is None:
+                conn.execute("UPDATE api_key SET revoked_at = ? WHERE id = ?", (origin.at, key_id))
+                record(conn, origin, "api_key", key_id, "revoke", {"revoked_at": [None, origin.at]})
+                row["revoked_at"] = origin.at
+            return row
+
+        return await self.db.write(run)
+
+    async def check(self) -> dict[str, Any]:
+        """Integrity, schema version and row counts: `{sound, problems, schema_version, counts}`."""
+
+        def run(conn: sqlite3.Connection) -> dict[str, Any]:
+            problems = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall() if r[0] != "ok"]
+            problems += [f"foreign key: {tuple(r)}" for r in conn.execute("PRAGMA foreign_key_check").fetchall()]
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version != SCHEMA_VERSION:
+                problems.append(f"schema version {version}, expected {SCHEMA_VERSION}")
+            counts = {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in COUNTED}
+            return {"sound": not problems, "problems": problems, "schema_version": version, "counts": counts}
+
+        return await self.db.read(run)
