@@ -72,7 +72,9 @@ def test_demo_exits_0_and_leaves_nothing_behind(tmp_path: Path) -> None:
     done = worktrail("demo", env={"TMPDIR": str(scratch)})
     assert done.returncode == 0, done.stderr
     assert "invalid_transition" in done.stdout and "allowed" in done.stdout
-    assert '"finished_at"' in done.stdout and "already finished" in done.stdout  # the ritual run's part
+    assert "already finished" in done.stdout  # the ritual run's part
+    assert "finished_at set to" in done.stdout and "null" not in done.stdout.split("audit trail")[-1]  # a timeline
+    assert "seed" not in done.stdout.lower() and "worktrail init --client" in done.stdout  # what to do next
     assert list(scratch.iterdir()) == []
 
 

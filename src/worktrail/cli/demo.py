@@ -3,7 +3,7 @@
 In a temporary directory: `worktrail init`, then `worktrail serve` as a subprocess driven by the
 official SDK client: log in, create an endeavour and tasks, move them through their lifecycle,
 show a refused transition with the error an agent gets, run a ritual and record its outcome,
-and read the run's audit trail. Leaves nothing behind.
+and read the session's audit trail as a timeline. Leaves nothing behind, and says what to do next.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import json
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -46,7 +47,10 @@ class Walkthrough:
 
 
 async def walk(db: Path, api_key: str) -> None:
-    server = StdioServerParameters(command=sys.executable, args=["-m", "worktrail", "serve", "--db", str(db)])
+    # Dotted names, as the README and this walkthrough spell them.
+    server = StdioServerParameters(
+        command=sys.executable, args=["-m", "worktrail", "serve", "--db", str(db), "--tool-names", "dotted"]
+    )
     async with Client(server, client_info=Implementation(name="worktrail-demo", version=__version__)) as client:
         tools = await client.list_tools()
         print(f"Connected to `worktrail serve` over stdio: {len(tools.tools)} tools.")
@@ -71,7 +75,9 @@ async def walk(db: Path, api_key: str) -> None:
             {"id": write["id"], "status": "active"},
         )
         await say(
-            "Finish it (seed 001's example).", "ts.tsk.update", {"id": write["id"], "status": "done", "actual": 3.5}
+            "Finish it with the hours it took (completed_at is stamped).",
+            "ts.tsk.update",
+            {"id": write["id"], "status": "done", "actual": 3.5},
         )
         await say(
             "A planned task cannot jump to done: the error says where it stands and where it may go.",
@@ -100,7 +106,7 @@ async def walk(db: Path, api_key: str) -> None:
             "The run finds work to do.", "ts.tsk.create", {"title": "Update the API page", "endeavour_id": edv["id"]}
         )
         await say(
-            "Complete the run with its effects (seed 000's example; finished_at is stamped).",
+            "Complete the run with what it did (finished_at is stamped).",
             "ts.rtr.update",
             {
                 "id": run["id"],
@@ -114,7 +120,46 @@ async def walk(db: Path, api_key: str) -> None:
             "ts.rtr.update",
             {"id": run["id"], "status": "failed", "error": {"code": "late", "message": "Changed my mind."}},
         )
-        await say("Who changed the run, and when.", "ts.aud.list", {"entity_id": run["id"]})
+        trail = await client.call_tool("ts.aud.list", {"limit": 100})
+        me = (await client.call_tool("ts.auth.whoami", {})).structured_content
+        names = {agent["id"]: agent["name"], me["resource_id"]: me["name"]}
+        print("\nThe audit trail of this session, as `ts.aud.list` keeps it (oldest first):")
+        for line in timeline(reversed(trail.structured_content["records"]), names):
+            print(f"  {line}")
+
+
+def _value(value: Any) -> str:
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _change(field: str, old: Any, new: Any) -> str:
+    if old is None:
+        return f"{field} set to {_value(new)}"
+    if new is None:
+        return f"{field} cleared"
+    return f"{field} {_value(old)} -> {_value(new)}"
+
+
+def timeline(records: Iterable[dict[str, Any]], names: dict[str, str]) -> list[str]:
+    """Change records as a person reads them: when, who, what happened to which entity."""
+    lines = []
+    for r in records:
+        who = names.get(r.get("actor_id", ""), r.get("actor_id") or "worktrail init")
+        what = f"{r['entity_type'].replace('_', ' ')} {r['entity_id']}"
+        changes = r["changes"]
+        if r["action"] == "create":
+            shown = ", ".join(f"{k} {_value(new)}" for k, (_, new) in changes.items() if k in _HEADLINE)
+            lines.append(f"{r['at'][11:19]}  {who} created {what}" + (f" ({shown})" if shown else ""))
+        else:
+            moved = "; ".join(_change(k, old, new) for k, (old, new) in changes.items())
+            lines.append(f"{r['at'][11:19]}  {who} {_VERBS.get(r['action'], r['action'])} {what}: {moved}")
+    return lines
+
+
+# What a creation line names, and how the other actions read.
+_HEADLINE = ("name", "title", "status", "type", "trigger")
+_VERBS = {"update": "updated", "cancel": "canceled", "revoke": "revoked"}
 
 
 async def demo(args: argparse.Namespace) -> int:
@@ -131,5 +176,16 @@ async def demo(args: argparse.Namespace) -> int:
             return 1
         print(f"Initialised a ledger in a temporary directory ({db.name}); `worktrail init` printed its key once.")
         await walk(db, json.loads(made.stdout)["api_key"])
-    print("\nDone: the temporary ledger has been removed.")
+    print(NEXT)
     return 0
+
+
+NEXT = """
+Done: the temporary ledger has been removed.
+
+What next:
+  1. Create your own ledger and get your client's configuration:
+       worktrail init --client claude-desktop   (or claude-code, vscode, cursor, windsurf, zed)
+  2. Paste what it prints where it says, and restart the client.
+  3. Ask your agent to plan its work in worktrail. `worktrail tools` lists every tool;
+     `worktrail tools ts.tsk.update` shows one."""

@@ -13,7 +13,7 @@ class Refused(Exception):
     """A command's own one-line refusal (exit 1), raised where the problem is found."""
 
 
-def _leaf(error: BaseException) -> BaseException:
+def innermost(error: BaseException) -> BaseException:
     """The one failure inside task-group wrappers."""
     while isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
         error = error.exceptions[0]
@@ -22,7 +22,7 @@ def _leaf(error: BaseException) -> BaseException:
 
 def explain(error: BaseException, db: str | None) -> str | None:
     """One line for a failure a user can fix, or None for one that is a bug."""
-    error = _leaf(error)
+    error = innermost(error)
     path = db_path(db)
     if isinstance(error, Refused):
         return str(error)

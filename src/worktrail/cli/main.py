@@ -12,7 +12,7 @@ from importlib import import_module
 
 import anyio
 
-from worktrail.cli.failures import explain
+from worktrail.cli.failures import explain, innermost
 from worktrail.cli.parser import build
 
 # Each command's module and function, imported only when run (`worktrail tools` skips the SDK's start-up).
@@ -61,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         said = explain(error, getattr(args, "db", None))
         if said is None:
             logging.getLogger(__name__).debug("unexpected failure", exc_info=True)
-            said = f"unexpected {type(error).__name__}: {error} (run with --log-level DEBUG for the details)"
+            leaf = innermost(error)
+            said = f"unexpected {type(leaf).__name__}: {leaf} (run with --log-level DEBUG for the details)"
         print(f"worktrail {args.command}: {said}", file=sys.stderr)
         return 1
