@@ -40,7 +40,8 @@ def claude_desktop(launch: Launch) -> str:
 
 
 def claude_code(launch: Launch) -> str:
-    words = ["claude", "mcp", "add", "--scope", "user", "worktrail", "--env", f"WORKTRAIL_API_KEY={launch.api_key}"]
+    words = ["claude", "mcp", "add", "--transport", "stdio", "--scope", "user",
+             "--env", f"WORKTRAIL_API_KEY={launch.api_key}", "worktrail"]  # fmt: skip
     command = shlex.join([*words, "--", launch.command, *launch.args])
     return (
         f"Run:\n  {command}\n\n"
