@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable
 from typing import Any
 
 from worktrail.domain.actor import Actor
@@ -35,6 +36,22 @@ def insert_key(conn: sqlite3.Connection, origin: Origin, resource_id: str, name:
     insert(conn, "api_key", {**row, "key_hash": hash_api_key(api_key)})
     record(conn, origin, "api_key", row["id"], "create", {"resource_id": [None, resource_id], "name": [None, name]})
     return row, api_key
+
+
+def revoke_key(
+    conn: sqlite3.Connection, origin: Origin, key_id: str, check: Callable[[dict[str, Any]], None] = lambda row: None
+) -> dict[str, Any]:
+    """Revoke a key once `check` passed on its public row; revoking a revoked key answers with the
+    first revocation (safe to retry)."""
+    row = as_dict(conn.execute(f"SELECT {PUBLIC_COLUMNS} FROM api_key WHERE id = ?", (key_id,)).fetchone())
+    if row is None:
+        raise not_found("API key", key_id)
+    check(row)
+    if row["revoked_at"] is None:
+        conn.execute("UPDATE api_key SET revoked_at = ? WHERE id = ?", (origin.at, key_id))
+        record(conn, origin, "api_key", key_id, "revoke", {"revoked_at": [None, origin.at]})
+        row["revoked_at"] = origin.at
+    return row
 
 
 _ACTOR_SQL = (
@@ -123,18 +140,11 @@ class Keys:
     async def revoke(self, origin: Origin, actor: Actor, key_id: str) -> dict[str, Any]:
         """Revoke a key; revoking a revoked key answers with the first revocation (safe to retry)."""
 
-        def run(conn: sqlite3.Connection) -> dict[str, Any]:
-            row = as_dict(conn.execute(f"SELECT {PUBLIC_COLUMNS} FROM api_key WHERE id = ?", (key_id,)).fetchone())
-            if row is None:
-                raise not_found("API key", key_id)
-            check_may_manage_keys_of(actor, row["resource_id"])
-            if row["revoked_at"] is None:
-                conn.execute("UPDATE api_key SET revoked_at = ? WHERE id = ?", (origin.at, key_id))
-                record(conn, origin, "api_key", key_id, "revoke", {"revoked_at": [None, origin.at]})
-                row["revoked_at"] = origin.at
-            return row
-
-        return await self.db.write(run)
+        return await self.db.write(
+            lambda conn: revoke_key(
+                conn, origin, key_id, lambda row: check_may_manage_keys_of(actor, row["resource_id"])
+            )
+        )
 
     async def bootstrap_owner(self, origin: Origin, name: str) -> tuple[dict[str, Any], dict[str, Any], str]:
         """The first owner and its first key, unless the ledger already has an owner (`conflict`)."""

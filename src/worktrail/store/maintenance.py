@@ -7,10 +7,10 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-from worktrail.domain.errors import ToolError, not_found
-from worktrail.store.audit import Origin, record
+from worktrail.domain.errors import ToolError
+from worktrail.store.audit import Origin
 from worktrail.store.database import Database
-from worktrail.store.keys import PUBLIC_COLUMNS, insert_key
+from worktrail.store.keys import insert_key, revoke_key
 from worktrail.store.migrations import SCHEMA_VERSION
 from worktrail.store.rows import as_dict
 
@@ -51,18 +51,7 @@ class Maintenance:
 
     async def revoke_key(self, origin: Origin, key_id: str) -> dict[str, Any]:
         """Revoke any key (revoking a revoked key answers with the first revocation)."""
-
-        def run(conn: sqlite3.Connection) -> dict[str, Any]:
-            row = as_dict(conn.execute(f"SELECT {PUBLIC_COLUMNS} FROM api_key WHERE id = ?", (key_id,)).fetchone())
-            if row is None:
-                raise not_found("API key", key_id)
-            if row["revoked_at"] is None:
-                conn.execute("UPDATE api_key SET revoked_at = ? WHERE id = ?", (origin.at, key_id))
-                record(conn, origin, "api_key", key_id, "revoke", {"revoked_at": [None, origin.at]})
-                row["revoked_at"] = origin.at
-            return row
-
-        return await self.db.write(run)
+        return await self.db.write(lambda conn: revoke_key(conn, origin, key_id))
 
     async def check(self) -> dict[str, Any]:
         """Integrity, schema version and row counts: `{sound, problems, schema_version, counts}`."""
