@@ -74,7 +74,7 @@ async def test_secrets_in_bad_input_are_never_echoed(store: Store) -> None:
         assert "secret" not in json.dumps(error)
 
 
-ADMIN_TOOLS = {"ts.key.create", "ts.key.list", "ts.key.revoke", "ts.res.create", "ts.aud.list"}
+ADMIN_TOOLS = {"ts.key.create", "ts.key.list", "ts.key.revoke", "ts.res.create", "ts.res.update", "ts.aud.list"}
 
 
 def test_toolsets_select_their_tools_and_refuse_unknown_names() -> None:

@@ -124,10 +124,12 @@ def test_every_status_field_is_an_enum() -> None:
 
 
 def test_task_update_schema_has_the_seed_parameters_exactly() -> None:
+    """The seed's parameters, and beside them only the two every write takes from the registry."""
     schema = DOCUMENTS["ts.tsk.update"]["inputSchema"]
     assert set(schema["properties"]) == {
         "id", "title", "description", "status", "endeavour_id", "assignee_id",
         "estimate", "actual", "due_date", "canceled_reason", "metadata",
+        "idempotency_key", "expected_version",
     }  # fmt: skip
     assert schema["required"] == ["id"]
     assert schema["properties"]["status"]["enum"] == ["planned", "active", "done", "canceled"]

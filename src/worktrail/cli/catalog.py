@@ -7,8 +7,8 @@ import json
 import sys
 from pathlib import Path
 
+from worktrail.tools.call_options import published_input_schema
 from worktrail.tools.catalog import ALL_TOOLS, schema_documents
-from worktrail.tools.schemas import input_schema
 
 
 def _one(name: str, as_json: bool) -> int:
@@ -16,7 +16,7 @@ def _one(name: str, as_json: bool) -> int:
     if found is None:
         print(f"worktrail tools: no tool {name!r}; `worktrail tools` lists them", file=sys.stderr)
         return 2
-    schema = input_schema(found.params)
+    schema = published_input_schema(found)
     if as_json:
         print(json.dumps({"name": found.name, "description": found.doc, "inputSchema": schema}, indent=2))
         return 0

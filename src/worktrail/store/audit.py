@@ -35,8 +35,9 @@ def record(
     entity_id: str,
     action: str,
     changes: Mapping[str, list[Any]],
+    version: int | None = None,
 ) -> None:
-    """Write one change record."""
+    """Write one change record; `version` is the entity's version the change produced."""
     insert(
         conn,
         "change_record",
@@ -49,6 +50,7 @@ def record(
             "entity_id": entity_id,
             "action": action,
             "changes": to_json(changes),
+            "version": version,
         },
     )
 

@@ -6,11 +6,10 @@ and a read is one function run on the reader's thread inside one snapshot. aiosq
 call for "run this function on your thread", so `_hop` is the single place that uses its
 `Connection._execute` (pinned by the version range in pyproject.toml; tests exercise it on every run).
 
-Writes need no extra lock: each one is a single item on the writer's queue, so the thread runs
-them one after another, and BEGIN IMMEDIATE serialises them against other processes.
-
-A call may set a `FirstHopCheck` (`checked_first`): it runs at the start of the call's first hop,
-in that hop's own transaction or snapshot, so re-checking the caller's key costs no round trip.
+Each write is a single item on the writer's queue, and BEGIN IMMEDIATE serialises writes against
+other processes. Writes of this process still take a lock (uncontended, it costs microseconds):
+a keyed write holds one transaction across several hops (`hold`, see held.py), and no other
+write may begin inside it. Checks that ride in a call's hops live in checks.py.
 """
 
 from __future__ import annotations
@@ -19,15 +18,18 @@ import errno
 import logging
 import os
 import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import aiosqlite
+import anyio
 
 from worktrail.domain.errors import ToolError
+from worktrail.store import held as holding
+from worktrail.store.checks import with_checks
+from worktrail.store.held import Held, HoldTimeout, held_by
 from worktrail.store.migrations import migrate
 
 T = TypeVar("T")
@@ -87,43 +89,6 @@ def _in_read_snapshot(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection
         conn.execute("COMMIT")
 
 
-class FirstHopCheck:
-    """A check that runs once, first thing in the first hop of one call (raise to refuse the call)."""
-
-    def __init__(self, check: Callable[[sqlite3.Connection], None]) -> None:
-        self._check = check
-        self.done = False
-
-    def around(self, fn: Callable[[sqlite3.Connection], T]) -> Callable[[sqlite3.Connection], T]:
-        if self.done:
-            return fn
-
-        def checked(conn: sqlite3.Connection) -> T:
-            self._check(conn)
-            self.done = True
-            return fn(conn)
-
-        return checked
-
-
-_FIRST_HOP_CHECK: ContextVar[FirstHopCheck | None] = ContextVar("worktrail_first_hop_check", default=None)
-
-
-@contextmanager
-def checked_first(check: FirstHopCheck) -> Iterator[FirstHopCheck]:
-    """Run `check` in the first hop that the code inside this block (this task) makes."""
-    token = _FIRST_HOP_CHECK.set(check)
-    try:
-        yield check
-    finally:
-        _FIRST_HOP_CHECK.reset(token)
-
-
-def _with_check(fn: Callable[[sqlite3.Connection], T]) -> Callable[[sqlite3.Connection], T]:
-    check = _FIRST_HOP_CHECK.get()
-    return fn if check is None else check.around(fn)
-
-
 class Database:
     """A SQLite file in WAL mode, opened for one process."""
 
@@ -132,6 +97,8 @@ class Database:
         self._busy_timeout_ms = busy_timeout_ms
         self._synchronous = synchronous
         self._writer: aiosqlite.Connection | None = None
+        # Writes of this process take turns here; a held transaction keeps it across its hops.
+        self._write_lock = anyio.Lock()
         self._reader: aiosqlite.Connection | None = None
 
     async def open(self) -> Database:
@@ -167,16 +134,66 @@ class Database:
         await self.close()
 
     async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `fn(conn)` as one `BEGIN IMMEDIATE` transaction: all of it commits, or none."""
+        """Run `fn(conn)` as one `BEGIN IMMEDIATE` transaction: all of it commits, or none. Inside
+        `hold`, it joins the held transaction instead, which commits or rolls back as a whole."""
+        checked = with_checks(fn, write=True)
+        writer = self._require(self._writer)
         try:
-            return await self._hop(self._require(self._writer), _in_write_transaction, _with_check(fn))
+            held = held_by(self)
+            if held is None:
+                async with self._write_lock:
+                    return await self._hop(writer, _in_write_transaction, checked)
+            if held.begun:
+                return await self._hop(writer, holding.joined, checked)
+            result = await self._hop(writer, holding.begin_with, checked)
+            held.begun = True
+            return result
         except sqlite3.OperationalError as error:
             raise _storage_refusal(error, self.path) or error from None
+
+    @asynccontextmanager
+    async def hold(self, wait_seconds: float) -> AsyncIterator[Held]:
+        """Hold one write transaction for the writes of this task until `commit_held`; whatever
+        is not committed when the block ends is rolled back. Waits for this process's other
+        writers at most `wait_seconds` (then `HoldTimeout`)."""
+        try:
+            with anyio.fail_after(wait_seconds):
+                await self._write_lock.acquire()
+        except TimeoutError:
+            raise HoldTimeout from None
+        held = Held(self)
+        token = holding.enter(held)
+        try:
+            yield held
+        finally:
+            holding.leave(token)
+            try:
+                if held.begun and not held.committed:
+                    with anyio.CancelScope(shield=True):
+                        await self._hop(self._require(self._writer), holding.roll_back)
+            finally:
+                self._write_lock.release()
+
+    async def commit_held(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """The held transaction's last statements and its COMMIT, in one hop."""
+        held = held_by(self)
+        if held is None:
+            raise RuntimeError("commit_held outside hold()")
+        writer = self._require(self._writer)
+        try:
+            if held.begun:
+                result = await self._hop(writer, holding.commit_with, fn)
+            else:  # nothing was written before: the whole transaction is this hop
+                result = await self._hop(writer, _in_write_transaction, fn)
+        except sqlite3.OperationalError as error:
+            raise _storage_refusal(error, self.path) or error from None
+        held.committed = True
+        return result
 
     async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn(conn)` against one consistent snapshot, off the writer."""
         try:
-            return await self._hop(self._require(self._reader), _in_read_snapshot, _with_check(fn))
+            return await self._hop(self._require(self._reader), _in_read_snapshot, with_checks(fn, write=False))
         except sqlite3.OperationalError as error:
             raise _storage_refusal(error, self.path) or error from None
 

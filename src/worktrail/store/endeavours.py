@@ -80,8 +80,8 @@ class Endeavours:
             }
             _check_dates(row)
             insert(conn, "endeavour", encoded(row, JSON_COLUMNS))
-            record(conn, origin, "endeavour", row["id"], "create", diff({}, row))
-            return {**row, "task_counts": dict.fromkeys(TASK_STATUSES, 0)}
+            record(conn, origin, "endeavour", row["id"], "create", diff({}, row), version=1)
+            return {**row, "version": 1, "task_counts": dict.fromkeys(TASK_STATUSES, 0)}
 
         return await self.db.write(run)
 
@@ -98,8 +98,10 @@ class Endeavours:
         where, params = filters({"status": status}, ("name", "description"), search)
         return await self.db.read(lambda conn: page(conn, "endeavour", where, params, limit, offset, JSON_COLUMNS))
 
-    async def update(self, origin: Origin, endeavour_id: str, changes: Mapping[str, Any]) -> None:
-        def run(conn: sqlite3.Connection) -> None:
+    async def update(self, origin: Origin, endeavour_id: str, changes: Mapping[str, Any]) -> int:
+        """Apply a partial update; answer the version it produced."""
+
+        def run(conn: sqlite3.Connection) -> int:
             row = require(conn, endeavour_id)
             values = _cleared(changes)
             if "status" in values:
@@ -112,7 +114,8 @@ class Endeavours:
                 )
             _check_dates({**row, **values})
             values["updated_at"] = origin.at
-            update_if_status(conn, "endeavour", endeavour_id, encoded(values, JSON_COLUMNS), row["status"])
-            record(conn, origin, "endeavour", endeavour_id, "update", diff(row, values))
+            version = update_if_status(conn, "endeavour", endeavour_id, encoded(values, JSON_COLUMNS), row["status"])
+            record(conn, origin, "endeavour", endeavour_id, "update", diff(row, values), version)
+            return version
 
-        await self.db.write(run)
+        return await self.db.write(run)

@@ -123,6 +123,25 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX ritual_run_status ON ritual_run(status);
     CREATE INDEX change_record_at ON change_record(at);
     """,
+    # 3: versions for optimistic concurrency, and the idempotency keys of retried writes.
+    """
+    ALTER TABLE resource ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE endeavour ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE task ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE ritual ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE ritual_run ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+    ALTER TABLE change_record ADD COLUMN version INTEGER;
+    CREATE TABLE idempotency_key (
+        resource_id TEXT NOT NULL,
+        tool TEXT NOT NULL,
+        key TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        answer TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (resource_id, tool, key)
+    ) WITHOUT ROWID;
+    CREATE INDEX idempotency_key_created ON idempotency_key(created_at);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -41,8 +41,8 @@ def insert_resource(conn: sqlite3.Connection, origin: Origin, values: Mapping[st
         "updated_at": origin.at,
     }
     insert(conn, "resource", encoded(row, JSON_COLUMNS))
-    record(conn, origin, "resource", row["id"], "create", diff({}, row))
-    return row
+    record(conn, origin, "resource", row["id"], "create", diff({}, row), version=1)
+    return {**row, "version": 1}
 
 
 def _active_owners(conn: sqlite3.Connection) -> int:
@@ -67,8 +67,10 @@ class Resources:
         where, params = filters({"type": type, "status": status}, ("name",), search)
         return await self.db.read(lambda conn: page(conn, "resource", where, params, limit, offset, JSON_COLUMNS))
 
-    async def update(self, origin: Origin, actor: Actor, resource_id: str, changes: Mapping[str, Any]) -> None:
-        def run(conn: sqlite3.Connection) -> None:
+    async def update(self, origin: Origin, actor: Actor, resource_id: str, changes: Mapping[str, Any]) -> int:
+        """Apply a partial update; answer the version it produced."""
+
+        def run(conn: sqlite3.Connection) -> int:
             row = require(conn, resource_id)
             check_may_update_resource(actor, row, changes)
             values = dict(changes)
@@ -92,7 +94,8 @@ class Resources:
                     ],
                 )
             values["updated_at"] = origin.at
-            update_if_status(conn, "resource", resource_id, encoded(values, JSON_COLUMNS), row["status"])
-            record(conn, origin, "resource", resource_id, "update", diff(row, values))
+            version = update_if_status(conn, "resource", resource_id, encoded(values, JSON_COLUMNS), row["status"])
+            record(conn, origin, "resource", resource_id, "update", diff(row, values), version)
+            return version
 
-        await self.db.write(run)
+        return await self.db.write(run)

@@ -65,7 +65,7 @@ class RitualRuns:
                 "updated_at": origin.at,
             }
             insert(conn, "ritual_run", encoded(row, JSON_COLUMNS))
-            record(conn, origin, "ritual_run", row["id"], "create", diff({}, row))
+            record(conn, origin, "ritual_run", row["id"], "create", diff({}, row), version=1)
             return require(conn, row["id"])
 
         return await self.db.write(run)
@@ -79,18 +79,19 @@ class RitualRuns:
         where, params = filters({"ritual_id": ritual_id, "status": status})
         return await self.db.read(lambda conn: page(conn, "ritual_run", where, params, limit, offset, JSON_COLUMNS))
 
-    async def update(self, origin: Origin, run_id: str, changes: Mapping[str, Any]) -> None:
+    async def update(self, origin: Origin, run_id: str, changes: Mapping[str, Any]) -> int:
         """Record progress or the outcome, in the contract's order: existence, a finished run's
         frozen outcome, then the transition as a compare-and-set."""
 
-        def run(conn: sqlite3.Connection) -> None:
+        def run(conn: sqlite3.Connection) -> int:
             row = require(conn, run_id)
             check_not_finished(row, changes, RITUAL_RUN.terminal)
             values = dict(changes)
             if "status" in values:
                 values.update(transition(RITUAL_RUN, row["status"], values["status"], row, origin.at))
             values["updated_at"] = origin.at
-            update_if_status(conn, "ritual_run", run_id, encoded(values, JSON_COLUMNS), row["status"])
-            record(conn, origin, "ritual_run", run_id, "update", diff(row, values))
+            version = update_if_status(conn, "ritual_run", run_id, encoded(values, JSON_COLUMNS), row["status"])
+            record(conn, origin, "ritual_run", run_id, "update", diff(row, values), version)
+            return version
 
-        await self.db.write(run)
+        return await self.db.write(run)

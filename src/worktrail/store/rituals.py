@@ -78,7 +78,7 @@ class Rituals:
                 "updated_at": origin.at,
             }
             insert(conn, "ritual", encoded(_stored(row), JSON_COLUMNS))
-            record(conn, origin, "ritual", row["id"], "create", diff({}, row))
+            record(conn, origin, "ritual", row["id"], "create", diff({}, row), version=1)
             return require(conn, row["id"])
 
         return await self.db.write(run)
@@ -120,8 +120,10 @@ class Rituals:
 
         return await self.db.read(run)
 
-    async def update(self, origin: Origin, ritual_id: str, changes: Mapping[str, Any]) -> None:
-        def run(conn: sqlite3.Connection) -> None:
+    async def update(self, origin: Origin, ritual_id: str, changes: Mapping[str, Any]) -> int:
+        """Apply a partial update; answer the version it produced."""
+
+        def run(conn: sqlite3.Connection) -> int:
             row = require(conn, ritual_id)
             if changes.get("endeavour_id"):
                 endeavours.require_open(conn, changes["endeavour_id"], "endeavour_id")
@@ -129,8 +131,9 @@ class Rituals:
             if "status" in values:
                 values.update(transition(RITUAL, row["status"], values["status"], row, origin.at))
             values["updated_at"] = origin.at
-            update_if_status(conn, "ritual", ritual_id, encoded(values, JSON_COLUMNS), row["status"])
+            version = update_if_status(conn, "ritual", ritual_id, encoded(values, JSON_COLUMNS), row["status"])
             shown = {**values, **{k: changes[k] for k in ("is_enabled",) if k in changes}}
-            record(conn, origin, "ritual", ritual_id, "update", diff(row, shown))
+            record(conn, origin, "ritual", ritual_id, "update", diff(row, shown), version)
+            return version
 
-        await self.db.write(run)
+        return await self.db.write(run)

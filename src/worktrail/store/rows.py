@@ -56,23 +56,26 @@ def insert(conn: sqlite3.Connection, table: str, values: Mapping[str, Any]) -> N
 
 def update_if_status(
     conn: sqlite3.Connection, table: str, entity_id: str, values: Mapping[str, Any], expected_status: str
-) -> None:
-    """UPDATE one row only while its status is still the one the caller's decision was based on.
+) -> int:
+    """UPDATE one row only while its status is still the one the caller's decision was based on,
+    and count the change in its version, in the same statement; answer the new version.
 
     Inside BEGIN IMMEDIATE nobody can change the row between our read and this write; the guard
     makes the compare-and-set explicit, so a lost race can never pass silently.
     """
     names = _names([table, *values])[1:]
-    sets = ", ".join(f"{name} = ?" for name in names)
-    cursor = conn.execute(
-        f"UPDATE {table} SET {sets} WHERE id = ? AND status = ?", [*values.values(), entity_id, expected_status]
-    )
-    if cursor.rowcount != 1:
+    sets = ", ".join([*(f"{name} = ?" for name in names), "version = version + 1"])
+    found = conn.execute(
+        f"UPDATE {table} SET {sets} WHERE id = ? AND status = ? RETURNING version",
+        [*values.values(), entity_id, expected_status],
+    ).fetchone()
+    if found is None:
         raise ToolError(
             "conflict",
             f"The {table} {entity_id} changed while this update was being applied; read it again and retry.",
             {"id": entity_id, "expected_status": expected_status},
         )
+    return int(found[0])
 
 
 def fetch(

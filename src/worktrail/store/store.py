@@ -7,6 +7,7 @@ from worktrail.store.database import Database
 from worktrail.store.endeavours import Endeavours
 from worktrail.store.keys import Keys
 from worktrail.store.maintenance import Maintenance
+from worktrail.store.replays import Replays
 from worktrail.store.resources import Resources
 from worktrail.store.ritual_runs import RitualRuns
 from worktrail.store.rituals import Rituals
@@ -26,6 +27,7 @@ class Store:
         self.runs = RitualRuns(db)
         self.audit = AuditTrail(db)
         self.maintenance = Maintenance(db)
+        self.replays = Replays(db)
 
     @classmethod
     async def open(cls, path: str, *, synchronous: str = "NORMAL") -> Store:

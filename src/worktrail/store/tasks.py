@@ -73,7 +73,7 @@ class Tasks:
                 "updated_at": origin.at,
             }
             insert(conn, "task", encoded(row, JSON_COLUMNS))
-            record(conn, origin, "task", row["id"], "create", diff({}, row))
+            record(conn, origin, "task", row["id"], "create", diff({}, row), version=1)
             return require(conn, row["id"])
 
         return await self.db.write(run)
@@ -99,11 +99,11 @@ class Tasks:
             params += list(statuses)
         return await self.db.read(lambda conn: page(conn, "task", where, params, limit, offset, JSON_COLUMNS))
 
-    async def update(self, origin: Origin, actor: Actor, task_id: str, changes: Mapping[str, Any]) -> None:
+    async def update(self, origin: Origin, actor: Actor, task_id: str, changes: Mapping[str, Any]) -> int:
         """Apply a partial update in one transaction, in the order the contract gives:
         existence, entity permission, state guards, then the transition as a compare-and-set."""
 
-        def run(conn: sqlite3.Connection) -> None:
+        def run(conn: sqlite3.Connection) -> int:
             task = require(conn, task_id)
             target = _check_references(conn, changes)
             if changes.get("status") == "canceled":
@@ -115,8 +115,9 @@ class Tasks:
                 values.update(transition(TASK, task["status"], values["status"], task, origin.at))
                 fill_actual_hours(task, values, origin.at)
             values["updated_at"] = origin.at
-            update_if_status(conn, "task", task_id, encoded(values, JSON_COLUMNS), task["status"])
+            version = update_if_status(conn, "task", task_id, encoded(values, JSON_COLUMNS), task["status"])
             action = "cancel" if values.get("status") == "canceled" else "update"
-            record(conn, origin, "task", task_id, action, diff(task, values))
+            record(conn, origin, "task", task_id, action, diff(task, values), version)
+            return version
 
-        await self.db.write(run)
+        return await self.db.write(run)

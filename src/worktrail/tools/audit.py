@@ -43,6 +43,7 @@ class ChangeRecord(BaseModel):
         description="{field: [old, new]} for every field that changed.",
         json_schema_extra={"additionalProperties": {"type": "array", "minItems": 2, "maxItems": 2}},
     )
+    version: int | None = Field(None, description="The entity's version this change produced (absent for keys).")
 
 
 class AuditPage(BaseModel):

@@ -35,6 +35,7 @@ class LogoutResult(BaseModel):
     result=LoginResult,
     toolset="core",
     needs_login=False,
+    replayable=False,
     summary="Log this session in with an API key.",
     description="Not needed when the server was started with WORKTRAIL_API_KEY. Logging in again switches keys.",
 )
@@ -62,6 +63,7 @@ async def whoami(call: Call, p: NoParams) -> WhoAmI:
     params=NoParams,
     result=LogoutResult,
     toolset="core",
+    replayable=False,
     summary="End this session's login (the key itself stays valid; revoke it with ts.key.revoke).",
 )
 async def logout(call: Call, p: NoParams) -> LogoutResult:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from worktrail.tools import audit, auth, endeavours, keys, resources, ritual_runs, rituals, tasks
+from worktrail.tools.call_options import published_input_schema
 from worktrail.tools.registry import Tool
-from worktrail.tools.schemas import input_schema, output_schema
+from worktrail.tools.schemas import output_schema
 
 ALL_TOOLS: tuple[Tool, ...] = (
     *auth.TOOLS,
@@ -44,7 +45,7 @@ def schema_documents(tools: Iterable[Tool]) -> dict[str, dict[str, object]]:
         t.name: {
             "name": t.name,
             "description": t.doc,
-            "inputSchema": input_schema(t.params),
+            "inputSchema": published_input_schema(t),
             "outputSchema": output_schema(t.result),
         }
         for t in tools

@@ -7,10 +7,11 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field
 
 from worktrail.domain.lifecycles import ENDEAVOUR
+from worktrail.tools.call_options import Versioned
 from worktrail.tools.context import Call
 from worktrail.tools.params import Date, IdParams, ListParams, Metadata, Name, Params, Text, UpdateParams
 from worktrail.tools.registry import tool
-from worktrail.tools.results import UpdateAck, ordered_fields
+from worktrail.tools.results import VersionedAck, ordered_fields
 
 EndeavourStatus = Literal[ENDEAVOUR.states]  # type: ignore[valid-type]  # the schema enum comes from the lifecycle
 Goal = Annotated[str, Field(min_length=1, max_length=500)]
@@ -52,6 +53,7 @@ class TaskCounts(BaseModel):
 
 class Endeavour(BaseModel):
     id: str
+    version: int  # 1 at creation, +1 on every change: send it back as expected_version
     name: str
     description: str
     goals: list[str]
@@ -108,17 +110,19 @@ async def list_endeavours(call: Call, p: EndeavourList) -> EndeavourPage:
 @tool(
     "ts.edv.update",
     params=EndeavourUpdate,
-    result=UpdateAck,
+    result=VersionedAck,
     toolset="core",
     min_role="member",
+    versioned=Versioned("endeavour"),
     summary="Update an endeavour (partial update).",
-    description="Status moves: active -> on_hold | completed | archived; on_hold -> active | archived; "
-    "completed -> active | archived. Archived is final: the endeavour and its tasks can no longer be changed.",
+    description="Status: active -> on_hold | completed | archived; on_hold, completed -> active | archived. "
+    "Archived is final, for the endeavour and its tasks.",
 )
-async def update_endeavour(call: Call, p: EndeavourUpdate) -> UpdateAck:
+async def update_endeavour(call: Call, p: EndeavourUpdate) -> VersionedAck:
     changes = p.sent("id")
-    await call.store.endeavours.update(call.origin(), p.id, changes)
-    return UpdateAck(id=p.id, updated_at=call.now, updated_fields=ordered_fields(set(changes), UPDATE_FIELDS))
+    version = await call.store.endeavours.update(call.origin(), p.id, changes)
+    fields = ordered_fields(set(changes), UPDATE_FIELDS)
+    return VersionedAck(id=p.id, updated_at=call.now, updated_fields=fields, version=version)
 
 
 TOOLS = (create_endeavour, get_endeavour, list_endeavours, update_endeavour)

@@ -48,6 +48,7 @@ class KeyPage(BaseModel):
     params=KeyCreate,
     result=NewKey,
     toolset="admin",
+    replayable=False,
     summary="Create an API key (shown once).",
     description="Any role may create keys for itself; owners and admins may create keys for any active resource.",
 )

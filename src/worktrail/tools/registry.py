@@ -9,30 +9,37 @@ raises `ToolError`; anything else becomes `internal_error` with a logged correla
 The session's key is re-checked on every call, but inside the handler's first database hop
 (`FirstHopCheck`), not in a hop of its own: a revoked key answers `session_expired` before
 anything is read or written, and a changed role is taken in and the call run again as it stands.
+
+Every write takes `idempotency_key` and every change of an existing entity `expected_version`,
+from the declaration (`call_options`): a keyed call runs in one held transaction that also keeps
+its answer (`replay.py`); a version is compared in the transaction of the call's first write.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import timedelta
 from functools import partial
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from worktrail.domain.clock import Clock, SystemClock, format_ts
 from worktrail.domain.errors import ToolError
 from worktrail.domain.roles import at_least
-from worktrail.store.database import FirstHopCheck, checked_first
+from worktrail.store.checks import FirstHopCheck, checked_first, checked_first_write
 from worktrail.store.keys import ActorChanged, check_session
 from worktrail.store.store import Store
+from worktrail.store.versions import check_version
+from worktrail.tools.call_options import CallOptions, Versioned, split
 from worktrail.tools.context import Call, Session
 from worktrail.tools.params import Params
-from worktrail.tools.plain_errors import plain_details, summary
-from worktrail.tools.schemas import input_schema
+from worktrail.tools.replay import run_keyed
+from worktrail.tools.validation import validate
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +62,15 @@ class Tool:
     description: str = ""
     needs_login: bool = True
     min_role: str = "viewer"
+    # False for a write whose answer must never be replayed (a new API key is shown once).
+    replayable: bool = True
+    # Set for a tool that changes one existing entity: it takes expected_version.
+    versioned: Versioned | None = None
+
+    @property
+    def takes_idempotency_key(self) -> bool:
+        """Every write that may be replayed takes an idempotency_key."""
+        return self.replayable and not self.read_only
 
     @property
     def read_only(self) -> bool:
@@ -82,11 +98,15 @@ def tool(
     description: str = "",
     needs_login: bool = True,
     min_role: str = "viewer",
+    replayable: bool = True,
+    versioned: Versioned | None = None,
 ) -> Callable[[Handler], Tool]:
     """Declare a tool around its async handler (nothing is registered: catalogs list tools explicitly)."""
 
     def declare(handler: Handler) -> Tool:
-        return Tool(name, params, result, handler, toolset, summary, description, needs_login, min_role)
+        return Tool(
+            name, params, result, handler, toolset, summary, description, needs_login, min_role, replayable, versioned
+        )
 
     return declare
 
@@ -97,35 +117,47 @@ class UnknownTool(LookupError):
 
 @dataclass(frozen=True)
 class Outcome:
-    """A call's answer: the structured content, and whether it is an error."""
+    """A call's answer: the structured content, whether it is an error, whether it is a replay."""
 
     payload: dict[str, Any]
     is_error: bool
+    replayed: bool = False
 
 
-def _validation_details(error: ValidationError, spec: Tool) -> list[dict[str, Any]]:
-    """Each problem in plain words (`plain_errors`), with a fix for unknown keys."""
-    details = plain_details(error, spec.name, input_schema(spec.params))
-    for detail in details:
-        if detail["type"] == "extra_forbidden":
-            detail["hint"] = _extra_field_hint(tuple(detail["loc"]), spec.params)
-    return details
+@dataclass(frozen=True)
+class Answer:
+    """A successful call's answer, and whether it was kept from an earlier call with its key."""
+
+    payload: dict[str, Any]
+    replayed: bool = False
 
 
-def _extra_field_hint(loc: tuple[Any, ...], params: type[Params]) -> str:
-    """How to fix an unknown key: the tool's own word on that field, or what it accepts there."""
-    if len(loc) != 1:
-        return "Remove it: the input schema lists what this object accepts."
-    return params.FIELD_HINTS.get(str(loc[0])) or f"Accepted fields: {', '.join(params.model_fields)}."
+def dump(result: BaseModel) -> dict[str, Any]:
+    """A result model as the structured content clients get."""
+    return result.model_dump(mode="json", exclude_none=True)
 
 
 class Registry:
-    """Every tool of one server, bound to a store and a clock."""
+    """Every tool of one server, bound to a store and a clock.
 
-    def __init__(self, tools: Iterable[Tool], store: Store, clock: Clock | None = None) -> None:
+    `idempotency_ttl`: how long a key's answer is kept; `in_progress_seconds`: how long a keyed
+    call waits for another one holding the writer before it answers `idempotency_in_progress`.
+    """
+
+    def __init__(
+        self,
+        tools: Iterable[Tool],
+        store: Store,
+        clock: Clock | None = None,
+        *,
+        idempotency_ttl: timedelta = timedelta(hours=24),
+        in_progress_seconds: float = 10.0,
+    ) -> None:
         self.tools = tuple(tools)
         self.store = store
         self.clock = clock or SystemClock()
+        self.idempotency_ttl = idempotency_ttl
+        self.in_progress_seconds = in_progress_seconds
         self._by_name: dict[str, Tool] = {}
         for t in self.tools:
             for name in {t.name, t.underscore_name}:
@@ -144,7 +176,7 @@ class Registry:
         """Run one call through every check; never raises but for an unknown tool."""
         spec = self.find(name)
         try:
-            result = await self._run_as_it_stands(spec, arguments or {}, session)
+            answer = await self._run_as_it_stands(spec, arguments or {}, session)
         except ToolError as refused:
             return Outcome(refused.envelope(), True)
         except Exception:
@@ -152,9 +184,9 @@ class Registry:
             log.exception("internal error in %s [correlation id %s]", spec.name, correlation)
             message = f"Internal error in {spec.name}; the server log has the cause under correlation id {correlation}."
             return Outcome(ToolError("internal_error", message, {"correlation_id": correlation}).envelope(), True)
-        return Outcome(result.model_dump(mode="json", exclude_none=True), False)
+        return Outcome(answer.payload, False, answer.replayed)
 
-    async def _run_as_it_stands(self, spec: Tool, arguments: dict[str, Any], session: Session) -> BaseModel:
+    async def _run_as_it_stands(self, spec: Tool, arguments: dict[str, Any], session: Session) -> Answer:
         """Run the call; if the caller's resource changed since the session last saw it (its role,
         say), nothing was done yet: take the change in and run it once more."""
         try:
@@ -175,12 +207,30 @@ class Registry:
             session.actor = changed.actor
             raise ToolError("conflict", "This session's resource is being changed right now; call again.") from None
 
-    async def _run(self, spec: Tool, arguments: dict[str, Any], session: Session) -> BaseModel:
+    async def _run(self, spec: Tool, arguments: dict[str, Any], session: Session) -> Answer:
         actor = None
         if spec.needs_login:
             if session.actor is None:
                 raise ToolError("not_authenticated", "No active login for this session. Call ts.auth.login first.")
             actor = session.actor
+        rest, options = split(spec, arguments)
+        if options.idempotency_key is not None and actor is not None:
+            return await run_keyed(self, spec, arguments, rest, options, session, actor)
+        params = self.prepare(spec, rest, actor)
+        call = Call(spec.name, self.store, session, actor, format_ts(self.clock.now()))
+        if actor is None:
+            return Answer(dump(await spec.handler(call, params)))
+        # The key is re-checked in the handler's first hop, in that hop's own transaction: a revoked
+        # key or a changed role is seen on the very next call, at no extra round trip.
+        key_check = FirstHopCheck(partial(check_session, actor=actor))
+        with checked_first(key_check):
+            result = await self.handle(spec, call, params, rest, options)
+        if not key_check.done:  # the handler never reached the database (ts.auth.logout): check now
+            await self.store.keys.verify(actor.key_id)
+        return Answer(dump(result))
+
+    def prepare(self, spec: Tool, arguments: dict[str, Any], actor: Any) -> Params:
+        """The validated params, once the caller's role allows the tool."""
         params = self.validate(spec, arguments)
         if actor is not None and not at_least(actor.role, spec.min_role):
             raise ToolError(
@@ -188,27 +238,30 @@ class Registry:
                 f"{spec.name} needs the role {spec.min_role} or higher; this session's role is {actor.role}.",
                 {"required_role": spec.min_role, "role": actor.role},
             )
-        call = Call(spec.name, self.store, session, actor, format_ts(self.clock.now()))
-        if actor is None:
+        return params
+
+    async def handle(
+        self, spec: Tool, call: Call, params: Params, arguments: dict[str, Any], options: CallOptions
+    ) -> BaseModel:
+        """The handler, with the caller's expected_version compared in its first write."""
+        with _version_guard(spec, arguments, options):
             return await spec.handler(call, params)
-        # The key is re-checked in the handler's first hop, in that hop's own transaction: a revoked
-        # key or a changed role is seen on the very next call, at no extra round trip.
-        key_check = FirstHopCheck(partial(check_session, actor=actor))
-        with checked_first(key_check):
-            result = await spec.handler(call, params)
-        if not key_check.done:  # the handler never reached the database (ts.auth.logout): check now
-            await self.store.keys.verify(actor.key_id)
-        return result
 
     @staticmethod
     def validate(spec: Tool, arguments: dict[str, Any]) -> Params:
         """Strict JSON-mode validation, then the model's cross-field checks; `invalid_input` on failure."""
-        try:
-            params = spec.params.model_validate_json(json.dumps(arguments))
-        except ValidationError as error:
-            details = _validation_details(error, spec)
-            raise ToolError(
-                "invalid_input", f"Invalid arguments for {spec.name}: {summary(details)}", details
-            ) from None
-        params.refine()
-        return params
+        return validate(spec.name, spec.params, arguments)
+
+
+@contextmanager
+def _version_guard(spec: Tool, arguments: dict[str, Any], options: CallOptions) -> Iterator[None]:
+    if spec.versioned is None or options.expected_version is None:
+        yield
+        return
+    table, entity_id, expected = (
+        spec.versioned.table,
+        str(arguments.get(spec.versioned.id_param)),
+        options.expected_version,
+    )
+    with checked_first_write(FirstHopCheck(lambda conn: check_version(conn, table, entity_id, expected))):
+        yield

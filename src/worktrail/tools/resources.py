@@ -9,10 +9,11 @@ from pydantic import BaseModel, Field
 from worktrail.domain.errors import forbidden
 from worktrail.domain.lifecycles import RESOURCE
 from worktrail.domain.roles import Role
+from worktrail.tools.call_options import Versioned
 from worktrail.tools.context import Call
 from worktrail.tools.params import Hours, IdParams, ListParams, Metadata, Name, Params, UpdateParams
 from worktrail.tools.registry import tool
-from worktrail.tools.results import UpdateAck, ordered_fields
+from worktrail.tools.results import VersionedAck, ordered_fields
 
 ResourceType = Literal["human", "agent", "service", "team"]
 RoleName = Role
@@ -52,6 +53,7 @@ class ResourceUpdate(UpdateParams):
 
 class Resource(BaseModel):
     id: str
+    version: int  # 1 at creation, +1 on every change: send it back as expected_version
     type: ResourceType
     name: str
     role: RoleName
@@ -103,17 +105,19 @@ async def list_resources(call: Call, p: ResourceList) -> ResourcePage:
 @tool(
     "ts.res.update",
     params=ResourceUpdate,
-    result=UpdateAck,
-    toolset="core",
+    result=VersionedAck,
+    toolset="admin",
     min_role="member",
+    versioned=Versioned("resource"),
     summary="Update a resource (partial update).",
-    description="Owners and admins may change any resource (an owner's only by an owner); anyone may change "
-    "its own name, skills, capacity and metadata. The last active owner cannot be demoted or deactivated.",
+    description="Owners and admins change any resource (an owner's only by an owner); anyone its own name, "
+    "skills, capacity and metadata. The last active owner stays.",
 )
-async def update_resource(call: Call, p: ResourceUpdate) -> UpdateAck:
+async def update_resource(call: Call, p: ResourceUpdate) -> VersionedAck:
     changes = p.sent("id")
-    await call.store.resources.update(call.origin(), call.me, p.id, changes)
-    return UpdateAck(id=p.id, updated_at=call.now, updated_fields=ordered_fields(set(changes), UPDATE_FIELDS))
+    version = await call.store.resources.update(call.origin(), call.me, p.id, changes)
+    fields = ordered_fields(set(changes), UPDATE_FIELDS)
+    return VersionedAck(id=p.id, updated_at=call.now, updated_fields=fields, version=version)
 
 
 TOOLS = (create_resource, get_resource, list_resources, update_resource)

@@ -13,6 +13,12 @@ class UpdateAck(BaseModel):
     updated_fields: list[str] = Field(description="The fields the call sent, in the tool's parameter order.")
 
 
+class VersionedAck(UpdateAck):
+    """The answer to an update no seed fixes: the acknowledgement and the version it produced."""
+
+    version: int = Field(description="The entity's version after this update.")
+
+
 def ordered_fields(sent: set[str], order: tuple[str, ...]) -> list[str]:
     """Sent field names in a declared order (the seed's parameter table), not the request's."""
     return [name for name in order if name in sent]

@@ -9,6 +9,7 @@ from pydantic import AfterValidator, BaseModel, Field
 from worktrail.domain import ritual_runs
 from worktrail.domain.errors import invalid_field
 from worktrail.domain.lifecycles import RITUAL_RUN
+from worktrail.tools.call_options import Versioned
 from worktrail.tools.context import Call
 from worktrail.tools.params import Id, IdParams, ListParams, Metadata, Params, Text, UpdateParams
 from worktrail.tools.registry import tool
@@ -35,9 +36,8 @@ captures failure details when status=failed, and is accepted only in the call th
 A finished run keeps its outcome: status, result_summary, effects and error can no longer change; \
 only metadata may still be updated.
 
-Errors: not_authenticated (no active login for this session), not_found (ritual run with this ID does \
-not exist), invalid_input (no fields to update, invalid status transition, or a finished run's outcome; \
-details give the current status and the allowed ones)."""
+Errors: not_found; invalid_input (also for a refused move or a finished run's outcome: details give the \
+current status and the allowed ones)."""
 
 
 class RunError(Params):
@@ -75,6 +75,7 @@ class RunUpdate(UpdateParams):
 
 class Run(BaseModel):
     id: str
+    version: int  # 1 at creation, +1 on every change: send it back as expected_version
     ritual_id: str
     status: RunStatus
     trigger: Trigger
@@ -125,6 +126,7 @@ async def list_runs(call: Call, p: RunList) -> RunPage:
     result=UpdateAck,
     toolset="core",
     min_role="member",
+    versioned=Versioned("ritual_run"),
     summary="Update a ritual run (status, results, effects, error).",
     description=UPDATE_DESCRIPTION,
 )

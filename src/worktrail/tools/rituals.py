@@ -8,10 +8,11 @@ from pydantic import AfterValidator, BaseModel, Discriminator, Field, Tag
 
 from worktrail.domain import schedules
 from worktrail.domain.lifecycles import RITUAL
+from worktrail.tools.call_options import Versioned
 from worktrail.tools.context import Call
 from worktrail.tools.params import Id, IdParams, ListParams, Metadata, Name, Params, Text, UpdateParams
 from worktrail.tools.registry import tool
-from worktrail.tools.results import UpdateAck, ordered_fields
+from worktrail.tools.results import VersionedAck, ordered_fields
 
 RitualStatus = Literal[RITUAL.states]  # type: ignore[valid-type]  # the schema enum comes from the lifecycle
 Prompt = Annotated[str, Field(min_length=1, max_length=100_000)]
@@ -103,6 +104,7 @@ class RitualUpdate(UpdateParams):
 
 class Ritual(BaseModel):
     id: str
+    version: int  # 1 at creation, +1 on every change: send it back as expected_version
     name: str
     description: str
     prompt: str
@@ -171,16 +173,18 @@ async def list_rituals(call: Call, p: RitualList) -> RitualPage:
 @tool(
     "ts.rtl.update",
     params=RitualUpdate,
-    result=UpdateAck,
+    result=VersionedAck,
     toolset="core",
     min_role="member",
+    versioned=Versioned("ritual"),
     summary="Update a ritual (partial update; the prompt cannot change).",
     description='status: active <-> archived. endeavour_id "" unlinks; metadata replaces.',
 )
-async def update_ritual(call: Call, p: RitualUpdate) -> UpdateAck:
+async def update_ritual(call: Call, p: RitualUpdate) -> VersionedAck:
     values = p.sent("id")
-    await call.store.rituals.update(call.origin(), p.id, values)
-    return UpdateAck(id=p.id, updated_at=call.now, updated_fields=ordered_fields(set(values), UPDATE_FIELDS))
+    version = await call.store.rituals.update(call.origin(), p.id, values)
+    fields = ordered_fields(set(values), UPDATE_FIELDS)
+    return VersionedAck(id=p.id, updated_at=call.now, updated_fields=fields, version=version)
 
 
 TOOLS = (create_ritual, get_ritual, list_rituals, update_ritual)

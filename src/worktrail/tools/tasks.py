@@ -10,6 +10,7 @@ from worktrail.domain import fields
 from worktrail.domain.errors import invalid_field
 from worktrail.domain.lifecycles import TASK
 from worktrail.domain.tasks import UPDATE_FIELDS
+from worktrail.tools.call_options import Versioned
 from worktrail.tools.context import Call
 from worktrail.tools.params import (
     DateOrDateTime,
@@ -25,7 +26,7 @@ from worktrail.tools.params import (
     one_or_many,
 )
 from worktrail.tools.registry import tool
-from worktrail.tools.results import UpdateAck, ordered_fields
+from worktrail.tools.results import UpdateAck, VersionedAck, ordered_fields
 
 TaskStatus = Literal[TASK.states]  # type: ignore[valid-type]  # the schema enum comes from the lifecycle
 Link = Annotated[str, Field(max_length=128)]
@@ -50,9 +51,8 @@ Lifecycle timestamps are set automatically:
 
 To unassign or unlink, pass an empty string for assignee_id or endeavour_id.
 
-Errors: not_authenticated (no active login for this session), not_found (task with this ID does not exist), \
-invalid_transition (invalid status transition, e.g. planned -> done; details list the allowed statuses), \
-invalid_input (a field is wrong; details name it)."""
+Errors: not_found; invalid_transition (e.g. planned -> done; details list the allowed statuses); \
+invalid_input (details name the field)."""
 
 
 class TaskCreate(Params):
@@ -98,6 +98,7 @@ class TaskList(ListParams):
 
 class Task(BaseModel):
     id: str
+    version: int  # 1 at creation, +1 on every change: send it back as expected_version
     title: str
     description: str
     status: TaskStatus
@@ -166,6 +167,7 @@ async def list_tasks(call: Call, p: TaskList) -> TaskPage:
     result=UpdateAck,
     toolset="core",
     min_role="member",
+    versioned=Versioned("task"),
     summary="Update task attributes (partial update).",
     description=UPDATE_DESCRIPTION,
 )
@@ -178,17 +180,18 @@ async def update_task(call: Call, p: TaskUpdate) -> UpdateAck:
 @tool(
     "ts.tsk.cancel",
     params=TaskCancel,
-    result=UpdateAck,
+    result=VersionedAck,
     toolset="core",
     min_role="member",
+    versioned=Versioned("task"),
     summary="Cancel a task with a reason (the same as ts.tsk.update to canceled).",
-    description="Needs an owner or admin, the task's creator or its assignee. Only planned and active tasks "
-    "can be canceled; a canceled task reopens with ts.tsk.update {status: planned}.",
+    description="By an owner, admin, the creator or the assignee; planned or active tasks only. "
+    "Reopen with ts.tsk.update {status: planned}.",
 )
-async def cancel_task(call: Call, p: TaskCancel) -> UpdateAck:
+async def cancel_task(call: Call, p: TaskCancel) -> VersionedAck:
     changes = {"status": "canceled", "canceled_reason": p.reason}
-    await call.store.tasks.update(call.origin(), call.me, p.id, changes)
-    return UpdateAck(id=p.id, updated_at=call.now, updated_fields=["status", "canceled_reason"])
+    version = await call.store.tasks.update(call.origin(), call.me, p.id, changes)
+    return VersionedAck(id=p.id, updated_at=call.now, updated_fields=["status", "canceled_reason"], version=version)
 
 
 TOOLS = (create_task, get_task, list_tasks, update_task, cancel_task)

@@ -13,9 +13,10 @@ from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from worktrail import __version__
 from worktrail.domain.errors import ERROR_CODES
+from worktrail.tools.call_options import published_input_schema
 from worktrail.tools.context import Session
 from worktrail.tools.registry import Registry, UnknownTool
-from worktrail.tools.schemas import input_schema, output_schema
+from worktrail.tools.schemas import output_schema
 from worktrail.transport.tool_names import NameStyler, Style, ToolNames, style_for
 
 INSTRUCTIONS = (
@@ -23,8 +24,14 @@ INSTRUCTIONS = (
     "Log in with ts.auth.login {api_key} unless the server was started with WORKTRAIL_API_KEY "
     "(ts.auth.whoami tells). A refused call answers isError with {error: {code, message, details}}: "
     f"code is one of {', '.join(ERROR_CODES)}; details name the field to fix ([{{loc, msg, type}}]) "
-    "or, for a refused move, {current_status, requested_status, allowed}."
+    "or, for a refused move, {current_status, requested_status, allowed}. Writes take idempotency_key: "
+    "retry with the same key and arguments as often as needed, the work happens once and the answer is "
+    "the first one. Updates take expected_version (the version you read): a conflict answer lists the "
+    "changed_fields_since, so you can merge and retry."
 )
+
+
+REPLAY_META = "worktrail/idempotent_replay"
 
 
 def client_name(ctx: ServerRequestContext[Any]) -> str | None:
@@ -44,7 +51,7 @@ class Publication:
                 types.Tool(
                     name=t.name if style == "dotted" else t.underscore_name,
                     description=self.styler.text(t.doc, style),
-                    input_schema=input_schema(t.params),
+                    input_schema=published_input_schema(t),
                     output_schema=output_schema(t.result),
                     annotations=types.ToolAnnotations(read_only_hint=True) if t.read_only else None,
                 )
@@ -93,6 +100,8 @@ def build_server(registry: Registry, session: Session, tool_names: ToolNames = "
             content=[types.TextContent(type="text", text=json.dumps(payload, ensure_ascii=False))],
             structured_content=payload,
             is_error=outcome.is_error,
+            # A replayed answer is the first call's body, unchanged: only _meta tells them apart.
+            meta={REPLAY_META: True} if outcome.replayed else None,
         )
 
     async def discover(ctx: ServerRequestContext[Any], params: types.RequestParams | None) -> types.DiscoverResult:

@@ -1,0 +1,71 @@
+"""Checks that ride in a call's own database hops instead of costing hops of their own.
+
+A call may set a `FirstHopCheck` (`checked_first`): it runs at the start of the call's first hop,
+in that hop's own transaction or snapshot, so re-checking the caller's key costs no round trip.
+A check set with `checked_first_write` runs at the start of the call's first write, inside its
+transaction: a conditional write's version is compared where the write itself happens.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+class FirstHopCheck:
+    """A check that runs once, first thing in the first hop of one call (raise to refuse the call)."""
+
+    def __init__(self, check: Callable[[sqlite3.Connection], None]) -> None:
+        self._check = check
+        self.done = False
+
+    def around(self, fn: Callable[[sqlite3.Connection], T]) -> Callable[[sqlite3.Connection], T]:
+        if self.done:
+            return fn
+
+        def checked(conn: sqlite3.Connection) -> T:
+            self._check(conn)
+            self.done = True
+            return fn(conn)
+
+        return checked
+
+
+_FIRST_HOP_CHECK: ContextVar[FirstHopCheck | None] = ContextVar("worktrail_first_hop_check", default=None)
+
+
+@contextmanager
+def checked_first(check: FirstHopCheck) -> Iterator[FirstHopCheck]:
+    """Run `check` in the first hop that the code inside this block (this task) makes."""
+    token = _FIRST_HOP_CHECK.set(check)
+    try:
+        yield check
+    finally:
+        _FIRST_HOP_CHECK.reset(token)
+
+
+_FIRST_WRITE_CHECK: ContextVar[FirstHopCheck | None] = ContextVar("worktrail_first_write_check", default=None)
+
+
+@contextmanager
+def checked_first_write(check: FirstHopCheck) -> Iterator[FirstHopCheck]:
+    """Run `check` inside the transaction of the first write that the code inside this block makes."""
+    token = _FIRST_WRITE_CHECK.set(check)
+    try:
+        yield check
+    finally:
+        _FIRST_WRITE_CHECK.reset(token)
+
+
+def with_checks(fn: Callable[[sqlite3.Connection], T], *, write: bool) -> Callable[[sqlite3.Connection], T]:
+    """`fn` preceded by the checks still due in this call's next hop (a read or a write)."""
+    for var in (_FIRST_WRITE_CHECK, _FIRST_HOP_CHECK) if write else (_FIRST_HOP_CHECK,):
+        check = var.get()
+        if check is not None:
+            fn = check.around(fn)
+    return fn

@@ -1,0 +1,49 @@
+"""Versions for conditional writes: every change counts one, and a write made on a version that
+is no longer current is refused with what changed since, so an agent can merge and retry."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+
+from worktrail.domain.errors import ToolError
+
+# The tables whose rows carry a version (names come from code, never from a caller).
+VERSIONED = frozenset({"resource", "endeavour", "task", "ritual", "ritual_run"})
+
+# Stamped on every change, so never worth naming as "changed since".
+_ALWAYS_CHANGED = frozenset({"updated_at"})
+
+
+def changed_fields_since(conn: sqlite3.Connection, entity_id: str, version: int) -> list[str]:
+    """The fields changed after `version`, from the audit trail, in the order they first changed."""
+    fields: dict[str, None] = {}
+    for (changes,) in conn.execute(
+        "SELECT changes FROM change_record WHERE entity_id = ? AND version > ? ORDER BY version, rowid",
+        (entity_id, version),
+    ):
+        fields.update(dict.fromkeys(k for k in json.loads(changes) if k not in _ALWAYS_CHANGED))
+    return list(fields)
+
+
+def check_version(conn: sqlite3.Connection, table: str, entity_id: str, expected: int) -> None:
+    """`conflict` (version_mismatch) unless the row is at `expected`; a missing row passes (the
+    handler says not_found in its own words)."""
+    if table not in VERSIONED:
+        raise ValueError(f"{table} carries no version")
+    row = conn.execute(f"SELECT version FROM {table} WHERE id = ?", (entity_id,)).fetchone()
+    if row is None or row[0] == expected:
+        return
+    current = int(row[0])
+    kind = table.replace("_", " ")
+    raise ToolError(
+        "conflict",
+        f"The {kind} {entity_id} is at version {current}, not {expected}: it changed since you read it. "
+        f"Read it again, merge your change, and retry with expected_version {current}.",
+        {
+            "reason": "version_mismatch",
+            "current_version": current,
+            "expected_version": expected,
+            "changed_fields_since": changed_fields_since(conn, entity_id, expected),
+        },
+    )

@@ -1,0 +1,195 @@
+"""Idempotency keys: a keyed write has its effect once however often it is sent; a repeat answers
+the first result (marked as a replay in _meta) and writes nothing; other arguments are a conflict;
+a refusal keeps nothing; keys are scoped to the caller and the tool, and kept for a while."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import anyio
+import pytest
+from mcp.types import CallToolResult
+
+from tests.conftest import Agent, PinnedClock, as_role, connect
+from worktrail.store.store import Store
+from worktrail.tools.catalog import ALL_TOOLS
+from worktrail.tools.registry import Registry
+from worktrail.transport.server import REPLAY_META
+
+pytestmark = pytest.mark.anyio
+
+
+def rows(db: Path, sql: str, *params: object) -> int:
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute(sql, params).fetchone()[0])
+
+
+def records(db: Path, entity_id: str, action: str | None = None) -> int:
+    extra = " AND action = ?" if action else ""
+    return rows(
+        db, f"SELECT COUNT(*) FROM change_record WHERE entity_id = ?{extra}", entity_id, *([action] if action else [])
+    )
+
+
+async def raw(agent: Agent, tool: str, arguments: dict) -> CallToolResult:
+    return await agent.client.call_tool(tool, arguments)
+
+
+def replayed(result: CallToolResult) -> bool:
+    return bool((result.meta or {}).get(REPLAY_META))
+
+
+async def test_a_retried_create_answers_the_first_result_and_creates_once(owner: Agent, db_path: Path) -> None:
+    request = {"title": "once", "idempotency_key": "create-once-1"}
+    first = await raw(owner, "ts.tsk.create", request)
+    second = await raw(owner, "ts.tsk.create", request)
+    assert not first.is_error and not second.is_error
+    assert second.structured_content == first.structured_content  # same id, same timestamps
+    assert not replayed(first) and replayed(second)
+    assert rows(db_path, "SELECT COUNT(*) FROM task") == 1
+    assert records(db_path, first.structured_content["id"]) == 1
+
+
+async def test_a_retried_move_to_done_answers_success_not_already_done(owner: Agent, db_path: Path) -> None:
+    task = await owner.ok("ts.tsk.create", {"title": "t"})
+    await owner.ok("ts.tsk.update", {"id": task["id"], "status": "active"})
+    done = {"id": task["id"], "status": "done", "idempotency_key": "finish-t"}
+    first = await owner.ok("ts.tsk.update", done)
+    again = await raw(owner, "ts.tsk.update", done)
+    assert not again.is_error and again.structured_content == first and replayed(again)
+    assert first == {"id": task["id"], "updated_at": first["updated_at"], "updated_fields": ["status"]}  # seed shape
+    assert records(db_path, task["id"], "update") == 2  # the activation and the one move to done
+
+
+async def test_the_same_key_with_other_arguments_is_a_conflict_that_changes_nothing(
+    owner: Agent, db_path: Path
+) -> None:
+    first = await owner.ok("ts.tsk.create", {"title": "a", "idempotency_key": "k"})
+    refused = await owner.err("ts.tsk.create", {"title": "b", "idempotency_key": "k"})
+    assert refused["code"] == "conflict" and "different request" in refused["message"]
+    assert refused["details"] == {
+        "reason": "idempotency_key_reused", "tool": "ts.tsk.create", "first_used_at": first["created_at"]
+    }  # fmt: skip
+    assert rows(db_path, "SELECT COUNT(*) FROM task") == 1
+
+
+async def test_key_order_does_not_make_another_request(owner: Agent) -> None:
+    first = await owner.ok("ts.tsk.create", {"title": "t", "estimate": 2, "idempotency_key": "order"})
+    again = await raw(owner, "ts.tsk.create", {"idempotency_key": "order", "estimate": 2, "title": "t"})
+    assert replayed(again) and again.structured_content == first
+
+
+@pytest.mark.parametrize(
+    ("bad", "fixed"),
+    [({"title": ""}, {"title": "fixed"}), ({"title": "t", "endeavour_id": "edv_nope"}, {"title": "t"})],
+)
+async def test_a_refused_call_keeps_nothing_so_the_fixed_call_may_reuse_its_key(
+    owner: Agent, db_path: Path, bad: dict, fixed: dict
+) -> None:
+    refused = await owner.err("ts.tsk.create", {**bad, "idempotency_key": "fix-me"})
+    assert refused["code"] in ("invalid_input", "not_found")
+    assert rows(db_path, "SELECT COUNT(*) FROM idempotency_key") == 0
+    made = await raw(owner, "ts.tsk.create", {**fixed, "idempotency_key": "fix-me"})
+    assert not made.is_error and not replayed(made)
+    assert rows(db_path, "SELECT COUNT(*) FROM task") == 1
+
+
+async def test_a_key_is_forgotten_after_its_time_to_live(store: Store, owner_key: str, db_path: Path) -> None:
+    clock = PinnedClock("2026-03-01T09:00:00Z")
+    async with connect(store, owner_key, clock=clock) as agent:
+        first = await agent.ok("ts.tsk.create", {"title": "t", "idempotency_key": "daily"})
+        clock.set("2026-03-02T08:59:59Z")
+        assert replayed(await raw(agent, "ts.tsk.create", {"title": "t", "idempotency_key": "daily"}))
+        clock.set("2026-03-02T09:00:01Z")  # just over 24 hours: a new request
+        later = await agent.ok("ts.tsk.create", {"title": "t", "idempotency_key": "daily"})
+    assert later["id"] != first["id"] and rows(db_path, "SELECT COUNT(*) FROM task") == 2
+    assert await store.replays.prune("2026-03-02T09:00:00Z") == 0  # the old one was replaced, the new kept
+    assert await store.replays.prune("2026-03-03T09:00:01Z") == 1
+
+
+async def test_dotted_and_underscore_names_share_a_key(owner: Agent) -> None:
+    first = await owner.ok("ts.tsk.create", {"title": "t", "idempotency_key": "both"})
+    again = await raw(owner, "ts_tsk_create", {"title": "t", "idempotency_key": "both"})
+    assert replayed(again) and again.structured_content == first
+
+
+async def test_keys_are_scoped_to_the_caller_and_the_tool(owner: Agent, store: Store, db_path: Path) -> None:
+    await owner.ok("ts.tsk.create", {"title": "t", "idempotency_key": "shared"})
+    await owner.ok("ts.edv.create", {"name": "t", "idempotency_key": "shared"})  # another tool: its own
+    async with as_role(owner, store, "member") as (member, _):
+        mine = await raw(member, "ts.tsk.create", {"title": "t", "idempotency_key": "shared"})
+        assert not mine.is_error and not replayed(mine)
+    assert rows(db_path, "SELECT COUNT(*) FROM task") == 2
+
+
+@pytest.mark.parametrize(
+    ("key", "said"),
+    [("", "must not be empty"), ("k" * 201, "at most 200"), ("a\nb", "printable"), ("tab\there", "printable"),
+     (42, "must be a string")],
+)  # fmt: skip
+async def test_a_malformed_key_is_invalid_input_naming_it(owner: Agent, db_path: Path, key: object, said: str) -> None:
+    refused = await owner.err("ts.tsk.create", {"title": "t", "idempotency_key": key})
+    assert refused["code"] == "invalid_input" and refused["details"][0]["loc"] == ["idempotency_key"]
+    assert said in refused["details"][0]["msg"]
+    assert rows(db_path, "SELECT COUNT(*) FROM task") == 0
+
+
+@pytest.mark.parametrize(
+    ("tool", "arguments", "why"),
+    [("ts.key.create", {}, "shown once"), ("ts.auth.logout", {}, "done afresh"), ("ts.tsk.list", {}, "only reads")],
+)
+async def test_tools_that_take_no_key_say_why(owner: Agent, tool: str, arguments: dict, why: str) -> None:
+    refused = await owner.err(tool, {**arguments, "idempotency_key": "k"})
+    assert refused["code"] == "invalid_input" and why in refused["message"]
+    assert (await owner.ok("ts.auth.whoami"))["role"] == "owner"  # logout did not happen
+
+
+def test_every_write_but_login_logout_and_key_create_takes_a_key() -> None:
+    takes = {t.name for t in ALL_TOOLS if t.takes_idempotency_key}
+    writes = {t.name for t in ALL_TOOLS if not t.read_only}
+    assert takes == writes - {"ts.auth.login", "ts.auth.logout", "ts.key.create"}
+
+
+async def test_twenty_concurrent_repeats_all_succeed_with_one_effect(owner: Agent, db_path: Path) -> None:
+    answers: list[CallToolResult] = []
+
+    async def send() -> None:
+        answers.append(await raw(owner, "ts.tsk.create", {"title": "burst", "idempotency_key": "burst"}))
+
+    async with anyio.create_task_group() as group:
+        for _ in range(20):
+            group.start_soon(send)
+    assert all(not a.is_error for a in answers)
+    assert len({a.structured_content["id"] for a in answers}) == 1
+    assert sum(replayed(a) for a in answers) == 19
+    assert rows(db_path, "SELECT COUNT(*) FROM task") == 1
+
+
+async def test_a_replay_comes_even_after_the_caller_lost_the_right(owner: Agent, store: Store) -> None:
+    """The key is looked up before anything else is checked: what succeeded stays answered."""
+    async with as_role(owner, store, "member") as (member, member_id):
+        first = await member.ok("ts.tsk.create", {"title": "t", "idempotency_key": "before-demotion"})
+        await owner.ok("ts.res.update", {"id": member_id, "role": "viewer"})
+        again = await raw(member, "ts.tsk.create", {"title": "t", "idempotency_key": "before-demotion"})
+        assert replayed(again) and again.structured_content == first
+        refused = await member.err("ts.tsk.create", {"title": "t", "idempotency_key": "after-demotion"})
+        assert refused["code"] == "forbidden"
+
+
+async def test_a_waiting_repeat_gives_up_after_its_bound(store: Store, owner_key: str) -> None:
+    registry = Registry(ALL_TOOLS, store, in_progress_seconds=0.2)
+    held, release = anyio.Event(), anyio.Event()
+
+    async def another_call_holding_the_writer() -> None:
+        async with store.db.hold(5):
+            held.set()
+            await release.wait()
+
+    async with connect(store, owner_key) as agent, anyio.create_task_group() as group:
+        group.start_soon(another_call_holding_the_writer)
+        await held.wait()
+        outcome = await registry.call("ts.tsk.create", {"title": "t", "idempotency_key": "wait"}, agent.session)
+        release.set()
+    assert outcome.is_error and outcome.payload["error"]["details"]["reason"] == "idempotency_in_progress"
+    assert outcome.payload["error"]["details"]["retry_after_ms"] > 0
