@@ -44,11 +44,13 @@ HERE = Path(__file__).resolve().parent
 ECHO = [sys.executable, str(HERE / "echo_server.py")]
 Args = Callable[[int], dict[str, Any]]
 BLOCK = 100
+KEYED = "ts.tsk.update +idempotency_key"
 
 
 def worktrail_command(db: Path, profile_to: Path | None = None) -> list[str]:
     prefix = [sys.executable] + (["-m", "cProfile", "-o", str(profile_to)] if profile_to else [])
-    return [*prefix, "-m", "worktrail", "serve", "--db", str(db)]
+    # Dotted names, as the benchmark calls them (so the client validates output as for any listed tool).
+    return [*prefix, "-m", "worktrail", "serve", "--db", str(db), "--tool-names", "dotted"]
 
 
 def children() -> set[int]:
@@ -75,8 +77,13 @@ def peak_rss_mib(pid: int | None) -> float | None:
     return None
 
 
-async def prepare(client: Client, tool: str) -> Args:
-    """What the measured calls send: each one a real change, valid in the state the last left."""
+async def prepare(client: Client, tool: str, keyed: bool = False) -> Args:
+    """What the measured calls send: each one a real change, valid in the state the last left
+    (`keyed`: each with a new idempotency key, so each does its work and keeps its answer)."""
+    if keyed:
+        plain = await prepare(client, tool)
+        run = os.urandom(4).hex()
+        return lambda i: {**plain(i), "idempotency_key": f"bench-{run}-{i}"}
     if tool == "echo":
         return lambda i: {}
     if tool == "ts.tsk.update":
@@ -122,14 +129,16 @@ class Subject:
         }
 
 
-async def open_subject(stack: AsyncExitStack, command: list[str], env: dict[str, str], tool: str, mode: str) -> Subject:
+async def open_subject(
+    stack: AsyncExitStack, command: list[str], env: dict[str, str], tool: str, mode: str, keyed: bool = False
+) -> Subject:
     """Spawn a server, connect the SDK client to it over stdio, and set up what its calls need."""
     before = children()
     server = StdioServerParameters(command=command[0], args=command[1:], env=env)
     info = Implementation(name="bench-stdio", version="1.0")
     client = await stack.enter_async_context(Client(server, mode=mode, client_info=info))  # type: ignore[arg-type]
     pid = next(iter(children() - before), None)
-    return Subject(tool, client, pid, await prepare(client, tool))
+    return Subject(tool, client, pid, await prepare(client, tool, keyed))
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -249,13 +258,18 @@ async def run(args: argparse.Namespace) -> dict:
             ("echo", "echo", ECHO, env),
             ("ts.tsk.update", "ts.tsk.update", worktrail_command(db), env),
             ("ts.rtr.update", "ts.rtr.update", worktrail_command(db), env),
+            # The cost of an idempotency key: the same update, each call with a new key.
+            (KEYED, "ts.tsk.update", worktrail_command(db), env),
         ]
         if args.against:  # the same tools served by another worktrail source tree, e.g. an older commit
             other = {**env, "PYTHONPATH": str(Path(args.against).resolve() / "src")}
             for tool in ("ts.tsk.update", "ts.rtr.update"):
                 cases.append((f"{tool} [{Path(args.against).name}]", tool, worktrail_command(db), other))
         async with AsyncExitStack() as stack:
-            subjects = [await open_subject(stack, command, e, tool, args.mode) for _, tool, command, e in cases]
+            subjects = [
+                await open_subject(stack, command, e, tool, args.mode, label == KEYED)
+                for label, tool, command, e in cases
+            ]
             for subject in subjects:
                 await subject.calls(args.warmup, timed=False)
             # Interleaved blocks, so that the machine's drift falls on every case alike.

@@ -10,8 +10,9 @@ from typing import Any
 
 from worktrail.cli.ledger import db_path, login_from_env, open_store, registry_for
 from worktrail.domain.errors import ToolError
+from worktrail.tools.call_options import digest
 from worktrail.tools.context import Session
-from worktrail.tools.registry import UnknownTool
+from worktrail.tools.registry import Tool, UnknownTool
 
 NO_KEY = ToolError(
     "not_authenticated",
@@ -58,9 +59,14 @@ async def call(args: argparse.Namespace) -> int:
     async with open_store(db_path(args.db)) as store:
         registry = registry_for(store)
         try:
-            registry.find(args.tool)
+            spec = registry.find(args.tool)
+            if args.idempotency_key is not None:
+                arguments = with_key(spec, arguments, args.idempotency_key)
         except UnknownTool:
             print(f"worktrail call: unknown tool {args.tool!r}; `worktrail tools` lists them", file=sys.stderr)
+            return 2
+        except UsageError as error:
+            print(f"worktrail call: {error}", file=sys.stderr)
             return 2
         session = Session()
         try:
@@ -73,4 +79,19 @@ async def call(args: argparse.Namespace) -> int:
             return 1
         outcome = await registry.call(args.tool, arguments, session)
     print(json.dumps(outcome.payload, indent=2, ensure_ascii=False))
+    if outcome.replayed:
+        print("worktrail call: the answer of an earlier call with this idempotency key; nothing was done again",
+              file=sys.stderr)  # fmt: skip
     return 1 if outcome.is_error else 0
+
+
+def with_key(spec: Tool, arguments: dict[str, Any], key: str) -> dict[str, Any]:
+    """The arguments with `--idempotency-key` in them; `auto` derives the key from the tool and
+    the arguments, so a script that runs the same call again gets the first answer."""
+    if not spec.takes_idempotency_key:
+        raise UsageError(f"{spec.name} takes no idempotency key")
+    if "idempotency_key" in arguments:
+        raise UsageError("the arguments carry an idempotency_key already; give it in one place")
+    if key == "auto":
+        key = f"auto-{spec.name}-{digest(arguments)[:32]}"
+    return {**arguments, "idempotency_key": key}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from platformdirs import user_data_dir
@@ -39,6 +40,8 @@ async def login_from_env(store: Store, session: Session) -> None:
         session.actor = await store.keys.login(key, format_ts(SystemClock().now()))
 
 
-def registry_for(store: Store, toolsets: Iterable[str] | None = None) -> Registry:
+def registry_for(
+    store: Store, toolsets: Iterable[str] | None = None, idempotency_ttl: timedelta = timedelta(hours=24)
+) -> Registry:
     """The registry over the selected toolsets."""
-    return Registry(select(toolsets), store)
+    return Registry(select(toolsets), store, idempotency_ttl=idempotency_ttl)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+from datetime import timedelta
 from typing import Any
 
 from worktrail import __version__
 from worktrail.cli.clients import CLIENTS
+from worktrail.domain.durations import parse_duration
 from worktrail.transport.tool_names import TOOL_NAME_MODES
 
 LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR"]
@@ -28,6 +30,13 @@ def _toolsets(text: str) -> list[str]:
             f"unknown toolset {', '.join(unknown) or '(none)'}; known: {', '.join(TOOLSETS)}"
         )
     return names
+
+
+def _duration(text: str) -> timedelta:
+    try:
+        return parse_duration(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
 
 
 class _Commands:
@@ -71,6 +80,8 @@ def build() -> argparse.ArgumentParser:
                        help=f"comma-separated toolsets to serve: {', '.join(TOOLSETS)} (default: all)")  # fmt: skip
     serve.add_argument("--synchronous", choices=["NORMAL", "FULL"], default="NORMAL",
                        help="SQLite durability (FULL survives power loss at some speed cost)")  # fmt: skip
+    serve.add_argument("--idempotency-ttl", type=_duration, default=timedelta(hours=24), metavar="DURATION",
+                       help="how long a write's idempotency key is kept, e.g. 30m, 24h, 7d (default 24h)")  # fmt: skip
 
     init = _with_db(c.add("init", "Create the ledger, its owner and the owner's first API key (printed once).",
                           "worktrail init --client claude-code"))  # fmt: skip
@@ -82,6 +93,9 @@ def build() -> argparse.ArgumentParser:
                           "worktrail call ts.tsk.create '{\"title\": \"Write the docs\"}'"))  # fmt: skip
     call.add_argument("tool", help="tool name, e.g. ts.tsk.update (ts_tsk_update works too)")
     call.add_argument("arguments", nargs="?", help="a JSON object, @file, or - for standard input (default: {})")
+    call.add_argument("--idempotency-key", metavar="KEY",
+                      help="make the call safe to retry: the same KEY and arguments answer the first result; "
+                      "auto derives the key from the tool and its arguments")  # fmt: skip
 
     key = c.add("key", "Create or revoke API keys from the command line, as whoever can write the ledger file.",
                 "worktrail key create --owner")  # fmt: skip

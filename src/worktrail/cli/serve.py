@@ -7,11 +7,13 @@ import logging
 import os
 import signal
 import sys
+from datetime import timedelta
 
 import anyio
 
 from worktrail.cli.failures import Refused
 from worktrail.cli.ledger import db_path, login_from_env, open_store, registry_for
+from worktrail.domain.clock import SystemClock, format_ts
 from worktrail.domain.errors import ToolError
 from worktrail.store.store import Store
 from worktrail.tools.context import Session
@@ -20,6 +22,8 @@ from worktrail.transport.stdio import serve_stdio
 
 log = logging.getLogger(__name__)
 
+# How often old idempotency keys are pruned while serving.
+PRUNE_EVERY = timedelta(minutes=10)
 # How long a stop signal waits for the database to close (its last checkpoint) before leaving.
 CLOSE_SECONDS = 5.0
 
@@ -40,6 +44,18 @@ async def _stop_on_signal(store: Store) -> None:
             os._exit(0)
 
 
+async def _forget_old_keys(store: Store, ttl: timedelta) -> None:
+    """Prune idempotency keys past their time to live, now and every PRUNE_EVERY (a lookup treats
+    an old key as new anyway; this only keeps the table small)."""
+    while True:
+        try:
+            forgotten = await store.replays.prune(format_ts(SystemClock().now() - ttl))
+            log.debug("forgot %d idempotency key(s) older than %s", forgotten, ttl)
+        except ToolError as busy:  # a busy or full ledger: try again next time
+            log.warning("could not prune idempotency keys: %s", busy.message)
+        await anyio.sleep(PRUNE_EVERY.total_seconds())
+
+
 async def serve(args: argparse.Namespace) -> int:
     path = db_path(args.db)
     if not path.exists():
@@ -47,7 +63,7 @@ async def serve(args: argparse.Namespace) -> int:
     async with open_store(path, args.synchronous) as store:
         if await store.maintenance.owner() is None:
             raise Refused(f"the ledger at {path} has no owner; set it up first with: worktrail init --db {path}")
-        registry = registry_for(store, args.toolsets)
+        registry = registry_for(store, args.toolsets, args.idempotency_ttl)
         session = Session()
         try:
             await login_from_env(store, session)
@@ -60,6 +76,7 @@ async def serve(args: argparse.Namespace) -> int:
         log.info("serving %s over stdio (tool names: %s)", path, args.tool_names)
         async with anyio.create_task_group() as group:
             group.start_soon(_stop_on_signal, store)
+            group.start_soon(_forget_old_keys, store, args.idempotency_ttl)
             await serve_stdio(build_server(registry, session, args.tool_names))
             group.cancel_scope.cancel()
     return 0

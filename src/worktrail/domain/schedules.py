@@ -12,9 +12,10 @@ from typing import Any
 
 from croniter import croniter
 
+from worktrail.domain.durations import parse_duration
+
 INTERVAL_PATTERN = r"^[1-9][0-9]{0,4}[mhdw]$"
 _INTERVAL = re.compile(INTERVAL_PATTERN)
-_UNIT = {"m": timedelta(minutes=1), "h": timedelta(hours=1), "d": timedelta(days=1), "w": timedelta(weeks=1)}
 CRON_FIELDS = "minute hour day-of-month month day-of-week"
 MANUAL: dict[str, Any] = {"type": "manual"}
 
@@ -28,7 +29,7 @@ def check_interval(every: str) -> str:
 
 def interval(every: str) -> timedelta:
     """The length of an interval written like `30m`."""
-    return int(every[:-1]) * _UNIT[every[-1]]
+    return parse_duration(every)
 
 
 def check_cron(expression: str) -> str:

@@ -1,0 +1,113 @@
+"""Retries from several real `worktrail serve` processes on one ledger, and after a crash: a keyed
+write has its effect exactly once, and every retry answers the first result."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from mcp import Client, StdioServerParameters
+
+pytestmark = pytest.mark.anyio
+
+PROCESSES = 4
+REPEATS = 20
+
+
+def serve_params(db: Path, api_key: str) -> StdioServerParameters:
+    return StdioServerParameters(
+        command=sys.executable, args=["-m", "worktrail", "serve", "--db", str(db)], env={"WORKTRAIL_API_KEY": api_key}
+    )
+
+
+def count(db: Path, sql: str, *params: object) -> int:
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute(sql, params).fetchone()[0])
+
+
+async def from_every_process(db: Path, api_key: str, tool: str, arguments: dict[str, Any]) -> list[Any]:
+    """REPEATS identical calls, spread over PROCESSES server processes, all in flight at once."""
+    answers: list[Any] = []
+
+    async def window(n: int) -> None:
+        async with Client(serve_params(db, api_key), mode="legacy" if n % 2 else "auto") as client:
+            async with anyio.create_task_group() as calls:
+                for _ in range(REPEATS // PROCESSES):
+                    calls.start_soon(lambda: _send(client, tool, arguments, answers))
+
+    async with anyio.create_task_group() as group:
+        for n in range(PROCESSES):
+            group.start_soon(window, n)
+    return answers
+
+
+async def _send(client: Client, tool: str, arguments: dict[str, Any], answers: list[Any]) -> None:
+    answers.append(await client.call_tool(tool, arguments))
+
+
+async def test_one_create_sent_twenty_times_from_four_processes_creates_one_task(db_path: Path, owner_key: str) -> None:
+    answers = await from_every_process(db_path, owner_key, "ts.tsk.create", {"title": "once", "idempotency_key": "c1"})
+    assert len(answers) == REPEATS and not [a for a in answers if a.is_error]
+    assert len({json.dumps(a.structured_content, sort_keys=True) for a in answers}) == 1  # one id, one timestamp
+    task_id = answers[0].structured_content["id"]
+    assert count(db_path, "SELECT COUNT(*) FROM task") == 1
+    assert count(db_path, "SELECT COUNT(*) FROM change_record WHERE entity_id = ?", task_id) == 1
+
+
+async def test_one_status_move_sent_twenty_times_from_four_processes_moves_once(db_path: Path, owner_key: str) -> None:
+    async with Client(serve_params(db_path, owner_key)) as client:
+        task = (await client.call_tool("ts.tsk.create", {"title": "t"})).structured_content
+    move = {"id": task["id"], "status": "active", "idempotency_key": "start-t"}
+    answers = await from_every_process(db_path, owner_key, "ts.tsk.update", move)
+    assert not [a.structured_content for a in answers if a.is_error]  # no "already active"
+    assert len({json.dumps(a.structured_content, sort_keys=True) for a in answers}) == 1
+    updates = "SELECT COUNT(*) FROM change_record WHERE entity_id = ? AND action = 'update'"
+    assert count(db_path, updates, task["id"]) == 1
+
+
+def _line(message: dict[str, Any]) -> str:
+    return json.dumps(message) + "\n"
+
+
+async def test_keyed_writes_cut_off_by_sigkill_happen_exactly_once_when_retried(db_path: Path, owner_key: str) -> None:
+    keys = [f"crash-{i}" for i in range(40)]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "worktrail", "serve", "--db", str(db_path)],
+        env={**os.environ, "WORKTRAIL_API_KEY": owner_key},
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )  # fmt: skip
+    assert server.stdin is not None and server.stdout is not None
+    server.stdin.write(_line({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "mcp", "version": "1"}}}))  # fmt: skip
+    server.stdin.flush()
+    server.stdout.readline()
+    server.stdin.write(_line({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+    for i, key in enumerate(keys, start=1):  # all in flight, none waited for
+        call = {"name": "ts.tsk.create", "arguments": {"title": key, "idempotency_key": key}}
+        server.stdin.write(_line({"jsonrpc": "2.0", "id": i, "method": "tools/call", "params": call}))
+    server.stdin.flush()
+    server.stdout.readline()  # at least one answered: the rest are somewhere between nowhere and done
+    time.sleep(0.01)
+    server.send_signal(signal.SIGKILL)
+    server.wait(timeout=10)
+    done_before = count(db_path, "SELECT COUNT(*) FROM task")
+    assert 1 <= done_before <= len(keys)
+
+    async with Client(serve_params(db_path, owner_key)) as client:
+        for key in keys:
+            answer = await client.call_tool("ts.tsk.create", {"title": key, "idempotency_key": key})
+            assert not answer.is_error and answer.structured_content["title"] == key
+    with sqlite3.connect(db_path) as conn:
+        titles = [r[0] for r in conn.execute("SELECT title FROM task ORDER BY title")]
+        creates = conn.execute("SELECT COUNT(*) FROM change_record WHERE entity_type = 'task'").fetchone()[0]
+        kept = conn.execute("SELECT COUNT(*) FROM idempotency_key").fetchone()[0]
+    assert titles == sorted(keys) and creates == len(keys) and kept == len(keys)
