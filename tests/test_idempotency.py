@@ -193,3 +193,60 @@ async def test_a_waiting_repeat_gives_up_after_its_bound(store: Store, owner_key
         release.set()
     assert outcome.is_error and outcome.payload["error"]["details"]["reason"] == "idempotency_in_progress"
     assert outcome.payload["error"]["details"]["retry_after_ms"] > 0
+
+
+async def _ritual(owner: Agent) -> str:
+    return (await owner.ok("ts.rtl.create", {"name": "r", "prompt": "p"}))["id"]
+
+
+async def _requests(owner: Agent, tool: str) -> tuple[dict, dict, dict]:
+    """For one write tool: a request that succeeds, another one, and one refused (fixable)."""
+    if tool == "ts.tsk.create":
+        return {"title": "a"}, {"title": "b"}, {"title": ""}
+    if tool == "ts.edv.create":
+        return {"name": "a"}, {"name": "b"}, {"name": ""}
+    if tool == "ts.rtl.create":
+        return {"name": "a", "prompt": "p"}, {"name": "b", "prompt": "p"}, {"name": "a", "prompt": ""}
+    if tool == "ts.res.create":
+        return {"type": "agent", "name": "a"}, {"type": "agent", "name": "b"}, {"type": "robot", "name": "a"}
+    if tool == "ts.rtr.create":
+        ritual = await _ritual(owner)
+        return {"ritual_id": ritual}, {"ritual_id": await _ritual(owner)}, {"ritual_id": "rtl_nope"}
+    if tool in ("ts.tsk.update", "ts.tsk.cancel"):
+        task = (await owner.ok("ts.tsk.create", {"title": "t"}))["id"]
+        if tool == "ts.tsk.cancel":
+            return {"id": task, "reason": "a"}, {"id": task, "reason": "b"}, {"id": task, "reason": ""}
+        return {"id": task, "status": "active"}, {"id": task, "title": "b"}, {"id": task, "status": "done"}
+    if tool == "ts.rtr.update":
+        run = (await owner.ok("ts.rtr.create", {"ritual_id": await _ritual(owner)}))["id"]
+        return {"id": run, "status": "succeeded"}, {"id": run, "status": "skipped"}, {"id": run, "status": "x"}
+    if tool == "ts.key.revoke":
+        key = (await owner.ok("ts.key.create", {"name": "spare"}))["id"]
+        return {"id": key}, {"id": (await owner.ok("ts.key.create", {}))["id"]}, {"id": "key_nope"}
+    entity = {"ts.edv.update": ("ts.edv.create", {"name": "e"}), "ts.rtl.update": ("ts.rtl.create",
+              {"name": "r", "prompt": "p"}), "ts.res.update": ("ts.res.create", {"type": "agent", "name": "a"})}[tool]  # fmt: skip
+    made = (await owner.ok(*entity))["id"]
+    return {"id": made, "name": "a2"}, {"id": made, "name": "b2"}, {"id": made, "name": ""}
+
+
+WRITES = sorted(t.name for t in ALL_TOOLS if t.takes_idempotency_key)
+
+
+@pytest.mark.parametrize("tool", WRITES)
+async def test_every_write_tool_replays_refuses_reuse_and_keeps_no_refusal(
+    owner: Agent, db_path: Path, tool: str
+) -> None:
+    good, other, refused = await _requests(owner, tool)
+    # A refusal keeps nothing: the fixed request may use the same key.
+    assert (await owner.err(tool, {**refused, "idempotency_key": "k1"}))["code"] in ("invalid_input", "not_found",
+                                                                                        "invalid_transition")  # fmt: skip
+    trail = rows(db_path, "SELECT COUNT(*) FROM change_record")
+    first = await raw(owner, tool, {**good, "idempotency_key": "k1"})
+    assert not first.is_error and not replayed(first), first.structured_content
+    after_first = rows(db_path, "SELECT COUNT(*) FROM change_record")
+    assert after_first == trail + 1
+    again = await raw(owner, tool, {**good, "idempotency_key": "k1"})
+    assert replayed(again) and again.structured_content == first.structured_content
+    reused = await owner.err(tool, {**other, "idempotency_key": "k1"})
+    assert reused["details"]["reason"] == "idempotency_key_reused" and reused["details"]["tool"] == tool
+    assert rows(db_path, "SELECT COUNT(*) FROM change_record") == after_first  # neither wrote anything
