@@ -201,6 +201,8 @@ async def _ritual(owner: Agent) -> str:
 
 async def _requests(owner: Agent, tool: str) -> tuple[dict, dict, dict]:
     """For one write tool: a request that succeeds, another one, and one refused (fixable)."""
+    if tool.split(".")[1] in ("msn", "mrn", "pln", "evt"):
+        return await _mission_requests(owner, tool)
     if tool == "ts.tsk.create":
         return {"title": "a"}, {"title": "b"}, {"title": ""}
     if tool == "ts.edv.create":
@@ -227,6 +229,37 @@ async def _requests(owner: Agent, tool: str) -> tuple[dict, dict, dict]:
               {"name": "r", "prompt": "p"}), "ts.res.update": ("ts.res.create", {"type": "agent", "name": "a"})}[tool]  # fmt: skip
     made = (await owner.ok(*entity))["id"]
     return {"id": made, "name": "a2"}, {"id": made, "name": "b2"}, {"id": made, "name": ""}
+
+
+async def _mission_requests(owner: Agent, tool: str) -> tuple[dict, dict, dict]:
+    m = (await owner.ok("ts.msn.create", {"name": "m"}))["data"]["mission_id"]
+    if tool == "ts.msn.create":
+        return {"name": "a"}, {"name": "b"}, {"name": ""}
+    if tool == "ts.msn.update":
+        return {"mission_id": m, "name": "a"}, {"mission_id": m, "name": "b"}, {"mission_id": m, "name": ""}
+    if tool in ("ts.msn.clone", "ts.msn.delete", "ts.mrn.create"):
+        other = {"name": "x"} if tool == "ts.msn.clone" else {"input": {"a": 1}}
+        if tool == "ts.msn.delete":
+            other = {"mission_id": (await owner.ok("ts.msn.create", {"name": "m2"}))["data"]["mission_id"]}
+            return {"mission_id": m}, other, {"mission_id": "no-such-mission"}
+        return {"mission_id": m}, {"mission_id": m, **other}, {"mission_id": "no-such-mission"}
+    r = {"mission_id": m, "run_id": (await owner.ok("ts.mrn.create", {"mission_id": m}))["data"]["run_id"]}
+    if tool == "ts.mrn.update":
+        return {**r, "status": "succeeded"}, {**r, "status": "failed"}, {**r, "status": "pending"}
+    if tool in ("ts.mrn.pause", "ts.mrn.resume", "ts.mrn.cancel"):
+        if tool == "ts.mrn.resume":
+            await owner.ok("ts.mrn.pause", r)
+        return r, {**r, "reason": "because"}, {"mission_id": m, "run_id": "no-such-run"}
+    if tool in ("ts.pln.create", "ts.pln.add_steps"):
+        step = {"step_id": "s1", "sequence": 1, "description": "d"}
+        return ({**r, "steps": [step]}, {**r, "steps": [{**step, "step_id": "s2"}]},
+                {**r, "steps": [{**step, "parent_step_id": "nowhere"}]})  # fmt: skip
+    if tool == "ts.pln.update_step":
+        await owner.ok("ts.pln.create", {**r, "steps": [{"step_id": "s1", "sequence": 1, "description": "d"}]})
+        s = {**r, "step_id": "s1"}
+        return {**s, "status": "in_progress"}, {**s, "status": "skipped"}, {**s, "status": "completed"}
+    event = {**r, "type": "message", "summary": "a"}
+    return event, {**event, "summary": "b"}, {**event, "type": "nope"}
 
 
 WRITES = sorted(t.name for t in ALL_TOOLS if t.takes_idempotency_key)

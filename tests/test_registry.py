@@ -78,8 +78,10 @@ ADMIN_TOOLS = {"ts.key.create", "ts.key.list", "ts.key.revoke", "ts.res.create",
 
 
 def test_toolsets_select_their_tools_and_refuse_unknown_names() -> None:
-    assert [t.name for t in select(["core"])] == [t.name for t in ALL_TOOLS if t.name not in ADMIN_TOOLS]
-    assert select(["core", "admin"]) == ALL_TOOLS == select(None)
+    core = [t.name for t in select(["core"])]
+    assert core == [t.name for t in ALL_TOOLS if t.name not in ADMIN_TOOLS and t.toolset == "core"]
+    assert {t.name for t in select(["missions"])} - set(core) == {t.name for t in ALL_TOOLS if t.toolset == "missions"}
+    assert select(["core", "admin", "missions"]) == ALL_TOOLS == select(None)
     with pytest.raises(ValueError, match="unknown toolset"):
         select(["nope"])
 

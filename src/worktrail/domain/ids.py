@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
+import uuid
 
 API_KEY_PREFIX = "wtk_"
 
@@ -11,6 +13,15 @@ API_KEY_PREFIX = "wtk_"
 def new_id(prefix: str) -> str:
     """A Taskschmiede-style id: `<prefix>_<24 lowercase hex>` from 12 random bytes."""
     return f"{prefix}_{secrets.token_hex(12)}"
+
+
+def new_uuid() -> str:
+    """A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then random bits, so ids made later
+    sort later and inserts append to their indexes instead of scattering."""
+    value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(secrets.token_bytes(10), "big")
+    value = (value & ~(0xF << 76)) | (0x7 << 76)  # version 7
+    value = (value & ~(0x3 << 62)) | (0x2 << 62)  # the RFC 4122 variant
+    return str(uuid.UUID(int=value))
 
 
 def new_api_key() -> str:

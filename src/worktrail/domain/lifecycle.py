@@ -21,6 +21,7 @@ class Lifecycle:
     - `moves`: for each state, the states it may move to (declaration order is the order agents see).
     - `stamps`: the timestamp column a state sets when it is entered.
     - `stamp_once`: stamp columns set only the first time (kept on later entries).
+    - `move_stamps`: a column stamped by one particular move only (`(from, to)`).
     - `clears`: columns emptied when a state is left (a reopen forgets the old outcome).
     - `refused_code`: the error code of a refused move (each seed names its own).
     """
@@ -30,6 +31,7 @@ class Lifecycle:
     moves: Mapping[str, tuple[str, ...]]
     stamps: Mapping[str, str] = field(default_factory=dict)
     stamp_once: frozenset[str] = frozenset()
+    move_stamps: Mapping[tuple[str, str], str] = field(default_factory=dict)
     clears: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     refused_code: ErrorCode = "invalid_transition"
 
@@ -81,4 +83,7 @@ def transition(
     if stamp is not None:
         keep = stamp in lifecycle.stamp_once and stored.get(stamp) is not None
         columns[stamp] = stored[stamp] if keep else now
+    moved = lifecycle.move_stamps.get((current, requested))
+    if moved is not None:
+        columns[moved] = now
     return columns

@@ -64,4 +64,41 @@ RITUAL = Lifecycle(
     refused_code="invalid_transition",
 )
 
+# Seed 003 (mission runs): the seed publishes no table; this is ours (the issue's), refused with
+# invalid_transition. started_at is the creation time, stamped again when a pending run starts.
+MISSION_RUN = Lifecycle(
+    entity="mission run",
+    initial="running",
+    moves={
+        "pending": ("running", "cancelled", "failed"),
+        "running": ("paused", "succeeded", "failed", "cancelled"),
+        "paused": ("running", "cancelled", "failed"),
+        "succeeded": (),
+        "failed": (),
+        "cancelled": (),
+    },
+    stamps={"succeeded": "finished_at", "failed": "finished_at", "cancelled": "finished_at"},
+    move_stamps={("pending", "running"): "started_at"},
+    refused_code="invalid_transition",
+)
+
+PLAN_STEP = Lifecycle(
+    entity="plan step",
+    initial="pending",
+    moves={
+        "pending": ("in_progress", "skipped"),
+        "in_progress": ("completed", "failed", "pending"),
+        "completed": (),
+        "failed": (),
+        "skipped": (),
+    },
+    stamps={
+        "in_progress": "started_at",
+        "completed": "completed_at",
+        "failed": "completed_at",
+        "skipped": "completed_at",
+    },
+    refused_code="invalid_transition",
+)
+
 TASK_STATUSES = TASK.states

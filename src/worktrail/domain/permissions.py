@@ -39,3 +39,10 @@ def check_may_manage_keys_of(actor: Actor, resource_id: str) -> None:
     """Anyone manages its own keys; owners and admins manage everyone's."""
     if actor.resource_id != resource_id and not is_admin(actor.role):
         raise forbidden("Only an owner or admin may manage another resource's API keys.")
+
+
+def check_may_delete(actor: Actor, entity: Mapping[str, Any], kind: str) -> None:
+    """Deleting needs an owner or admin, or the resource that created it."""
+    if is_admin(actor.role) or actor.resource_id == entity.get("created_by"):
+        return
+    raise forbidden(f"Deleting a {kind} needs an owner or admin, or its creator.")

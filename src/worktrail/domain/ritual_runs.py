@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from worktrail.domain.errors import ToolError
 from worktrail.domain.fields import json_size
+from worktrail.domain.finished import Outcome, check_not_finished
 
 # The seed's parameter table, in its order: `updated_fields` follows it, whatever the request's order.
 UPDATE_FIELDS = ("status", "result_summary", "effects", "error", "metadata")
@@ -27,20 +27,15 @@ def check_effects(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
-def check_not_finished(run: Mapping[str, Any], changes: Mapping[str, Any], terminal: frozenset[str]) -> None:
-    """A finished run refuses any change to its outcome; only its metadata may still change."""
-    if run["status"] not in terminal:
-        return
-    frozen = [f for f in FROZEN_WHEN_FINISHED if f in changes]
-    if not frozen:
-        return
-    details: dict[str, Any] = {"current_status": run["status"]}
-    if "status" in changes:
-        details["requested_status"] = changes["status"]
-    details.update(allowed=[], frozen_fields=frozen, changeable=["metadata"])
-    raise ToolError(
-        "invalid_input",
-        f"Ritual run {run['id']} already finished ({run['status']}); its {', '.join(frozen)} can no longer change. "
-        "Only metadata may still be updated; start a new run with ts.rtr.create to record another outcome.",
-        details,
-    )
+# A finished run's outcome is final (seed 000 answers a refused change with invalid_input).
+FINISHED = Outcome(
+    kind="ritual run",
+    frozen=FROZEN_WHEN_FINISHED,
+    refused_code="invalid_input",
+    instead="start a new run with ts.rtr.create to record another outcome.",
+)
+
+
+def check_run_not_finished(run: Mapping[str, Any], changes: Mapping[str, Any], terminal: frozenset[str]) -> None:
+    """A finished ritual run refuses any change to its outcome; only its metadata may still change."""
+    check_not_finished(FINISHED, run["id"], run["status"], changes, terminal)

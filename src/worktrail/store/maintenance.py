@@ -15,7 +15,8 @@ from worktrail.store.migrations import SCHEMA_VERSION
 from worktrail.store.rows import as_dict
 
 # The tables `worktrail check` counts, in the order it prints them.
-COUNTED = ("resource", "api_key", "endeavour", "task", "ritual", "ritual_run", "change_record")
+COUNTED = ("resource", "api_key", "endeavour", "task", "ritual", "ritual_run", "mission", "mission_run",
+           "plan_step", "mission_event", "change_record")  # fmt: skip
 
 
 def _owner(conn: sqlite3.Connection) -> dict[str, Any] | None:

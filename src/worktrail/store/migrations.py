@@ -142,6 +142,73 @@ MIGRATIONS: tuple[str, ...] = (
     ) WITHOUT ROWID;
     CREATE INDEX idempotency_key_created ON idempotency_key(created_at);
     """,
+    # 4: missions (seed 003): definitions, their runs, the runs' plans of steps, and their events.
+    """
+    CREATE TABLE mission (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        description TEXT,
+        instructions TEXT,
+        model TEXT,
+        execution_mode TEXT NOT NULL DEFAULT 'external' CHECK (execution_mode IN ('external', 'managed')),
+        metadata TEXT NOT NULL DEFAULT '{}',
+        created_by TEXT REFERENCES resource(id),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        version INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE INDEX mission_created ON mission(created_at);
+    CREATE TABLE mission_run (
+        id TEXT PRIMARY KEY,
+        mission_id TEXT NOT NULL REFERENCES mission(id) ON DELETE CASCADE,
+        status TEXT NOT NULL
+            CHECK (status IN ('pending', 'running', 'paused', 'succeeded', 'failed', 'cancelled')),
+        input TEXT NOT NULL DEFAULT '{}',
+        result_summary TEXT,
+        result_payload TEXT,
+        error TEXT,
+        metadata TEXT NOT NULL DEFAULT '{}',
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        plan_created_at TEXT,
+        created_by TEXT REFERENCES resource(id),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        version INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE INDEX mission_run_mission ON mission_run(mission_id, created_at);
+    CREATE INDEX mission_run_status ON mission_run(status, created_at);
+    CREATE TABLE plan_step (
+        id TEXT PRIMARY KEY,
+        run_id TEXT NOT NULL REFERENCES mission_run(id) ON DELETE CASCADE,
+        step_id TEXT NOT NULL,
+        sequence INTEGER NOT NULL,
+        description TEXT NOT NULL,
+        parent_step_id TEXT,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'in_progress', 'completed', 'failed', 'skipped')),
+        metadata TEXT NOT NULL DEFAULT '{}',
+        started_at TEXT,
+        completed_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        version INTEGER NOT NULL DEFAULT 1,
+        UNIQUE (run_id, step_id)
+    );
+    CREATE TABLE mission_event (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        id TEXT NOT NULL UNIQUE,
+        mission_id TEXT NOT NULL,
+        run_id TEXT NOT NULL REFERENCES mission_run(id) ON DELETE CASCADE,
+        type TEXT NOT NULL CHECK (type IN ('status_change', 'step_started', 'step_completed', 'step_failed',
+            'tool_call', 'tool_result', 'message', 'error', 'custom')),
+        summary TEXT NOT NULL,
+        payload TEXT NOT NULL DEFAULT '{}',
+        step_id TEXT,
+        agent_id TEXT,
+        timestamp TEXT NOT NULL
+    );
+    CREATE INDEX mission_event_run ON mission_event(run_id, seq);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -10,7 +10,7 @@ from worktrail.domain.errors import invalid_field, not_found
 from worktrail.domain.ids import new_id
 from worktrail.domain.lifecycle import transition
 from worktrail.domain.lifecycles import RITUAL_RUN
-from worktrail.domain.ritual_runs import check_not_finished
+from worktrail.domain.ritual_runs import check_run_not_finished
 from worktrail.store import rituals
 from worktrail.store.audit import Origin, diff, record
 from worktrail.store.database import Database
@@ -85,7 +85,7 @@ class RitualRuns:
 
         def run(conn: sqlite3.Connection) -> int:
             row = require(conn, run_id)
-            check_not_finished(row, changes, RITUAL_RUN.terminal)
+            check_run_not_finished(row, changes, RITUAL_RUN.terminal)
             values = dict(changes)
             if "status" in values:
                 values.update(transition(RITUAL_RUN, row["status"], values["status"], row, origin.at))

@@ -7,6 +7,10 @@ from worktrail.store.database import Database
 from worktrail.store.endeavours import Endeavours
 from worktrail.store.keys import Keys
 from worktrail.store.maintenance import Maintenance
+from worktrail.store.missions.events import Events
+from worktrail.store.missions.missions import Missions
+from worktrail.store.missions.plans import Plans
+from worktrail.store.missions.runs import MissionRuns
 from worktrail.store.replays import Replays
 from worktrail.store.resources import Resources
 from worktrail.store.ritual_runs import RitualRuns
@@ -28,6 +32,10 @@ class Store:
         self.audit = AuditTrail(db)
         self.maintenance = Maintenance(db)
         self.replays = Replays(db)
+        self.missions = Missions(db)
+        self.mission_runs = MissionRuns(db)
+        self.plans = Plans(db)
+        self.events = Events(db)
 
     @classmethod
     async def open(cls, path: str, *, synchronous: str = "NORMAL") -> Store:

@@ -9,7 +9,7 @@ import sqlite3
 from worktrail.domain.errors import ToolError
 
 # The tables whose rows carry a version (names come from code, never from a caller).
-VERSIONED = frozenset({"resource", "endeavour", "task", "ritual", "ritual_run"})
+VERSIONED = frozenset({"resource", "endeavour", "task", "ritual", "ritual_run", "mission", "mission_run", "plan_step"})
 
 # Stamped on every change, so never worth naming as "changed since".
 _ALWAYS_CHANGED = frozenset({"updated_at"})
@@ -26,15 +26,16 @@ def changed_fields_since(conn: sqlite3.Connection, entity_id: str, version: int)
     return list(fields)
 
 
-def check_version(conn: sqlite3.Connection, table: str, entity_id: str, expected: int) -> None:
-    """`conflict` (version_mismatch) unless the row is at `expected`; a missing row passes (the
-    handler says not_found in its own words)."""
-    if table not in VERSIONED:
-        raise ValueError(f"{table} carries no version")
-    row = conn.execute(f"SELECT version FROM {table} WHERE id = ?", (entity_id,)).fetchone()
-    if row is None or row[0] == expected:
+def check_version(conn: sqlite3.Connection, table: str, where: dict[str, str], expected: int) -> None:
+    """`conflict` (version_mismatch) unless the row `where` names is at `expected`; a missing row
+    passes (the handler says not_found in its own words)."""
+    if table not in VERSIONED or not where or not all(c.replace("_", "").isalpha() for c in where):
+        raise ValueError(f"{table} carries no version by {list(where)}")
+    terms = " AND ".join(f"{column} = ?" for column in where)
+    row = conn.execute(f"SELECT id, version FROM {table} WHERE {terms}", list(where.values())).fetchone()
+    if row is None or row[1] == expected:
         return
-    current = int(row[0])
+    entity_id, current = row[0], int(row[1])
     kind = table.replace("_", " ")
     raise ToolError(
         "conflict",

@@ -11,8 +11,11 @@ from worktrail.tools.context import Call
 from worktrail.tools.params import DateOrDateTime, Id, ListParams
 from worktrail.tools.registry import tool
 
-EntityType = Literal["resource", "api_key", "endeavour", "task", "ritual", "ritual_run"]
-Action = Literal["create", "update", "cancel", "revoke"]
+EntityType = Literal[
+    "resource", "api_key", "endeavour", "task", "ritual", "ritual_run", "mission", "mission_run", "plan_step",
+    "mission_event",
+]  # fmt: skip
+Action = Literal["create", "update", "cancel", "revoke", "delete"]
 
 DESCRIPTION = """Every change made through a tool leaves one record, written in the same transaction as the \
 change: {id, at, actor_id, tool, entity_type, entity_id, action, changes: {field: [old, new]}}.

@@ -26,10 +26,15 @@ EXPECTED_VERSION = "expected_version"
 
 @dataclass(frozen=True)
 class Versioned:
-    """A tool that changes one existing entity: its table, and the argument naming the entity."""
+    """A tool that changes one existing entity: its table, and which arguments name the entity
+    (`keys`: argument -> column; by default the argument `id` is the column `id`)."""
 
     table: str
-    id_param: str = "id"
+    keys: tuple[tuple[str, str], ...] = (("id", "id"),)
+
+    def where(self, arguments: dict[str, Any]) -> dict[str, str]:
+        """The columns and values that find the entity these arguments name."""
+        return {column: str(arguments.get(param)) for param, column in self.keys}
 
 
 def _printable(value: str) -> str:

@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Call, Any], Awaitable[BaseModel]]
 
 # Verbs of tools that change nothing in the ledger.
-READ_VERBS = frozenset({"get", "list", "whoami"})
+READ_VERBS = frozenset({"get", "list", "whoami", "get_step"})
 
 
 @dataclass(frozen=True)
@@ -258,10 +258,6 @@ def _version_guard(spec: Tool, arguments: dict[str, Any], options: CallOptions) 
     if spec.versioned is None or options.expected_version is None:
         yield
         return
-    table, entity_id, expected = (
-        spec.versioned.table,
-        str(arguments.get(spec.versioned.id_param)),
-        options.expected_version,
-    )
-    with checked_first_write(FirstHopCheck(lambda conn: check_version(conn, table, entity_id, expected))):
+    table, where, expected = spec.versioned.table, spec.versioned.where(arguments), options.expected_version
+    with checked_first_write(FirstHopCheck(lambda conn: check_version(conn, table, where, expected))):
         yield

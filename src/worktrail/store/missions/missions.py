@@ -1,0 +1,112 @@
+"""Mission definitions: what a multi-step objective is, and how it is run."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from typing import Any
+
+from worktrail.domain.actor import Actor
+from worktrail.domain.errors import ToolError, not_found
+from worktrail.domain.ids import new_uuid
+from worktrail.domain.permissions import check_may_delete
+from worktrail.store.audit import Origin, diff, record
+from worktrail.store.database import Database
+from worktrail.store.rows import encoded, fetch, filters, insert, page
+
+JSON_COLUMNS = ("metadata",)
+DEFINITION = ("name", "description", "instructions", "model", "execution_mode", "metadata")
+# Runs in these states keep their mission from being deleted.
+UNFINISHED = ("pending", "running", "paused")
+
+
+def require(conn: sqlite3.Connection, mission_id: str) -> dict[str, Any]:
+    """One mission row, or `not_found`."""
+    row = fetch(conn, "mission", mission_id, JSON_COLUMNS)
+    if row is None:
+        raise not_found("mission", mission_id)
+    return row
+
+
+def _insert(conn: sqlite3.Connection, origin: Origin, values: Mapping[str, Any]) -> dict[str, Any]:
+    row = {
+        "id": new_uuid(),
+        "execution_mode": "external",
+        "metadata": {},
+        **values,
+        "created_by": origin.actor_id,
+        "created_at": origin.at,
+        "updated_at": origin.at,
+    }
+    insert(conn, "mission", encoded(row, JSON_COLUMNS))
+    record(conn, origin, "mission", row["id"], "create", diff({}, row), version=1)
+    return require(conn, row["id"])
+
+
+class Missions:
+    """The mission repository."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create(self, origin: Origin, values: Mapping[str, Any]) -> dict[str, Any]:
+        return await self.db.write(lambda conn: _insert(conn, origin, values))
+
+    async def get(self, mission_id: str) -> dict[str, Any]:
+        return await self.db.read(lambda conn: require(conn, mission_id))
+
+    async def list(self, search: str | None, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+        where, params = filters({}, ("name", "description"), search)
+        return await self.db.read(lambda conn: page(conn, "mission", where, params, limit, offset, JSON_COLUMNS))
+
+    async def update(self, origin: Origin, mission_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+        """A partial update; answers the mission as it now stands."""
+
+        def run(conn: sqlite3.Connection) -> dict[str, Any]:
+            row = require(conn, mission_id)
+            values = {**changes, "updated_at": origin.at}
+            names = list(values)
+            found = conn.execute(
+                f"UPDATE mission SET {', '.join(f'{n} = ?' for n in names)}, version = version + 1 "
+                "WHERE id = ? RETURNING version",
+                [*encoded(values, JSON_COLUMNS).values(), mission_id],
+            ).fetchone()
+            record(conn, origin, "mission", mission_id, "update", diff(row, values), int(found[0]))
+            return require(conn, mission_id)
+
+        return await self.db.write(run)
+
+    async def clone(self, origin: Origin, mission_id: str, name: str | None) -> dict[str, Any]:
+        """A new mission with the same definition and no runs."""
+
+        def run(conn: sqlite3.Connection) -> dict[str, Any]:
+            source = require(conn, mission_id)
+            values = {k: source[k] for k in DEFINITION if source.get(k) is not None}
+            values["name"] = name or f"{source['name']} (copy)"
+            return _insert(conn, origin, values)
+
+        return await self.db.write(run)
+
+    async def delete(self, origin: Origin, actor: Actor, mission_id: str) -> dict[str, Any]:
+        """Remove a mission with its runs, plans and events, unless a run is still unfinished."""
+
+        def run(conn: sqlite3.Connection) -> dict[str, Any]:
+            row = require(conn, mission_id)
+            check_may_delete(actor, row, "mission")
+            marks = ", ".join("?" for _ in UNFINISHED)
+            busy = [r[0] for r in conn.execute(
+                f"SELECT id FROM mission_run WHERE mission_id = ? AND status IN ({marks}) ORDER BY created_at",
+                (mission_id, *UNFINISHED),
+            )]  # fmt: skip
+            if busy:
+                raise ToolError(
+                    "conflict",
+                    f"Mission {mission_id} has {len(busy)} unfinished run(s); cancel or finish them before deleting it.",
+                    {"reason": "unfinished_runs", "run_ids": busy[:20], "statuses": list(UNFINISHED)},
+                )
+            runs = conn.execute("SELECT COUNT(*) FROM mission_run WHERE mission_id = ?", (mission_id,)).fetchone()[0]
+            conn.execute("DELETE FROM mission WHERE id = ?", (mission_id,))  # runs, steps, events by cascade
+            record(conn, origin, "mission", mission_id, "delete", {"name": [row["name"], None], "runs": [runs, 0]})
+            return {"mission_id": mission_id, "deleted": True, "runs_deleted": runs}
+
+        return await self.db.write(run)

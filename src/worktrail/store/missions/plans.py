@@ -1,0 +1,135 @@
+"""A run's plan: steps the agent lays out, ticks off, and nests; every step status change appends
+its event in the same transaction, and the steps of a finished run are frozen."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from worktrail.domain.errors import ToolError
+from worktrail.domain.ids import new_uuid
+from worktrail.domain.lifecycle import transition
+from worktrail.domain.lifecycles import MISSION_RUN, PLAN_STEP
+from worktrail.domain.plans import check_new_steps, nested
+from worktrail.store.audit import Origin, diff, record
+from worktrail.store.database import Database
+from worktrail.store.missions import events
+from worktrail.store.missions.lookup import require_run, require_step, steps_of
+from worktrail.store.rows import encoded, insert, update_if_status
+
+JSON_COLUMNS = ("metadata",)
+# The event a step's move appends; other moves are a status_change naming the step.
+STEP_EVENTS = {"in_progress": "step_started", "completed": "step_completed", "failed": "step_failed"}
+
+
+def _check_run_open(run: Mapping[str, Any], what: str) -> None:
+    if run["status"] in MISSION_RUN.terminal:
+        raise ToolError(
+            "invalid_transition",
+            f"Mission run {run['id']} already finished ({run['status']}); its plan can no longer change ({what}).",
+            {"current_status": run["status"], "allowed": []},
+        )
+
+
+def _plan(conn: sqlite3.Connection, run_id: str) -> dict[str, Any]:
+    return {"run_id": run_id, "steps": nested(steps_of(conn, run_id))}
+
+
+def _add(conn: sqlite3.Connection, origin: Origin, run: Mapping[str, Any], steps: Sequence[Mapping[str, Any]]) -> None:
+    existing = {s["step_id"]: s.get("parent_step_id") for s in steps_of(conn, run["id"])}
+    check_new_steps(steps, existing)
+    for step in steps:
+        row = {
+            "id": new_uuid(),
+            "run_id": run["id"],
+            "metadata": {},
+            **step,
+            "status": PLAN_STEP.initial,
+            "created_at": origin.at,
+            "updated_at": origin.at,
+        }
+        insert(conn, "plan_step", encoded(row, JSON_COLUMNS))
+        record(conn, origin, "plan_step", row["id"], "create", diff({}, row), version=1)
+
+
+class Plans:
+    """The plan repository."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create(
+        self, origin: Origin, mission_id: str, run_id: str, steps: Sequence[Mapping[str, Any]]
+    ) -> dict[str, Any]:
+        """The run's plan, laid out once (`conflict` when it already has one)."""
+
+        def run(conn: sqlite3.Connection) -> dict[str, Any]:
+            found = require_run(conn, mission_id, run_id)
+            _check_run_open(found, "a new plan")
+            if found["plan_created_at"] is not None:
+                raise ToolError(
+                    "conflict",
+                    f"Run {run_id} has a plan already (laid out at {found['plan_created_at']}); "
+                    "add to it with ts.pln.add_steps.",
+                    {"reason": "plan_exists", "plan_created_at": found["plan_created_at"]},
+                )
+            _add(conn, origin, found, steps)
+            conn.execute("UPDATE mission_run SET plan_created_at = ? WHERE id = ?", (origin.at, run_id))
+            return _plan(conn, run_id)
+
+        return await self.db.write(run)
+
+    async def add_steps(
+        self, origin: Origin, mission_id: str, run_id: str, steps: Sequence[Mapping[str, Any]]
+    ) -> dict[str, Any]:
+        def run(conn: sqlite3.Connection) -> dict[str, Any]:
+            found = require_run(conn, mission_id, run_id)
+            _check_run_open(found, "new steps")
+            _add(conn, origin, found, steps)
+            conn.execute(
+                "UPDATE mission_run SET plan_created_at = COALESCE(plan_created_at, ?) WHERE id = ?",
+                (origin.at, run_id),
+            )
+            return _plan(conn, run_id)
+
+        return await self.db.write(run)
+
+    async def get(self, mission_id: str, run_id: str) -> dict[str, Any]:
+        def run(conn: sqlite3.Connection) -> dict[str, Any]:
+            require_run(conn, mission_id, run_id)
+            return _plan(conn, run_id)
+
+        return await self.db.read(run)
+
+    async def get_step(self, mission_id: str, run_id: str, step_id: str) -> dict[str, Any]:
+        def run(conn: sqlite3.Connection) -> dict[str, Any]:
+            require_run(conn, mission_id, run_id)
+            return require_step(conn, run_id, step_id)
+
+        return await self.db.read(run)
+
+    async def update_step(
+        self, origin: Origin, mission_id: str, run_id: str, step_id: str, changes: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """Move a step and/or replace its metadata; the move appends its event."""
+
+        def run(conn: sqlite3.Connection) -> dict[str, Any]:
+            found = require_run(conn, mission_id, run_id)
+            step = require_step(conn, run_id, step_id)
+            _check_run_open(found, f"step {step_id}")
+            values = dict(changes)
+            if "status" in values:
+                values.update(transition(PLAN_STEP, step["status"], values["status"], step, origin.at))
+            values["updated_at"] = origin.at
+            version = update_if_status(conn, "plan_step", step["id"], encoded(values, JSON_COLUMNS), step["status"])
+            record(conn, origin, "plan_step", step["id"], "update", diff(step, values), version)
+            if "status" in changes:
+                new = values["status"]
+                kind = STEP_EVENTS.get(new, "status_change")
+                payload = {"from": step["status"], "to": new}
+                summary = f"step {step_id}: {step['status']} -> {new}"
+                events.append(conn, found, origin.at, kind, summary, payload, step_id=step_id)
+            return require_step(conn, run_id, step_id)
+
+        return await self.db.write(run)

@@ -1,0 +1,133 @@
+"""Mission runs (seed 003's update to the letter), moved along the MISSION_RUN lifecycle; every
+status change appends its event in the same transaction."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from worktrail.domain.errors import ToolError
+from worktrail.domain.finished import Outcome, check_not_finished
+from worktrail.domain.ids import new_uuid
+from worktrail.domain.lifecycle import transition
+from worktrail.domain.lifecycles import MISSION_RUN
+from worktrail.domain.plans import nested
+from worktrail.store.audit import Origin, diff, record
+from worktrail.store.database import Database
+from worktrail.store.missions import events
+from worktrail.store.missions.lookup import RUN_JSON, require_run, steps_of
+from worktrail.store.missions.missions import require as require_mission
+from worktrail.store.rows import encoded, insert, page, update_if_status
+
+JSON_COLUMNS = RUN_JSON
+
+FINISHED = Outcome(
+    kind="mission run",
+    frozen=("status", "result_summary", "result_payload", "error"),
+    refused_code="invalid_transition",
+    instead="start a new run with ts.mrn.create.",
+)
+
+
+def move(
+    conn: sqlite3.Connection,
+    origin: Origin,
+    run: Mapping[str, Any],
+    changes: Mapping[str, Any],
+    reason: str | None,
+    only_from: Sequence[str] | None = None,
+) -> dict[str, Any]:
+    """Apply a partial update to a run: the frozen outcome, the move as a compare-and-set, its event.
+    `only_from`: the states an action endpoint moves from (resume moves only a paused run)."""
+    check_not_finished(FINISHED, run["id"], run["status"], changes, MISSION_RUN.terminal)
+    if only_from is not None and run["status"] not in only_from:
+        raise ToolError(
+            "invalid_transition",
+            f"{origin.tool} moves a run that is {' or '.join(only_from)}; this one is {run['status']}.",
+            {"current_status": run["status"], "requested_status": changes["status"],
+             "allowed": list(MISSION_RUN.allowed(run["status"]))},
+        )  # fmt: skip
+    values = dict(changes)
+    if "status" in values:
+        values.update(transition(MISSION_RUN, run["status"], values["status"], run, origin.at))
+    values["updated_at"] = origin.at
+    version = update_if_status(conn, "mission_run", run["id"], encoded(values, JSON_COLUMNS), run["status"])
+    record(conn, origin, "mission_run", run["id"], "update", diff(run, values), version)
+    if "status" in changes:
+        events.status_change(conn, run, origin.at, run["status"], values["status"], reason)
+    return require_run(conn, run["mission_id"], run["id"])
+
+
+class MissionRuns:
+    """The mission run repository."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create(self, origin: Origin, mission_id: str, values: Mapping[str, Any], start: bool) -> dict[str, Any]:
+        def run(conn: sqlite3.Connection) -> dict[str, Any]:
+            require_mission(conn, mission_id)
+            row = {
+                "id": new_uuid(),
+                "mission_id": mission_id,
+                "status": "running" if start else "pending",
+                "input": {},
+                "metadata": {},
+                **values,
+                "started_at": origin.at,
+                "created_by": origin.actor_id,
+                "created_at": origin.at,
+                "updated_at": origin.at,
+            }
+            insert(conn, "mission_run", encoded(row, JSON_COLUMNS))
+            record(conn, origin, "mission_run", row["id"], "create", diff({}, row), version=1)
+            events.status_change(conn, row, origin.at, None, row["status"])
+            return require_run(conn, mission_id, row["id"])
+
+        return await self.db.write(run)
+
+    async def get(self, mission_id: str, run_id: str, include: Sequence[str] = ()) -> dict[str, Any]:
+        """The run, and with `include` its plan (nested steps) and its last events."""
+
+        def run(conn: sqlite3.Connection) -> dict[str, Any]:
+            found = require_run(conn, mission_id, run_id)
+            if "plan" in include:
+                found["plan"] = {"run_id": run_id, "steps": nested(steps_of(conn, run_id))}
+            if "recent_events" in include:
+                found["recent_events"] = events.recent(conn, run_id)
+            return found
+
+        return await self.db.read(run)
+
+    async def list(
+        self, mission_id: str | None, statuses: Sequence[str] | None, limit: int, offset: int
+    ) -> tuple[list[dict[str, Any]], int]:
+        where: list[str] = []
+        params: list[Any] = []
+        if mission_id:
+            where.append("mission_id = ?")
+            params.append(mission_id)
+        if statuses:
+            where.append(f"status IN ({', '.join('?' for _ in statuses)})")
+            params += list(statuses)
+
+        def run(conn: sqlite3.Connection) -> tuple[list[dict[str, Any]], int]:
+            if mission_id:
+                require_mission(conn, mission_id)
+            return page(conn, "mission_run", where, params, limit, offset, JSON_COLUMNS)
+
+        return await self.db.read(run)
+
+    async def update(
+        self,
+        origin: Origin,
+        mission_id: str,
+        run_id: str,
+        changes: Mapping[str, Any],
+        reason: str | None = None,
+        only_from: Sequence[str] | None = None,
+    ) -> dict[str, Any]:
+        return await self.db.write(
+            lambda conn: move(conn, origin, require_run(conn, mission_id, run_id), changes, reason, only_from)
+        )

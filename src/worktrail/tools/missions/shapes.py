@@ -1,0 +1,166 @@
+"""What the missions toolset answers with, in the seed system's shapes: one object is
+`{data: object}`, a list is `{data: [...], meta: {total, limit, offset}}`. A run is exactly the
+seed's MissionRunData; fields that are unset are left out, never null."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel
+
+from worktrail.domain.lifecycles import MISSION_RUN, PLAN_STEP
+
+RunStatus = Literal[MISSION_RUN.states]  # type: ignore[valid-type]
+StepStatus = Literal[PLAN_STEP.states]  # type: ignore[valid-type]
+ExecutionMode = Literal["external", "managed"]
+EventType = Literal[
+    "status_change", "step_started", "step_completed", "step_failed", "tool_call", "tool_result", "message",
+    "error", "custom",
+]  # fmt: skip
+
+
+class Meta(BaseModel):
+    total: int
+    limit: int
+    offset: int
+
+
+class Mission(BaseModel):
+    mission_id: str
+    version: int
+    name: str
+    description: str | None = None
+    instructions: str | None = None
+    model: str | None = None
+    execution_mode: ExecutionMode
+    metadata: dict[str, Any]
+    created_at: str
+    updated_at: str
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> Mission:
+        return cls(mission_id=row["id"], **{k: v for k, v in row.items() if k in cls.model_fields})
+
+
+class MissionRun(BaseModel):
+    """Seed 003's MissionRunData, field for field."""
+
+    run_id: str
+    mission_id: str
+    status: RunStatus
+    input: dict[str, Any] | None = None
+    started_at: str
+    finished_at: str | None = None
+    result_summary: str | None = None
+    result_payload: dict[str, Any] | None = None
+    error: str | None = None
+    metadata: dict[str, Any] | None = None
+    updated_at: str
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> MissionRun:
+        return cls(run_id=row["id"], **{k: v for k, v in row.items() if k in cls.model_fields})
+
+
+class Step(BaseModel):
+    step_id: str
+    run_id: str
+    version: int
+    sequence: int
+    description: str
+    parent_step_id: str | None = None
+    status: StepStatus
+    metadata: dict[str, Any]
+    started_at: str | None = None
+    completed_at: str | None = None
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> Step:
+        return cls(**{k: v for k, v in row.items() if k in cls.model_fields})
+
+
+class PlannedStep(Step):
+    # The same shape again for each child (a recursive model would need $ref, which we never publish).
+    children: list[dict[str, Any]]
+
+
+class Plan(BaseModel):
+    run_id: str
+    steps: list[PlannedStep]
+
+
+def plan_of(found: dict[str, Any]) -> Plan:
+    def shaped(step: dict[str, Any]) -> dict[str, Any]:
+        return {**Step.of(step).model_dump(exclude_none=True), "children": [shaped(c) for c in step["children"]]}
+
+    return Plan(run_id=found["run_id"], steps=[PlannedStep(**shaped(s)) for s in found["steps"]])
+
+
+class Event(BaseModel):
+    event_id: str
+    mission_id: str
+    run_id: str
+    type: EventType
+    summary: str
+    payload: dict[str, Any]
+    step_id: str | None = None
+    agent_id: str | None = None
+    timestamp: str
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> Event:
+        return cls(event_id=row["id"], **{k: v for k, v in row.items() if k in cls.model_fields})
+
+
+class MissionAnswer(BaseModel):
+    data: Mission
+
+
+class MissionPage(BaseModel):
+    data: list[Mission]
+    meta: Meta
+
+
+class Deleted(BaseModel):
+    mission_id: str
+    deleted: bool
+    runs_deleted: int
+
+
+class DeletedAnswer(BaseModel):
+    data: Deleted
+
+
+class RunAnswer(BaseModel):
+    """Seed 003's MissionRunResponse."""
+
+    data: MissionRun
+
+
+class RunWithContext(RunAnswer):
+    """A run, and what an agent needs to carry on where it stopped (as asked for with include)."""
+
+    plan: Plan | None = None
+    recent_events: list[Event] | None = None
+
+
+class RunPage(BaseModel):
+    data: list[MissionRun]
+    meta: Meta
+
+
+class PlanAnswer(BaseModel):
+    data: Plan
+
+
+class StepAnswer(BaseModel):
+    data: Step
+
+
+class EventAnswer(BaseModel):
+    data: Event
+
+
+class EventPage(BaseModel):
+    data: list[Event]
+    meta: Meta
