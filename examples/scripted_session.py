@@ -55,7 +55,8 @@ def ledger_key(db: Path) -> str:
 async def session(db: Path, api_key: str) -> dict[str, Any]:
     server = StdioServerParameters(
         command=sys.executable,
-        args=["-m", "worktrail", "serve", "--db", str(db)],
+        # Dotted names, as this script spells them (clients validate calls against the listed names).
+        args=["-m", "worktrail", "serve", "--db", str(db), "--tool-names", "dotted"],
         env={**os.environ, "WORKTRAIL_API_KEY": api_key},
     )
     info = Implementation(name="scripted-session", version="1.0")

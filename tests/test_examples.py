@@ -43,8 +43,14 @@ def test_the_seed_examples_run_in_order_and_answer_as_the_seeds_document(
         assert done.returncode == 0, (step["file"], done.stdout, done.stderr)
         answer = json.loads(done.stdout)
         if "binds" in step:
-            assert answer["id"].startswith(PREFIX[tool])
-            bound[step["binds"]] = answer["id"]
+            found = answer
+            for key in step.get("binds_from", ["id"]):
+                found = found[key]
+            assert found.startswith(PREFIX.get(tool, "")) and found != step["binds"]
+            bound[step["binds"]] = found
+        if "data_status" in step:  # seed 003: {data: run}, exactly the seed's MissionRunData fields
+            assert set(answer) == {"data"} and answer["data"]["status"] == step["data_status"], step["seed"]
+            assert answer["data"]["run_id"] in bound.values() and answer["data"]["finished_at"]
         if "response" in step:
             documented = step["response"]
             assert set(answer) == set(documented), step["seed"]
@@ -66,3 +72,14 @@ def test_the_scripted_session_runs_an_agents_day_over_stdio(tmp_path: Path) -> N
     summary = json.loads(done.stdout.strip().splitlines()[-1])
     assert (summary["tasks_done"], summary["tasks_planned"], summary["run_status"]) == (2, 1, "succeeded")
     assert summary["audit_records"] >= 10  # the run, four tasks' creates and moves, the progress and the outcome
+
+
+def test_a_second_agent_resumes_a_mission_the_first_left_halfway(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "resume_a_mission.py"), "--db", str(tmp_path / "resume.db")],
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout.strip().splitlines()[-1])
+    assert summary == {"run_status": "succeeded", "resumed_steps": ["write", "publish"], "events": 14,
+                       "steps_completed": 4}  # fmt: skip
