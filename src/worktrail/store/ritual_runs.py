@@ -8,13 +8,13 @@ from typing import Any
 
 from worktrail.domain.errors import invalid_field, not_found
 from worktrail.domain.ids import new_id
-from worktrail.domain.lifecycle import transition
 from worktrail.domain.lifecycles import RITUAL_RUN
 from worktrail.domain.ritual_runs import check_run_not_finished
 from worktrail.store import rituals
 from worktrail.store.audit import Origin, diff, record
 from worktrail.store.database import Database
-from worktrail.store.rows import encoded, fetch, filters, insert, page, update_if_status
+from worktrail.store.moves import apply_update
+from worktrail.store.rows import encoded, fetch, filters, insert, page
 
 JSON_COLUMNS = ("effects", "error", "metadata")
 
@@ -86,12 +86,6 @@ class RitualRuns:
         def run(conn: sqlite3.Connection) -> int:
             row = require(conn, run_id)
             check_run_not_finished(row, changes, RITUAL_RUN.terminal)
-            values = dict(changes)
-            if "status" in values:
-                values.update(transition(RITUAL_RUN, row["status"], values["status"], row, origin.at))
-            values["updated_at"] = origin.at
-            version = update_if_status(conn, "ritual_run", run_id, encoded(values, JSON_COLUMNS), row["status"])
-            record(conn, origin, "ritual_run", run_id, "update", diff(row, values), version)
-            return version
+            return apply_update(conn, origin, "ritual_run", RITUAL_RUN, row, changes, JSON_COLUMNS)["version"]
 
         return await self.db.write(run)

@@ -9,14 +9,14 @@ from typing import Any
 
 from worktrail.domain.errors import ToolError
 from worktrail.domain.ids import new_uuid
-from worktrail.domain.lifecycle import transition
 from worktrail.domain.lifecycles import MISSION_RUN, PLAN_STEP
 from worktrail.domain.plans import check_new_steps, nested
 from worktrail.store.audit import Origin, diff, record
 from worktrail.store.database import Database
 from worktrail.store.missions import events
 from worktrail.store.missions.lookup import require_run, require_step, steps_of
-from worktrail.store.rows import encoded, insert, update_if_status
+from worktrail.store.moves import apply_update
+from worktrail.store.rows import encoded, insert
 
 JSON_COLUMNS = ("metadata",)
 # The event a step's move appends; other moves are a status_change naming the step.
@@ -118,12 +118,7 @@ class Plans:
             found = require_run(conn, mission_id, run_id)
             step = require_step(conn, run_id, step_id)
             _check_run_open(found, f"step {step_id}")
-            values = dict(changes)
-            if "status" in values:
-                values.update(transition(PLAN_STEP, step["status"], values["status"], step, origin.at))
-            values["updated_at"] = origin.at
-            version = update_if_status(conn, "plan_step", step["id"], encoded(values, JSON_COLUMNS), step["status"])
-            record(conn, origin, "plan_step", step["id"], "update", diff(step, values), version)
+            values = apply_update(conn, origin, "plan_step", PLAN_STEP, step, changes, JSON_COLUMNS)
             if "status" in changes:
                 new = values["status"]
                 kind = STEP_EVENTS.get(new, "status_change")

@@ -10,7 +10,6 @@ from typing import Any
 from worktrail.domain.errors import ToolError
 from worktrail.domain.finished import Outcome, check_not_finished
 from worktrail.domain.ids import new_uuid
-from worktrail.domain.lifecycle import transition
 from worktrail.domain.lifecycles import MISSION_RUN
 from worktrail.domain.plans import nested
 from worktrail.store.audit import Origin, diff, record
@@ -18,7 +17,8 @@ from worktrail.store.database import Database
 from worktrail.store.missions import events
 from worktrail.store.missions.lookup import RUN_JSON, require_run, steps_of
 from worktrail.store.missions.missions import require as require_mission
-from worktrail.store.rows import encoded, insert, page, update_if_status
+from worktrail.store.moves import apply_update
+from worktrail.store.rows import encoded, insert, page
 
 JSON_COLUMNS = RUN_JSON
 
@@ -48,12 +48,7 @@ def move(
             {"current_status": run["status"], "requested_status": changes["status"],
              "allowed": list(MISSION_RUN.allowed(run["status"]))},
         )  # fmt: skip
-    values = dict(changes)
-    if "status" in values:
-        values.update(transition(MISSION_RUN, run["status"], values["status"], run, origin.at))
-    values["updated_at"] = origin.at
-    version = update_if_status(conn, "mission_run", run["id"], encoded(values, JSON_COLUMNS), run["status"])
-    record(conn, origin, "mission_run", run["id"], "update", diff(run, values), version)
+    values = apply_update(conn, origin, "mission_run", MISSION_RUN, run, changes, JSON_COLUMNS)
     if "status" in changes:
         events.status_change(conn, run, origin.at, run["status"], values["status"], reason)
     return require_run(conn, run["mission_id"], run["id"])
