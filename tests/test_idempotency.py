@@ -145,10 +145,11 @@ async def test_tools_that_take_no_key_say_why(owner: Agent, tool: str, arguments
     assert (await owner.ok("ts.auth.whoami"))["role"] == "owner"  # logout did not happen
 
 
-def test_every_write_but_login_logout_and_key_create_takes_a_key() -> None:
+def test_every_write_but_login_logout_key_create_and_secrets_takes_a_key() -> None:
+    """Those four must never be replayed: a new key or a run's secrets would be kept as an answer."""
     takes = {t.name for t in ALL_TOOLS if t.takes_idempotency_key}
     writes = {t.name for t in ALL_TOOLS if not t.read_only}
-    assert takes == writes - {"ts.auth.login", "ts.auth.logout", "ts.key.create"}
+    assert takes == writes - {"ts.auth.login", "ts.auth.logout", "ts.key.create", "ts.wrn.secrets"}
 
 
 async def test_twenty_concurrent_repeats_all_succeed_with_one_effect(owner: Agent, db_path: Path) -> None:
@@ -203,6 +204,8 @@ async def _requests(owner: Agent, tool: str) -> tuple[dict, dict, dict]:
     """For one write tool: a request that succeeds, another one, and one refused (fixable)."""
     if tool.split(".")[1] in ("msn", "mrn", "pln", "evt"):
         return await _mission_requests(owner, tool)
+    if tool.split(".")[1] in ("wfl", "wrn", "att"):
+        return await _workflow_requests(owner, tool)
     if tool == "ts.tsk.create":
         return {"title": "a"}, {"title": "b"}, {"title": ""}
     if tool == "ts.edv.create":
@@ -262,6 +265,37 @@ async def _mission_requests(owner: Agent, tool: str) -> tuple[dict, dict, dict]:
     return event, {**event, "summary": "b"}, {**event, "type": "nope"}
 
 
+async def _workflow_requests(owner: Agent, tool: str) -> tuple[dict, dict, dict]:
+    if tool == "ts.wfl.create":
+        return {"name": "a", "main_prompt": "p"}, {"name": "b", "main_prompt": "p"}, {"name": "a", "main_prompt": ""}
+    schema = {"type": "object", "properties": {"n": {"type": "integer"}}}
+    w = (await owner.ok("ts.wfl.create", {"name": "w", "main_prompt": "p", "input_schema": schema}))["id"]
+    if tool == "ts.wfl.update":
+        return {"id": w, "name": "a"}, {"id": w, "name": "b"}, {"id": w, "input_schema": {"type": "nope"}}
+    if tool == "ts.wfl.delete":
+        other = (await owner.ok("ts.wfl.create", {"name": "w2", "main_prompt": "p"}))["id"]
+        return {"id": w}, {"id": other}, {"id": "no-such-workflow"}
+    if tool in ("ts.wrn.create", "ts.wrn.bulk_create"):
+        count = {"count": 2} if tool == "ts.wrn.bulk_create" else {}
+        return ({"workflow_id": w, "input_values": {"n": 1}, **count}, {"workflow_id": w, "input_values": {"n": 2}, **count},
+                {"workflow_id": w, "input_values": {"n": "one"}, **count})  # fmt: skip
+    r = (await owner.ok("ts.wrn.create", {"workflow_id": w}))["id"]
+    if tool == "ts.wrn.update":
+        return {"id": r, "status": "running"}, {"id": r, "status": "cancelled"}, {"id": r, "status": "success"}
+    if tool == "ts.wrn.retry":
+        await owner.ok("ts.wrn.update", {"id": r, "status": "cancelled"})
+        return {"id": r}, {"id": r, "input_values": {"n": 3}}, {"id": r, "input_values": {"n": "x"}}
+    if tool == "ts.wrn.delete":
+        other = (await owner.ok("ts.wrn.create", {"workflow_id": w}))["id"]
+        return {"id": r}, {"id": other}, {"id": "no-such-run"}
+    file = {"run_id": r, "filename": "a.txt", "content_base64": "aGVsbG8=", "kind": "input"}
+    if tool == "ts.att.create":
+        return file, {**file, "filename": "b.txt"}, {**file, "content_base64": "not base64!"}
+    one = (await owner.ok("ts.att.create", file))["id"]
+    two = (await owner.ok("ts.att.create", {**file, "filename": "b.txt"}))["id"]
+    return {"id": one}, {"id": two}, {"id": "no-such-attachment"}
+
+
 WRITES = sorted(t.name for t in ALL_TOOLS if t.takes_idempotency_key)
 
 
@@ -277,7 +311,7 @@ async def test_every_write_tool_replays_refuses_reuse_and_keeps_no_refusal(
     first = await raw(owner, tool, {**good, "idempotency_key": "k1"})
     assert not first.is_error and not replayed(first), first.structured_content
     after_first = rows(db_path, "SELECT COUNT(*) FROM change_record")
-    assert after_first == trail + 1
+    assert after_first == trail + (2 if tool == "ts.wrn.bulk_create" else 1)  # bulk: two runs
     again = await raw(owner, tool, {**good, "idempotency_key": "k1"})
     assert replayed(again) and again.structured_content == first.structured_content
     reused = await owner.err(tool, {**other, "idempotency_key": "k1"})

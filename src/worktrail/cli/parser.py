@@ -12,7 +12,12 @@ from worktrail.domain.durations import parse_duration
 from worktrail.transport.tool_names import TOOL_NAME_MODES
 
 LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR"]
-TOOLSETS = ("core", "admin", "missions")  # checked against the catalogue by a test; parsing stays import-light
+TOOLSETS = (
+    "core",
+    "admin",
+    "missions",
+    "workflows",
+)  # checked against the catalogue by a test; parsing stays import-light
 
 DESCRIPTION = """A work ledger that AI agents keep over the Model Context Protocol (MCP).
 

@@ -101,4 +101,33 @@ PLAN_STEP = Lifecycle(
     refused_code="invalid_transition",
 )
 
+# Seed 004 (workflow runs): the seed's five statuses; a final run is left only through retry.
+WORKFLOW_RUN = Lifecycle(
+    entity="workflow run",
+    initial="scheduling",
+    moves={
+        "scheduling": ("running", "cancelled", "error"),
+        "running": ("success", "error", "cancelled"),
+        "success": (),
+        "error": (),
+        "cancelled": (),
+    },
+    stamps={"running": "started_at", "success": "ended_at", "error": "ended_at", "cancelled": "ended_at"},
+    refused_code="invalid_transition",
+)
+
+# Retry (seed 004's system): the one way out of a final workflow run, back to scheduling, in place.
+WORKFLOW_RETRY = Lifecycle(
+    entity="workflow run",
+    initial="scheduling",
+    moves={
+        "success": ("scheduling",),
+        "error": ("scheduling",),
+        "cancelled": ("scheduling",),
+        "scheduling": (),
+        "running": (),
+    },  # fmt: skip
+    refused_code="invalid_transition",
+)
+
 TASK_STATUSES = TASK.states

@@ -43,6 +43,8 @@ def _configure(conn: sqlite3.Connection, busy_timeout_ms: int, synchronous: Sync
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute(f"PRAGMA synchronous = {'FULL' if synchronous == 'FULL' else 'NORMAL'}")
+    # Deleted content is overwritten with zeros, so an erased secret leaves no bytes in the file.
+    conn.execute("PRAGMA secure_delete = ON")
 
 
 def _in_write_transaction(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
@@ -188,7 +190,25 @@ class Database:
         except sqlite3.OperationalError as error:
             raise _storage_refusal(error, self.path) or error from None
         held.committed = True
+        if held.erase:
+            await self._truncate_wal()
         return result
+
+    async def erase_after_commit(self) -> None:
+        """Make what the last write deleted leave the disk: with secure_delete the database pages
+        hold zeros, and truncating the WAL drops every older copy of them. Runs now, or, inside a
+        held transaction, right after its COMMIT."""
+        held = held_by(self)
+        if held is not None:
+            held.erase = True
+            return
+        async with self._write_lock:
+            await self._truncate_wal()
+
+    async def _truncate_wal(self) -> None:
+        busy, _, _ = await self._hop(self._require(self._writer), _checkpoint_truncate)
+        if busy:
+            log.warning("the WAL of %s could not be truncated yet: another process holds a read snapshot", self.path)
 
     async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn(conn)` against one consistent snapshot, off the writer."""
@@ -230,6 +250,11 @@ class Database:
         if conn is None:
             raise RuntimeError("the database is not open")
         return conn
+
+
+def _checkpoint_truncate(conn: sqlite3.Connection) -> tuple[int, int, int]:
+    row = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    return int(row[0]), int(row[1]), int(row[2])
 
 
 def create_private(path: Path, *, exclusive: bool = False) -> None:

@@ -209,6 +209,69 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX mission_event_run ON mission_event(run_id, seq);
     """,
+    # 5: workflows (seed 004): definitions, their runs, the runs' secrets (kept apart and erased
+    # when the run ends) and attachments.
+    """
+    CREATE TABLE workflow (
+        id TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        main_prompt TEXT NOT NULL,
+        description TEXT,
+        input_schema TEXT,
+        output_schema TEXT,
+        metadata TEXT NOT NULL DEFAULT '{}',
+        created_by TEXT REFERENCES resource(id),
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        version INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE INDEX workflow_created ON workflow(created_at);
+    CREATE TABLE workflow_run (
+        id TEXT PRIMARY KEY,
+        workflow_id TEXT NOT NULL REFERENCES workflow(id) ON DELETE CASCADE,
+        status TEXT NOT NULL CHECK (status IN ('scheduling', 'running', 'success', 'cancelled', 'error')),
+        machine_id TEXT,
+        user_id TEXT,
+        organization_id TEXT,
+        error TEXT,
+        output_data TEXT,
+        run_message_history TEXT,
+        output_attachment_ids TEXT,
+        input_values TEXT,
+        pool_ids TEXT,
+        sensitive_input_aliases TEXT,
+        session_id TEXT,
+        session_alias TEXT,
+        release_session_after INTEGER,
+        attempt INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL,
+        started_at TEXT,
+        ended_at TEXT,
+        updated_at TEXT NOT NULL,
+        version INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE INDEX workflow_run_workflow ON workflow_run(workflow_id, created_at);
+    CREATE INDEX workflow_run_status ON workflow_run(status, created_at);
+    CREATE TABLE workflow_secret (
+        run_id TEXT NOT NULL REFERENCES workflow_run(id) ON DELETE CASCADE,
+        alias TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (run_id, alias)
+    );
+    CREATE TABLE attachment (
+        id TEXT PRIMARY KEY,
+        run_id TEXT NOT NULL REFERENCES workflow_run(id) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('input', 'output')),
+        filename TEXT NOT NULL,
+        content_type TEXT,
+        size_bytes INTEGER NOT NULL,
+        sha256 TEXT NOT NULL,
+        content BLOB NOT NULL,
+        created_by TEXT REFERENCES resource(id),
+        created_at TEXT NOT NULL
+    );
+    CREATE INDEX attachment_run ON attachment(run_id, kind, created_at);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

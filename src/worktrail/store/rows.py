@@ -14,7 +14,7 @@ from typing import Any
 
 from worktrail.domain.errors import ToolError
 
-_IDENTIFIER = re.compile(r"^[a-z_]+$")
+_IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
 
 def to_json(value: Any) -> str:
@@ -75,6 +75,16 @@ def update_if_status(
             f"The {table} {entity_id} changed while this update was being applied; read it again and retry.",
             {"id": entity_id, "expected_status": expected_status},
         )
+    return int(found[0])
+
+
+def update_versioned(conn: sqlite3.Connection, table: str, entity_id: str, values: Mapping[str, Any]) -> int:
+    """UPDATE one row that has no lifecycle, counting the change in its version; answer the new version."""
+    names = _names([table, *values])[1:]
+    sets = ", ".join([*(f"{name} = ?" for name in names), "version = version + 1"])
+    found = conn.execute(
+        f"UPDATE {table} SET {sets} WHERE id = ? RETURNING version", [*values.values(), entity_id]
+    ).fetchone()
     return int(found[0])
 
 

@@ -16,6 +16,9 @@ from worktrail.store.resources import Resources
 from worktrail.store.ritual_runs import RitualRuns
 from worktrail.store.rituals import Rituals
 from worktrail.store.tasks import Tasks
+from worktrail.store.workflows.attachments import Attachments
+from worktrail.store.workflows.runs import WorkflowRuns
+from worktrail.store.workflows.workflows import Workflows
 
 
 class Store:
@@ -36,6 +39,9 @@ class Store:
         self.mission_runs = MissionRuns(db)
         self.plans = Plans(db)
         self.events = Events(db)
+        self.workflows = Workflows(db)
+        self.workflow_runs = WorkflowRuns(db)
+        self.attachments = Attachments(db)
 
     @classmethod
     async def open(cls, path: str, *, synchronous: str = "NORMAL") -> Store:

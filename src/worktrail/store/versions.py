@@ -9,7 +9,8 @@ import sqlite3
 from worktrail.domain.errors import ToolError
 
 # The tables whose rows carry a version (names come from code, never from a caller).
-VERSIONED = frozenset({"resource", "endeavour", "task", "ritual", "ritual_run", "mission", "mission_run", "plan_step"})
+VERSIONED = frozenset({"resource", "endeavour", "task", "ritual", "ritual_run", "mission", "mission_run", "plan_step", "workflow",
+                       "workflow_run"})  # fmt: skip
 
 # Stamped on every change, so never worth naming as "changed since".
 _ALWAYS_CHANGED = frozenset({"updated_at"})

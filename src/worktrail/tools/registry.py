@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Call, Any], Awaitable[BaseModel]]
 
 # Verbs of tools that change nothing in the ledger.
-READ_VERBS = frozenset({"get", "list", "whoami", "get_step"})
+READ_VERBS = frozenset({"get", "list", "whoami", "get_step", "read"})
 
 
 @dataclass(frozen=True)
@@ -133,8 +133,9 @@ class Answer:
 
 
 def dump(result: BaseModel) -> dict[str, Any]:
-    """A result model as the structured content clients get."""
-    return result.model_dump(mode="json", exclude_none=True)
+    """A result model as the structured content clients get: unset fields left out, unless the
+    model keeps them as null (`KEEP_NULLS`: a seed whose answer lists every field)."""
+    return result.model_dump(mode="json", exclude_none=not getattr(result, "KEEP_NULLS", False))
 
 
 class Registry:

@@ -12,7 +12,7 @@ from worktrail.domain.ids import new_uuid
 from worktrail.domain.permissions import check_may_delete
 from worktrail.store.audit import Origin, diff, record
 from worktrail.store.database import Database
-from worktrail.store.rows import encoded, fetch, filters, insert, page
+from worktrail.store.rows import encoded, fetch, filters, insert, page, update_versioned
 
 JSON_COLUMNS = ("metadata",)
 DEFINITION = ("name", "description", "instructions", "model", "execution_mode", "metadata")
@@ -65,13 +65,8 @@ class Missions:
         def run(conn: sqlite3.Connection) -> dict[str, Any]:
             row = require(conn, mission_id)
             values = {**changes, "updated_at": origin.at}
-            names = list(values)
-            found = conn.execute(
-                f"UPDATE mission SET {', '.join(f'{n} = ?' for n in names)}, version = version + 1 "
-                "WHERE id = ? RETURNING version",
-                [*encoded(values, JSON_COLUMNS).values(), mission_id],
-            ).fetchone()
-            record(conn, origin, "mission", mission_id, "update", diff(row, values), int(found[0]))
+            version = update_versioned(conn, "mission", mission_id, encoded(values, JSON_COLUMNS))
+            record(conn, origin, "mission", mission_id, "update", diff(row, values), version)
             return require(conn, mission_id)
 
         return await self.db.write(run)

@@ -1,0 +1,214 @@
+"""Workflow runs (seed 004's update to the letter), moved along WORKFLOW_RUN; a final run is left
+only through retry, in place. Inputs and outputs are checked against the workflow's schemas."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from typing import Any
+
+from worktrail.domain.errors import ToolError, invalid_field, not_found
+from worktrail.domain.finished import Outcome, check_not_finished
+from worktrail.domain.ids import new_uuid
+from worktrail.domain.json_schemas import check_value
+from worktrail.domain.lifecycle import transition
+from worktrail.domain.lifecycles import WORKFLOW_RETRY, WORKFLOW_RUN
+from worktrail.store.audit import Origin, diff, record
+from worktrail.store.database import Database
+from worktrail.store.moves import apply_update
+from worktrail.store.rows import as_dict, encoded, fetch, filters, insert, update_if_status
+from worktrail.store.workflows import secrets
+from worktrail.store.workflows.workflows import require as require_workflow
+
+JSON_COLUMNS = ("error", "output_data", "run_message_history", "input_values", "pool_ids",
+                "sensitive_input_aliases", "output_attachment_ids")  # fmt: skip
+FINISHED = Outcome(
+    kind="workflow run",
+    frozen=("status", "error", "output_data", "output_attachment_ids", "run_message_history", "input_values"),
+    refused_code="invalid_transition",
+    instead="retry it in place with ts.wrn.retry.",
+)
+# What a retry clears: the previous attempt stays in the audit trail.
+CLEARED_BY_RETRY = ("error", "output_data", "run_message_history", "output_attachment_ids", "started_at", "ended_at")
+
+
+def require(conn: sqlite3.Connection, run_id: str) -> dict[str, Any]:
+    """One run with its attachment ids, or `not_found`."""
+    row = fetch(conn, "workflow_run", run_id, JSON_COLUMNS)
+    if row is None:
+        raise not_found("workflow run", run_id)
+    return with_attachments(conn, [row])[0]
+
+
+def with_attachments(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows with `input_attachment_ids` filled in from the run's input attachments (one query)."""
+    if not rows:
+        return rows
+    marks = ", ".join("?" for _ in rows)
+    found: dict[str, list[str]] = {}
+    for run_id, attachment_id in conn.execute(
+        f"SELECT run_id, id FROM attachment WHERE kind = 'input' AND run_id IN ({marks}) ORDER BY created_at, rowid",
+        [r["id"] for r in rows],
+    ):
+        found.setdefault(run_id, []).append(attachment_id)
+    for row in rows:
+        row["input_attachment_ids"] = found.get(row["id"])
+        row["release_session_after"] = (
+            None if row["release_session_after"] is None else bool(row["release_session_after"])
+        )
+    return rows
+
+
+def _insert(conn: sqlite3.Connection, origin: Origin, workflow: Mapping[str, Any], values: Mapping[str, Any]) -> str:
+    fields = dict(values)
+    hidden = fields.pop("sensitive_input_values", None)
+    row = {"id": new_uuid(), "workflow_id": workflow["id"], "status": WORKFLOW_RUN.initial, **fields,
+           "user_id": origin.actor_id, "created_at": origin.at, "updated_at": origin.at}  # fmt: skip
+    if hidden:
+        row["sensitive_input_aliases"] = dict.fromkeys(hidden, secrets.MASK)
+    insert(conn, "workflow_run", encoded(row, JSON_COLUMNS))
+    if hidden:
+        secrets.keep(conn, row["id"], hidden)
+    record(conn, origin, "workflow_run", row["id"], "create", diff({}, row), version=1)
+    return row["id"]
+
+
+def _check_outputs(conn: sqlite3.Connection, run: Mapping[str, Any], changes: Mapping[str, Any]) -> None:
+    if "input_values" in changes and run["status"] != "scheduling":
+        raise invalid_field("input_values", f"may change only while the run is scheduling; it is {run['status']}")
+    workflow = require_workflow(conn, run["workflow_id"])
+    if "input_values" in changes:
+        check_value(workflow["input_schema"], changes["input_values"], "input_values")
+    if "output_data" in changes:
+        check_value(workflow["output_schema"], changes["output_data"], "output_data")
+    for index, attachment_id in enumerate(changes.get("output_attachment_ids") or ()):
+        kind = conn.execute(
+            "SELECT kind FROM attachment WHERE id = ? AND run_id = ?", (attachment_id, run["id"])
+        ).fetchone()
+        if kind is None or kind[0] != "output":
+            raise ToolError(
+                "invalid_input",
+                f"output_attachment_ids.{index}: {attachment_id!r} is not an output attachment of this run",
+                [{"loc": ["output_attachment_ids", index], "msg": "is not an output attachment of this run",
+                  "type": "value_error", "id": attachment_id}],
+            )  # fmt: skip
+
+
+class WorkflowRuns:
+    """The workflow run repository."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create(
+        self, origin: Origin, workflow_id: str, values: Mapping[str, Any], count: int = 1
+    ) -> list[dict[str, Any]]:
+        """`count` runs with these values, in one transaction (input checked once, all or none)."""
+
+        def run(conn: sqlite3.Connection) -> list[dict[str, Any]]:
+            workflow = require_workflow(conn, workflow_id)
+            check_value(workflow["input_schema"], values.get("input_values", {}), "input_values")
+            made = [_insert(conn, origin, workflow, values) for _ in range(count)]
+            return [require(conn, run_id) for run_id in made]
+
+        return await self.db.write(run)
+
+    async def get(self, run_id: str) -> dict[str, Any]:
+        return await self.db.read(lambda conn: require(conn, run_id))
+
+    async def list(self, wanted: Mapping[str, Any], limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+        """Runs that match `wanted` (workflow_id, machine_id, session_id, statuses, created_at_from,
+        created_at_to): running first, then the rest by newest end (or start, or creation)."""
+        where, params = filters({k: wanted.get(k) for k in ("workflow_id", "machine_id", "session_id")})
+        if wanted.get("statuses"):
+            where.append(f"status IN ({', '.join('?' for _ in wanted['statuses'])})")
+            params += list(wanted["statuses"])
+        for key, test in (("created_at_from", ">="), ("created_at_to", "<=")):
+            if wanted.get(key):
+                where.append(f"created_at {test} ?")
+                params.append(wanted[key])
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+
+        def run(conn: sqlite3.Connection) -> tuple[list[dict[str, Any]], int]:
+            total = conn.execute(f"SELECT COUNT(*) FROM workflow_run{clause}", params).fetchone()[0]
+            rows = conn.execute(
+                f"SELECT * FROM workflow_run{clause} ORDER BY (status = 'running') DESC, "
+                "COALESCE(ended_at, started_at, created_at) DESC, rowid DESC LIMIT ? OFFSET ?",
+                [*params, limit, offset],
+            ).fetchall()
+            return with_attachments(conn, [as_dict(r, JSON_COLUMNS) for r in rows]), total  # type: ignore[misc]
+
+        return await self.db.read(run)
+
+    async def update(self, origin: Origin, run_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+        erased = False
+
+        def run(conn: sqlite3.Connection) -> dict[str, Any]:
+            nonlocal erased
+            row = require(conn, run_id)
+            check_not_finished(FINISHED, run_id, row["status"], changes, WORKFLOW_RUN.terminal)
+            _check_outputs(conn, row, changes)
+            values = apply_update(conn, origin, "workflow_run", WORKFLOW_RUN, row, changes, JSON_COLUMNS)
+            if values.get("status") in WORKFLOW_RUN.terminal:
+                erased = secrets.erase(conn, run_id)
+            return require(conn, run_id)
+
+        answer = await self.db.write(run)
+        if erased:
+            await self.db.erase_after_commit()
+        return answer
+
+    async def retry(self, origin: Origin, run_id: str, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Back to scheduling, in place: outputs, history, errors and stamps cleared, output
+        attachments deleted, the attempt counted; new inputs checked against the schema."""
+
+        def run(conn: sqlite3.Connection) -> dict[str, Any]:
+            row = require(conn, run_id)
+            if "scheduling" not in WORKFLOW_RETRY.allowed(row["status"]):
+                raise ToolError(
+                    "invalid_transition",
+                    f"Only a final run (success, error or cancelled) can be retried; run {run_id} is {row['status']}.",
+                    {"current_status": row["status"], "requested_status": "scheduling",
+                     "allowed": list(WORKFLOW_RUN.allowed(row["status"]))},
+                )  # fmt: skip
+            moved = transition(WORKFLOW_RETRY, row["status"], "scheduling", row, origin.at)
+            fields = dict(values)
+            hidden = fields.pop("sensitive_input_values", None)
+            if "input_values" in fields:
+                check_value(
+                    require_workflow(conn, row["workflow_id"])["input_schema"], fields["input_values"], "input_values"
+                )
+            cleared = {**dict.fromkeys(CLEARED_BY_RETRY), **moved, **fields, "attempt": row["attempt"] + 1,
+                       "updated_at": origin.at}  # fmt: skip
+            if hidden is not None:
+                cleared["sensitive_input_aliases"] = secrets.keep(conn, run_id, hidden)
+            version = update_if_status(conn, "workflow_run", run_id, encoded(cleared, JSON_COLUMNS), row["status"])
+            conn.execute("DELETE FROM attachment WHERE run_id = ? AND kind = 'output'", (run_id,))
+            record(conn, origin, "workflow_run", run_id, "retry", diff(row, cleared), version)
+            return require(conn, run_id)
+
+        return await self.db.write(run)
+
+    async def delete(self, origin: Origin, run_id: str) -> dict[str, Any]:
+        def run(conn: sqlite3.Connection) -> dict[str, Any]:
+            row = require(conn, run_id)
+            attachments = conn.execute("SELECT COUNT(*) FROM attachment WHERE run_id = ?", (run_id,)).fetchone()[0]
+            secrets.erase(conn, run_id)
+            conn.execute("DELETE FROM workflow_run WHERE id = ?", (run_id,))
+            record(conn, origin, "workflow_run", run_id, "delete", {"status": [row["status"], None]})
+            return {"id": run_id, "deleted": True, "attachments_deleted": attachments}
+
+        answer = await self.db.write(run)
+        await self.db.erase_after_commit()
+        return answer
+
+    async def secrets(self, origin: Origin, run_id: str) -> dict[str, str]:
+        """The run's sensitive inputs while it is active ({} once final); the read is recorded."""
+
+        def run(conn: sqlite3.Connection) -> dict[str, str]:
+            row = require(conn, run_id)
+            values = {} if row["status"] in WORKFLOW_RUN.terminal else secrets.read(conn, run_id)
+            record(conn, origin, "workflow_run", run_id, "read", {"sensitive_input_aliases": [None, sorted(values)]})
+            return values
+
+        return await self.db.write(run)

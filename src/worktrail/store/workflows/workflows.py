@@ -1,0 +1,84 @@
+"""Workflow definitions: a prompt, and the schemas its runs' inputs and outputs must satisfy."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Mapping
+from typing import Any
+
+from worktrail.domain.actor import Actor
+from worktrail.domain.errors import ToolError, not_found
+from worktrail.domain.ids import new_uuid
+from worktrail.domain.permissions import check_may_delete
+from worktrail.store.audit import Origin, diff, record
+from worktrail.store.database import Database
+from worktrail.store.rows import encoded, fetch, filters, insert, page, update_versioned
+
+JSON_COLUMNS = ("input_schema", "output_schema", "metadata")
+# Runs in these states keep their workflow from being deleted.
+ACTIVE = ("scheduling", "running")
+
+
+def require(conn: sqlite3.Connection, workflow_id: str) -> dict[str, Any]:
+    """One workflow row, or `not_found`."""
+    row = fetch(conn, "workflow", workflow_id, JSON_COLUMNS)
+    if row is None:
+        raise not_found("workflow", workflow_id)
+    return row
+
+
+class Workflows:
+    """The workflow repository."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def create(self, origin: Origin, values: Mapping[str, Any]) -> dict[str, Any]:
+        def run(conn: sqlite3.Connection) -> dict[str, Any]:
+            row = {"id": new_uuid(), "metadata": {}, **values, "created_by": origin.actor_id,
+                   "created_at": origin.at, "updated_at": origin.at}  # fmt: skip
+            insert(conn, "workflow", encoded(row, JSON_COLUMNS))
+            record(conn, origin, "workflow", row["id"], "create", diff({}, row), version=1)
+            return require(conn, row["id"])
+
+        return await self.db.write(run)
+
+    async def get(self, workflow_id: str) -> dict[str, Any]:
+        return await self.db.read(lambda conn: require(conn, workflow_id))
+
+    async def list(self, search: str | None, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+        where, params = filters({}, ("name", "description"), search)
+        return await self.db.read(lambda conn: page(conn, "workflow", where, params, limit, offset, JSON_COLUMNS))
+
+    async def update(self, origin: Origin, workflow_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
+        def run(conn: sqlite3.Connection) -> dict[str, Any]:
+            row = require(conn, workflow_id)
+            values = {**changes, "updated_at": origin.at}
+            version = update_versioned(conn, "workflow", workflow_id, encoded(values, JSON_COLUMNS))
+            record(conn, origin, "workflow", workflow_id, "update", diff(row, values), version)
+            return require(conn, workflow_id)
+
+        return await self.db.write(run)
+
+    async def delete(self, origin: Origin, actor: Actor, workflow_id: str) -> dict[str, Any]:
+        """Remove a workflow with its runs and their attachments, unless a run is still active."""
+
+        def run(conn: sqlite3.Connection) -> dict[str, Any]:
+            row = require(conn, workflow_id)
+            check_may_delete(actor, row, "workflow")
+            busy = [r[0] for r in conn.execute(
+                "SELECT id FROM workflow_run WHERE workflow_id = ? AND status IN (?, ?) ORDER BY created_at",
+                (workflow_id, *ACTIVE),
+            )]  # fmt: skip
+            if busy:
+                raise ToolError(
+                    "conflict",
+                    f"Workflow {workflow_id} has {len(busy)} run(s) scheduling or running; end them before deleting it.",
+                    {"reason": "active_runs", "run_ids": busy[:20], "statuses": list(ACTIVE)},
+                )
+            runs = conn.execute("SELECT COUNT(*) FROM workflow_run WHERE workflow_id = ?", (workflow_id,)).fetchone()[0]
+            conn.execute("DELETE FROM workflow WHERE id = ?", (workflow_id,))
+            record(conn, origin, "workflow", workflow_id, "delete", {"name": [row["name"], None], "runs": [runs, 0]})
+            return {"id": workflow_id, "deleted": True, "runs_deleted": runs}
+
+        return await self.db.write(run)
