@@ -48,6 +48,12 @@ def test_the_seed_examples_run_in_order_and_answer_as_the_seeds_document(
                 found = found[key]
             assert found.startswith(PREFIX.get(tool, "")) and found != step["binds"]
             bound[step["binds"]] = found
+        if "run_status" in step:  # seed 004: the whole run, every seed field present
+            assert answer["status"] == step["run_status"] and answer["id"] in bound.values(), step["seed"]
+            assert "machine_id" in answer and answer["sensitive_input_aliases"] == {
+                "username": "***",
+                "password": "***",
+            }
         if "data_status" in step:  # seed 003: {data: run}, exactly the seed's MissionRunData fields
             assert set(answer) == {"data"} and answer["data"]["status"] == step["data_status"], step["seed"]
             assert answer["data"]["run_id"] in bound.values() and answer["data"]["finished_at"]
