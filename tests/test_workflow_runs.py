@@ -4,12 +4,14 @@ schemas, the seed's update to the letter, retry in place, bulk runs, and the lis
 from __future__ import annotations
 
 import sqlite3
+import sys
 from pathlib import Path
 from typing import Any
 
 import anyio
 import pytest
 from jsonschema import Draft202012Validator
+from mcp import Client, StdioServerParameters
 
 from tests.conftest import Agent
 from worktrail.domain.lifecycles import WORKFLOW_RUN
@@ -234,3 +236,29 @@ async def test_delete_a_workflow_waits_for_active_runs(owner: Agent) -> None:
     await owner.ok("ts.wrn.update", {"id": run_id, "status": "cancelled"})
     assert (await owner.ok("ts.wfl.delete", {"id": w}))["runs_deleted"] == 1
     assert (await owner.err("ts.wrn.get", {"id": run_id}))["code"] == "not_found"
+
+
+async def test_retries_racing_from_three_server_processes_have_one_winner(db_path: Path, owner_key: str) -> None:
+    params = StdioServerParameters(command=sys.executable, args=["-m", "worktrail", "serve", "--db", str(db_path)],
+                                   env={"WORKTRAIL_API_KEY": owner_key})  # fmt: skip
+    async with Client(params) as client:
+        w = (await client.call_tool("ts.wfl.create", {"name": "w", "main_prompt": "p"})).structured_content["id"]
+        run = (await client.call_tool("ts.wrn.create", {"workflow_id": w})).structured_content["id"]
+        await client.call_tool("ts.wrn.update", {"id": run, "status": "cancelled"})
+    won: list[bool] = []
+
+    async def window() -> None:
+        async with Client(params) as client, anyio.create_task_group() as calls:
+            for _ in range(4):
+                calls.start_soon(lambda: _retry(client, run, won))
+
+    async with anyio.create_task_group() as group:
+        for _ in range(3):
+            group.start_soon(window)
+    assert won.count(True) == 1 and len(won) == 12
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT attempt FROM workflow_run").fetchone()[0] == 2
+
+
+async def _retry(client: Any, run: str, won: list[bool]) -> None:
+    won.append(not (await client.call_tool("ts.wrn.retry", {"id": run})).is_error)
