@@ -145,11 +145,11 @@ async def test_tools_that_take_no_key_say_why(owner: Agent, tool: str, arguments
     assert (await owner.ok("ts.auth.whoami"))["role"] == "owner"  # logout did not happen
 
 
-def test_every_write_but_login_logout_key_create_and_secrets_takes_a_key() -> None:
-    """Those four must never be replayed: a new key or a run's secrets would be kept as an answer."""
+def test_every_write_but_login_logout_key_create_secrets_and_sweep_takes_a_key() -> None:
+    """A new key or a run's secrets would be kept as an answer; a login or a sweep is done afresh."""
     takes = {t.name for t in ALL_TOOLS if t.takes_idempotency_key}
     writes = {t.name for t in ALL_TOOLS if not t.read_only}
-    assert takes == writes - {"ts.auth.login", "ts.auth.logout", "ts.key.create", "ts.wrn.secrets"}
+    assert takes == writes - {"ts.auth.login", "ts.auth.logout", "ts.key.create", "ts.wrn.secrets", "ts.run.sweep"}
 
 
 async def test_twenty_concurrent_repeats_all_succeed_with_one_effect(owner: Agent, db_path: Path) -> None:
@@ -206,6 +206,8 @@ async def _requests(owner: Agent, tool: str) -> tuple[dict, dict, dict]:
         return await _mission_requests(owner, tool)
     if tool.split(".")[1] in ("wfl", "wrn", "att"):
         return await _workflow_requests(owner, tool)
+    if tool.split(".")[1] in ("exe", "run"):
+        return await _execution_requests(owner, tool)
     if tool == "ts.tsk.create":
         return {"title": "a"}, {"title": "b"}, {"title": ""}
     if tool == "ts.edv.create":
@@ -296,6 +298,25 @@ async def _workflow_requests(owner: Agent, tool: str) -> tuple[dict, dict, dict]
     return {"id": one}, {"id": two}, {"id": "no-such-attachment"}
 
 
+async def _execution_requests(owner: Agent, tool: str) -> tuple[dict, dict, dict]:
+    if tool == "ts.exe.create":
+        return {"config_id": "a"}, {"config_id": "b"}, {"config_id": ""}
+    if tool == "ts.run.heartbeat":
+        ritual = await _ritual(owner)
+        run, other = [(await owner.ok("ts.rtr.create", {"ritual_id": ritual}))["id"] for _ in range(2)]
+        return {"kind": "ritual_run", "id": run}, {"kind": "ritual_run", "id": other}, {"kind": "ritual_run", "id": "x"}
+    e = {"execution_id": (await owner.ok("ts.exe.create", {"config_id": "c"}))["execution_id"]}
+    if tool == "ts.exe.update":
+        return {**e, "status": "completed"}, {**e, "status": "failed"}, {**e, "status": "running"}
+    if tool == "ts.exe.heartbeat":
+        return e, {**e, "progress": {"done": 1}}, {"execution_id": "no-such-execution"}
+    return e, {**e, "reason": "because"}, {"execution_id": "no-such-execution"}
+
+
+# Change records the first call writes: a heartbeat is activity, not a change; a bulk create, two runs.
+RECORDS = {"ts.wrn.bulk_create": 2, "ts.exe.heartbeat": 0, "ts.run.heartbeat": 0}
+
+
 WRITES = sorted(t.name for t in ALL_TOOLS if t.takes_idempotency_key)
 
 
@@ -311,7 +332,7 @@ async def test_every_write_tool_replays_refuses_reuse_and_keeps_no_refusal(
     first = await raw(owner, tool, {**good, "idempotency_key": "k1"})
     assert not first.is_error and not replayed(first), first.structured_content
     after_first = rows(db_path, "SELECT COUNT(*) FROM change_record")
-    assert after_first == trail + (2 if tool == "ts.wrn.bulk_create" else 1)  # bulk: two runs
+    assert after_first == trail + RECORDS.get(tool, 1)
     again = await raw(owner, tool, {**good, "idempotency_key": "k1"})
     assert replayed(again) and again.structured_content == first.structured_content
     reused = await owner.err(tool, {**other, "idempotency_key": "k1"})

@@ -74,14 +74,15 @@ async def test_secrets_in_bad_input_are_never_echoed(store: Store) -> None:
         assert "secret" not in json.dumps(error)
 
 
-ADMIN_TOOLS = {"ts.key.create", "ts.key.list", "ts.key.revoke", "ts.res.create", "ts.res.update", "ts.aud.list"}
+ADMIN_TOOLS = {"ts.key.create", "ts.key.list", "ts.key.revoke", "ts.res.create", "ts.res.update", "ts.aud.list",
+               "ts.run.stale", "ts.run.sweep"}  # fmt: skip
 
 
 def test_toolsets_select_their_tools_and_refuse_unknown_names() -> None:
     core = [t.name for t in select(["core"])]
     assert core == [t.name for t in ALL_TOOLS if t.name not in ADMIN_TOOLS and t.toolset == "core"]
     assert {t.name for t in select(["missions"])} - set(core) == {t.name for t in ALL_TOOLS if t.toolset == "missions"}
-    assert select(["core", "admin", "missions", "workflows"]) == ALL_TOOLS == select(None)
+    assert select(["core", "admin", "missions", "workflows", "executions"]) == ALL_TOOLS == select(None)
     with pytest.raises(ValueError, match="unknown toolset"):
         select(["nope"])
 

@@ -13,7 +13,7 @@ from platformdirs import user_data_dir
 from worktrail.domain.clock import SystemClock, format_ts
 from worktrail.store.store import Store
 from worktrail.tools.catalog import select
-from worktrail.tools.context import Session
+from worktrail.tools.context import Serving, Session
 from worktrail.tools.registry import Registry
 
 
@@ -41,7 +41,10 @@ async def login_from_env(store: Store, session: Session) -> None:
 
 
 def registry_for(
-    store: Store, toolsets: Iterable[str] | None = None, idempotency_ttl: timedelta = timedelta(hours=24)
+    store: Store,
+    toolsets: Iterable[str] | None = None,
+    idempotency_ttl: timedelta = timedelta(hours=24),
+    serving: Serving | None = None,
 ) -> Registry:
     """The registry over the selected toolsets."""
-    return Registry(select(toolsets), store, idempotency_ttl=idempotency_ttl)
+    return Registry(select(toolsets), store, idempotency_ttl=idempotency_ttl, serving=serving)

@@ -17,6 +17,7 @@ TOOLSETS = (
     "admin",
     "missions",
     "workflows",
+    "executions",
 )  # checked against the catalogue by a test; parsing stays import-light
 
 DESCRIPTION = """A work ledger that AI agents keep over the Model Context Protocol (MCP).
@@ -87,6 +88,14 @@ def build() -> argparse.ArgumentParser:
                        help="SQLite durability (FULL survives power loss at some speed cost)")  # fmt: skip
     serve.add_argument("--idempotency-ttl", type=_duration, default=timedelta(hours=24), metavar="DURATION",
                        help="how long a write's idempotency key is kept, e.g. 30m, 24h, 7d (default 24h)")  # fmt: skip
+    serve.add_argument("--instance-ttl", type=_duration, default=timedelta(seconds=30), metavar="DURATION",
+                       help="a serving process without a heartbeat for this long is gone (default 30s)")  # fmt: skip
+    serve.add_argument("--sweep-every", type=_duration, default=timedelta(seconds=60), metavar="DURATION",
+                       help="how often to sweep stale runs, after the sweep at start-up (default 60s)")  # fmt: skip
+    serve.add_argument("--execution-stale-after", type=_duration, default=timedelta(minutes=2), metavar="DURATION",
+                       help="a running execution of a gone process, quiet this long, is interrupted (default 2m)")  # fmt: skip
+    serve.add_argument("--stale-after", type=_duration, default=timedelta(hours=1), metavar="DURATION",
+                       help="a ritual, mission or workflow run quiet this long is failed (default 1h)")  # fmt: skip
 
     init = _with_db(c.add("init", "Create the ledger, its owner and the owner's first API key (printed once).",
                           "worktrail init --client claude-code"))  # fmt: skip

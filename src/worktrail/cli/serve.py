@@ -1,4 +1,9 @@
-"""`worktrail serve`: MCP over stdio for one client, stopped at once by Ctrl-C or SIGTERM."""
+"""`worktrail serve`: MCP over stdio for one client, stopped at once by Ctrl-C or SIGTERM.
+
+The process registers itself as an instance of the ledger and keeps a heartbeat, so that runs it
+started are known to be alive; it sweeps stale runs before it serves the first request and then
+every --sweep-every, and removes its instance when it stops cleanly.
+"""
 
 from __future__ import annotations
 
@@ -15,8 +20,11 @@ from worktrail.cli.failures import Refused
 from worktrail.cli.ledger import db_path, login_from_env, open_store, registry_for
 from worktrail.domain.clock import SystemClock, format_ts
 from worktrail.domain.errors import ToolError
+from worktrail.domain.ids import new_uuid
+from worktrail.store.audit import Origin
+from worktrail.store.recovery import Durations
 from worktrail.store.store import Store
-from worktrail.tools.context import Session
+from worktrail.tools.context import Serving, Session
 from worktrail.transport.server import build_server
 from worktrail.transport.stdio import serve_stdio
 
@@ -24,12 +32,19 @@ log = logging.getLogger(__name__)
 
 # How often old idempotency keys are pruned while serving.
 PRUNE_EVERY = timedelta(minutes=10)
+# How often this process tells the ledger it is alive.
+BEAT_EVERY = timedelta(seconds=10)
 # How long a stop signal waits for the database to close (its last checkpoint) before leaving.
 CLOSE_SECONDS = 5.0
 
 
-async def _stop_on_signal(store: Store) -> None:
-    """On SIGINT or SIGTERM: close the ledger and leave, without waiting for the next input line.
+def _now() -> str:
+    return format_ts(SystemClock().now())
+
+
+async def _stop_on_signal(store: Store, serving: Serving) -> None:
+    """On SIGINT or SIGTERM: remove this instance, close the ledger and leave, without waiting for
+    the next input line.
 
     The SDK reads stdin in a worker thread that a cancellation cannot interrupt (it would wait for
     Ctrl-D), so the process ends here once the database is closed. Every write is one transaction:
@@ -39,9 +54,64 @@ async def _stop_on_signal(store: Store) -> None:
         async for signum in signals:
             log.info("%s: stopping", signal.Signals(signum).name)
             with anyio.move_on_after(CLOSE_SECONDS, shield=True):
+                if serving.instance_id:
+                    await store.recovery.remove(serving.instance_id)
                 await store.close()
             sys.stderr.flush()
             os._exit(0)
+
+
+async def _every(period: timedelta, job: str, work: object) -> None:
+    """Run `work` every `period`; a busy or full ledger is logged and tried again next time."""
+    while True:
+        await anyio.sleep(period.total_seconds())
+        try:
+            await work()  # type: ignore[operator]
+        except ToolError as refused:
+            log.warning("%s failed this time: %s", job, refused.message)
+
+
+async def _sweep(store: Store, serving: Serving) -> None:
+    changed = await store.recovery.sweep(Origin(None, "worktrail sweep", _now(), serving.instance_id),
+                                         SystemClock().now(), serving.durations)  # fmt: skip
+    for change in changed:
+        log.warning("swept %s %s: %s -> %s (%s)", change["kind"], change["id"], change["from"], change["to"],
+                    change["reason"])  # fmt: skip
+
+
+async def serve(args: argparse.Namespace) -> int:
+    path = db_path(args.db)
+    if not path.exists():
+        raise Refused(f"there is no ledger at {path}; create it first with: worktrail init --db {path}")
+    durations = Durations(args.instance_ttl, args.sweep_every, args.execution_stale_after, args.stale_after)
+    serving = Serving(new_uuid(), durations)
+    async with open_store(path, args.synchronous) as store:
+        if await store.maintenance.owner() is None:
+            raise Refused(f"the ledger at {path} has no owner; set it up first with: worktrail init --db {path}")
+        registry = registry_for(store, args.toolsets, args.idempotency_ttl, serving)
+        session = Session()
+        try:
+            await login_from_env(store, session)
+        except ToolError as refused:
+            raise Refused(f"WORKTRAIL_API_KEY was refused: {refused.message}") from None
+        if session.actor is None:
+            log.info("no WORKTRAIL_API_KEY: the client must call ts.auth.login")
+        assert serving.instance_id is not None
+        await store.recovery.register(serving.instance_id, os.getpid(), _now())
+        await _sweep(store, serving)  # before the first request is served
+        if sys.stdin.isatty():
+            print("worktrail serve speaks MCP on stdin/stdout for an MCP client; Ctrl-C stops it.", file=sys.stderr)
+        log.info("serving %s over stdio (tool names: %s)", path, args.tool_names)
+        async with anyio.create_task_group() as group:
+            group.start_soon(_stop_on_signal, store, serving)
+            group.start_soon(_forget_old_keys, store, args.idempotency_ttl)
+            group.start_soon(_every, BEAT_EVERY, "instance heartbeat",
+                             lambda: store.recovery.beat(serving.instance_id, _now()))  # fmt: skip
+            group.start_soon(_every, durations.sweep_every, "sweep", lambda: _sweep(store, serving))
+            await serve_stdio(build_server(registry, session, args.tool_names))
+            group.cancel_scope.cancel()
+        await store.recovery.remove(serving.instance_id)
+    return 0
 
 
 async def _forget_old_keys(store: Store, ttl: timedelta) -> None:
@@ -54,29 +124,3 @@ async def _forget_old_keys(store: Store, ttl: timedelta) -> None:
         except ToolError as busy:  # a busy or full ledger: try again next time
             log.warning("could not prune idempotency keys: %s", busy.message)
         await anyio.sleep(PRUNE_EVERY.total_seconds())
-
-
-async def serve(args: argparse.Namespace) -> int:
-    path = db_path(args.db)
-    if not path.exists():
-        raise Refused(f"there is no ledger at {path}; create it first with: worktrail init --db {path}")
-    async with open_store(path, args.synchronous) as store:
-        if await store.maintenance.owner() is None:
-            raise Refused(f"the ledger at {path} has no owner; set it up first with: worktrail init --db {path}")
-        registry = registry_for(store, args.toolsets, args.idempotency_ttl)
-        session = Session()
-        try:
-            await login_from_env(store, session)
-        except ToolError as refused:
-            raise Refused(f"WORKTRAIL_API_KEY was refused: {refused.message}") from None
-        if session.actor is None:
-            log.info("no WORKTRAIL_API_KEY: the client must call ts.auth.login")
-        if sys.stdin.isatty():
-            print("worktrail serve speaks MCP on stdin/stdout for an MCP client; Ctrl-C stops it.", file=sys.stderr)
-        log.info("serving %s over stdio (tool names: %s)", path, args.tool_names)
-        async with anyio.create_task_group() as group:
-            group.start_soon(_stop_on_signal, store)
-            group.start_soon(_forget_old_keys, store, args.idempotency_ttl)
-            await serve_stdio(build_server(registry, session, args.tool_names))
-            group.cancel_scope.cancel()
-    return 0

@@ -22,6 +22,7 @@ class Lifecycle:
     - `stamps`: the timestamp column a state sets when it is entered.
     - `stamp_once`: stamp columns set only the first time (kept on later entries).
     - `move_stamps`: a column stamped by one particular move only (`(from, to)`).
+    - `stale`: where a run in a state goes when nobody has touched it for too long (the sweep).
     - `clears`: columns emptied when a state is left (a reopen forgets the old outcome).
     - `refused_code`: the error code of a refused move (each seed names its own).
     """
@@ -32,6 +33,7 @@ class Lifecycle:
     stamps: Mapping[str, str] = field(default_factory=dict)
     stamp_once: frozenset[str] = frozenset()
     move_stamps: Mapping[tuple[str, str], str] = field(default_factory=dict)
+    stale: Mapping[str, str] = field(default_factory=dict)
     clears: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     refused_code: ErrorCode = "invalid_transition"
 

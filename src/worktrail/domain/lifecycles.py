@@ -52,6 +52,7 @@ RITUAL_RUN = Lifecycle(
         "skipped": (),
     },
     stamps={"succeeded": "finished_at", "failed": "finished_at", "skipped": "finished_at"},
+    stale={"running": "failed"},
     refused_code="invalid_input",
 )
 
@@ -79,6 +80,7 @@ MISSION_RUN = Lifecycle(
     },
     stamps={"succeeded": "finished_at", "failed": "finished_at", "cancelled": "finished_at"},
     move_stamps={("pending", "running"): "started_at"},
+    stale={"running": "failed", "paused": "failed"},
     refused_code="invalid_transition",
 )
 
@@ -113,6 +115,7 @@ WORKFLOW_RUN = Lifecycle(
         "cancelled": (),
     },
     stamps={"running": "started_at", "success": "ended_at", "error": "ended_at", "cancelled": "ended_at"},
+    stale={"running": "error"},
     refused_code="invalid_transition",
 )
 
@@ -127,6 +130,23 @@ WORKFLOW_RETRY = Lifecycle(
         "scheduling": (),
         "running": (),
     },  # fmt: skip
+    refused_code="invalid_transition",
+)
+
+# Seed 002 (executions): an update settles a running or an interrupted execution; `interrupted` is
+# set only by the sweep, when the process that ran it is gone, and is not final (no finished_at).
+EXECUTION = Lifecycle(
+    entity="execution",
+    initial="running",
+    moves={
+        "running": ("completed", "failed", "cancelled", "interrupted"),
+        "interrupted": ("completed", "failed", "cancelled"),
+        "completed": (),
+        "failed": (),
+        "cancelled": (),
+    },
+    stamps={"completed": "finished_at", "failed": "finished_at", "cancelled": "finished_at"},
+    stale={"running": "interrupted"},
     refused_code="invalid_transition",
 )
 

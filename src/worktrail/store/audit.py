@@ -21,6 +21,8 @@ class Origin:
     actor_id: str | None
     tool: str
     at: str
+    # The serving process the write came through (None for `worktrail call`): runs record it.
+    instance_id: str | None = None
 
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:

@@ -16,7 +16,7 @@ from worktrail.store.rows import as_dict
 
 # The tables `worktrail check` counts, in the order it prints them.
 COUNTED = ("resource", "api_key", "endeavour", "task", "ritual", "ritual_run", "mission", "mission_run",
-           "plan_step", "mission_event", "workflow", "workflow_run", "attachment", "change_record")  # fmt: skip
+           "plan_step", "mission_event", "workflow", "workflow_run", "attachment", "execution", "change_record")  # fmt: skip
 
 
 def _owner(conn: sqlite3.Connection) -> dict[str, Any] | None:

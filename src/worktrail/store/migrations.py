@@ -272,6 +272,42 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX attachment_run ON attachment(run_id, kind, created_at);
     """,
+    # 6: executions (seed 002), the serving processes (instances), and what the sweep needs of
+    # every run: the instance that started it and when it last sent a heartbeat.
+    """
+    CREATE TABLE instance (
+        id TEXT PRIMARY KEY,
+        pid INTEGER NOT NULL,
+        host TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        heartbeat_at TEXT NOT NULL
+    );
+    CREATE TABLE execution (
+        id TEXT PRIMARY KEY,
+        config_id TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('running', 'completed', 'failed', 'cancelled', 'interrupted')),
+        config_snapshot TEXT NOT NULL DEFAULT '{}',
+        trigger_context TEXT,
+        error_info TEXT,
+        progress TEXT,
+        instance_id TEXT,
+        created_by TEXT REFERENCES resource(id),
+        started_at TEXT NOT NULL,
+        finished_at TEXT,
+        heartbeat_at TEXT,
+        created_at TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        version INTEGER NOT NULL DEFAULT 1
+    );
+    CREATE INDEX execution_status ON execution(status, created_at);
+    CREATE INDEX execution_config ON execution(config_id, created_at);
+    ALTER TABLE ritual_run ADD COLUMN instance_id TEXT;
+    ALTER TABLE ritual_run ADD COLUMN heartbeat_at TEXT;
+    ALTER TABLE mission_run ADD COLUMN instance_id TEXT;
+    ALTER TABLE mission_run ADD COLUMN heartbeat_at TEXT;
+    ALTER TABLE workflow_run ADD COLUMN instance_id TEXT;
+    ALTER TABLE workflow_run ADD COLUMN heartbeat_at TEXT;
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

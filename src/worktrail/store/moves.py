@@ -22,13 +22,14 @@ def apply_update(
     changes: Mapping[str, Any],
     json_columns: Iterable[str] = (),
     action: str = "update",
+    noted: Mapping[str, list[Any]] | None = None,
 ) -> dict[str, Any]:
     """Apply `changes` to `row` (a move when they hold a status); answer the columns written,
-    `version` among them."""
+    `version` among them. `noted`: more to say in the change record (why the sweep moved it)."""
     values = dict(changes)
     if "status" in values:
         values.update(transition(lifecycle, row["status"], values["status"], row, origin.at))
     values["updated_at"] = origin.at
     version = update_if_status(conn, table, row["id"], encoded(values, json_columns), row["status"])
-    record(conn, origin, table, row["id"], action, diff(row, values), version)
+    record(conn, origin, table, row["id"], action, {**diff(row, values), **(noted or {})}, version)
     return {**values, "version": version}

@@ -60,6 +60,7 @@ class RitualRuns:
                 **values,
                 "status": RITUAL_RUN.initial,
                 "run_by": origin.actor_id,
+                "instance_id": origin.instance_id,
                 "started_at": origin.at,
                 "created_at": origin.at,
                 "updated_at": origin.at,

@@ -5,12 +5,14 @@ from __future__ import annotations
 from worktrail.store.audit import AuditTrail
 from worktrail.store.database import Database
 from worktrail.store.endeavours import Endeavours
+from worktrail.store.executions import Executions
 from worktrail.store.keys import Keys
 from worktrail.store.maintenance import Maintenance
 from worktrail.store.missions.events import Events
 from worktrail.store.missions.missions import Missions
 from worktrail.store.missions.plans import Plans
 from worktrail.store.missions.runs import MissionRuns
+from worktrail.store.recovery import Recovery
 from worktrail.store.replays import Replays
 from worktrail.store.resources import Resources
 from worktrail.store.ritual_runs import RitualRuns
@@ -42,6 +44,8 @@ class Store:
         self.workflows = Workflows(db)
         self.workflow_runs = WorkflowRuns(db)
         self.attachments = Attachments(db)
+        self.executions = Executions(db)
+        self.recovery = Recovery(db)
 
     @classmethod
     async def open(cls, path: str, *, synchronous: str = "NORMAL") -> Store:

@@ -10,7 +10,7 @@ from worktrail.domain.errors import ToolError
 
 # The tables whose rows carry a version (names come from code, never from a caller).
 VERSIONED = frozenset({"resource", "endeavour", "task", "ritual", "ritual_run", "mission", "mission_run", "plan_step", "workflow",
-                       "workflow_run"})  # fmt: skip
+                       "workflow_run", "execution"})  # fmt: skip
 
 # Stamped on every change, so never worth naming as "changed since".
 _ALWAYS_CHANGED = frozenset({"updated_at"})

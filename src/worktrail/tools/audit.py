@@ -13,9 +13,9 @@ from worktrail.tools.registry import tool
 
 EntityType = Literal[
     "resource", "api_key", "endeavour", "task", "ritual", "ritual_run", "mission", "mission_run", "plan_step",
-    "mission_event", "workflow", "workflow_run", "attachment",
+    "mission_event", "workflow", "workflow_run", "attachment", "execution",
 ]  # fmt: skip
-Action = Literal["create", "update", "cancel", "revoke", "delete", "retry", "read"]
+Action = Literal["create", "update", "cancel", "revoke", "delete", "retry", "read", "sweep"]
 
 DESCRIPTION = """Every change made through a tool leaves one record, written in the same transaction as the \
 change: {id, at, actor_id, tool, entity_type, entity_id, action, changes: {field: [old, new]}}.

@@ -82,7 +82,7 @@ def _not_taken(tool: Tool, name: str) -> ToolError:
     elif tool.read_only:
         why = "it only reads, so retrying it is already safe"
     else:
-        why = "its answer must not be replayed (a new API key is shown once; a login is done afresh)"
+        why = "its answer must not be replayed (a new key or a secret is shown once; a login or a sweep is done afresh)"
     return invalid_field(name, f"is not taken by {tool.name}: {why}", "Leave it out.")
 
 

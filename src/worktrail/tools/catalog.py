@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from worktrail.tools import audit, auth, endeavours, keys, missions, resources, ritual_runs, rituals, tasks, workflows
+from worktrail.tools import (
+    audit,
+    auth,
+    endeavours,
+    executions,
+    keys,
+    missions,
+    resources,
+    ritual_runs,
+    rituals,
+    tasks,
+    workflows,
+)
 from worktrail.tools.call_options import published_input_schema
 from worktrail.tools.registry import Tool
 from worktrail.tools.schemas import output_schema
@@ -20,11 +32,12 @@ ALL_TOOLS: tuple[Tool, ...] = (
     *audit.TOOLS,
     *missions.TOOLS,
     *workflows.TOOLS,
+    *executions.TOOLS,
 )
 
 # core: the work itself (tasks, endeavours, rituals, runs, who is who); admin: the operator's tools
 # (new resources, API keys, the audit trail), which an agent at work seldom needs in its context.
-TOOLSETS: tuple[str, ...] = ("core", "admin", "missions", "workflows")
+TOOLSETS: tuple[str, ...] = ("core", "admin", "missions", "workflows", "executions")
 
 # Logging in is part of every selection: without it nothing else can be called.
 ALWAYS = frozenset({"ts.auth.login", "ts.auth.whoami", "ts.auth.logout"})

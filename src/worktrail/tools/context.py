@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from worktrail.domain.actor import Actor
 from worktrail.store.audit import Origin
+from worktrail.store.recovery import Durations
 from worktrail.store.store import Store
 
 
@@ -18,6 +19,14 @@ class Session:
 
 
 @dataclass(frozen=True)
+class Serving:
+    """The process a call comes through: its instance (None for `worktrail call`) and its sweep settings."""
+
+    instance_id: str | None = None
+    durations: Durations = field(default_factory=Durations)
+
+
+@dataclass(frozen=True)
 class Call:
     """One tool call, after login and validation."""
 
@@ -26,6 +35,7 @@ class Call:
     session: Session
     actor: Actor | None
     now: str
+    serving: Serving = field(default_factory=Serving)
 
     @property
     def me(self) -> Actor:
@@ -36,4 +46,4 @@ class Call:
 
     def origin(self) -> Origin:
         """Who, through what, when: for the change records this call writes."""
-        return Origin(self.actor.resource_id if self.actor else None, self.tool, self.now)
+        return Origin(self.actor.resource_id if self.actor else None, self.tool, self.now, self.serving.instance_id)

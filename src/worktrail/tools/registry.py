@@ -36,7 +36,7 @@ from worktrail.store.keys import ActorChanged, check_session
 from worktrail.store.store import Store
 from worktrail.store.versions import check_version
 from worktrail.tools.call_options import CallOptions, Versioned, split
-from worktrail.tools.context import Call, Session
+from worktrail.tools.context import Call, Serving, Session
 from worktrail.tools.params import Params
 from worktrail.tools.replay import run_keyed
 from worktrail.tools.validation import validate
@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Call, Any], Awaitable[BaseModel]]
 
 # Verbs of tools that change nothing in the ledger.
-READ_VERBS = frozenset({"get", "list", "whoami", "get_step", "read"})
+READ_VERBS = frozenset({"get", "list", "whoami", "get_step", "read", "stale"})
 
 
 @dataclass(frozen=True)
@@ -153,12 +153,14 @@ class Registry:
         *,
         idempotency_ttl: timedelta = timedelta(hours=24),
         in_progress_seconds: float = 10.0,
+        serving: Serving | None = None,
     ) -> None:
         self.tools = tuple(tools)
         self.store = store
         self.clock = clock or SystemClock()
         self.idempotency_ttl = idempotency_ttl
         self.in_progress_seconds = in_progress_seconds
+        self.serving = serving or Serving()
         self._by_name: dict[str, Tool] = {}
         for t in self.tools:
             for name in {t.name, t.underscore_name}:
@@ -218,7 +220,7 @@ class Registry:
         if options.idempotency_key is not None and actor is not None:
             return await run_keyed(self, spec, arguments, rest, options, session, actor)
         params = self.prepare(spec, rest, actor)
-        call = Call(spec.name, self.store, session, actor, format_ts(self.clock.now()))
+        call = Call(spec.name, self.store, session, actor, format_ts(self.clock.now()), self.serving)
         if actor is None:
             return Answer(dump(await spec.handler(call, params)))
         # The key is re-checked in the handler's first hop, in that hop's own transaction: a revoked

@@ -73,7 +73,7 @@ async def run_keyed(
                     raise _reused(spec.name, stored)
                 return Answer(stored.answer, replayed=True)
             params = registry.prepare(spec, arguments, actor)
-            call = Call(spec.name, registry.store, session, actor, at)
+            call = Call(spec.name, registry.store, session, actor, at, registry.serving)
             payload = dump(await registry.handle(spec, call, params, arguments, options))
             await db.commit_held(lambda conn: replays.save(conn, scope, wanted, payload, at))
             return Answer(payload)

@@ -43,6 +43,8 @@ def append(
         "timestamp": at,
     }
     insert(conn, "mission_event", encoded(row, JSON_COLUMNS))
+    # An event is the run's activity: the sweep leaves a run alone while its story goes on.
+    conn.execute("UPDATE mission_run SET heartbeat_at = ? WHERE id = ?", (at, run["id"]))
     return row
 
 

@@ -71,6 +71,7 @@ class MissionRuns:
                 "metadata": {},
                 **values,
                 "started_at": origin.at,
+                "instance_id": origin.instance_id,
                 "created_by": origin.actor_id,
                 "created_at": origin.at,
                 "updated_at": origin.at,

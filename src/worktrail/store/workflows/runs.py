@@ -63,7 +63,8 @@ def _insert(conn: sqlite3.Connection, origin: Origin, workflow: Mapping[str, Any
     fields = dict(values)
     hidden = fields.pop("sensitive_input_values", None)
     row = {"id": new_uuid(), "workflow_id": workflow["id"], "status": WORKFLOW_RUN.initial, **fields,
-           "user_id": origin.actor_id, "created_at": origin.at, "updated_at": origin.at}  # fmt: skip
+           "user_id": origin.actor_id, "instance_id": origin.instance_id, "created_at": origin.at,
+           "updated_at": origin.at}  # fmt: skip
     if hidden:
         row["sensitive_input_aliases"] = dict.fromkeys(hidden, secrets.MASK)
     insert(conn, "workflow_run", encoded(row, JSON_COLUMNS))
