@@ -135,7 +135,7 @@ class Answer:
 def dump(result: BaseModel) -> dict[str, Any]:
     """A result model as the structured content clients get: unset fields left out, unless the
     model keeps them as null (`KEEP_NULLS`: a seed whose answer lists every field)."""
-    return result.model_dump(mode="json", exclude_none=not getattr(result, "KEEP_NULLS", False))
+    return result.model_dump(mode="json", by_alias=True, exclude_none=not getattr(result, "KEEP_NULLS", False))
 
 
 class Registry:
