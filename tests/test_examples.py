@@ -48,6 +48,9 @@ def test_the_seed_examples_run_in_order_and_answer_as_the_seeds_document(
                 found = found[key]
             assert found.startswith(PREFIX.get(tool, "")) and found != step["binds"]
             bound[step["binds"]] = found
+        if "seed_answer" in step:  # seed 002: exactly ExecutionStatusUpdateResponse
+            assert set(answer) == {"success", "execution_id", "previous_status", "current_status", "message"}
+            assert [answer["previous_status"], answer["current_status"]] == step["seed_answer"] and answer["success"]
         if "run_status" in step:  # seed 004: the whole run, every seed field present
             assert answer["status"] == step["run_status"] and answer["id"] in bound.values(), step["seed"]
             assert "machine_id" in answer and answer["sensitive_input_aliases"] == {
