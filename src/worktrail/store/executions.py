@@ -7,23 +7,19 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from worktrail.domain.errors import not_found
 from worktrail.domain.ids import new_uuid
 from worktrail.domain.lifecycles import EXECUTION
 from worktrail.store.audit import Origin, diff, record
 from worktrail.store.database import Database
 from worktrail.store.moves import apply_update
 from worktrail.store.recovery import heartbeat
-from worktrail.store.rows import encoded, fetch, filters, insert, page
+from worktrail.store.rows import encoded, filters, insert, page, require_row
 
 JSON_COLUMNS = ("config_snapshot", "trigger_context", "error_info", "progress")
 
 
 def require(conn: sqlite3.Connection, execution_id: str) -> dict[str, Any]:
-    row = fetch(conn, "execution", execution_id, JSON_COLUMNS)
-    if row is None:
-        raise not_found("execution", execution_id)
-    return row
+    return require_row(conn, "execution", execution_id, "execution", JSON_COLUMNS)
 
 
 class Executions:

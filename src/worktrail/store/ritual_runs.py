@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
-from worktrail.domain.errors import invalid_field, not_found
+from worktrail.domain.errors import invalid_field
 from worktrail.domain.ids import new_id
 from worktrail.domain.lifecycles import RITUAL_RUN
 from worktrail.domain.ritual_runs import check_run_not_finished
@@ -14,17 +14,14 @@ from worktrail.store import rituals
 from worktrail.store.audit import Origin, diff, record
 from worktrail.store.database import Database
 from worktrail.store.moves import apply_update
-from worktrail.store.rows import encoded, fetch, filters, insert, page
+from worktrail.store.rows import encoded, filters, insert, page, require_row
 
 JSON_COLUMNS = ("effects", "error", "metadata")
 
 
 def require(conn: sqlite3.Connection, run_id: str) -> dict[str, Any]:
     """One run row, or `not_found`."""
-    row = fetch(conn, "ritual_run", run_id, JSON_COLUMNS)
-    if row is None:
-        raise not_found("ritual run", run_id)
-    return row
+    return require_row(conn, "ritual_run", run_id, "ritual run", JSON_COLUMNS)
 
 
 def _check_runnable(ritual: Mapping[str, Any]) -> None:

@@ -12,7 +12,7 @@ import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from worktrail.domain.errors import ToolError
+from worktrail.domain.errors import ToolError, not_found
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
@@ -94,6 +94,16 @@ def fetch(
     """One row by id, decoded, or None."""
     _names([table])
     return as_dict(conn.execute(f"SELECT * FROM {table} WHERE id = ?", (entity_id,)).fetchone(), json_columns)
+
+
+def require_row(
+    conn: sqlite3.Connection, table: str, entity_id: str, kind: str, json_columns: Iterable[str] = ()
+) -> dict[str, Any]:
+    """One row by id, decoded, or `not_found` naming the kind of entity."""
+    row = fetch(conn, table, entity_id, json_columns)
+    if row is None:
+        raise not_found(kind, entity_id)
+    return row
 
 
 def filters(

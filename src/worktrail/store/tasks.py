@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from worktrail.domain.actor import Actor
-from worktrail.domain.errors import ToolError, not_found
+from worktrail.domain.errors import ToolError
 from worktrail.domain.ids import new_id
 from worktrail.domain.lifecycle import transition
 from worktrail.domain.lifecycles import TASK
@@ -16,17 +16,14 @@ from worktrail.domain.tasks import check_reason_fits, cleared, fill_actual_hours
 from worktrail.store import endeavours, resources
 from worktrail.store.audit import Origin, diff, record
 from worktrail.store.database import Database
-from worktrail.store.rows import encoded, fetch, filters, insert, page, update_if_status
+from worktrail.store.rows import encoded, filters, insert, page, require_row, update_if_status
 
 JSON_COLUMNS = ("metadata",)
 
 
 def require(conn: sqlite3.Connection, task_id: str) -> dict[str, Any]:
     """One task row, or `not_found`."""
-    row = fetch(conn, "task", task_id, JSON_COLUMNS)
-    if row is None:
-        raise not_found("task", task_id)
-    return row
+    return require_row(conn, "task", task_id, "task", JSON_COLUMNS)
 
 
 def _check_references(conn: sqlite3.Connection, values: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -7,12 +7,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from worktrail.domain.actor import Actor
-from worktrail.domain.errors import ToolError, not_found
+from worktrail.domain.errors import ToolError
 from worktrail.domain.ids import new_uuid
 from worktrail.domain.permissions import check_may_delete
 from worktrail.store.audit import Origin, diff, record
 from worktrail.store.database import Database
-from worktrail.store.rows import encoded, fetch, filters, insert, page, update_versioned
+from worktrail.store.rows import encoded, filters, insert, page, require_row, update_versioned
 
 JSON_COLUMNS = ("metadata",)
 DEFINITION = ("name", "description", "instructions", "model", "execution_mode", "metadata")
@@ -22,10 +22,7 @@ UNFINISHED = ("pending", "running", "paused")
 
 def require(conn: sqlite3.Connection, mission_id: str) -> dict[str, Any]:
     """One mission row, or `not_found`."""
-    row = fetch(conn, "mission", mission_id, JSON_COLUMNS)
-    if row is None:
-        raise not_found("mission", mission_id)
-    return row
+    return require_row(conn, "mission", mission_id, "mission", JSON_COLUMNS)
 
 
 def _insert(conn: sqlite3.Connection, origin: Origin, values: Mapping[str, Any]) -> dict[str, Any]:

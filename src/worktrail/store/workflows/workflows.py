@@ -7,12 +7,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from worktrail.domain.actor import Actor
-from worktrail.domain.errors import ToolError, not_found
+from worktrail.domain.errors import ToolError
 from worktrail.domain.ids import new_uuid
 from worktrail.domain.permissions import check_may_delete
 from worktrail.store.audit import Origin, diff, record
 from worktrail.store.database import Database
-from worktrail.store.rows import encoded, fetch, filters, insert, page, update_versioned
+from worktrail.store.rows import encoded, filters, insert, page, require_row, update_versioned
 
 JSON_COLUMNS = ("input_schema", "output_schema", "metadata")
 # Runs in these states keep their workflow from being deleted.
@@ -21,10 +21,7 @@ ACTIVE = ("scheduling", "running")
 
 def require(conn: sqlite3.Connection, workflow_id: str) -> dict[str, Any]:
     """One workflow row, or `not_found`."""
-    row = fetch(conn, "workflow", workflow_id, JSON_COLUMNS)
-    if row is None:
-        raise not_found("workflow", workflow_id)
-    return row
+    return require_row(conn, "workflow", workflow_id, "workflow", JSON_COLUMNS)
 
 
 class Workflows:
