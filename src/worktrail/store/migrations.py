@@ -308,6 +308,37 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE workflow_run ADD COLUMN instance_id TEXT;
     ALTER TABLE workflow_run ADD COLUMN heartbeat_at TEXT;
     """,
+    # 7: indexes that serve each list's filter and its order together, so a page reads its rows in
+    # order instead of sorting every match (the single-column filter indexes they replace).
+    """
+    DROP INDEX task_status;
+    DROP INDEX task_endeavour;
+    DROP INDEX task_assignee;
+    CREATE INDEX task_created ON task(created_at);
+    CREATE INDEX task_status_created ON task(status, created_at);
+    CREATE INDEX task_endeavour_created ON task(endeavour_id, created_at);
+    CREATE INDEX task_assignee_created ON task(assignee_id, created_at);
+    DROP INDEX endeavour_status;
+    CREATE INDEX endeavour_created ON endeavour(created_at);
+    CREATE INDEX endeavour_status_created ON endeavour(status, created_at);
+    CREATE INDEX resource_created ON resource(created_at);
+    CREATE INDEX api_key_created ON api_key(created_at);
+    CREATE INDEX api_key_resource_created ON api_key(resource_id, created_at);
+    CREATE INDEX ritual_created ON ritual(created_at);
+    DROP INDEX ritual_run_status;
+    CREATE INDEX ritual_run_created ON ritual_run(created_at);
+    CREATE INDEX ritual_run_ritual_created ON ritual_run(ritual_id, created_at);
+    CREATE INDEX ritual_run_status_created ON ritual_run(status, created_at);
+    DROP INDEX change_record_entity;
+    DROP INDEX change_record_actor;
+    CREATE INDEX change_record_entity_at ON change_record(entity_id, at);
+    CREATE INDEX change_record_actor_at ON change_record(actor_id, at);
+    CREATE INDEX change_record_type_at ON change_record(entity_type, at);
+    CREATE INDEX mission_run_created ON mission_run(created_at);
+    CREATE INDEX execution_created ON execution(created_at);
+    CREATE INDEX workflow_run_created ON workflow_run(created_at);
+    CREATE INDEX plan_step_run ON plan_step(run_id, sequence);
+    """,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
