@@ -99,12 +99,17 @@ async def serve(args: argparse.Namespace) -> int:
         assert serving.instance_id is not None
         await store.recovery.register(serving.instance_id, os.getpid(), _now())
         await _sweep(store, serving)  # before the first request is served
+        try:
+            await _forget_old_keys(store, args.idempotency_ttl)
+        except ToolError as busy:  # a busy ledger: the next round prunes them
+            log.warning("could not prune idempotency keys: %s", busy.message)
         if sys.stdin.isatty():
             print("worktrail serve speaks MCP on stdin/stdout for an MCP client; Ctrl-C stops it.", file=sys.stderr)
         log.info("serving %s over stdio (tool names: %s)", path, args.tool_names)
         async with anyio.create_task_group() as group:
             group.start_soon(_stop_on_signal, store, serving)
-            group.start_soon(_forget_old_keys, store, args.idempotency_ttl)
+            group.start_soon(_every, PRUNE_EVERY, "pruning idempotency keys",
+                             lambda: _forget_old_keys(store, args.idempotency_ttl))  # fmt: skip
             group.start_soon(_every, BEAT_EVERY, "instance heartbeat",
                              lambda: store.recovery.beat(serving.instance_id, _now()))  # fmt: skip
             group.start_soon(_every, durations.sweep_every, "sweep", lambda: _sweep(store, serving))
@@ -115,12 +120,7 @@ async def serve(args: argparse.Namespace) -> int:
 
 
 async def _forget_old_keys(store: Store, ttl: timedelta) -> None:
-    """Prune idempotency keys past their time to live, now and every PRUNE_EVERY (a lookup treats
-    an old key as new anyway; this only keeps the table small)."""
-    while True:
-        try:
-            forgotten = await store.replays.prune(format_ts(SystemClock().now() - ttl))
-            log.debug("forgot %d idempotency key(s) older than %s", forgotten, ttl)
-        except ToolError as busy:  # a busy or full ledger: try again next time
-            log.warning("could not prune idempotency keys: %s", busy.message)
-        await anyio.sleep(PRUNE_EVERY.total_seconds())
+    """Prune idempotency keys past their time to live (a lookup treats an old key as new anyway;
+    this only keeps the table small)."""
+    forgotten = await store.replays.prune(format_ts(SystemClock().now() - ttl))
+    log.debug("forgot %d idempotency key(s) older than %s", forgotten, ttl)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from typing import TypeVar
 
@@ -39,27 +39,26 @@ class FirstHopCheck:
 _FIRST_HOP_CHECK: ContextVar[FirstHopCheck | None] = ContextVar("worktrail_first_hop_check", default=None)
 
 
-@contextmanager
-def checked_first(check: FirstHopCheck) -> Iterator[FirstHopCheck]:
+def checked_first(check: FirstHopCheck) -> AbstractContextManager[FirstHopCheck]:
     """Run `check` in the first hop that the code inside this block (this task) makes."""
-    token = _FIRST_HOP_CHECK.set(check)
-    try:
-        yield check
-    finally:
-        _FIRST_HOP_CHECK.reset(token)
+    return _scoped(_FIRST_HOP_CHECK, check)
 
 
 _FIRST_WRITE_CHECK: ContextVar[FirstHopCheck | None] = ContextVar("worktrail_first_write_check", default=None)
 
 
-@contextmanager
-def checked_first_write(check: FirstHopCheck) -> Iterator[FirstHopCheck]:
+def checked_first_write(check: FirstHopCheck) -> AbstractContextManager[FirstHopCheck]:
     """Run `check` inside the transaction of the first write that the code inside this block makes."""
-    token = _FIRST_WRITE_CHECK.set(check)
+    return _scoped(_FIRST_WRITE_CHECK, check)
+
+
+@contextmanager
+def _scoped(var: ContextVar[FirstHopCheck | None], check: FirstHopCheck) -> Iterator[FirstHopCheck]:
+    token = var.set(check)
     try:
         yield check
     finally:
-        _FIRST_WRITE_CHECK.reset(token)
+        var.reset(token)
 
 
 def with_checks(fn: Callable[[sqlite3.Connection], T], *, write: bool) -> Callable[[sqlite3.Connection], T]:

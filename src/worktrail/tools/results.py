@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, ClassVar, Self
+
 from pydantic import BaseModel, Field
 
 
@@ -17,6 +19,20 @@ class VersionedAck(UpdateAck):
     """The answer to an update no seed fixes: the acknowledgement and the version it produced."""
 
     version: int = Field(description="The entity's version after this update.")
+
+
+class FromRow(BaseModel):
+    """An answer made of a stored row: the row's fields this model declares, its `id` under the
+    name the answer gives it (`ROW_ID`, e.g. "mission_id"; None keeps it as `id`)."""
+
+    ROW_ID: ClassVar[str | None] = None
+
+    @classmethod
+    def of(cls, row: dict[str, Any]) -> Self:
+        picked = {k: v for k, v in row.items() if k in cls.model_fields}
+        if cls.ROW_ID is not None:
+            picked[cls.ROW_ID] = row["id"]
+        return cls(**picked)
 
 
 def ordered_fields(sent: set[str], order: tuple[str, ...]) -> list[str]:

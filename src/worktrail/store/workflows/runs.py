@@ -53,9 +53,6 @@ def with_attachments(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> li
         found.setdefault(run_id, []).append(attachment_id)
     for row in rows:
         row["input_attachment_ids"] = found.get(row["id"])
-        row["release_session_after"] = (
-            None if row["release_session_after"] is None else bool(row["release_session_after"])
-        )
     return rows
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, BeforeValidator, Field
 
@@ -12,6 +12,7 @@ from worktrail.tools.call_options import Versioned
 from worktrail.tools.context import Call
 from worktrail.tools.params import ListParams, Metadata, Params, Reason, one_or_many
 from worktrail.tools.registry import tool
+from worktrail.tools.results import FromRow
 
 EXECUTIONS = "executions"
 Status = Literal[EXECUTION.states]  # type: ignore[valid-type]
@@ -59,7 +60,9 @@ class ExecutionHeartbeat(ExecutionRef):
     progress: Metadata = Field(None, description="Where it stands (free JSON), kept on the execution.")
 
 
-class Execution(BaseModel):
+class Execution(FromRow):
+    ROW_ID: ClassVar[str | None] = "execution_id"
+
     execution_id: str
     version: int
     config_id: str
@@ -73,10 +76,6 @@ class Execution(BaseModel):
     finished_at: str | None = None
     heartbeat_at: str | None = None
     updated_at: str
-
-    @classmethod
-    def of(cls, row: dict[str, Any]) -> Execution:
-        return cls(execution_id=row["id"], **{k: v for k, v in row.items() if k in cls.model_fields})
 
 
 class ExecutionPage(BaseModel):

@@ -4,11 +4,12 @@ seed's MissionRunData; fields that are unset are left out, never null."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel
 
 from worktrail.domain.lifecycles import MISSION_RUN, PLAN_STEP
+from worktrail.tools.results import FromRow
 
 RunStatus = Literal[MISSION_RUN.states]  # type: ignore[valid-type]
 StepStatus = Literal[PLAN_STEP.states]  # type: ignore[valid-type]
@@ -25,7 +26,9 @@ class Meta(BaseModel):
     offset: int
 
 
-class Mission(BaseModel):
+class Mission(FromRow):
+    ROW_ID: ClassVar[str | None] = "mission_id"
+
     mission_id: str
     version: int
     name: str
@@ -37,13 +40,11 @@ class Mission(BaseModel):
     created_at: str
     updated_at: str
 
-    @classmethod
-    def of(cls, row: dict[str, Any]) -> Mission:
-        return cls(mission_id=row["id"], **{k: v for k, v in row.items() if k in cls.model_fields})
 
-
-class MissionRun(BaseModel):
+class MissionRun(FromRow):
     """Seed 003's MissionRunData, field for field."""
+
+    ROW_ID: ClassVar[str | None] = "run_id"
 
     run_id: str
     mission_id: str
@@ -57,12 +58,8 @@ class MissionRun(BaseModel):
     metadata: dict[str, Any] | None = None
     updated_at: str
 
-    @classmethod
-    def of(cls, row: dict[str, Any]) -> MissionRun:
-        return cls(run_id=row["id"], **{k: v for k, v in row.items() if k in cls.model_fields})
 
-
-class Step(BaseModel):
+class Step(FromRow):
     step_id: str
     run_id: str
     version: int
@@ -73,10 +70,6 @@ class Step(BaseModel):
     metadata: dict[str, Any]
     started_at: str | None = None
     completed_at: str | None = None
-
-    @classmethod
-    def of(cls, row: dict[str, Any]) -> Step:
-        return cls(**{k: v for k, v in row.items() if k in cls.model_fields})
 
 
 class PlannedStep(Step):
@@ -96,7 +89,9 @@ def plan_of(found: dict[str, Any]) -> Plan:
     return Plan(run_id=found["run_id"], steps=[PlannedStep(**shaped(s)) for s in found["steps"]])
 
 
-class Event(BaseModel):
+class Event(FromRow):
+    ROW_ID: ClassVar[str | None] = "event_id"
+
     event_id: str
     mission_id: str
     run_id: str
@@ -106,10 +101,6 @@ class Event(BaseModel):
     step_id: str | None = None
     agent_id: str | None = None
     timestamp: str
-
-    @classmethod
-    def of(cls, row: dict[str, Any]) -> Event:
-        return cls(event_id=row["id"], **{k: v for k, v in row.items() if k in cls.model_fields})
 
 
 class MissionAnswer(BaseModel):

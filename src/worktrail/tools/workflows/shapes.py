@@ -9,12 +9,13 @@ from typing import Any, ClassVar, Literal
 from pydantic import BaseModel
 
 from worktrail.domain.lifecycles import WORKFLOW_RUN
+from worktrail.tools.results import FromRow
 
 RunStatus = Literal[WORKFLOW_RUN.states]  # type: ignore[valid-type]
 Kind = Literal["input", "output"]
 
 
-class Workflow(BaseModel):
+class Workflow(FromRow):
     id: str
     version: int
     name: str
@@ -25,10 +26,6 @@ class Workflow(BaseModel):
     metadata: dict[str, Any]
     created_at: str
     updated_at: str
-
-    @classmethod
-    def of(cls, row: dict[str, Any]) -> Workflow:
-        return cls(**{k: v for k, v in row.items() if k in cls.model_fields})
 
 
 class WorkflowPage(BaseModel):
@@ -45,7 +42,7 @@ class Deleted(BaseModel):
     attachments_deleted: int | None = None
 
 
-class Run(BaseModel):
+class Run(FromRow):
     """Seed 004's RunResponse, every field, and when it started and ended, and which attempt."""
 
     KEEP_NULLS: ClassVar[bool] = True
@@ -71,10 +68,6 @@ class Run(BaseModel):
     started_at: str | None = None
     ended_at: str | None = None
     attempt: int
-
-    @classmethod
-    def of(cls, row: dict[str, Any]) -> Run:
-        return cls(**{k: v for k, v in row.items() if k in cls.model_fields})
 
 
 class RunPage(BaseModel):
