@@ -91,7 +91,10 @@ def test_stdout_carries_only_protocol_messages_and_bad_lines_are_answered(initia
     assert "DEBUG" in stderr  # logs went to stderr, and only there
 
 
-def test_a_script_that_pipes_its_calls_and_closes_stdin_gets_every_answer(initialised: tuple[Path, str]) -> None:
+@pytest.mark.parametrize("stdin_is", ["a pipe", "a file"])  # the loop's own pipes; the SDK's transport
+def test_a_script_that_pipes_its_calls_and_closes_stdin_gets_every_answer(
+    initialised: tuple[Path, str], tmp_path: Path, stdin_is: str
+) -> None:
     db_path, owner_key = initialised
     hello = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "script", "version": "1"}}
     lines = [{"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": hello},
@@ -105,13 +108,42 @@ def test_a_script_that_pipes_its_calls_and_closes_stdin_gets_every_answer(initia
         }
         for n in range(1, 31)
     ]
-    done = subprocess.run(
-        [sys.executable, "-m", "worktrail", "serve", "--db", str(db_path)],
-        input="".join(json.dumps(line) + "\n" for line in lines),  # stdin closes right after the last call
-        env={**os.environ, "WORKTRAIL_API_KEY": owner_key}, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    text = "".join(json.dumps(line) + "\n" for line in lines)  # stdin ends right after the last call
+    requests = tmp_path / "requests.jsonl"
+    requests.write_text(text)
+    with requests.open() as file:
+        done = subprocess.run(
+            [sys.executable, "-m", "worktrail", "serve", "--db", str(db_path)],
+            **({"input": text} if stdin_is == "a pipe" else {"stdin": file}),
+            env={**os.environ, "WORKTRAIL_API_KEY": owner_key}, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
     answers = {m["id"]: m for m in map(json.loads, done.stdout.splitlines())}
     assert done.returncode == 0 and set(answers) == set(range(31))
     assert all(answers[n]["result"]["isError"] is False for n in range(1, 31)), done.stdout[-500:]
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("SELECT COUNT(*) FROM task").fetchone()[0] == 30
+
+
+def test_long_lines_are_read_whole_and_blank_lines_are_no_message(initialised: tuple[Path, str]) -> None:
+    """A line of megabytes (an attachment) is one message, not a refusal of its first 64 KiB."""
+    db_path, owner_key = initialised
+    hello = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "script", "version": "1"}}
+    long_title = "x" * 3_000_000
+    lines = [
+        json.dumps({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": hello}),
+        "",
+        "   ",
+        json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+        json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                    "params": {"name": "ts.tsk.create", "arguments": {"title": long_title}}}),
+        json.dumps({"jsonrpc": "2.0", "id": 2, "method": "ping"}),
+    ]  # fmt: skip
+    done = subprocess.run(
+        [sys.executable, "-m", "worktrail", "serve", "--db", str(db_path)],
+        input="\n".join(lines) + "\n",
+        env={**os.environ, "WORKTRAIL_API_KEY": owner_key}, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    messages = [json.loads(line) for line in done.stdout.splitlines()]
+    assert done.returncode == 0 and [m["id"] for m in messages] == [0, 1, 2], "no answer to a blank line"
+    refused = messages[1]["result"]["structuredContent"]["error"]
+    assert refused["code"] == "invalid_input" and refused["details"][0]["loc"] == ["title"]

@@ -1,6 +1,8 @@
 """Serve one client over stdin/stdout. Nothing but the protocol may reach stdout.
 
-Two things the SDK's stdio transport leaves to us, handled between it and the server:
+On POSIX pipes the event loop reads and writes stdin and stdout itself (pipes.py); elsewhere (a
+terminal, a file on stdin, Windows) the SDK's stdio transport does, through worker threads.
+Three things the SDK's stdio transport leaves to us, handled between it and the server:
 - A line it cannot parse reaches the server as an exception, which the server drops, and the
   client waits forever. We answer it as JSON-RPC says: -32700 for text that is not JSON,
   -32600 for JSON that is not a JSON-RPC message (id null: it could not be read).
@@ -23,6 +25,7 @@ from mcp.server.stdio import stdio_server
 from mcp.shared.message import SessionMessage
 from pydantic import ValidationError
 
+from worktrail.transport.pipes import pipe_stdio, pipes_usable
 from worktrail.transport.server import WorktrailServer
 
 log = logging.getLogger(__name__)
@@ -100,7 +103,8 @@ async def serve_stdio(server: WorktrailServer) -> None:
     def on_initialize(client: str | None) -> None:
         options.instructions = server.publication.instructions(client)
 
-    async with stdio_server() as (wire_in, wire_out), wire_out:  # closing wire_out ends the transport's writer
+    wire = pipe_stdio() if pipes_usable() else stdio_server()
+    async with wire as (wire_in, wire_out), wire_out:  # closing wire_out ends the transport's writer
         exchange = _Exchange(wire_out, on_initialize)
         to_server, from_wire = anyio.create_memory_object_stream[SessionMessage | Exception](0)
         to_exchange, from_server = anyio.create_memory_object_stream[SessionMessage](0)
