@@ -1,10 +1,19 @@
-"""The database: one writer and one reader connection, each a whole unit of work in one hop.
+"""The database: one writer and one reader connection, each a whole unit of work at a time.
 
-Every aiosqlite await is a round trip to the connection's thread. A write is therefore one plain
-function run on the writer's thread inside `BEGIN IMMEDIATE ... COMMIT`, with all its statements,
-and a read is one function run on the reader's thread inside one snapshot. aiosqlite has no public
-call for "run this function on your thread", so `_hop` is the single place that uses its
-`Connection._execute` (pinned by the version range in pyproject.toml; tests exercise it on every run).
+Every aiosqlite await is a round trip to the connection's thread. A read is therefore one plain
+function run on the reader's thread inside one snapshot, and a write one function inside
+`BEGIN IMMEDIATE ... COMMIT`, with all its statements. aiosqlite has no public call for "run this
+function on your thread", so `_hop` is the single place that uses its `Connection._execute`
+(pinned by the version range in pyproject.toml; tests exercise it on every run).
+
+A write first runs right on the event loop, without the hop, and that is safe because it cannot
+wait there: its BEGIN IMMEDIATE runs with a busy timeout of 0, so it either takes SQLite's write
+lock at once or is refused at once, and with the lock held nothing in WAL mode waits — readers
+never block a writer, checkpoints run on their own thread (checkpoints.py), and with
+synchronous=NORMAL a COMMIT does not sync. Only when another process holds the lock does the
+write go to the writer's thread, to wait there for as long as the busy timeout allows. Long
+maintenance writes (pruning, sweeps) always go to the thread (`patient=True`). The writer's
+thread and the loop never use the connection at once: every use of it is under the write lock.
 
 Each write is a single item on the writer's queue, and BEGIN IMMEDIATE serialises writes against
 other processes. Writes of this process still take a lock (uncontended, it costs microseconds):
@@ -28,6 +37,7 @@ import anyio
 
 from worktrail.domain.errors import ToolError
 from worktrail.store import held as holding
+from worktrail.store.checkpoints import LIMIT_BYTES, Checkpointer
 from worktrail.store.checks import with_checks
 from worktrail.store.held import Held, HoldTimeout, held_by
 from worktrail.store.migrations import migrate
@@ -45,6 +55,14 @@ def _configure(conn: sqlite3.Connection, busy_timeout_ms: int, synchronous: Sync
     conn.execute(f"PRAGMA synchronous = {'FULL' if synchronous == 'FULL' else 'NORMAL'}")
     # Deleted content is overwritten with zeros, so an erased secret leaves no bytes in the file.
     conn.execute("PRAGMA secure_delete = ON")
+    # Checkpoints run on a thread of their own (checkpoints.py), never inside a request's COMMIT.
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
+    conn.execute(f"PRAGMA journal_size_limit = {LIMIT_BYTES}")
+
+
+def _busy(error: sqlite3.OperationalError) -> bool:
+    text = str(error).lower()
+    return "database is locked" in text or "database is busy" in text
 
 
 def _in_write_transaction(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
@@ -74,7 +92,7 @@ def _storage_refusal(error: sqlite3.OperationalError, path: Path) -> ToolError |
             "free some space and call again.",
             {"reason": "storage_full"},
         )
-    if "database is locked" in text or "database is busy" in text:
+    if _busy(error):
         return ToolError(
             "rate_limited",
             "The ledger is busy: another process held it for the whole wait. Nothing was changed; call again.",
@@ -102,6 +120,7 @@ class Database:
         # Writes of this process take turns here; a held transaction keeps it across its hops.
         self._write_lock = anyio.Lock()
         self._reader: aiosqlite.Connection | None = None
+        self._checkpoints = Checkpointer(self.path)
 
     async def open(self) -> Database:
         """Open both connections, switch to WAL and bring the schema up to date."""
@@ -114,9 +133,10 @@ class Database:
         if not os.access(self.path, os.R_OK | os.W_OK):
             raise PermissionError(errno.EACCES, "cannot read and write", str(self.path))
         try:
-            self._writer = await self._connect()
+            self._writer = await self._connect(check_same_thread=False)  # see the module's note
             await self._hop(self._writer, _prepare_file)
             self._reader = await self._connect()
+            self._checkpoints.start()
         except BaseException:
             await self.close()  # each connection owns a non-daemon thread: never leave one behind
             raise
@@ -124,6 +144,7 @@ class Database:
 
     async def close(self) -> None:
         """Close both connections (a WAL checkpoint happens on the last close)."""
+        self._checkpoints.stop()
         for conn in (self._reader, self._writer):
             if conn is not None:
                 await conn.close()
@@ -135,23 +156,43 @@ class Database:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    async def write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    async def write(self, fn: Callable[[sqlite3.Connection], T], *, patient: bool = False) -> T:
         """Run `fn(conn)` as one `BEGIN IMMEDIATE` transaction: all of it commits, or none. Inside
-        `hold`, it joins the held transaction instead, which commits or rolls back as a whole."""
+        `hold`, it joins the held transaction instead, which commits or rolls back as a whole.
+        `patient`: a long write, run on the writer's thread so the event loop never waits on it."""
         checked = with_checks(fn, write=True)
-        writer = self._require(self._writer)
         try:
             held = held_by(self)
             if held is None:
                 async with self._write_lock:
-                    return await self._hop(writer, _in_write_transaction, checked)
+                    result = await self._on_writer(_in_write_transaction, checked, patient=patient)
+                self._checkpoints.committed()
+                return result
             if held.begun:
-                return await self._hop(writer, holding.joined, checked)
-            result = await self._hop(writer, holding.begin_with, checked)
+                return await self._on_writer(holding.joined, checked)
+            result = await self._on_writer(holding.begin_with, checked)
             held.begun = True
             return result
         except sqlite3.OperationalError as error:
             raise _storage_refusal(error, self.path) or error from None
+
+    async def _on_writer(self, fn: Callable[..., T], *args: Any, patient: bool = False) -> T:
+        """`fn(conn, *args)` on the writer connection: on the event loop if it need not wait for
+        SQLite's lock, else on the writer's thread (see the module's note). Callers hold the write lock."""
+        writer = self._require(self._writer)
+        if not patient:
+            raw = writer._conn  # the loop and the thread take turns on it under the write lock
+            was_in_transaction = raw.in_transaction
+            raw.execute("PRAGMA busy_timeout = 0")
+            try:
+                return fn(raw, *args)
+            except sqlite3.OperationalError as error:
+                # Retried only when the lock was refused and nothing was done (or all rolled back).
+                if not _busy(error) or was_in_transaction or raw.in_transaction:
+                    raise
+            finally:
+                raw.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
+        return await self._hop(writer, fn, *args)
 
     @asynccontextmanager
     async def hold(self, wait_seconds: float) -> AsyncIterator[Held]:
@@ -181,15 +222,15 @@ class Database:
         held = held_by(self)
         if held is None:
             raise RuntimeError("commit_held outside hold()")
-        writer = self._require(self._writer)
         try:
             if held.begun:
-                result = await self._hop(writer, holding.commit_with, fn)
-            else:  # nothing was written before: the whole transaction is this hop
-                result = await self._hop(writer, _in_write_transaction, fn)
+                result = await self._on_writer(holding.commit_with, fn)
+            else:  # nothing was written before: the whole transaction is this call
+                result = await self._on_writer(_in_write_transaction, fn)
         except sqlite3.OperationalError as error:
             raise _storage_refusal(error, self.path) or error from None
         held.committed = True
+        self._checkpoints.committed()
         if held.erase:
             await self._truncate_wal()
         return result
@@ -231,8 +272,8 @@ class Database:
 
         await self._hop(self._require(self._reader), run)
 
-    async def _connect(self) -> aiosqlite.Connection:
-        conn = await aiosqlite.connect(str(self.path), isolation_level=None)
+    async def _connect(self, check_same_thread: bool = True) -> aiosqlite.Connection:
+        conn = await aiosqlite.connect(str(self.path), isolation_level=None, check_same_thread=check_same_thread)
         try:
             await self._hop(conn, _configure, self._busy_timeout_ms, self._synchronous)
         except BaseException:

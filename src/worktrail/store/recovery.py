@@ -161,7 +161,7 @@ class Recovery:
         return await self.db.read(lambda conn: stale(conn, now, durations))
 
     async def sweep(self, origin: Origin, now: datetime, durations: Durations) -> list[dict[str, Any]]:
-        return await self.db.write(lambda conn: sweep(conn, origin, now, durations))
+        return await self.db.write(lambda conn: sweep(conn, origin, now, durations), patient=True)
 
     async def heartbeat(self, kind: str, run_id: str, at: str, extra: dict[str, Any] | None = None) -> dict[str, Any]:
         return await self.db.write(lambda conn: heartbeat(conn, kind, run_id, at, extra))

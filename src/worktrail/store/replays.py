@@ -69,5 +69,6 @@ class Replays:
     async def prune(self, kept_since: str) -> int:
         """Forget every key first used before `kept_since`; answer how many."""
         return await self.db.write(
-            lambda conn: conn.execute("DELETE FROM idempotency_key WHERE created_at < ?", (kept_since,)).rowcount
+            lambda conn: conn.execute("DELETE FROM idempotency_key WHERE created_at < ?", (kept_since,)).rowcount,
+            patient=True,  # a day's keys at once: off the event loop
         )

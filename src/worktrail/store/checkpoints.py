@@ -1,0 +1,105 @@
+"""WAL checkpoints on a thread of their own, never inside a request.
+
+SQLite's automatic checkpoint runs inside whichever COMMIT pushes the WAL past 1,000 pages: every
+so many writes one request pays for copying the WAL back into the database (3 ms at a thousand
+rows, 13-15 ms at a million), and that is a write's p99. The writer therefore runs with
+`wal_autocheckpoint = 0`, and this thread, on a connection of its own, runs a PASSIVE checkpoint
+(which never waits for, nor blocks, a writer or a reader) once writes pause for IDLE_SECONDS, or at
+once when EVERY_COMMITS have piled up. A checkpoint that copied everything lets the next write
+start the WAL from its beginning, and `journal_size_limit` gives the file back beyond LIMIT_BYTES.
+
+Under a stream of writes with no pause, a PASSIVE checkpoint never quite catches up (each write
+lands while it copies), and the WAL would grow without end. So once the WAL passes LIMIT_BYTES,
+the thread runs a RESTART checkpoint instead: it makes new writes wait while it copies the rest
+and resets the WAL (those writes wait on the writer's thread, not on the event loop; see
+database.py). Only a load that outruns the background checkpoints pays for one, where SQLite's
+automatic checkpoint makes every thousandth page pay. A reader that keeps an old snapshot open
+holds the WAL back for every checkpoint alike; that is logged.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+EVERY_COMMITS = 200
+IDLE_SECONDS = 0.05
+LIMIT_BYTES = 16 * 1024 * 1024
+_RESTART_WAIT_MS = 2000
+_POLL_SECONDS = 0.025
+
+
+class Checkpointer:
+    """Copies the WAL back into the database file in the background, for one Database."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._commits = 0  # since the last checkpoint (written by the event loop; a stale read is harmless)
+        self._last_commit = 0.0
+        self._due = threading.Event()
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+        self._page_bytes = 0
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="worktrail-checkpoints", daemon=True)
+        self._thread.start()
+
+    def committed(self) -> None:
+        """Count a COMMIT; enough of them in a row make a checkpoint due at once."""
+        self._commits += 1
+        self._last_commit = time.monotonic()
+        if self._commits >= EVERY_COMMITS:
+            self._due.set()
+
+    def stop(self) -> None:
+        """Stop the thread (the last connection's close checkpoints what is left)."""
+        if self._thread is None:
+            return
+        self._stopping = True
+        self._due.set()
+        self._thread.join()
+        self._thread = None
+
+    def _run(self) -> None:
+        conn = sqlite3.connect(str(self.path), isolation_level=None)
+        try:
+            conn.execute(f"PRAGMA journal_size_limit = {LIMIT_BYTES}")
+            conn.execute(f"PRAGMA busy_timeout = {_RESTART_WAIT_MS}")  # RESTART waits this long for writers
+            while not self._stopping:
+                self._due.wait(_POLL_SECONDS)
+                self._due.clear()
+                if self._stopping or not self._commits:
+                    continue
+                if self._commits < EVERY_COMMITS and time.monotonic() - self._last_commit < IDLE_SECONDS:
+                    continue
+                self._commits = 0
+                self._checkpoint(conn)
+        finally:
+            conn.close()
+
+    def _checkpoint(self, conn: sqlite3.Connection) -> None:
+        try:
+            _, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            if frames * self._page_size(conn) <= LIMIT_BYTES:
+                return
+            busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+        except sqlite3.Error as error:  # a busy or failing disk: the next round tries again
+            log.warning("WAL checkpoint of %s failed: %s", self.path, error)
+            return
+        if busy:
+            log.warning(
+                "the WAL of %s holds %d MiB: a reader's open snapshot keeps it from being reset",
+                self.path,
+                frames * self._page_size(conn) // (1024 * 1024),
+            )
+
+    def _page_size(self, conn: sqlite3.Connection) -> int:
+        if not self._page_bytes:
+            self._page_bytes = int(conn.execute("PRAGMA page_size").fetchone()[0])
+        return self._page_bytes

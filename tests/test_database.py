@@ -1,0 +1,75 @@
+"""The database under load from elsewhere: a write that finds SQLite's lock taken by another
+process waits off the event loop, and the WAL stays bounded with checkpoints off the request path."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import anyio
+import pytest
+
+from worktrail.domain.errors import ToolError
+from worktrail.store.database import Database
+
+pytestmark = pytest.mark.anyio
+
+
+def _scratch(conn: sqlite3.Connection) -> None:
+    conn.execute("CREATE TABLE IF NOT EXISTS scratch (n INTEGER, body BLOB)")
+
+
+async def test_a_write_finding_the_lock_taken_waits_for_it_while_the_loop_runs_on(db_path: Path) -> None:
+    async with Database(db_path) as db:
+        await db.write(_scratch)
+        other = sqlite3.connect(db_path, isolation_level=None)  # another process's writer
+        other.execute("BEGIN IMMEDIATE")
+        ticks = 0
+
+        async def tick() -> None:
+            nonlocal ticks
+            while True:
+                await anyio.sleep(0.01)
+                ticks += 1
+
+        async def release_later() -> None:
+            await anyio.sleep(0.5)
+            other.execute("COMMIT")
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(tick)
+            group.start_soon(release_later)
+            await db.write(lambda conn: conn.execute("INSERT INTO scratch (n) VALUES (1)"))
+            group.cancel_scope.cancel()
+        other.close()
+        assert ticks >= 20, "the event loop went on serving while the write waited for the lock"
+        assert await db.read(lambda conn: conn.execute("SELECT COUNT(*) FROM scratch").fetchone()[0]) == 1
+
+
+async def test_a_lock_held_past_the_busy_timeout_is_refused_and_changes_nothing(db_path: Path) -> None:
+    async with Database(db_path, busy_timeout_ms=200) as db:
+        await db.write(_scratch)
+        other = sqlite3.connect(db_path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(ToolError) as refused:
+            await db.write(lambda conn: conn.execute("INSERT INTO scratch (n) VALUES (1)"))
+        other.execute("COMMIT")
+        other.close()
+        assert refused.value.code == "rate_limited" and refused.value.details["reason"] == "database_busy"
+        assert await db.read(lambda conn: conn.execute("SELECT COUNT(*) FROM scratch").fetchone()[0]) == 0
+        await db.write(lambda conn: conn.execute("INSERT INTO scratch (n) VALUES (2)"))  # and the writer works on
+
+
+async def test_a_steady_stream_of_writes_keeps_the_wal_bounded(db_path: Path) -> None:
+    """No checkpoint runs inside a COMMIT, so the background ones must keep up: 3,000 writes of
+    8 KiB with no pause (about 48 MiB of WAL frames) never grow the WAL file much past its 16 MiB limit."""
+    wal = Path(f"{db_path}-wal")
+    largest = 0
+    async with Database(db_path) as db:
+        await db.write(_scratch)
+        for n in range(3000):
+            await db.write(lambda conn, n=n: conn.execute("INSERT INTO scratch VALUES (?, randomblob(8192))", (n,)))
+            largest = max(largest, wal.stat().st_size)
+            if n % 100 == 0:
+                await anyio.sleep(0)
+    assert largest < 24 * 1024 * 1024, f"the WAL grew to {largest // 1024} KiB"
