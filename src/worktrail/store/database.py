@@ -135,6 +135,7 @@ class Database:
         try:
             self._writer = await self._connect(check_same_thread=False)  # see the module's note
             await self._hop(self._writer, _prepare_file)
+            await self._hop(self._writer, _impatient)
             self._reader = await self._connect()
             self._checkpoints.start()
         except BaseException:
@@ -183,16 +184,13 @@ class Database:
         if not patient:
             raw = writer._conn  # the loop and the thread take turns on it under the write lock
             was_in_transaction = raw.in_transaction
-            raw.execute("PRAGMA busy_timeout = 0")
             try:
-                return fn(raw, *args)
+                return fn(raw, *args)  # the writer's busy timeout is 0 but on its thread
             except sqlite3.OperationalError as error:
                 # Retried only when the lock was refused and nothing was done (or all rolled back).
                 if not _busy(error) or was_in_transaction or raw.in_transaction:
                     raise
-            finally:
-                raw.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
-        return await self._hop(writer, fn, *args)
+        return await self._hop(writer, _patiently, self._busy_timeout_ms, fn, *args)
 
     @asynccontextmanager
     async def hold(self, wait_seconds: float) -> AsyncIterator[Held]:
@@ -247,7 +245,8 @@ class Database:
             await self._truncate_wal()
 
     async def _truncate_wal(self) -> None:
-        busy, _, _ = await self._hop(self._require(self._writer), _checkpoint_truncate)
+        writer = self._require(self._writer)
+        busy, _, _ = await self._hop(writer, _patiently, self._busy_timeout_ms, _checkpoint_truncate)
         if busy:
             log.warning("the WAL of %s could not be truncated yet: another process holds a read snapshot", self.path)
 
@@ -291,6 +290,20 @@ class Database:
         if conn is None:
             raise RuntimeError("the database is not open")
         return conn
+
+
+def _impatient(conn: sqlite3.Connection) -> None:
+    """The writer's resting busy timeout: 0, so a write on the event loop never waits there."""
+    conn.execute("PRAGMA busy_timeout = 0")
+
+
+def _patiently(conn: sqlite3.Connection, wait_ms: int, fn: Callable[..., T], *args: Any) -> T:
+    """`fn(conn, *args)`, waiting up to `wait_ms` for SQLite's locks (on the writer's thread)."""
+    conn.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
+    try:
+        return fn(conn, *args)
+    finally:
+        _impatient(conn)
 
 
 def _checkpoint_truncate(conn: sqlite3.Connection) -> tuple[int, int, int]:

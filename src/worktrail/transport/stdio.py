@@ -51,49 +51,75 @@ def _client_name(params: Any) -> str | None:
 
 
 class _Exchange:
-    """The requests the client is still waiting on, between the wire and the server."""
+    """What the server reads and writes: the wire, screened. The server reads messages from it
+    (`receive`) and sends answers to it (`send`) directly, with no stream or task in between;
+    it notes the requests the client is still waiting on, so that end of input can drain them."""
 
-    def __init__(self, wire_out: Any, on_initialize: Callable[[str | None], None]) -> None:
-        self.wire_out = wire_out
-        self.on_initialize = on_initialize
+    def __init__(self, wire_in: Any, wire_out: Any, on_initialize: Callable[[str | None], None]) -> None:
+        self._lines = wire_in.__aiter__()
+        self._wire_out = wire_out
+        self._on_initialize = on_initialize
         self.waiting: set[Any] = set()
-        self.changed = anyio.Condition()
+        self._all_answered: anyio.Event | None = None  # set while draining at end of input
 
-    async def inbound(self, wire_in: Any, to_server: Any) -> None:
-        """Pass messages on to the server; answer unreadable lines; at the end, drain."""
-        async with to_server:
-            async for item in wire_in:
-                if isinstance(item, Exception):
-                    log.warning("refused an unreadable line from the client (%s)", type(item).__name__)
-                    await self.wire_out.send(_refusal(item))
-                    continue
-                message = item.message
-                if isinstance(message, types.JSONRPCRequest):
-                    self.waiting.add(message.id)
-                    if message.method == "initialize":
-                        self.on_initialize(_client_name(message.params))
-                elif isinstance(message, types.JSONRPCNotification) and message.method == "notifications/cancelled":
-                    await self._answered((message.params or {}).get("requestId"))  # a cancelled call gets no answer
-                await to_server.send(item)
+    async def receive(self) -> SessionMessage:
+        """The client's next message; lines that are none are answered here and passed over.
+        At end of input, waits for the calls still running to answer, then ends."""
+        while True:
+            try:
+                item = await self._lines.__anext__()
+            except StopAsyncIteration:
+                await self._drain()
+                raise anyio.EndOfStream from None
+            if isinstance(item, Exception):
+                log.warning("refused an unreadable line from the client (%s)", type(item).__name__)
+                await self._wire_out.send(_refusal(item))
+                continue
+            message = item.message
+            if isinstance(message, types.JSONRPCRequest):
+                self.waiting.add(message.id)
+                if message.method == "initialize":
+                    self._on_initialize(_client_name(message.params))
+            elif isinstance(message, types.JSONRPCNotification) and message.method == "notifications/cancelled":
+                self._answered((message.params or {}).get("requestId"))  # a cancelled call gets no answer
+            return item
+
+    async def send(self, item: SessionMessage) -> None:
+        """Pass one of the server's messages to the wire, noting which request it answers."""
+        await self._wire_out.send(item)
+        if isinstance(item.message, types.JSONRPCResponse | types.JSONRPCError):
+            self._answered(item.message.id)
+
+    def _answered(self, request_id: Any) -> None:
+        self.waiting.discard(request_id)
+        if self._all_answered is not None and not self.waiting:
+            self._all_answered.set()
+
+    async def _drain(self) -> None:
+        if self.waiting:
+            self._all_answered = anyio.Event()
             with anyio.move_on_after(DRAIN_SECONDS):
-                async with self.changed:
-                    while self.waiting:
-                        await self.changed.wait()
-            if self.waiting:
-                log.warning("end of input: %d call(s) still unanswered after %ss", len(self.waiting), DRAIN_SECONDS)
+                await self._all_answered.wait()
+        if self.waiting:
+            log.warning("end of input: %d call(s) still unanswered after %ss", len(self.waiting), DRAIN_SECONDS)
 
-    async def outbound(self, from_server: Any) -> None:
-        """Pass the server's messages to the wire, noting which requests are answered."""
-        async with from_server:
-            async for item in from_server:
-                await self.wire_out.send(item)
-                if isinstance(item.message, types.JSONRPCResponse | types.JSONRPCError):
-                    await self._answered(item.message.id)
+    def __aiter__(self) -> _Exchange:
+        return self
 
-    async def _answered(self, request_id: Any) -> None:
-        async with self.changed:
-            self.waiting.discard(request_id)
-            self.changed.notify_all()
+    async def __anext__(self) -> SessionMessage:
+        try:
+            return await self.receive()
+        except anyio.EndOfStream:
+            raise StopAsyncIteration from None
+
+    async def aclose(self) -> None:
+        """The wire is closed by serve_stdio, once the server is done with both directions."""
+
+    async def __aenter__(self) -> _Exchange:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
 
 
 async def serve_stdio(server: WorktrailServer) -> None:
@@ -105,11 +131,5 @@ async def serve_stdio(server: WorktrailServer) -> None:
 
     wire = pipe_stdio() if pipes_usable() else stdio_server()
     async with wire as (wire_in, wire_out), wire_out:  # closing wire_out ends the transport's writer
-        exchange = _Exchange(wire_out, on_initialize)
-        to_server, from_wire = anyio.create_memory_object_stream[SessionMessage | Exception](0)
-        to_exchange, from_server = anyio.create_memory_object_stream[SessionMessage](0)
-        async with anyio.create_task_group() as group:
-            group.start_soon(exchange.inbound, wire_in, to_server)
-            group.start_soon(exchange.outbound, from_server)
-            async with to_exchange:
-                await server.run(from_wire, to_exchange, options)
+        exchange = _Exchange(wire_in, wire_out, on_initialize)
+        await server.run(exchange, exchange, options)
