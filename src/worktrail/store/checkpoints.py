@@ -8,13 +8,14 @@ rows, 13-15 ms at a million), and that is a write's p99. The writer therefore ru
 once when EVERY_COMMITS have piled up. A checkpoint that copied everything lets the next write
 start the WAL from its beginning, and `journal_size_limit` gives the file back beyond LIMIT_BYTES.
 
-Under a stream of writes with no pause, a PASSIVE checkpoint never quite catches up (each write
-lands while it copies), and the WAL would grow without end. So once the WAL passes LIMIT_BYTES,
-the thread runs a RESTART checkpoint instead: it makes new writes wait while it copies the rest
-and resets the WAL (those writes wait on the writer's thread, not on the event loop; see
-database.py). Only a load that outruns the background checkpoints pays for one, where SQLite's
-automatic checkpoint makes every thousandth page pay. A reader that keeps an old snapshot open
-holds the WAL back for every checkpoint alike; that is logged.
+Under a stream of writes with no pause, a PASSIVE checkpoint never quite catches up: the WAL
+starts again from its beginning only when a write begins with every frame copied, and each write
+lands while the checkpoint copies. So once a checkpoint finds the WAL past LIMIT_BYTES, it marks
+it `over_limit`, and the database's next write first runs a RESTART checkpoint on the writer's
+thread, which copies the rest and resets the WAL (database.py). Only a load that outruns the
+background checkpoints pays for one, where SQLite's automatic checkpoint makes every thousandth
+page pay. A reader that keeps an old snapshot open holds the WAL back for every checkpoint alike;
+that is logged.
 """
 
 from __future__ import annotations
@@ -30,7 +31,6 @@ log = logging.getLogger(__name__)
 EVERY_COMMITS = 200
 IDLE_SECONDS = 0.05
 LIMIT_BYTES = 16 * 1024 * 1024
-_RESTART_WAIT_MS = 2000
 _POLL_SECONDS = 0.025
 
 
@@ -45,6 +45,7 @@ class Checkpointer:
         self._stopping = False
         self._thread: threading.Thread | None = None
         self._page_bytes = 0
+        self.over_limit = False  # the WAL passed LIMIT_BYTES: the next write resets it first
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="worktrail-checkpoints", daemon=True)
@@ -70,7 +71,6 @@ class Checkpointer:
         conn = sqlite3.connect(str(self.path), isolation_level=None)
         try:
             conn.execute(f"PRAGMA journal_size_limit = {LIMIT_BYTES}")
-            conn.execute(f"PRAGMA busy_timeout = {_RESTART_WAIT_MS}")  # RESTART waits this long for writers
             while not self._stopping:
                 self._due.wait(_POLL_SECONDS)
                 self._due.clear()
@@ -85,19 +85,11 @@ class Checkpointer:
 
     def _checkpoint(self, conn: sqlite3.Connection) -> None:
         try:
-            _, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-            if frames * self._page_size(conn) <= LIMIT_BYTES:
-                return
-            busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(RESTART)").fetchone()
+            _, frames, _ = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            if frames * self._page_size(conn) > LIMIT_BYTES:
+                self.over_limit = True
         except sqlite3.Error as error:  # a busy or failing disk: the next round tries again
             log.warning("WAL checkpoint of %s failed: %s", self.path, error)
-            return
-        if busy:
-            log.warning(
-                "the WAL of %s holds %d MiB: a reader's open snapshot keeps it from being reset",
-                self.path,
-                frames * self._page_size(conn) // (1024 * 1024),
-            )
 
     def _page_size(self, conn: sqlite3.Connection) -> int:
         if not self._page_bytes:

@@ -166,6 +166,7 @@ class Database:
             held = held_by(self)
             if held is None:
                 async with self._write_lock:
+                    await self._keep_wal_bounded()
                     result = await self._on_writer(_in_write_transaction, checked, patient=patient)
                 self._checkpoints.committed()
                 return result
@@ -202,6 +203,11 @@ class Database:
                 await self._write_lock.acquire()
         except TimeoutError:
             raise HoldTimeout from None
+        try:
+            await self._keep_wal_bounded()
+        except BaseException:
+            self._write_lock.release()
+            raise
         held = Held(self)
         token = holding.enter(held)
         try:
@@ -244,9 +250,22 @@ class Database:
         async with self._write_lock:
             await self._truncate_wal()
 
+    async def _keep_wal_bounded(self) -> None:
+        """Past its limit, reset the WAL before the next write (see checkpoints.py): on the
+        writer's thread, waiting for other processes' writers. Callers hold the write lock."""
+        if not self._checkpoints.over_limit:
+            return
+        self._checkpoints.over_limit = False
+        writer = self._require(self._writer)
+        busy, frames, _ = await self._hop(writer, _patiently, self._busy_timeout_ms, _checkpoint, "RESTART")
+        if busy:
+            log.warning(
+                "the WAL of %s (%d frames) could not be reset: a reader holds an old snapshot", self.path, frames
+            )
+
     async def _truncate_wal(self) -> None:
         writer = self._require(self._writer)
-        busy, _, _ = await self._hop(writer, _patiently, self._busy_timeout_ms, _checkpoint_truncate)
+        busy, _, _ = await self._hop(writer, _patiently, self._busy_timeout_ms, _checkpoint, "TRUNCATE")
         if busy:
             log.warning("the WAL of %s could not be truncated yet: another process holds a read snapshot", self.path)
 
@@ -306,8 +325,8 @@ def _patiently(conn: sqlite3.Connection, wait_ms: int, fn: Callable[..., T], *ar
         _impatient(conn)
 
 
-def _checkpoint_truncate(conn: sqlite3.Connection) -> tuple[int, int, int]:
-    row = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+def _checkpoint(conn: sqlite3.Connection, mode: Literal["RESTART", "TRUNCATE"]) -> tuple[int, int, int]:
+    row = conn.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
     return int(row[0]), int(row[1]), int(row[2])
 
 
