@@ -63,9 +63,18 @@ async def test_one_entitys_history_is_oldest_first_and_the_trail_newest_first(ow
     await owner.ok("ts.tsk.update", {"id": task["id"], "title": "T2"})
     await owner.ok("ts.tsk.update", {"id": task["id"], "title": "T3"})
     titles = [r["changes"]["title"] for r in await history(owner, task["id"])]
-    assert titles == [[None, "T"], ["T", "T2"], ["T2", "T3"]]
+    assert titles == ["T", ["T", "T2"], ["T2", "T3"]], "a create records the values; an update [old, new]"
     newest = (await owner.ok("ts.aud.list", {"limit": 2}))["records"]
     assert [r["changes"]["title"] for r in newest] == [["T2", "T3"], ["T", "T2"]]
+
+
+async def test_a_create_record_is_the_new_entitys_values_without_what_the_record_carries(owner: Agent) -> None:
+    task = await owner.ok("ts.tsk.create", {"title": "T", "estimate": 2})
+    created = (await history(owner, task["id"]))[0]
+    assert created["action"] == "create" and created["version"] == 1
+    # The id, the times and the creator are the record's entity_id, at and actor_id; "" and {} are left out.
+    assert created["changes"] == {"title": "T", "estimate": 2, "status": "planned"}
+    assert created["entity_id"] == task["id"] and created["at"] == task["created_at"]
 
 
 async def test_filters_by_actor_type_action_and_time(store: Store, owner_key: str) -> None:

@@ -149,7 +149,7 @@ def timeline(records: Iterable[dict[str, Any]], names: dict[str, str]) -> list[s
         what = f"{r['entity_type'].replace('_', ' ')} {r['entity_id']}"
         changes = r["changes"]
         if r["action"] == "create":
-            shown = ", ".join(f"{k} {_value(new)}" for k, (_, new) in changes.items() if k in _HEADLINE)
+            shown = ", ".join(f"{k} {_value(new)}" for k, new in changes.items() if k in _HEADLINE)
             lines.append(f"{r['at'][11:19]}  {who} created {what}" + (f" ({shown})" if shown else ""))
         else:
             moved = "; ".join(_change(k, old, new) for k, (old, new) in changes.items())

@@ -10,7 +10,7 @@ from worktrail.domain.errors import ToolError, invalid_field, not_found
 from worktrail.domain.ids import new_id
 from worktrail.domain.lifecycle import transition
 from worktrail.domain.lifecycles import ENDEAVOUR, TASK_STATUSES
-from worktrail.store.audit import Origin, diff, record
+from worktrail.store.audit import Origin, diff, record, record_created
 from worktrail.store.database import Database
 from worktrail.store.rows import encoded, fetch, filters, insert, page, update_if_status
 
@@ -80,7 +80,7 @@ class Endeavours:
             }
             _check_dates(row)
             insert(conn, "endeavour", encoded(row, JSON_COLUMNS))
-            record(conn, origin, "endeavour", row["id"], "create", diff({}, row), version=1)
+            record_created(conn, origin, "endeavour", row)
             return {**row, "version": 1, "task_counts": dict.fromkeys(TASK_STATUSES, 0)}
 
         return await self.db.write(run)

@@ -9,7 +9,7 @@ from typing import Any
 
 from worktrail.domain.ids import new_uuid
 from worktrail.domain.lifecycles import EXECUTION
-from worktrail.store.audit import Origin, diff, record
+from worktrail.store.audit import Origin, record_created
 from worktrail.store.database import Database
 from worktrail.store.moves import apply_update
 from worktrail.store.recovery import heartbeat
@@ -34,7 +34,7 @@ class Executions:
                    "instance_id": origin.instance_id, "created_by": origin.actor_id, "started_at": origin.at,
                    "created_at": origin.at, "updated_at": origin.at}  # fmt: skip
             insert(conn, "execution", encoded(row, JSON_COLUMNS))
-            record(conn, origin, "execution", row["id"], "create", diff({}, row), version=1)
+            record_created(conn, origin, "execution", row)
             return require(conn, row["id"])
 
         return await self.db.write(run)

@@ -12,7 +12,7 @@ from worktrail.domain.ids import new_id
 from worktrail.domain.lifecycle import transition
 from worktrail.domain.lifecycles import RESOURCE
 from worktrail.domain.permissions import check_may_update_resource
-from worktrail.store.audit import Origin, diff, record
+from worktrail.store.audit import Origin, diff, record, record_created
 from worktrail.store.database import Database
 from worktrail.store.rows import encoded, fetch, filters, insert, page, update_if_status
 
@@ -41,7 +41,7 @@ def insert_resource(conn: sqlite3.Connection, origin: Origin, values: Mapping[st
         "updated_at": origin.at,
     }
     insert(conn, "resource", encoded(row, JSON_COLUMNS))
-    record(conn, origin, "resource", row["id"], "create", diff({}, row), version=1)
+    record_created(conn, origin, "resource", row)
     return {**row, "version": 1}
 
 

@@ -11,7 +11,7 @@ from worktrail.domain.ids import new_id
 from worktrail.domain.lifecycles import RITUAL_RUN
 from worktrail.domain.ritual_runs import check_run_not_finished
 from worktrail.store import rituals
-from worktrail.store.audit import Origin, diff, record
+from worktrail.store.audit import Origin, record_created
 from worktrail.store.database import Database
 from worktrail.store.moves import apply_update
 from worktrail.store.rows import encoded, filters, insert, page, require_row
@@ -63,7 +63,7 @@ class RitualRuns:
                 "updated_at": origin.at,
             }
             insert(conn, "ritual_run", encoded(row, JSON_COLUMNS))
-            record(conn, origin, "ritual_run", row["id"], "create", diff({}, row), version=1)
+            record_created(conn, origin, "ritual_run", row)
             return require(conn, row["id"])
 
         return await self.db.write(run)

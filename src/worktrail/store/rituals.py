@@ -13,7 +13,7 @@ from worktrail.domain.lifecycle import transition
 from worktrail.domain.lifecycles import RITUAL
 from worktrail.domain.schedules import MANUAL, next_due
 from worktrail.store import endeavours
-from worktrail.store.audit import Origin, diff, record
+from worktrail.store.audit import Origin, diff, record, record_created
 from worktrail.store.database import Database
 from worktrail.store.rows import as_dict, encoded, filters, insert, page, update_if_status
 
@@ -78,7 +78,7 @@ class Rituals:
                 "updated_at": origin.at,
             }
             insert(conn, "ritual", encoded(_stored(row), JSON_COLUMNS))
-            record(conn, origin, "ritual", row["id"], "create", diff({}, row), version=1)
+            record_created(conn, origin, "ritual", row)
             return require(conn, row["id"])
 
         return await self.db.write(run)

@@ -14,7 +14,7 @@ from worktrail.domain.lifecycles import TASK
 from worktrail.domain.permissions import check_may_cancel_task
 from worktrail.domain.tasks import check_reason_fits, cleared, fill_actual_hours
 from worktrail.store import endeavours, resources
-from worktrail.store.audit import Origin, diff, record
+from worktrail.store.audit import Origin, diff, record, record_created
 from worktrail.store.database import Database
 from worktrail.store.rows import encoded, filters, insert, page, require_row, update_if_status
 
@@ -70,7 +70,7 @@ class Tasks:
                 "updated_at": origin.at,
             }
             insert(conn, "task", encoded(row, JSON_COLUMNS))
-            record(conn, origin, "task", row["id"], "create", diff({}, row), version=1)
+            record_created(conn, origin, "task", row)
             return require(conn, row["id"])
 
         return await self.db.write(run)

@@ -18,7 +18,9 @@ EntityType = Literal[
 Action = Literal["create", "update", "cancel", "revoke", "delete", "retry", "read", "sweep"]
 
 DESCRIPTION = """Every change made through a tool leaves one record, written in the same transaction as the \
-change: {id, at, actor_id, tool, entity_type, entity_id, action, changes: {field: [old, new]}}.
+change: {id, at, actor_id, tool, entity_type, entity_id, action, changes, version}: changes is {field: [old, new]}, \
+or for a create the new entity's values {field: value} (leaving out the id, times and creator the record carries, \
+and empty values).
 
 With entity_id the records are that entity's history, oldest first; otherwise newest first. \
 API key records are shown to their owner and to owners and admins only."""
@@ -40,11 +42,8 @@ class ChangeRecord(BaseModel):
     entity_type: EntityType
     entity_id: str
     action: Action
-    # An [old, new] pair of any JSON values: said as a 2-item array (an empty `items` schema
-    # constrains nothing, which strict clients flag).
-    changes: dict[str, list[Any]] = Field(
-        description="{field: [old, new]} for every field that changed.",
-        json_schema_extra={"additionalProperties": {"type": "array", "minItems": 2, "maxItems": 2}},
+    changes: dict[str, Any] = Field(
+        description="{field: [old, new]} for every field that changed; for a create, {field: value}."
     )
     version: int | None = Field(None, description="The entity's version this change produced (absent for keys).")
 

@@ -10,7 +10,7 @@ from worktrail.domain.actor import Actor
 from worktrail.domain.errors import ToolError
 from worktrail.domain.ids import new_uuid
 from worktrail.domain.permissions import check_may_delete
-from worktrail.store.audit import Origin, diff, record
+from worktrail.store.audit import Origin, diff, record, record_created
 from worktrail.store.database import Database
 from worktrail.store.rows import encoded, filters, insert, page, require_row, update_versioned
 
@@ -36,7 +36,7 @@ def _insert(conn: sqlite3.Connection, origin: Origin, values: Mapping[str, Any])
         "updated_at": origin.at,
     }
     insert(conn, "mission", encoded(row, JSON_COLUMNS))
-    record(conn, origin, "mission", row["id"], "create", diff({}, row), version=1)
+    record_created(conn, origin, "mission", row)
     return require(conn, row["id"])
 
 

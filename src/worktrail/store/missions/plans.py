@@ -11,7 +11,7 @@ from worktrail.domain.errors import ToolError
 from worktrail.domain.ids import new_uuid
 from worktrail.domain.lifecycles import MISSION_RUN, PLAN_STEP
 from worktrail.domain.plans import check_new_steps, nested
-from worktrail.store.audit import Origin, diff, record
+from worktrail.store.audit import Origin, record_created
 from worktrail.store.database import Database
 from worktrail.store.missions import events
 from worktrail.store.missions.lookup import require_run, require_step, steps_of
@@ -50,7 +50,7 @@ def _add(conn: sqlite3.Connection, origin: Origin, run: Mapping[str, Any], steps
             "updated_at": origin.at,
         }
         insert(conn, "plan_step", encoded(row, JSON_COLUMNS))
-        record(conn, origin, "plan_step", row["id"], "create", diff({}, row), version=1)
+        record_created(conn, origin, "plan_step", row)
 
 
 class Plans:

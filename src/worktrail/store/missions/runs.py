@@ -12,7 +12,7 @@ from worktrail.domain.finished import Outcome, check_not_finished
 from worktrail.domain.ids import new_uuid
 from worktrail.domain.lifecycles import MISSION_RUN
 from worktrail.domain.plans import nested
-from worktrail.store.audit import Origin, diff, record
+from worktrail.store.audit import Origin, record_created
 from worktrail.store.database import Database
 from worktrail.store.missions import events
 from worktrail.store.missions.lookup import RUN_JSON, require_run, steps_of
@@ -77,7 +77,7 @@ class MissionRuns:
                 "updated_at": origin.at,
             }
             insert(conn, "mission_run", encoded(row, JSON_COLUMNS))
-            record(conn, origin, "mission_run", row["id"], "create", diff({}, row), version=1)
+            record_created(conn, origin, "mission_run", row)
             events.status_change(conn, row, origin.at, None, row["status"])
             return require_run(conn, mission_id, row["id"])
 

@@ -40,7 +40,7 @@ class Attachments:
                    "created_at": origin.at}  # fmt: skip
             insert(conn, "attachment", {**row, "content": content})
             record(conn, origin, "attachment", row["id"], "create",
-                   {k: [None, row[k]] for k in ("run_id", "kind", "filename", "size_bytes", "sha256")})  # fmt: skip
+                   {k: row[k] for k in ("run_id", "kind", "filename", "size_bytes", "sha256")})  # fmt: skip
             return _require(conn, row["id"])
 
         return await self.db.write(run)

@@ -13,7 +13,7 @@ from worktrail.domain.ids import new_uuid
 from worktrail.domain.json_schemas import check_value
 from worktrail.domain.lifecycle import transition
 from worktrail.domain.lifecycles import WORKFLOW_RETRY, WORKFLOW_RUN
-from worktrail.store.audit import Origin, diff, record
+from worktrail.store.audit import Origin, diff, record, record_created
 from worktrail.store.database import Database
 from worktrail.store.moves import apply_update
 from worktrail.store.rows import as_dict, encoded, fetch, filters, insert, update_if_status
@@ -67,7 +67,7 @@ def _insert(conn: sqlite3.Connection, origin: Origin, workflow: Mapping[str, Any
     insert(conn, "workflow_run", encoded(row, JSON_COLUMNS))
     if hidden:
         secrets.keep(conn, row["id"], hidden)
-    record(conn, origin, "workflow_run", row["id"], "create", diff({}, row), version=1)
+    record_created(conn, origin, "workflow_run", row)
     return row["id"]
 
 

@@ -10,7 +10,7 @@ from worktrail.domain.actor import Actor
 from worktrail.domain.errors import ToolError
 from worktrail.domain.ids import new_uuid
 from worktrail.domain.permissions import check_may_delete
-from worktrail.store.audit import Origin, diff, record
+from worktrail.store.audit import Origin, diff, record, record_created
 from worktrail.store.database import Database
 from worktrail.store.rows import encoded, filters, insert, page, require_row, update_versioned
 
@@ -35,7 +35,7 @@ class Workflows:
             row = {"id": new_uuid(), "metadata": {}, **values, "created_by": origin.actor_id,
                    "created_at": origin.at, "updated_at": origin.at}  # fmt: skip
             insert(conn, "workflow", encoded(row, JSON_COLUMNS))
-            record(conn, origin, "workflow", row["id"], "create", diff({}, row), version=1)
+            record_created(conn, origin, "workflow", row)
             return require(conn, row["id"])
 
         return await self.db.write(run)
