@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import Agent, as_role
+from worktrail.store import tasks
+from worktrail.store.audit import Origin
+from worktrail.store.rows import COUNT_CAP
 from worktrail.store.store import Store
 
 pytestmark = pytest.mark.anyio
@@ -69,3 +72,15 @@ async def test_list_limit_is_bounded(owner: Agent) -> None:
 async def test_get_unknown_task_is_not_found(owner: Agent) -> None:
     error = await owner.err("ts.tsk.get", {"id": "tsk_nope"})
     assert error["code"] == "not_found" and "tsk_nope" in error["message"]
+
+
+async def test_a_lists_total_counts_up_to_the_cap_and_paging_goes_on_past_it(owner: Agent, store: Store) -> None:
+    """An exact count of a million rows reads them all; `total` stops at COUNT_CAP ("at least")."""
+    origin = Origin(None, "test", "2026-11-25T10:00:00Z")
+    await store.db.write(lambda conn: [tasks.create(conn, origin, {"title": f"t{n}"}) for n in range(COUNT_CAP + 5)])
+    everything = await owner.ok("ts.tsk.list", {"limit": 1})
+    assert everything["total"] == COUNT_CAP
+    past = await owner.ok("ts.tsk.list", {"limit": 10, "offset": COUNT_CAP})
+    assert past["total"] == COUNT_CAP and len(past["tasks"]) == 5
+    few = await owner.ok("ts.tsk.list", {"search": "t10004"})
+    assert few["total"] == 1 and few["tasks"][0]["title"] == "t10004", "below the cap the count is exact"

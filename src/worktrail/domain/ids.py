@@ -11,8 +11,11 @@ API_KEY_PREFIX = "wtk_"
 
 
 def new_id(prefix: str) -> str:
-    """A Taskschmiede-style id: `<prefix>_<24 lowercase hex>` from 12 random bytes."""
-    return f"{prefix}_{secrets.token_hex(12)}"
+    """A Taskschmiede-style id, `<prefix>_<24 lowercase hex>`, ordered by time: 48 bits of Unix
+    milliseconds, then 48 random bits. Ids made later sort later, so an insert appends to the
+    id's index instead of landing on a random page of it (which, at a million rows, costs a
+    page read and a page write per insert)."""
+    return f"{prefix}_{time.time_ns() // 1_000_000:012x}{secrets.token_hex(6)}"
 
 
 def new_uuid() -> str:

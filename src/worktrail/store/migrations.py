@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from worktrail.store.schema_search import TASK_TEXT
+
 MIGRATIONS: tuple[str, ...] = (
     # 1: resources, keys, endeavours, tasks and the change records of the audit trail.
     """
@@ -339,6 +341,8 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX workflow_run_created ON workflow_run(created_at);
     CREATE INDEX plan_step_run ON plan_step(run_id, sequence);
     """,
+    # 8: full-text search of tasks (FTS5), kept in step by triggers.
+    TASK_TEXT,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -379,4 +383,13 @@ def migrate(conn: sqlite3.Connection) -> int:
 
 
 def _statements(script: str) -> list[str]:
-    return [s.strip() for s in script.split(";") if s.strip()]
+    """The script's statements, one by one; a trigger's body keeps its own semicolons."""
+    statements: list[str] = []
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \n;"):
+                statements.append(pending.strip())
+            pending = ""
+    return statements

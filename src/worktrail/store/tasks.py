@@ -17,6 +17,7 @@ from worktrail.store import endeavours, resources
 from worktrail.store.audit import Origin, diff, record, record_created
 from worktrail.store.database import Database
 from worktrail.store.rows import encoded, filters, insert, page, require_row, update_if_status
+from worktrail.store.text_search import match_query
 
 JSON_COLUMNS = ("metadata",)
 
@@ -47,6 +48,27 @@ def _check_not_archived(conn: sqlite3.Connection, task: Mapping[str, Any], targe
         endeavours.check_open(target, "endeavour_id")
 
 
+def create(conn: sqlite3.Connection, origin: Origin, values: Mapping[str, Any]) -> str:
+    """Insert a new task with its change record, in the caller's transaction; answer its id."""
+    if values.get("endeavour_id"):
+        endeavours.require_open(conn, values["endeavour_id"], "endeavour_id")
+    if values.get("assignee_id"):
+        resources.require(conn, values["assignee_id"])
+    row = {
+        "id": new_id("tsk"),
+        "description": "",
+        "metadata": {},
+        **cleared(values),
+        "status": TASK.initial,
+        "creator_id": origin.actor_id,
+        "created_at": origin.at,
+        "updated_at": origin.at,
+    }
+    insert(conn, "task", encoded(row, JSON_COLUMNS))
+    record_created(conn, origin, "task", row)
+    return str(row["id"])
+
+
 class Tasks:
     """The task repository."""
 
@@ -54,26 +76,7 @@ class Tasks:
         self.db = db
 
     async def create(self, origin: Origin, values: Mapping[str, Any]) -> dict[str, Any]:
-        def run(conn: sqlite3.Connection) -> dict[str, Any]:
-            if values.get("endeavour_id"):
-                endeavours.require_open(conn, values["endeavour_id"], "endeavour_id")
-            if values.get("assignee_id"):
-                resources.require(conn, values["assignee_id"])
-            row = {
-                "id": new_id("tsk"),
-                "description": "",
-                "metadata": {},
-                **cleared(values),
-                "status": TASK.initial,
-                "creator_id": origin.actor_id,
-                "created_at": origin.at,
-                "updated_at": origin.at,
-            }
-            insert(conn, "task", encoded(row, JSON_COLUMNS))
-            record_created(conn, origin, "task", row)
-            return require(conn, row["id"])
-
-        return await self.db.write(run)
+        return await self.db.write(lambda conn: require(conn, create(conn, origin, values)))
 
     async def get(self, task_id: str) -> dict[str, Any]:
         return await self.db.read(lambda conn: require(conn, task_id))
@@ -88,9 +91,15 @@ class Tasks:
         limit: int,
         offset: int,
     ) -> tuple[list[dict[str, Any]], int]:
-        where, params = filters(
-            {"endeavour_id": endeavour_id, "assignee_id": assignee_id}, ("title", "description"), search
-        )
+        where, params = filters({"endeavour_id": endeavour_id, "assignee_id": assignee_id})
+        if search:
+            words = match_query(search)
+            if words is None:  # nothing but punctuation: look for it as it is
+                more, more_params = filters({}, ("title", "description"), search)
+                where, params = where + more, params + more_params
+            else:  # the full-text index (schema_search.py)
+                where.append("rowid IN (SELECT rowid FROM task_text WHERE task_text MATCH ?)")
+                params.append(words)
         if statuses:
             where.append(f"status IN ({', '.join('?' for _ in statuses)})")
             params += list(statuses)

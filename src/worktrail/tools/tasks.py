@@ -93,7 +93,9 @@ class TaskList(ListParams):
     status: StatusList = Field(None, description='Only tasks in any of these statuses, e.g. ["planned", "active"].')
     endeavour_id: Id = Field(None, description="Only tasks of this endeavour.")
     assignee_id: Id = Field(None, description='Only tasks assigned to this resource ("me" for yourself).')
-    search: str = Field(None, max_length=500, description="Text to find in title or description.")
+    search: str = Field(
+        None, max_length=500, description="Words in title or description (each matches words it starts)."
+    )
 
 
 class Task(BaseModel):

@@ -11,7 +11,7 @@ from worktrail.domain.ids import new_uuid
 from worktrail.store.audit import Origin, record
 from worktrail.store.database import Database
 from worktrail.store.missions.lookup import require_run, require_step
-from worktrail.store.rows import as_dict, encoded, filters, insert
+from worktrail.store.rows import as_dict, capped_count, encoded, filters, insert
 
 JSON_COLUMNS = ("payload",)
 # What an event answers with (the sequence orders it; it is not shown).
@@ -105,7 +105,7 @@ class Events:
         order = "seq ASC" if equal.get("run_id") else "seq DESC"
 
         def run(conn: sqlite3.Connection) -> tuple[list[dict[str, Any]], int]:
-            total = conn.execute(f"SELECT COUNT(*) FROM mission_event{clause}", params).fetchone()[0]
+            total = capped_count(conn, "mission_event", clause, params)
             rows = conn.execute(
                 f"SELECT {_COLUMNS} FROM mission_event{clause} ORDER BY {order} LIMIT ? OFFSET ?",
                 [*params, limit, offset],

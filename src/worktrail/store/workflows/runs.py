@@ -16,7 +16,7 @@ from worktrail.domain.lifecycles import WORKFLOW_RETRY, WORKFLOW_RUN
 from worktrail.store.audit import Origin, diff, record, record_created
 from worktrail.store.database import Database
 from worktrail.store.moves import apply_update
-from worktrail.store.rows import as_dict, encoded, fetch, filters, insert, update_if_status
+from worktrail.store.rows import as_dict, capped_count, encoded, fetch, filters, insert, update_if_status
 from worktrail.store.workflows import secrets
 from worktrail.store.workflows.workflows import require as require_workflow
 
@@ -128,7 +128,7 @@ class WorkflowRuns:
         clause = f" WHERE {' AND '.join(where)}" if where else ""
 
         def run(conn: sqlite3.Connection) -> tuple[list[dict[str, Any]], int]:
-            total = conn.execute(f"SELECT COUNT(*) FROM workflow_run{clause}", params).fetchone()[0]
+            total = capped_count(conn, "workflow_run", clause, params)
             rows = conn.execute(
                 f"SELECT * FROM workflow_run{clause} ORDER BY (status = 'running') DESC, "
                 "COALESCE(ended_at, started_at, created_at) DESC, rowid DESC LIMIT ? OFFSET ?",

@@ -1,0 +1,46 @@
+"""`ts.tsk.list search`: SQLite's full-text index, kept in step with every write."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import Agent
+
+pytestmark = pytest.mark.anyio
+
+
+async def titles(agent: Agent, search: str, **more: object) -> list[str]:
+    found = await agent.ok("ts.tsk.list", {"search": search, **more})
+    assert found["total"] == len(found["tasks"])
+    return [t["title"] for t in found["tasks"]]
+
+
+async def test_each_word_matches_the_start_of_a_word_in_title_or_description(owner: Agent) -> None:
+    await owner.ok("ts.tsk.create", {"title": "Plan the weekly review"})
+    await owner.ok("ts.tsk.create", {"title": "Ship it", "description": "After the planning meeting"})
+    await owner.ok("ts.tsk.create", {"title": "Café order"})
+    assert await titles(owner, "plan") == ["Ship it", "Plan the weekly review"], "newest first"
+    assert await titles(owner, "PLAN week") == ["Plan the weekly review"], "every word must match"
+    assert await titles(owner, "cafe") == ["Café order"], "accents are folded"
+    assert await titles(owner, "lan") == [], "a word matches from its start"
+    assert await titles(owner, "plan", status=["done"]) == [], "with the other filters"
+
+
+async def test_the_index_follows_every_change_of_title_and_description(owner: Agent) -> None:
+    task = await owner.ok("ts.tsk.create", {"title": "Draft memo"})
+    await owner.ok("ts.tsk.update", {"id": task["id"], "title": "Final memo", "description": "signed"})
+    assert await titles(owner, "draft") == []
+    assert await titles(owner, "final signed") == ["Final memo"]
+    await owner.ok("ts.tsk.update", {"id": task["id"], "status": "active"})  # a move leaves the index alone
+    assert await titles(owner, "memo") == ["Final memo"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['"', "a AND", "NEAR(x y)", "-x", "x*", "title:x", "(", "^x", "OR", "x OR y NOT z", "'; DROP TABLE task; --"],
+)
+async def test_search_text_is_words_never_query_syntax(owner: Agent, text: str) -> None:
+    await owner.ok("ts.tsk.create", {"title": "x y z and or near title drop table task"})
+    found = await owner.ok("ts.tsk.list", {"search": text})
+    assert found["total"] in (0, 1)  # answered as words, never refused as a broken query
+    assert (await owner.ok("ts.tsk.list", {}))["total"] == 1
