@@ -149,8 +149,7 @@ def timeline(records: Iterable[dict[str, Any]], names: dict[str, str]) -> list[s
         what = f"{r['entity_type'].replace('_', ' ')} {r['entity_id']}"
         changes = r["changes"]
         if r["action"] == "create":
-            shown = ", ".join(f"{k} {_value(new)}" for k, new in changes.items() if k in _HEADLINE)
-            lines.append(f"{r['at'][11:19]}  {who} created {what}" + (f" ({shown})" if shown else ""))
+            lines.append(f"{r['at'][11:19]}  {who} created {what}")
         else:
             moved = "; ".join(_change(k, old, new) for k, (old, new) in changes.items())
             lines.append(f"{r['at'][11:19]}  {who} {_VERBS.get(r['action'], r['action'])} {what}: {moved}")
@@ -158,7 +157,6 @@ def timeline(records: Iterable[dict[str, Any]], names: dict[str, str]) -> list[s
 
 
 # What a creation line names, and how the other actions read.
-_HEADLINE = ("name", "title", "status", "type", "trigger")
 _VERBS = {"update": "updated", "cancel": "canceled", "revoke": "revoked"}
 
 

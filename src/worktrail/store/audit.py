@@ -30,21 +30,11 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[
     return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
 
 
-def created(row: Mapping[str, Any], origin: Origin) -> dict[str, Any]:
-    """A create record's changes: the new entity's values as `{field: value}` — the created row is
-    the record — without what the record itself carries (the id, the time, the actor, the
-    version) and without empty values. A diff from nothing would store each `[null, value]`."""
-    carried = {"id": row.get("id"), "created_at": origin.at, "updated_at": origin.at, "creator_id": origin.actor_id}
-    return {
-        k: v
-        for k, v in row.items()
-        if k != "version" and (k not in carried or carried[k] != v) and v is not None and v not in ("", {}, [])
-    }
-
-
 def record_created(conn: sqlite3.Connection, origin: Origin, entity_type: str, row: Mapping[str, Any]) -> None:
-    """The change record of a new entity (at version 1): its values, see `created`."""
-    record(conn, origin, entity_type, row["id"], "create", created(row, origin), version=1)
+    """The change record of a new entity, at version 1: who made it, when, through which tool.
+    It holds no values: the created row is the record (its values at creation are its values
+    now with every later change undone), where a diff from nothing would store every field again."""
+    record(conn, origin, entity_type, row["id"], "create", {}, version=1)
 
 
 def record(
@@ -57,7 +47,7 @@ def record(
     version: int | None = None,
 ) -> None:
     """Write one change record; `version` is the entity's version the change produced. `changes`
-    is `{field: [old, new]}` for an update, `{field: value}` for a create (`record_created`)."""
+    is `{field: [old, new]}` for an update, `{}` for a create (`record_created`)."""
     insert(
         conn,
         "change_record",

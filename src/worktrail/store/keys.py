@@ -34,7 +34,7 @@ def insert_key(conn: sqlite3.Connection, origin: Origin, resource_id: str, name:
         "created_at": origin.at,
     }
     insert(conn, "api_key", {**row, "key_hash": hash_api_key(api_key)})
-    record(conn, origin, "api_key", row["id"], "create", {"resource_id": resource_id, "name": name})
+    record(conn, origin, "api_key", row["id"], "create", {})
     return row, api_key
 
 

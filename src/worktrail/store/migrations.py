@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from worktrail.store.schema_search import TASK_TEXT
+from worktrail.store.schema_search import TASK_INDEXES_BY_ROWID, TASK_TEXT
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: resources, keys, endeavours, tasks and the change records of the audit trail.
@@ -343,6 +343,8 @@ MIGRATIONS: tuple[str, ...] = (
     """,
     # 8: full-text search of tasks (FTS5), kept in step by triggers.
     TASK_TEXT,
+    # 9: task lists in rowid order, served by single-column indexes.
+    TASK_INDEXES_BY_ROWID,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -69,6 +69,26 @@ def create(conn: sqlite3.Connection, origin: Origin, values: Mapping[str, Any]) 
     return str(row["id"])
 
 
+def update(conn: sqlite3.Connection, origin: Origin, actor: Actor, task_id: str, changes: Mapping[str, Any]) -> int:
+    """Apply a partial update in the caller's transaction, in the order the contract gives:
+    existence, entity permission, state guards, then the transition as a compare-and-set."""
+    task = require(conn, task_id)
+    target = _check_references(conn, changes)
+    if changes.get("status") == "canceled":
+        check_may_cancel_task(actor, task)
+    _check_not_archived(conn, task, target)
+    check_reason_fits(task["status"], changes)
+    values = cleared(changes)
+    if "status" in values:
+        values.update(transition(TASK, task["status"], values["status"], task, origin.at))
+        fill_actual_hours(task, values, origin.at)
+    values["updated_at"] = origin.at
+    version = update_if_status(conn, "task", task_id, encoded(values, JSON_COLUMNS), task["status"])
+    action = "cancel" if values.get("status") == "canceled" else "update"
+    record(conn, origin, "task", task_id, action, diff(task, values), version)
+    return version
+
+
 class Tasks:
     """The task repository."""
 
@@ -92,6 +112,7 @@ class Tasks:
         offset: int,
     ) -> tuple[list[dict[str, Any]], int]:
         where, params = filters({"endeavour_id": endeavour_id, "assignee_id": assignee_id})
+        words = None
         if search:
             words = match_query(search)
             if words is None:  # nothing but punctuation: look for it as it is
@@ -103,27 +124,12 @@ class Tasks:
         if statuses:
             where.append(f"status IN ({', '.join('?' for _ in statuses)})")
             params += list(statuses)
-        return await self.db.read(lambda conn: page(conn, "task", where, params, limit, offset, JSON_COLUMNS))
+        # Newest first in the order they were stored (rowid), the order of creation: every index
+        # of task, the full-text one included, hands out its matches in that order (migration 9).
+        return await self.db.read(
+            lambda conn: page(conn, "task", where, params, limit, offset, JSON_COLUMNS, order="rowid DESC")
+        )
 
     async def update(self, origin: Origin, actor: Actor, task_id: str, changes: Mapping[str, Any]) -> int:
-        """Apply a partial update in one transaction, in the order the contract gives:
-        existence, entity permission, state guards, then the transition as a compare-and-set."""
-
-        def run(conn: sqlite3.Connection) -> int:
-            task = require(conn, task_id)
-            target = _check_references(conn, changes)
-            if changes.get("status") == "canceled":
-                check_may_cancel_task(actor, task)
-            _check_not_archived(conn, task, target)
-            check_reason_fits(task["status"], changes)
-            values = cleared(changes)
-            if "status" in values:
-                values.update(transition(TASK, task["status"], values["status"], task, origin.at))
-                fill_actual_hours(task, values, origin.at)
-            values["updated_at"] = origin.at
-            version = update_if_status(conn, "task", task_id, encoded(values, JSON_COLUMNS), task["status"])
-            action = "cancel" if values.get("status") == "canceled" else "update"
-            record(conn, origin, "task", task_id, action, diff(task, values), version)
-            return version
-
-        return await self.db.write(run)
+        """Apply a partial update in one transaction (see `update`); answer the new version."""
+        return await self.db.write(lambda conn: update(conn, origin, actor, task_id, changes))

@@ -18,9 +18,8 @@ EntityType = Literal[
 Action = Literal["create", "update", "cancel", "revoke", "delete", "retry", "read", "sweep"]
 
 DESCRIPTION = """Every change made through a tool leaves one record, written in the same transaction as the \
-change: {id, at, actor_id, tool, entity_type, entity_id, action, changes, version}: changes is {field: [old, new]}, \
-or for a create the new entity's values {field: value} (leaving out the id, times and creator the record carries, \
-and empty values).
+change: {id, at, actor_id, tool, entity_type, entity_id, action, changes: {field: [old, new]}, version}. \
+A create's changes are {}: the entity itself holds what it was created with.
 
 With entity_id the records are that entity's history, oldest first; otherwise newest first. \
 API key records are shown to their owner and to owners and admins only."""
@@ -42,9 +41,7 @@ class ChangeRecord(BaseModel):
     entity_type: EntityType
     entity_id: str
     action: Action
-    changes: dict[str, Any] = Field(
-        description="{field: [old, new]} for every field that changed; for a create, {field: value}."
-    )
+    changes: dict[str, Any] = Field(description="{field: [old, new]} for every field that changed ({} for a create).")
     version: int | None = Field(None, description="The entity's version this change produced (absent for keys).")
 
 

@@ -45,9 +45,15 @@ class Publication:
 
     def __init__(self, registry: Registry, tool_names: ToolNames) -> None:
         self.mode = tool_names
+        self.tools = registry.tools
         self.styler = NameStyler(t.name for t in registry.tools)
-        self.listings: dict[Style, list[types.Tool]] = {
-            style: [
+        self._listings: dict[Style, list[types.Tool]] = {}
+
+    def listing(self, style: Style) -> list[types.Tool]:
+        """The tool list in one name style, made on the first `tools/list` that asks for it (its
+        JSON Schemas take a good part of start-up, which the answer to `initialize` need not wait for)."""
+        if style not in self._listings:
+            self._listings[style] = [
                 types.Tool(
                     name=t.name if style == "dotted" else t.underscore_name,
                     description=self.styler.text(t.doc, style),
@@ -55,10 +61,9 @@ class Publication:
                     output_schema=output_schema(t.result),
                     annotations=types.ToolAnnotations(read_only_hint=True) if t.read_only else None,
                 )
-                for t in registry.tools
+                for t in self.tools
             ]
-            for style in ("dotted", "underscore")
-        }
+        return self._listings[style]
 
     def style(self, client: str | None) -> Style:
         return style_for(self.mode, client)
@@ -87,7 +92,7 @@ def build_server(
     async def list_tools(
         ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
-        return types.ListToolsResult(tools=publication.listings[publication.style(client_name(ctx))])
+        return types.ListToolsResult(tools=publication.listing(publication.style(client_name(ctx))))
 
     async def call_tool(ctx: ServerRequestContext[Any], params: types.CallToolRequestParams) -> types.CallToolResult:
         style = publication.style(client_name(ctx))

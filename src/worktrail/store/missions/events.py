@@ -84,7 +84,7 @@ class Events:
                 except ToolError:
                     raise invalid_field("step_id", f"{values['step_id']!r} is not a step of run {run_id}") from None
             row = append(conn, run, origin.at, **values)
-            record(conn, origin, "mission_event", row["id"], "create", {"type": row["type"]})
+            record(conn, origin, "mission_event", row["id"], "create", {})
             return row
 
         return await self.db.write(run_log)

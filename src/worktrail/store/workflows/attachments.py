@@ -39,8 +39,7 @@ class Attachments:
                    "sha256": hashlib.sha256(content).hexdigest(), "created_by": origin.actor_id,
                    "created_at": origin.at}  # fmt: skip
             insert(conn, "attachment", {**row, "content": content})
-            record(conn, origin, "attachment", row["id"], "create",
-                   {k: row[k] for k in ("run_id", "kind", "filename", "size_bytes", "sha256")})  # fmt: skip
+            record(conn, origin, "attachment", row["id"], "create", {})
             return _require(conn, row["id"])
 
         return await self.db.write(run)
