@@ -30,7 +30,7 @@ def one_or_many(value: Any) -> Any:
 class Params(BaseModel):
     """Base of every params model: strict JSON types, unknown keys refused, never coerced."""
 
-    model_config = ConfigDict(strict=True, extra="forbid")
+    model_config = ConfigDict(strict=True, extra="forbid", defer_build=True)
 
     # A fix to offer when a caller sends a field this tool does not take (e.g. a field that is fixed).
     FIELD_HINTS: ClassVar[dict[str, str]] = {}
