@@ -165,9 +165,12 @@ class Database:
         try:
             held = held_by(self)
             if held is None:
-                async with self._write_lock:
+                await self._take_write_lock()
+                try:
                     await self._keep_wal_bounded()
                     result = await self._on_writer(_in_write_transaction, checked, patient=patient)
+                finally:
+                    self._write_lock.release()
                 self._checkpoints.committed()
                 return result
             if held.begun:
@@ -177,6 +180,14 @@ class Database:
             return result
         except sqlite3.OperationalError as error:
             raise _storage_refusal(error, self.path) or error from None
+
+    async def _take_write_lock(self) -> None:
+        """The write lock; when it is free, without the trip round the event loop that
+        `anyio.Lock.acquire` makes even then (one per write, for nothing)."""
+        try:
+            self._write_lock.acquire_nowait()
+        except anyio.WouldBlock:
+            await self._write_lock.acquire()
 
     async def _on_writer(self, fn: Callable[..., T], *args: Any, patient: bool = False) -> T:
         """`fn(conn, *args)` on the writer connection: on the event loop if it need not wait for
