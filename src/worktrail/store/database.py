@@ -210,10 +210,13 @@ class Database:
         is not committed when the block ends is rolled back. Waits for this process's other
         writers at most `wait_seconds` (then `HoldTimeout`)."""
         try:
-            with anyio.fail_after(wait_seconds):
-                await self._write_lock.acquire()
-        except TimeoutError:
-            raise HoldTimeout from None
+            self._write_lock.acquire_nowait()
+        except anyio.WouldBlock:
+            try:
+                with anyio.fail_after(wait_seconds):
+                    await self._write_lock.acquire()
+            except TimeoutError:
+                raise HoldTimeout from None
         try:
             await self._keep_wal_bounded()
         except BaseException:
