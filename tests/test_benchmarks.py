@@ -1,0 +1,29 @@
+"""The benchmark of issue 13 still runs end to end, at a tiny size (its figures mean nothing here:
+benchmarks are run by hand, and their figures recorded in benchmarks/README.md)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_all.py"
+
+
+def test_bench_all_measures_every_row_at_a_tiny_size(tmp_path: Path) -> None:
+    out = tmp_path / "all.json"
+    done = subprocess.run(
+        [sys.executable, str(BENCH), "--tasks", "300", "--calls", "20", "--json", str(out)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(out.read_text())
+    assert len(report["goals"]) == 6 and all(isinstance(g["met"], bool) for g in report["goals"])
+    assert report["build"]["tasks"] == 300 and report["build"]["moves"] > 0
+    assert [r["case"] for r in report["lists"]] == [
+        "no filter", "status", "two statuses", "endeavour", "assignee", "search", "offset 10,000",
+    ]  # fmt: skip
+    assert all(r["returned"] == min(50, max(0, r["total"] - r["arguments"].get("offset", 0))) for r in report["lists"])
+    assert report["lists"][5]["total"] >= 1, "the search word comes from a stored title"
+    assert report["size"]["file_mib"] > 0 and "| what | measured | goal | met |" in done.stdout
