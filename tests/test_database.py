@@ -73,3 +73,24 @@ async def test_a_steady_stream_of_writes_keeps_the_wal_bounded(db_path: Path) ->
             if n % 100 == 0:
                 await anyio.sleep(0)
     assert largest < 24 * 1024 * 1024, f"the WAL grew to {largest // 1024} KiB"
+
+
+async def test_after_writes_pause_the_checkpoint_thread_starts_the_wal_again_itself_and_only_once(
+    db_path: Path,
+) -> None:
+    """The first write into a checkpointed WAL pays a sync; the thread makes that write while
+    nobody waits, once per pause (its own write brings no further checkpoint)."""
+
+    def restarts(conn: sqlite3.Connection) -> int:
+        return int(conn.execute("SELECT n FROM wal_restart").fetchone()[0])
+
+    async with Database(db_path) as db:
+        await db.write(_scratch)
+        before = await db.read(restarts)
+        for n in range(5):
+            await db.write(lambda conn, n=n: conn.execute("INSERT INTO scratch (n) VALUES (?)", (n,)))
+        await anyio.sleep(0.5)
+        after_pause = await db.read(restarts)
+        await anyio.sleep(0.5)
+        assert after_pause == before + 1
+        assert await db.read(restarts) == after_pause, "no checkpoint and restart without new writes"

@@ -16,6 +16,13 @@ thread, which copies the rest and resets the WAL (database.py). Only a load that
 background checkpoints pays for one, where SQLite's automatic checkpoint makes every thousandth
 page pay. A reader that keeps an old snapshot open holds the WAL back for every checkpoint alike;
 that is logged.
+
+The first write after a complete checkpoint starts the WAL again from its beginning, and at
+synchronous=NORMAL SQLite syncs the WAL when it writes the new header: one fsync, 1-2 ms here,
+which would fall on the next request, and for an agent that calls now and then that is every
+request. So after a checkpoint made while writes pause, this thread makes that first write
+itself, a one-row counter (`wal_restart`), and pays the sync while nobody waits. It only tries:
+should a request hold the lock just then, the request goes first and pays the sync.
 """
 
 from __future__ import annotations
@@ -68,7 +75,7 @@ class Checkpointer:
         self._thread = None
 
     def _run(self) -> None:
-        conn = sqlite3.connect(str(self.path), isolation_level=None)
+        conn = sqlite3.connect(str(self.path), isolation_level=None, timeout=0)  # never waits for a lock
         try:
             conn.execute(f"PRAGMA journal_size_limit = {LIMIT_BYTES}")
             while not self._stopping:
@@ -76,20 +83,36 @@ class Checkpointer:
                 self._due.clear()
                 if self._stopping or not self._commits:
                     continue
-                if self._commits < EVERY_COMMITS and time.monotonic() - self._last_commit < IDLE_SECONDS:
+                idle = time.monotonic() - self._last_commit >= IDLE_SECONDS
+                if self._commits < EVERY_COMMITS and not idle:
                     continue
                 self._commits = 0
-                self._checkpoint(conn)
+                if self._checkpoint(conn) and idle:
+                    self._restart_wal(conn)
         finally:
             conn.close()
 
-    def _checkpoint(self, conn: sqlite3.Connection) -> None:
+    def _checkpoint(self, conn: sqlite3.Connection) -> bool:
+        """A PASSIVE checkpoint; whether it copied the whole WAL."""
         try:
-            _, frames, _ = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            _, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
             if frames * self._page_size(conn) > LIMIT_BYTES:
                 self.over_limit = True
         except sqlite3.Error as error:  # a busy or failing disk: the next round tries again
             log.warning("WAL checkpoint of %s failed: %s", self.path, error)
+            return False
+        return bool(frames > 0 and copied == frames)
+
+    def _restart_wal(self, conn: sqlite3.Connection) -> None:
+        """The first write into the checkpointed WAL, made here (see the module's note); it is
+        not counted as a commit, so it brings no checkpoint of its own."""
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("UPDATE wal_restart SET n = n + 1")
+            conn.execute("COMMIT")
+        except sqlite3.Error:  # the lock was taken: the request that took it restarts the WAL
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
 
     def _page_size(self, conn: sqlite3.Connection) -> int:
         if not self._page_bytes:

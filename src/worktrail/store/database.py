@@ -272,7 +272,9 @@ class Database:
         self._checkpoints.over_limit = False
         writer = self._require(self._writer)
         busy, frames, _ = await self._hop(writer, _patiently, self._busy_timeout_ms, _checkpoint, "RESTART")
-        if busy:
+        if busy and frames < 0:  # the checkpoint thread was at work (SQLite does not wait for it): next write
+            self._checkpoints.over_limit = True
+        elif busy:
             log.warning(
                 "the WAL of %s (%d frames) could not be reset: a reader holds an old snapshot", self.path, frames
             )

@@ -345,6 +345,8 @@ MIGRATIONS: tuple[str, ...] = (
     TASK_TEXT,
     # 9: task lists in rowid order, served by single-column indexes.
     TASK_INDEXES_BY_ROWID,
+    # 10: the row the checkpoint thread writes to start the WAL again (checkpoints.py).
+    "CREATE TABLE wal_restart (n INTEGER NOT NULL); INSERT INTO wal_restart VALUES (0);",
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
