@@ -15,10 +15,10 @@ write go to the writer's thread, to wait there for as long as the busy timeout a
 maintenance writes (pruning, sweeps) always go to the thread (`patient=True`). The writer's
 thread and the loop never use the connection at once: every use of it is under the write lock.
 
-Each write is a single item on the writer's queue, and BEGIN IMMEDIATE serialises writes against
-other processes. Writes of this process still take a lock (uncontended, it costs microseconds):
-a keyed write holds one transaction across several hops (`hold`, see held.py), and no other
-write may begin inside it. Checks that ride in a call's hops live in checks.py.
+BEGIN IMMEDIATE serialises writes against other processes; writes of this process take turns on
+the write lock (uncontended, it costs microseconds): a keyed write holds one transaction across
+several steps (`hold`, see held.py), and no other write may begin inside it. Checks that ride in
+a call's first step live in checks.py.
 """
 
 from __future__ import annotations
