@@ -94,3 +94,14 @@ async def test_after_writes_pause_the_checkpoint_thread_starts_the_wal_again_its
         await anyio.sleep(0.5)
         assert after_pause == before + 1
         assert await db.read(restarts) == after_pause, "no checkpoint and restart without new writes"
+
+
+async def test_planner_statistics_are_gathered_in_the_background_once_writes_pause(db_path: Path) -> None:
+    async with Database(db_path, analyze_after=0.1) as db:
+        await db.write(_scratch)
+        await db.write(lambda conn: conn.execute("CREATE INDEX IF NOT EXISTS scratch_n ON scratch(n)"))
+        for n in range(20):
+            await db.write(lambda conn, n=n: conn.execute("INSERT INTO scratch (n) VALUES (?)", (n,)))
+        await anyio.sleep(0.6)
+        stats = await db.read(lambda conn: dict(conn.execute("SELECT idx, stat FROM sqlite_stat1").fetchall()))
+    assert stats["scratch_n"].split()[0] == "20", "the index's rows, counted by ANALYZE"

@@ -23,6 +23,11 @@ which would fall on the next request, and for an agent that calls now and then t
 request. So after a checkpoint made while writes pause, this thread makes that first write
 itself, a one-row counter (`wal_restart`), and pays the sync while nobody waits. It only tries:
 should a request hold the lock just then, the request goes first and pays the sync.
+
+The same thread keeps the query planner's statistics current: ANALYZE, reading at most
+ANALYSIS_LIMIT rows of each index (milliseconds at a million rows), once writes pause some
+seconds after the ledger is opened (a one-off command is gone by then) and every ANALYZE_EVERY
+seconds after.
 """
 
 from __future__ import annotations
@@ -39,13 +44,18 @@ EVERY_COMMITS = 200
 IDLE_SECONDS = 0.05
 LIMIT_BYTES = 16 * 1024 * 1024
 _POLL_SECONDS = 0.025
+ANALYZE_AFTER = 10.0
+ANALYZE_EVERY = 6 * 3600.0
+ANALYSIS_LIMIT = 1000
 
 
 class Checkpointer:
     """Copies the WAL back into the database file in the background, for one Database."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, analyze_after: float = ANALYZE_AFTER) -> None:
         self.path = path
+        self._analyze_after = analyze_after
+        self._analyze_at = 0.0
         self._commits = 0  # since the last checkpoint (written by the event loop; a stale read is harmless)
         self._last_commit = 0.0
         self._due = threading.Event()
@@ -55,6 +65,7 @@ class Checkpointer:
         self.over_limit = False  # the WAL passed LIMIT_BYTES: the next write resets it first
 
     def start(self) -> None:
+        self._analyze_at = time.monotonic() + self._analyze_after
         self._thread = threading.Thread(target=self._run, name="worktrail-checkpoints", daemon=True)
         self._thread.start()
 
@@ -81,7 +92,12 @@ class Checkpointer:
             while not self._stopping:
                 self._due.wait(_POLL_SECONDS)
                 self._due.clear()
-                if self._stopping or not self._commits:
+                if self._stopping:
+                    continue
+                now = time.monotonic()
+                if now >= self._analyze_at and now - self._last_commit >= IDLE_SECONDS:
+                    self._analyze_at = now + (ANALYZE_EVERY if self._analyze(conn) else 1.0)
+                if not self._commits:
                     continue
                 idle = time.monotonic() - self._last_commit >= IDLE_SECONDS
                 if self._commits < EVERY_COMMITS and not idle:
@@ -102,6 +118,16 @@ class Checkpointer:
             log.warning("WAL checkpoint of %s failed: %s", self.path, error)
             return False
         return bool(frames > 0 and copied == frames)
+
+    def _analyze(self, conn: sqlite3.Connection) -> bool:
+        """Fresh planner statistics; False when the lock was taken (tried again a second later)."""
+        try:
+            conn.execute(f"PRAGMA analysis_limit = {ANALYSIS_LIMIT}")
+            conn.execute("ANALYZE")
+        except sqlite3.Error as error:
+            log.debug("ANALYZE of %s put off: %s", self.path, error)
+            return False
+        return True
 
     def _restart_wal(self, conn: sqlite3.Connection) -> None:
         """The first write into the checkpointed WAL, made here (see the module's note); it is

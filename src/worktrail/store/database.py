@@ -37,7 +37,7 @@ import anyio
 
 from worktrail.domain.errors import ToolError
 from worktrail.store import held as holding
-from worktrail.store.checkpoints import LIMIT_BYTES, Checkpointer
+from worktrail.store.checkpoints import ANALYZE_AFTER, LIMIT_BYTES, Checkpointer
 from worktrail.store.checks import with_checks
 from worktrail.store.held import Held, HoldTimeout, held_by
 from worktrail.store.migrations import migrate
@@ -112,7 +112,14 @@ def _in_read_snapshot(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection
 class Database:
     """A SQLite file in WAL mode, opened for one process."""
 
-    def __init__(self, path: str | Path, *, busy_timeout_ms: int = 10_000, synchronous: Synchronous = "NORMAL") -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        busy_timeout_ms: int = 10_000,
+        synchronous: Synchronous = "NORMAL",
+        analyze_after: float = ANALYZE_AFTER,
+    ) -> None:
         self.path = Path(path)
         self._busy_timeout_ms = busy_timeout_ms
         self._synchronous = synchronous
@@ -120,7 +127,7 @@ class Database:
         # Writes of this process take turns here; a held transaction keeps it across its hops.
         self._write_lock = anyio.Lock()
         self._reader: aiosqlite.Connection | None = None
-        self._checkpoints = Checkpointer(self.path)
+        self._checkpoints = Checkpointer(self.path, analyze_after)  # and planner statistics
 
     async def open(self) -> Database:
         """Open both connections, switch to WAL and bring the schema up to date."""
