@@ -208,6 +208,20 @@ def test_check_reports_counts_and_fails_on_a_damaged_file(initialised: tuple[Pat
     quiet(done)
 
 
+def test_check_finds_a_search_index_out_of_step_and_says_how_to_rebuild_it(initialised: tuple[Path, str]) -> None:
+    db, key = initialised
+    env = {**os.environ, "WORKTRAIL_API_KEY": key}
+    assert worktrail("call", "ts.tsk.create", '{"title": "plan the week"}', "--db", str(db), env=env).returncode == 0
+    with sqlite3.connect(db) as conn:  # what a change made behind the triggers' back leaves (e.g. a VACUUM)
+        conn.execute("DROP TRIGGER task_text_update")
+        conn.execute("UPDATE task SET title = 'something else'")
+    done = worktrail("check", "--db", str(db))
+    assert done.returncode == 1 and "search index is out of step" in done.stdout and "'rebuild'" in done.stdout
+    with sqlite3.connect(db) as conn:
+        conn.execute("INSERT INTO task_text(task_text) VALUES ('rebuild')")
+    assert worktrail("check", "--db", str(db)).returncode == 0, "rebuilt as the check says"
+
+
 def test_tools_name_shows_one_tool_by_either_name() -> None:
     done = worktrail("tools", "ts_tsk_update")
     assert done.returncode == 0 and "planned -> active" in done.stdout and '"canceled_reason"' in done.stdout

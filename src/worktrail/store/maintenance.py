@@ -60,6 +60,7 @@ class Maintenance:
         def run(conn: sqlite3.Connection) -> dict[str, Any]:
             problems = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall() if r[0] != "ok"]
             problems += [f"foreign key: {tuple(r)}" for r in conn.execute("PRAGMA foreign_key_check").fetchall()]
+            problems += _search_index_problems(conn)
             version = conn.execute("PRAGMA user_version").fetchone()[0]
             if version != SCHEMA_VERSION:
                 problems.append(f"schema version {version}, expected {SCHEMA_VERSION}")
@@ -67,3 +68,22 @@ class Maintenance:
             return {"sound": not problems, "problems": problems, "schema_version": version, "counts": counts}
 
         return await self.db.read(run)
+
+
+REBUILD_SEARCH = "INSERT INTO task_text(task_text) VALUES ('rebuild')"
+
+
+def _search_index_problems(conn: sqlite3.Connection) -> list[str]:
+    """FTS5's own check of the task search index against the tasks (it is kept by rowid, which a
+    manual VACUUM may renumber); how to rebuild it, if it is out of step."""
+    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'task_text'").fetchone() is None:
+        return []
+    try:
+        conn.execute("INSERT INTO task_text(task_text, rank) VALUES ('integrity-check', 1)")
+    except sqlite3.OperationalError as busy:  # not an answer about the index: say so, not "out of step"
+        return [f"the task search index could not be checked just now: {busy}"]
+    except sqlite3.DatabaseError:  # SQLITE_CORRUPT_VTAB: index and tasks disagree
+        return [
+            f'the task search index is out of step with the tasks: rebuild it with sqlite3 LEDGER "{REBUILD_SEARCH}"'
+        ]
+    return []

@@ -4,7 +4,7 @@
 the task table as its content: it stores the index, not a second copy of the text. Triggers keep
 it in step with every insert, update of either column, and delete, in the writing transaction.
 The rowid ties an entry to its task; SQLite keeps rowids as they are except through VACUUM, after
-which the index wants a rebuild (the README says how).
+which the index wants a rebuild (`worktrail check` finds it out of step and says how).
 """
 
 from __future__ import annotations
