@@ -30,11 +30,14 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[
     return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
 
 
-def record_created(conn: sqlite3.Connection, origin: Origin, entity_type: str, row: Mapping[str, Any]) -> None:
-    """The change record of a new entity, at version 1: who made it, when, through which tool.
-    It holds no values: the created row is the record (its values at creation are its values
-    now with every later change undone), where a diff from nothing would store every field again."""
-    record(conn, origin, entity_type, row["id"], "create", {}, version=1)
+def record_created(
+    conn: sqlite3.Connection, origin: Origin, entity_type: str, entity_id: str, version: int | None = 1
+) -> None:
+    """The change record of a new entity: who made it, when, through which tool (`version` None
+    for entities that have none). It holds no values: the created row is the record (its values
+    at creation are its values now with every later change undone), where a diff from nothing
+    would store every field again."""
+    record(conn, origin, entity_type, entity_id, "create", {}, version)
 
 
 def record(

@@ -61,7 +61,6 @@ class Checkpointer:
         self._due = threading.Event()
         self._stopping = False
         self._thread: threading.Thread | None = None
-        self._page_bytes = 0
         self.over_limit = False  # the WAL passed LIMIT_BYTES: the next write resets it first
 
     def start(self) -> None:
@@ -89,30 +88,31 @@ class Checkpointer:
         conn = sqlite3.connect(str(self.path), isolation_level=None, timeout=0)  # never waits for a lock
         try:
             conn.execute(f"PRAGMA journal_size_limit = {LIMIT_BYTES}")
+            frames_limit = LIMIT_BYTES // int(conn.execute("PRAGMA page_size").fetchone()[0])
             while not self._stopping:
                 self._due.wait(_POLL_SECONDS)
                 self._due.clear()
                 if self._stopping:
                     continue
                 now = time.monotonic()
-                if now >= self._analyze_at and now - self._last_commit >= IDLE_SECONDS:
+                idle = now - self._last_commit >= IDLE_SECONDS
+                if idle and now >= self._analyze_at:
                     self._analyze_at = now + (ANALYZE_EVERY if self._analyze(conn) else 1.0)
                 if not self._commits:
                     continue
-                idle = time.monotonic() - self._last_commit >= IDLE_SECONDS
                 if self._commits < EVERY_COMMITS and not idle:
                     continue
                 self._commits = 0
-                if self._checkpoint(conn) and idle:
+                if self._checkpoint(conn, frames_limit) and idle:
                     self._restart_wal(conn)
         finally:
             conn.close()
 
-    def _checkpoint(self, conn: sqlite3.Connection) -> bool:
+    def _checkpoint(self, conn: sqlite3.Connection, frames_limit: int) -> bool:
         """A PASSIVE checkpoint; whether it copied the whole WAL."""
         try:
             _, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-            if frames * self._page_size(conn) > LIMIT_BYTES:
+            if frames > frames_limit:
                 self.over_limit = True
         except sqlite3.Error as error:  # a busy or failing disk: the next round tries again
             log.warning("WAL checkpoint of %s failed: %s", self.path, error)
@@ -139,8 +139,3 @@ class Checkpointer:
         except sqlite3.Error:  # the lock was taken: the request that took it restarts the WAL
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
-
-    def _page_size(self, conn: sqlite3.Connection) -> int:
-        if not self._page_bytes:
-            self._page_bytes = int(conn.execute("PRAGMA page_size").fetchone()[0])
-        return self._page_bytes

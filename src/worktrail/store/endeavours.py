@@ -80,7 +80,7 @@ class Endeavours:
             }
             _check_dates(row)
             insert(conn, "endeavour", encoded(row, JSON_COLUMNS))
-            record_created(conn, origin, "endeavour", row)
+            record_created(conn, origin, "endeavour", row["id"])
             return {**row, "version": 1, "task_counts": dict.fromkeys(TASK_STATUSES, 0)}
 
         return await self.db.write(run)

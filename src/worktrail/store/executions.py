@@ -34,7 +34,7 @@ class Executions:
                    "instance_id": origin.instance_id, "created_by": origin.actor_id, "started_at": origin.at,
                    "created_at": origin.at, "updated_at": origin.at}  # fmt: skip
             insert(conn, "execution", encoded(row, JSON_COLUMNS))
-            record_created(conn, origin, "execution", row)
+            record_created(conn, origin, "execution", row["id"])
             return require(conn, row["id"])
 
         return await self.db.write(run)

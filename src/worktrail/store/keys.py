@@ -12,7 +12,7 @@ from worktrail.domain.ids import hash_api_key, new_api_key, new_id
 from worktrail.domain.permissions import check_may_manage_keys_of
 from worktrail.domain.roles import is_admin
 from worktrail.store import resources
-from worktrail.store.audit import Origin, record
+from worktrail.store.audit import Origin, record, record_created
 from worktrail.store.database import Database
 from worktrail.store.rows import as_dict, filters, insert, page
 
@@ -34,7 +34,7 @@ def insert_key(conn: sqlite3.Connection, origin: Origin, resource_id: str, name:
         "created_at": origin.at,
     }
     insert(conn, "api_key", {**row, "key_hash": hash_api_key(api_key)})
-    record(conn, origin, "api_key", row["id"], "create", {})
+    record_created(conn, origin, "api_key", row["id"], version=None)
     return row, api_key
 
 

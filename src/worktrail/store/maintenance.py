@@ -76,8 +76,6 @@ REBUILD_SEARCH = "INSERT INTO task_text(task_text) VALUES ('rebuild')"
 def _search_index_problems(conn: sqlite3.Connection) -> list[str]:
     """FTS5's own check of the task search index against the tasks (it is kept by rowid, which a
     manual VACUUM may renumber); how to rebuild it, if it is out of step."""
-    if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'task_text'").fetchone() is None:
-        return []
     try:
         conn.execute("INSERT INTO task_text(task_text, rank) VALUES ('integrity-check', 1)")
     except sqlite3.OperationalError as busy:  # not an answer about the index: say so, not "out of step"

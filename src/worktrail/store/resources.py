@@ -41,7 +41,7 @@ def insert_resource(conn: sqlite3.Connection, origin: Origin, values: Mapping[st
         "updated_at": origin.at,
     }
     insert(conn, "resource", encoded(row, JSON_COLUMNS))
-    record_created(conn, origin, "resource", row)
+    record_created(conn, origin, "resource", row["id"])
     return {**row, "version": 1}
 
 

@@ -63,7 +63,7 @@ class RitualRuns:
                 "updated_at": origin.at,
             }
             insert(conn, "ritual_run", encoded(row, JSON_COLUMNS))
-            record_created(conn, origin, "ritual_run", row)
+            record_created(conn, origin, "ritual_run", row["id"])
             return require(conn, row["id"])
 
         return await self.db.write(run)

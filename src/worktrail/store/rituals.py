@@ -78,7 +78,7 @@ class Rituals:
                 "updated_at": origin.at,
             }
             insert(conn, "ritual", encoded(_stored(row), JSON_COLUMNS))
-            record_created(conn, origin, "ritual", row)
+            record_created(conn, origin, "ritual", row["id"])
             return require(conn, row["id"])
 
         return await self.db.write(run)

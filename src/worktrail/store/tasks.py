@@ -65,7 +65,7 @@ def create(conn: sqlite3.Connection, origin: Origin, values: Mapping[str, Any]) 
         "updated_at": origin.at,
     }
     insert(conn, "task", encoded(row, JSON_COLUMNS))
-    record_created(conn, origin, "task", row)
+    record_created(conn, origin, "task", row["id"])
     return str(row["id"])
 
 
@@ -112,7 +112,6 @@ class Tasks:
         offset: int,
     ) -> tuple[list[dict[str, Any]], int]:
         where, params = filters({"endeavour_id": endeavour_id, "assignee_id": assignee_id})
-        words = None
         if search:
             words = match_query(search)
             if words is None:  # nothing but punctuation: look for it as it is

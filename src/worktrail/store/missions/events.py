@@ -8,7 +8,7 @@ from typing import Any
 
 from worktrail.domain.errors import ToolError, invalid_field, not_found
 from worktrail.domain.ids import new_uuid
-from worktrail.store.audit import Origin, record
+from worktrail.store.audit import Origin, record_created
 from worktrail.store.database import Database
 from worktrail.store.missions.lookup import require_run, require_step
 from worktrail.store.rows import as_dict, capped_count, encoded, filters, insert
@@ -84,7 +84,7 @@ class Events:
                 except ToolError:
                     raise invalid_field("step_id", f"{values['step_id']!r} is not a step of run {run_id}") from None
             row = append(conn, run, origin.at, **values)
-            record(conn, origin, "mission_event", row["id"], "create", {})
+            record_created(conn, origin, "mission_event", row["id"], version=None)
             return row
 
         return await self.db.write(run_log)

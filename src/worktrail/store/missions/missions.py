@@ -36,7 +36,7 @@ def _insert(conn: sqlite3.Connection, origin: Origin, values: Mapping[str, Any])
         "updated_at": origin.at,
     }
     insert(conn, "mission", encoded(row, JSON_COLUMNS))
-    record_created(conn, origin, "mission", row)
+    record_created(conn, origin, "mission", row["id"])
     return require(conn, row["id"])
 
 

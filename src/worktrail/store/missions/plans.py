@@ -50,7 +50,7 @@ def _add(conn: sqlite3.Connection, origin: Origin, run: Mapping[str, Any], steps
             "updated_at": origin.at,
         }
         insert(conn, "plan_step", encoded(row, JSON_COLUMNS))
-        record_created(conn, origin, "plan_step", row)
+        record_created(conn, origin, "plan_step", row["id"])
 
 
 class Plans:

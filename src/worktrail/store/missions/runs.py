@@ -77,7 +77,7 @@ class MissionRuns:
                 "updated_at": origin.at,
             }
             insert(conn, "mission_run", encoded(row, JSON_COLUMNS))
-            record_created(conn, origin, "mission_run", row)
+            record_created(conn, origin, "mission_run", row["id"])
             events.status_change(conn, row, origin.at, None, row["status"])
             return require_run(conn, mission_id, row["id"])
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from worktrail.domain.errors import not_found
 from worktrail.domain.ids import new_uuid
-from worktrail.store.audit import Origin, record
+from worktrail.store.audit import Origin, record, record_created
 from worktrail.store.database import Database
 from worktrail.store.rows import as_dict, insert
 from worktrail.store.workflows.runs import require as require_run
@@ -39,7 +39,7 @@ class Attachments:
                    "sha256": hashlib.sha256(content).hexdigest(), "created_by": origin.actor_id,
                    "created_at": origin.at}  # fmt: skip
             insert(conn, "attachment", {**row, "content": content})
-            record(conn, origin, "attachment", row["id"], "create", {})
+            record_created(conn, origin, "attachment", row["id"], version=None)
             return _require(conn, row["id"])
 
         return await self.db.write(run)

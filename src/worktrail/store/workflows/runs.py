@@ -67,7 +67,7 @@ def _insert(conn: sqlite3.Connection, origin: Origin, workflow: Mapping[str, Any
     insert(conn, "workflow_run", encoded(row, JSON_COLUMNS))
     if hidden:
         secrets.keep(conn, row["id"], hidden)
-    record_created(conn, origin, "workflow_run", row)
+    record_created(conn, origin, "workflow_run", row["id"])
     return row["id"]
 
 

@@ -35,7 +35,7 @@ class Workflows:
             row = {"id": new_uuid(), "metadata": {}, **values, "created_by": origin.actor_id,
                    "created_at": origin.at, "updated_at": origin.at}  # fmt: skip
             insert(conn, "workflow", encoded(row, JSON_COLUMNS))
-            record_created(conn, origin, "workflow", row)
+            record_created(conn, origin, "workflow", row["id"])
             return require(conn, row["id"])
 
         return await self.db.write(run)
