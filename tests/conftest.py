@@ -23,7 +23,8 @@ from worktrail.store.audit import Origin
 from worktrail.store.store import Store
 from worktrail.tools.catalog import ALL_TOOLS
 from worktrail.tools.context import Session
-from worktrail.tools.registry import Registry, Tool
+from worktrail.tools.declaration import Tool
+from worktrail.tools.registry import Registry
 from worktrail.transport.server import build_server
 
 

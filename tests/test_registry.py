@@ -13,8 +13,8 @@ from tests.conftest import connect
 from worktrail.store.store import Store
 from worktrail.tools.catalog import ALL_TOOLS, select
 from worktrail.tools.context import Call
+from worktrail.tools.declaration import tool
 from worktrail.tools.params import NoParams
-from worktrail.tools.registry import tool
 
 pytestmark = pytest.mark.anyio
 

@@ -12,7 +12,8 @@ from worktrail.cli.ledger import db_path, login_from_env, open_store, registry_f
 from worktrail.domain.errors import ToolError
 from worktrail.tools.call_options import digest
 from worktrail.tools.context import Session
-from worktrail.tools.registry import Tool, UnknownTool
+from worktrail.tools.declaration import Tool
+from worktrail.tools.registry import UnknownTool
 
 NO_KEY = ToolError(
     "not_authenticated",

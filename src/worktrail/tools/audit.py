@@ -8,8 +8,8 @@ from pydantic import BaseModel, Field
 
 from worktrail.domain.roles import is_admin
 from worktrail.tools.context import Call
+from worktrail.tools.declaration import tool
 from worktrail.tools.params import DateOrDateTime, Id, ListParams
-from worktrail.tools.registry import tool
 
 EntityType = Literal[
     "resource", "api_key", "endeavour", "task", "ritual", "ritual_run", "mission", "mission_run", "plan_step",

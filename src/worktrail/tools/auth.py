@@ -5,8 +5,8 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from worktrail.tools.context import Call
+from worktrail.tools.declaration import tool
 from worktrail.tools.params import NoParams, Params
-from worktrail.tools.registry import tool
 
 
 class LoginParams(Params):

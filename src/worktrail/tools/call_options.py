@@ -8,33 +8,18 @@ import hashlib
 import json
 from dataclasses import dataclass
 from functools import cache
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, ValidationError
 
 from worktrail.domain.errors import ToolError, invalid_field
+from worktrail.tools.declaration import Tool
 from worktrail.tools.params import Params
 from worktrail.tools.plain_errors import plain_details, summary
 from worktrail.tools.schemas import input_schema
 
-if TYPE_CHECKING:
-    from worktrail.tools.registry import Tool
-
 IDEMPOTENCY_KEY = "idempotency_key"
 EXPECTED_VERSION = "expected_version"
-
-
-@dataclass(frozen=True)
-class Versioned:
-    """A tool that changes one existing entity: its table, and which arguments name the entity
-    (`keys`: argument -> column; by default the argument `id` is the column `id`)."""
-
-    table: str
-    keys: tuple[tuple[str, str], ...] = (("id", "id"),)
-
-    def where(self, arguments: dict[str, Any]) -> dict[str, str]:
-        """The columns and values that find the entity these arguments name."""
-        return {column: str(arguments.get(param)) for param, column in self.keys}
 
 
 def _printable(value: str) -> str:

@@ -18,7 +18,7 @@ from worktrail.tools import (
     workflows,
 )
 from worktrail.tools.call_options import published_input_schema
-from worktrail.tools.registry import Tool
+from worktrail.tools.declaration import Tool
 from worktrail.tools.schemas import output_schema
 
 ALL_TOOLS: tuple[Tool, ...] = (

@@ -7,10 +7,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, Field
 
 from worktrail.domain.lifecycles import ENDEAVOUR
-from worktrail.tools.call_options import Versioned
 from worktrail.tools.context import Call
+from worktrail.tools.declaration import Versioned, tool
 from worktrail.tools.params import Date, IdParams, ListParams, Metadata, Name, Params, Text, UpdateParams
-from worktrail.tools.registry import tool
 from worktrail.tools.results import VersionedAck, ordered_fields
 
 EndeavourStatus = Literal[ENDEAVOUR.states]  # type: ignore[valid-type]  # the schema enum comes from the lifecycle

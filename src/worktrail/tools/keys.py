@@ -5,8 +5,8 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 
 from worktrail.tools.context import Call
+from worktrail.tools.declaration import tool
 from worktrail.tools.params import Id, IdParams, ListParams, Name, Params
-from worktrail.tools.registry import tool
 
 
 class KeyCreate(Params):

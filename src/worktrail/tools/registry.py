@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -35,107 +34,19 @@ from worktrail.store.checks import FirstHopCheck, checked_first, checked_first_w
 from worktrail.store.keys import ActorChanged, check_session
 from worktrail.store.store import Store
 from worktrail.store.versions import check_version
-from worktrail.tools.call_options import CallOptions, Versioned, split
+from worktrail.tools.answers import Answer, Outcome, dump
+from worktrail.tools.call_options import CallOptions, split
 from worktrail.tools.context import Call, Serving, Session
+from worktrail.tools.declaration import Tool
 from worktrail.tools.params import Params
-from worktrail.tools.replay import run_keyed
+from worktrail.tools.replay import Keeping, run_keyed
 from worktrail.tools.validation import validate
 
 log = logging.getLogger(__name__)
 
-Handler = Callable[[Call, Any], Awaitable[BaseModel]]
-
-# Verbs of tools that change nothing in the ledger.
-READ_VERBS = frozenset({"get", "list", "whoami", "get_step", "read", "stale"})
-
-
-@dataclass(frozen=True)
-class Tool:
-    """A tool's whole declaration."""
-
-    name: str
-    params: type[Params]
-    result: type[BaseModel]
-    handler: Handler
-    toolset: str
-    summary: str
-    description: str = ""
-    needs_login: bool = True
-    min_role: str = "viewer"
-    # False for a write whose answer must never be replayed (a new API key is shown once).
-    replayable: bool = True
-    # Set for a tool that changes one existing entity: it takes expected_version.
-    versioned: Versioned | None = None
-
-    @property
-    def takes_idempotency_key(self) -> bool:
-        """Every write that may be replayed takes an idempotency_key."""
-        return self.replayable and not self.read_only
-
-    @property
-    def read_only(self) -> bool:
-        """Whether the tool only reads (published as readOnlyHint): by its verb, `ts.<ns>.<verb>`."""
-        return self.name.rsplit(".", 1)[-1] in READ_VERBS
-
-    @property
-    def underscore_name(self) -> str:
-        """The name for clients that refuse dots (`ts.tsk.update` -> `ts_tsk_update`)."""
-        return self.name.replace(".", "_")
-
-    @property
-    def doc(self) -> str:
-        """Summary and description, as published in `tools/list`."""
-        return f"{self.summary}\n\n{self.description}".strip()
-
-
-def tool(
-    name: str,
-    *,
-    params: type[Params],
-    result: type[BaseModel],
-    toolset: str,
-    summary: str,
-    description: str = "",
-    needs_login: bool = True,
-    min_role: str = "viewer",
-    replayable: bool = True,
-    versioned: Versioned | None = None,
-) -> Callable[[Handler], Tool]:
-    """Declare a tool around its async handler (nothing is registered: catalogs list tools explicitly)."""
-
-    def declare(handler: Handler) -> Tool:
-        return Tool(
-            name, params, result, handler, toolset, summary, description, needs_login, min_role, replayable, versioned
-        )
-
-    return declare
-
 
 class UnknownTool(LookupError):
     """No tool by that name (a protocol error, not a tool error)."""
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """A call's answer: the structured content, whether it is an error, whether it is a replay."""
-
-    payload: dict[str, Any]
-    is_error: bool
-    replayed: bool = False
-
-
-@dataclass(frozen=True)
-class Answer:
-    """A successful call's answer, and whether it was kept from an earlier call with its key."""
-
-    payload: dict[str, Any]
-    replayed: bool = False
-
-
-def dump(result: BaseModel) -> dict[str, Any]:
-    """A result model as the structured content clients get: unset fields left out, unless the
-    model keeps them as null (`KEEP_NULLS`: a seed whose answer lists every field)."""
-    return result.model_dump(mode="json", by_alias=True, exclude_none=not getattr(result, "KEEP_NULLS", False))
 
 
 class Registry:
@@ -218,7 +129,15 @@ class Registry:
             actor = session.actor
         rest, options = split(spec, arguments)
         if options.idempotency_key is not None and actor is not None:
-            return await run_keyed(self, spec, arguments, rest, options, session, actor)
+
+            async def work(at: str) -> dict[str, Any]:
+                params = self.prepare(spec, rest, actor)
+                call = Call(spec.name, self.store, session, actor, at, self.serving)
+                return dump(await self.handle(spec, call, params, rest, options))
+
+            keeping = Keeping(self.idempotency_ttl, self.in_progress_seconds)
+            key = options.idempotency_key
+            return await run_keyed(self.store.db, keeping, self.clock.now(), spec.name, arguments, key, actor, work)
         params = self.prepare(spec, rest, actor)
         call = Call(spec.name, self.store, session, actor, format_ts(self.clock.now()), self.serving)
         if actor is None:

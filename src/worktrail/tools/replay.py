@@ -10,21 +10,22 @@ first is still running waits for it (this process's write lock, or SQLite's acro
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from worktrail.domain.actor import Actor
 from worktrail.domain.clock import format_ts
 from worktrail.domain.errors import ToolError
 from worktrail.store import replays
 from worktrail.store.checks import FirstHopCheck, checked_first
+from worktrail.store.database import Database
 from worktrail.store.held import HoldTimeout
 from worktrail.store.keys import check_session
-from worktrail.tools.call_options import CallOptions, digest
-from worktrail.tools.context import Call, Session
-
-if TYPE_CHECKING:
-    from worktrail.tools.registry import Answer, Registry, Tool
+from worktrail.tools.answers import Answer
+from worktrail.tools.call_options import digest
 
 
 def _reused(tool: str, stored: replays.Stored) -> ToolError:
@@ -45,41 +46,44 @@ def _in_progress(wait_seconds: float) -> ToolError:
     )
 
 
-async def run_keyed(
-    registry: Registry,
-    spec: Tool,
-    sent: dict[str, Any],
-    arguments: dict[str, Any],
-    options: CallOptions,
-    session: Session,
-    actor: Actor,
-) -> Answer:
-    """Run a keyed call (`sent`: every argument as sent; `arguments`: the handler's)."""
-    from worktrail.tools.registry import Answer, dump  # the registry imports this module
+@dataclass(frozen=True)
+class Keeping:
+    """How keyed calls are kept: for how long, and how long a repeat waits for the first."""
 
-    assert options.idempotency_key is not None
-    scope = replays.Scope(actor.resource_id, spec.name, options.idempotency_key)
+    ttl: timedelta
+    in_progress_seconds: float
+
+
+async def run_keyed(
+    db: Database,
+    keeping: Keeping,
+    now: datetime,
+    tool: str,
+    sent: dict[str, Any],
+    key: str,
+    actor: Actor,
+    work: Callable[[str], Awaitable[dict[str, Any]]],
+) -> Answer:
+    """Run a keyed call: `sent` is every argument as sent, `key` its idempotency key, and
+    `work(at)` the call itself (validation, role, handler), answering its payload."""
+    scope = replays.Scope(actor.resource_id, tool, key)
     wanted = digest(sent)
-    now = registry.clock.now()
-    at, kept_since = format_ts(now), format_ts(now - registry.idempotency_ttl)
-    db = registry.store.db
+    at, kept_since = format_ts(now), format_ts(now - keeping.ttl)
     try:
-        async with db.hold(registry.in_progress_seconds):
+        async with db.hold(keeping.in_progress_seconds):
             # First thing in the transaction: the session's key, then this idempotency key.
             with checked_first(FirstHopCheck(partial(check_session, actor=actor))):
                 stored = await db.write(lambda conn: replays.find(conn, scope, kept_since))
             if stored is not None:
                 if stored.digest != wanted:
-                    raise _reused(spec.name, stored)
+                    raise _reused(tool, stored)
                 return Answer(stored.answer, replayed=True)
-            params = registry.prepare(spec, arguments, actor)
-            call = Call(spec.name, registry.store, session, actor, at, registry.serving)
-            payload = dump(await registry.handle(spec, call, params, arguments, options))
+            payload = await work(at)
             await db.commit_held(lambda conn: replays.save(conn, scope, wanted, payload, at))
             return Answer(payload)
     except HoldTimeout:
-        raise _in_progress(registry.in_progress_seconds) from None
+        raise _in_progress(keeping.in_progress_seconds) from None
     except ToolError as refused:
         if isinstance(refused.details, dict) and refused.details.get("reason") == "database_busy":
-            raise _in_progress(registry.in_progress_seconds) from None
+            raise _in_progress(keeping.in_progress_seconds) from None
         raise

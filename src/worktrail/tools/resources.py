@@ -9,10 +9,9 @@ from pydantic import BaseModel, Field
 from worktrail.domain.errors import forbidden
 from worktrail.domain.lifecycles import RESOURCE
 from worktrail.domain.roles import Role
-from worktrail.tools.call_options import Versioned
 from worktrail.tools.context import Call
+from worktrail.tools.declaration import Versioned, tool
 from worktrail.tools.params import Hours, IdParams, ListParams, Metadata, Name, Params, UpdateParams
-from worktrail.tools.registry import tool
 from worktrail.tools.results import VersionedAck, ordered_fields
 
 ResourceType = Literal["human", "agent", "service", "team"]

@@ -9,10 +9,9 @@ from pydantic import AfterValidator, BaseModel, Field
 from worktrail.domain import ritual_runs
 from worktrail.domain.errors import invalid_field
 from worktrail.domain.lifecycles import RITUAL_RUN
-from worktrail.tools.call_options import Versioned
 from worktrail.tools.context import Call
+from worktrail.tools.declaration import Versioned, tool
 from worktrail.tools.params import Id, IdParams, ListParams, Metadata, Params, Text, UpdateParams
-from worktrail.tools.registry import tool
 from worktrail.tools.results import UpdateAck, ordered_fields
 
 RunStatus = Literal[RITUAL_RUN.states]  # type: ignore[valid-type]  # the schema enum comes from the lifecycle

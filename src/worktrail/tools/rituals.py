@@ -8,10 +8,9 @@ from pydantic import AfterValidator, BaseModel, Discriminator, Field, Tag
 
 from worktrail.domain import schedules
 from worktrail.domain.lifecycles import RITUAL
-from worktrail.tools.call_options import Versioned
 from worktrail.tools.context import Call
+from worktrail.tools.declaration import Versioned, tool
 from worktrail.tools.params import Id, IdParams, ListParams, Metadata, Name, Params, Text, UpdateParams
-from worktrail.tools.registry import tool
 from worktrail.tools.results import VersionedAck, ordered_fields
 
 RitualStatus = Literal[RITUAL.states]  # type: ignore[valid-type]  # the schema enum comes from the lifecycle

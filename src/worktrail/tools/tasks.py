@@ -10,8 +10,8 @@ from worktrail.domain import fields
 from worktrail.domain.errors import invalid_field
 from worktrail.domain.lifecycles import TASK
 from worktrail.domain.tasks import UPDATE_FIELDS
-from worktrail.tools.call_options import Versioned
 from worktrail.tools.context import Call
+from worktrail.tools.declaration import Versioned, tool
 from worktrail.tools.params import (
     DateOrDateTime,
     Hours,
@@ -25,7 +25,6 @@ from worktrail.tools.params import (
     UpdateParams,
     one_or_many,
 )
-from worktrail.tools.registry import tool
 from worktrail.tools.results import UpdateAck, VersionedAck, ordered_fields
 
 TaskStatus = Literal[TASK.states]  # type: ignore[valid-type]  # the schema enum comes from the lifecycle

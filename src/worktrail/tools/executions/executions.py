@@ -8,10 +8,9 @@ from pydantic import BaseModel, BeforeValidator, Field
 
 from worktrail.domain.errors import invalid_field
 from worktrail.domain.lifecycles import EXECUTION
-from worktrail.tools.call_options import Versioned
 from worktrail.tools.context import Call
+from worktrail.tools.declaration import Versioned, tool
 from worktrail.tools.params import ListParams, Metadata, Params, Reason, one_or_many
-from worktrail.tools.registry import tool
 from worktrail.tools.results import FromRow
 
 EXECUTIONS = "executions"

@@ -11,8 +11,8 @@ from worktrail.domain.clock import parse_ts
 from worktrail.domain.durations import parse_duration
 from worktrail.store.recovery import BY_KIND
 from worktrail.tools.context import Call
+from worktrail.tools.declaration import tool
 from worktrail.tools.params import NoParams, Params
-from worktrail.tools.registry import tool
 
 Kind = Literal[tuple(BY_KIND)]  # type: ignore[valid-type]
 

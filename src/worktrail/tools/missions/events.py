@@ -7,9 +7,9 @@ from typing import Annotated
 from pydantic import Field
 
 from worktrail.tools.context import Call
+from worktrail.tools.declaration import tool
 from worktrail.tools.missions.shapes import Event, EventAnswer, EventPage, EventType, Meta
 from worktrail.tools.params import Id, ListParams, Metadata, Params
-from worktrail.tools.registry import tool
 
 MISSION = "missions"
 Short = Annotated[str, Field(min_length=1, max_length=128)]

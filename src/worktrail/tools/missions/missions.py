@@ -7,8 +7,8 @@ from typing import Annotated, ClassVar
 from pydantic import Field
 
 from worktrail.domain.errors import ToolError
-from worktrail.tools.call_options import Versioned
 from worktrail.tools.context import Call
+from worktrail.tools.declaration import Versioned, tool
 from worktrail.tools.missions.shapes import (
     DeletedAnswer,
     ExecutionMode,
@@ -18,7 +18,6 @@ from worktrail.tools.missions.shapes import (
     MissionPage,
 )
 from worktrail.tools.params import Id, ListParams, Metadata, Name, Params, Text
-from worktrail.tools.registry import tool
 
 Model = Annotated[str, Field(min_length=1, max_length=200)]
 Instructions = Annotated[str, Field(max_length=100_000)]

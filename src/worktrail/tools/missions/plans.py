@@ -8,11 +8,10 @@ from pydantic import Field
 
 from worktrail.domain.errors import ToolError
 from worktrail.domain.lifecycles import PLAN_STEP
-from worktrail.tools.call_options import Versioned
 from worktrail.tools.context import Call
+from worktrail.tools.declaration import Versioned, tool
 from worktrail.tools.missions.shapes import PlanAnswer, Step, StepAnswer, StepStatus, plan_of
 from worktrail.tools.params import Id, Metadata, Params
-from worktrail.tools.registry import tool
 
 MISSION = "missions"
 StepId = Annotated[str, Field(min_length=1, max_length=128)]

@@ -10,6 +10,7 @@ from pydantic import BeforeValidator, Field
 from worktrail.domain.errors import ToolError, invalid_field
 from worktrail.domain.lifecycles import MISSION_RUN
 from worktrail.tools.context import Call
+from worktrail.tools.declaration import Tool, tool
 from worktrail.tools.missions.shapes import (
     Event,
     Meta,
@@ -21,7 +22,6 @@ from worktrail.tools.missions.shapes import (
     plan_of,
 )
 from worktrail.tools.params import Id, ListParams, Metadata, Params, Reason, Text, one_or_many
-from worktrail.tools.registry import Tool, tool
 
 MISSION = "missions"
 Include = Literal["plan", "recent_events"]

@@ -10,8 +10,8 @@ from pydantic import AfterValidator, Field
 
 from worktrail.domain.errors import ToolError, invalid_field
 from worktrail.tools.context import Call
+from worktrail.tools.declaration import tool
 from worktrail.tools.params import IdParams, Params
-from worktrail.tools.registry import tool
 from worktrail.tools.workflows.shapes import Attachment, AttachmentDeleted, AttachmentList, Chunk, Kind
 
 WORKFLOWS = "workflows"

@@ -11,8 +11,8 @@ from worktrail.domain.errors import ToolError, invalid_field
 from worktrail.domain.fields import json_size
 from worktrail.domain.lifecycles import WORKFLOW_RUN
 from worktrail.tools.context import Call
+from worktrail.tools.declaration import tool
 from worktrail.tools.params import DateOrDateTime, IdParams, ListParams, Params, UpdateParams, one_or_many
-from worktrail.tools.registry import tool
 from worktrail.tools.workflows.shapes import BulkCreated, Deleted, Run, RunPage, RunStatus, Secrets
 
 WORKFLOWS = "workflows"

@@ -7,10 +7,9 @@ from typing import Annotated, Any
 from pydantic import Field
 
 from worktrail.domain.json_schemas import check_schema
-from worktrail.tools.call_options import Versioned
 from worktrail.tools.context import Call
+from worktrail.tools.declaration import Versioned, tool
 from worktrail.tools.params import IdParams, ListParams, Metadata, Name, Params, Text, UpdateParams
-from worktrail.tools.registry import tool
 from worktrail.tools.workflows.shapes import Deleted, Workflow, WorkflowPage
 
 WORKFLOWS = "workflows"
