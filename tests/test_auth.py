@@ -62,6 +62,7 @@ async def test_revoking_twice_is_safe_and_keeps_the_first_time(owner: Agent) -> 
     first = await owner.ok("ts.key.revoke", {"id": key["id"]})
     second = await owner.ok("ts.key.revoke", {"id": key["id"]})
     assert first["revoked_at"] == second["revoked_at"]
+    assert (first["already_revoked"], second["already_revoked"]) == (False, True)
 
 
 async def test_an_inactive_resources_keys_stop_working(owner: Agent, store: Store) -> None:
@@ -76,17 +77,35 @@ async def test_an_inactive_resources_keys_stop_working(owner: Agent, store: Stor
         await again.ok("ts.tsk.list")
 
 
-async def test_any_role_manages_its_own_keys_but_not_others(owner: Agent, store: Store) -> None:
+async def test_viewers_mint_no_keys_but_list_and_revoke_their_own(owner: Agent, store: Store) -> None:
     owner_id = (await owner.ok("ts.auth.whoami"))["resource_id"]
     async with as_role(owner, store, "viewer") as (viewer, viewer_id):
-        mine = await viewer.ok("ts.key.create", {"name": "second"})
-        assert mine["resource_id"] == viewer_id
+        refused = await viewer.err("ts.key.create", {"name": "second"})
+        assert refused["code"] == "forbidden" and refused["details"]["required_role"] == "member"
+        spare = await owner.ok("ts.key.create", {"resource_id": viewer_id, "name": "spare"})
         assert {k["resource_id"] for k in (await viewer.ok("ts.key.list"))["keys"]} == {viewer_id}
-        await viewer.ok("ts.key.revoke", {"id": mine["id"]})
-        assert (await viewer.err("ts.key.create", {"resource_id": owner_id}))["code"] == "forbidden"
+        await viewer.ok("ts.key.revoke", {"id": spare["id"]})
         owners_keys = await owner.ok("ts.key.list", {"resource_id": owner_id})
         assert (await viewer.err("ts.key.revoke", {"id": owners_keys["keys"][0]["id"]}))["code"] == "forbidden"
         assert (await viewer.err("ts.key.list", {"resource_id": owner_id}))["code"] == "forbidden"
+
+
+async def test_members_mint_keys_for_themselves_only(owner: Agent, store: Store) -> None:
+    owner_id = (await owner.ok("ts.auth.whoami"))["resource_id"]
+    other, _ = await make_resource(owner, "viewer", "other")
+    async with as_role(owner, store, "member") as (member, member_id):
+        mine = await member.ok("ts.key.create", {"name": "second"})
+        assert mine["resource_id"] == member_id
+        for target in (owner_id, other):
+            assert (await member.err("ts.key.create", {"resource_id": target}))["code"] == "forbidden"
+
+
+async def test_admins_mint_no_keys_for_an_owner(owner: Agent, store: Store) -> None:
+    owner_id = (await owner.ok("ts.auth.whoami"))["resource_id"]
+    async with as_role(owner, store, "admin") as (admin, _):
+        refused = await admin.err("ts.key.create", {"resource_id": owner_id})
+        assert refused["code"] == "forbidden" and "owner" in refused["message"]
+    assert (await owner.ok("ts.key.list", {"resource_id": owner_id}))["total"] == 1
 
 
 async def test_admin_creates_keys_for_others(owner: Agent, store: Store) -> None:

@@ -6,7 +6,7 @@ import errno
 import sqlite3
 
 from worktrail.cli.ledger import db_path
-from worktrail.store.migrations import LedgerFileError
+from worktrail.store.ledger_file import LedgerFileError
 
 
 class Refused(Exception):

@@ -23,11 +23,14 @@ async def keys(args: argparse.Namespace) -> int:
             if args.key_command == "create":
                 key, api_key = await store.maintenance.mint_key(origin, args.resource, args.name)
             else:
-                revoked = await store.maintenance.revoke_key(origin, args.id)
+                revoked = await store.maintenance.revoke_key(origin, args.id, args.with_descendants)
         except ToolError as refused:
             raise Refused(refused.message) from None
     if args.key_command == "revoke":
-        print(f"revoked {revoked['id']} (of {revoked['resource_id']}) at {revoked['revoked_at']}")
+        said = "was already revoked" if revoked["already_revoked"] else "revoked"
+        print(f"{revoked['id']} (of {revoked['resource_id']}) {said} at {revoked['revoked_at']}")
+        for minted in revoked.get("revoked_descendants", []):
+            print(f"{minted} revoked too: it was minted through {revoked['id']} or a key it minted")
         return 0
     if args.json:
         print(json.dumps({"id": key["id"], "resource_id": key["resource_id"], "api_key": api_key}))

@@ -125,7 +125,9 @@ def build() -> argparse.ArgumentParser:
     create.add_argument("--json", action="store_true", help='print only {"id", "resource_id", "api_key"}')
     revoke = _with_db(c.add("revoke", "Revoke an API key: its sessions stop working on their next call.",
                             "worktrail key revoke key_0123abcd...", key_commands))  # fmt: skip
-    revoke.add_argument("id", help="the key's id (ts.key.list shows them), not the key itself")
+    revoke.add_argument("id", metavar="ID|KEY", help="the key's id (worktrail key list shows them), or the key itself")
+    revoke.add_argument("--with-descendants", action="store_true",
+                        help="also revoke every key minted through this one, and through those")  # fmt: skip
 
     backup = _with_db(c.add("backup", "Copy the ledger to a new file, safely, even while servers are writing.",
                             "worktrail backup ~/backups/worktrail-2026-11-25.db"))  # fmt: skip

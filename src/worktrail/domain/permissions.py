@@ -36,9 +36,21 @@ def check_may_update_resource(actor: Actor, resource: Mapping[str, Any], changes
 
 
 def check_may_manage_keys_of(actor: Actor, resource_id: str) -> None:
-    """Anyone manages its own keys; owners and admins manage everyone's."""
+    """Anyone lists and revokes its own keys; owners and admins everyone's."""
     if actor.resource_id != resource_id and not is_admin(actor.role):
         raise forbidden("Only an owner or admin may manage another resource's API keys.")
+
+
+def check_may_mint_key_for(actor: Actor, resource: Mapping[str, Any]) -> None:
+    """A key acts with its resource's role, so minting one never lifts the caller above its own:
+    a member mints keys for itself only, an admin for anyone but an owner, an owner for anyone.
+    (A viewer mints none: the registry's role table stops it before this.)"""
+    if actor.role == "owner" or actor.resource_id == resource["id"]:
+        return
+    if not is_admin(actor.role):
+        raise forbidden("Only an owner or admin may create API keys for another resource; a member only for itself.")
+    if resource["role"] == "owner":
+        raise forbidden("Only an owner may create API keys for an owner: a key acts with its resource's role.")
 
 
 def check_may_delete(actor: Actor, entity: Mapping[str, Any], kind: str) -> None:

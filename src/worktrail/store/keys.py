@@ -8,8 +8,8 @@ from typing import Any
 
 from worktrail.domain.actor import Actor
 from worktrail.domain.errors import ToolError, invalid_field, not_found
-from worktrail.domain.ids import hash_api_key, new_api_key, new_id
-from worktrail.domain.permissions import check_may_manage_keys_of
+from worktrail.domain.ids import API_KEY_PREFIX, hash_api_key, new_api_key, new_id
+from worktrail.domain.permissions import check_may_manage_keys_of, check_may_mint_key_for
 from worktrail.domain.roles import is_admin
 from worktrail.store import resources
 from worktrail.store.audit import Origin, record, record_created
@@ -17,11 +17,14 @@ from worktrail.store.database import Database
 from worktrail.store.rows import as_dict, filters, insert, page
 
 # What a key looks like to a caller: never its hash.
-PUBLIC_COLUMNS = "id, resource_id, name, created_at, created_by, last_used_at, revoked_at"
+PUBLIC_COLUMNS = "id, resource_id, name, created_at, created_by, created_by_key, last_used_at, revoked_at"
 
 
-def insert_key(conn: sqlite3.Connection, origin: Origin, resource_id: str, name: str) -> tuple[dict[str, Any], str]:
-    """Mint a key for a resource; return its public row and the key itself (the only time it exists)."""
+def insert_key(
+    conn: sqlite3.Connection, origin: Origin, resource_id: str, name: str, by_key: str | None = None
+) -> tuple[dict[str, Any], str]:
+    """Mint a key for a resource; return its public row and the key itself (the only time it exists).
+    `by_key`: the key of the session that minted it (None from the command line)."""
     owner = resources.require(conn, resource_id)
     if owner["status"] != "active":
         raise invalid_field("resource_id", "the resource is inactive; activate it before giving it a key")
@@ -31,6 +34,7 @@ def insert_key(conn: sqlite3.Connection, origin: Origin, resource_id: str, name:
         "resource_id": resource_id,
         "name": name,
         "created_by": origin.actor_id,
+        "created_by_key": by_key,
         "created_at": origin.at,
     }
     insert(conn, "api_key", {**row, "key_hash": hash_api_key(api_key)})
@@ -38,20 +42,59 @@ def insert_key(conn: sqlite3.Connection, origin: Origin, resource_id: str, name:
     return row, api_key
 
 
+def find_key(conn: sqlite3.Connection, key: str) -> dict[str, Any]:
+    """A key's public row by its id, or by the key itself (looked up by its hash), or `not_found`;
+    the key itself never appears in the refusal."""
+    if key.startswith(API_KEY_PREFIX):
+        row = conn.execute(f"SELECT {PUBLIC_COLUMNS} FROM api_key WHERE key_hash = ?", (hash_api_key(key),)).fetchone()
+        if row is None:
+            raise ToolError("not_found", "No API key matches the key given (it is not one of this ledger's keys).")
+    else:
+        row = conn.execute(f"SELECT {PUBLIC_COLUMNS} FROM api_key WHERE id = ?", (key,)).fetchone()
+        if row is None:
+            raise not_found("API key", key)
+    return as_dict(row)  # type: ignore[return-value]
+
+
+def _descendants(conn: sqlite3.Connection, key_id: str) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        f"WITH RECURSIVE minted(id) AS (SELECT id FROM api_key WHERE created_by_key = ? "
+        "UNION SELECT k.id FROM api_key k JOIN minted m ON k.created_by_key = m.id) "
+        f"SELECT {PUBLIC_COLUMNS} FROM api_key WHERE id IN (SELECT id FROM minted) ORDER BY created_at, id",
+        (key_id,),
+    )
+    return [as_dict(r) for r in rows]  # type: ignore[misc]
+
+
+def _revoke_one(conn: sqlite3.Connection, origin: Origin, row: dict[str, Any], action: str) -> bool:
+    if row["revoked_at"] is not None:
+        return False
+    conn.execute("UPDATE api_key SET revoked_at = ? WHERE id = ?", (origin.at, row["id"]))
+    record(conn, origin, "api_key", row["id"], action, {"revoked_at": [None, origin.at]})
+    row["revoked_at"] = origin.at
+    return True
+
+
 def revoke_key(
-    conn: sqlite3.Connection, origin: Origin, key_id: str, check: Callable[[dict[str, Any]], None] = lambda row: None
+    conn: sqlite3.Connection,
+    origin: Origin,
+    key: str,
+    check: Callable[[dict[str, Any]], None] = lambda row: None,
+    *,
+    with_descendants: bool = False,
 ) -> dict[str, Any]:
-    """Revoke a key once `check` passed on its public row; revoking a revoked key answers with the
-    first revocation (safe to retry)."""
-    row = as_dict(conn.execute(f"SELECT {PUBLIC_COLUMNS} FROM api_key WHERE id = ?", (key_id,)).fetchone())
-    if row is None:
-        raise not_found("API key", key_id)
+    """Revoke a key (named by its id or by the key itself) once `check` passed on its public row,
+    and with `with_descendants` every key minted through it, and through those, in turn. The
+    answer is the key's row with `already_revoked` (revoking again changes nothing and is safe to
+    retry) and, with descendants, `revoked_descendants` (the ids this call revoked)."""
+    row = find_key(conn, key)
     check(row)
-    if row["revoked_at"] is None:
-        conn.execute("UPDATE api_key SET revoked_at = ? WHERE id = ?", (origin.at, key_id))
-        record(conn, origin, "api_key", key_id, "revoke", {"revoked_at": [None, origin.at]})
-        row["revoked_at"] = origin.at
-    return row
+    already = not _revoke_one(conn, origin, row, "revoke")
+    answer = {**row, "already_revoked": already}
+    if with_descendants:
+        minted = _descendants(conn, row["id"])
+        answer["revoked_descendants"] = [m["id"] for m in minted if _revoke_one(conn, origin, m, "revoke")]
+    return answer
 
 
 _ACTOR_SQL = (
@@ -97,9 +140,8 @@ class Keys:
 
     async def create(self, origin: Origin, actor: Actor, resource_id: str, name: str) -> tuple[dict[str, Any], str]:
         def run(conn: sqlite3.Connection) -> tuple[dict[str, Any], str]:
-            resources.require(conn, resource_id)
-            check_may_manage_keys_of(actor, resource_id)
-            return insert_key(conn, origin, resource_id, name)
+            check_may_mint_key_for(actor, resources.require(conn, resource_id))
+            return insert_key(conn, origin, resource_id, name, actor.key_id)
 
         return await self.db.write(run)
 
@@ -137,14 +179,16 @@ class Keys:
 
         return await self.db.read(run)
 
-    async def revoke(self, origin: Origin, actor: Actor, key_id: str) -> dict[str, Any]:
-        """Revoke a key; revoking a revoked key answers with the first revocation (safe to retry)."""
+    async def revoke(self, origin: Origin, actor: Actor, key: str, with_descendants: bool = False) -> dict[str, Any]:
+        """Revoke a key (and what it minted); revoking a revoked key changes nothing (safe to retry)."""
 
-        return await self.db.write(
-            lambda conn: revoke_key(
-                conn, origin, key_id, lambda row: check_may_manage_keys_of(actor, row["resource_id"])
-            )
-        )
+        def run(conn: sqlite3.Connection) -> dict[str, Any]:
+            def may(row: dict[str, Any]) -> None:
+                check_may_manage_keys_of(actor, row["resource_id"])
+
+            return revoke_key(conn, origin, key, may, with_descendants=with_descendants)
+
+        return await self.db.write(run)
 
     async def bootstrap_owner(self, origin: Origin, name: str) -> tuple[dict[str, Any], dict[str, Any], str]:
         """The first owner and its first key, unless the ledger already has an owner (`conflict`)."""

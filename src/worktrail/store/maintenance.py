@@ -50,9 +50,9 @@ class Maintenance:
 
         return await self.db.write(run)
 
-    async def revoke_key(self, origin: Origin, key_id: str) -> dict[str, Any]:
-        """Revoke any key (revoking a revoked key answers with the first revocation)."""
-        return await self.db.write(lambda conn: revoke_key(conn, origin, key_id))
+    async def revoke_key(self, origin: Origin, key: str, with_descendants: bool = False) -> dict[str, Any]:
+        """Revoke any key, by its id or the key itself (revoking a revoked key changes nothing)."""
+        return await self.db.write(lambda conn: revoke_key(conn, origin, key, with_descendants=with_descendants))
 
     async def check(self) -> dict[str, Any]:
         """Integrity, schema version and row counts: `{sound, problems, schema_version, counts}`."""

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from worktrail.store.ledger_file import NotALedger, SchemaTooNew
+from worktrail.store.schema_keys import KEY_LINEAGE
 from worktrail.store.schema_search import TASK_INDEXES_BY_ROWID, TASK_TEXT
 
 MIGRATIONS: tuple[str, ...] = (
@@ -347,21 +349,11 @@ MIGRATIONS: tuple[str, ...] = (
     TASK_INDEXES_BY_ROWID,
     # 10: the row the checkpoint thread writes to start the WAL again (checkpoints.py).
     "CREATE TABLE wal_restart (n INTEGER NOT NULL); INSERT INTO wal_restart VALUES (0);",
+    # 11: which key minted which (schema_keys.py).
+    KEY_LINEAGE,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
-
-
-class LedgerFileError(RuntimeError):
-    """The file is a SQLite database, but not one this worktrail can use."""
-
-
-class SchemaTooNew(LedgerFileError):
-    """The file was written by a newer worktrail than this one."""
-
-
-class NotALedger(LedgerFileError):
-    """The file is another program's SQLite database: worktrail adds no tables to it."""
 
 
 def migrate(conn: sqlite3.Connection) -> int:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from worktrail.domain.errors import invalid_field
+from worktrail.domain.ids import API_KEY_PREFIX
 from worktrail.tools.context import Call
 from worktrail.tools.declaration import tool
 from worktrail.tools.params import Id, IdParams, ListParams, Name, Params
@@ -12,6 +14,12 @@ from worktrail.tools.params import Id, IdParams, ListParams, Name, Params
 class KeyCreate(Params):
     resource_id: Id = Field(None, description="Whose key (default: yourself; another resource needs owner or admin).")
     name: Name = Field(None, description="A label to tell keys apart, such as the machine or agent using it.")
+
+
+class KeyRevoke(IdParams):
+    with_descendants: bool = Field(
+        False, description="Also revoke every key minted through this one, and through those (a leaked key's brood)."
+    )
 
 
 class KeyList(ListParams):
@@ -32,8 +40,14 @@ class KeyInfo(BaseModel):
     name: str
     created_at: str
     created_by: str | None = None
+    created_by_key: str | None = None
     last_used_at: str | None = None
     revoked_at: str | None = None
+
+
+class RevokedKey(KeyInfo):
+    already_revoked: bool = Field(description="True when the key was revoked before this call (nothing changed).")
+    revoked_descendants: list[str] | None = Field(None, description="With with_descendants: the keys this call revoked.")
 
 
 class KeyPage(BaseModel):
@@ -49,8 +63,11 @@ class KeyPage(BaseModel):
     result=NewKey,
     toolset="admin",
     replayable=False,
+    min_role="member",
     summary="Create an API key (shown once).",
-    description="Any role may create keys for itself; owners and admins may create keys for any active resource.",
+    description="A key acts with its resource's role: members create keys for themselves, admins for any "
+    "active resource but an owner, owners for any. The new key names the key that created it (created_by_key), "
+    "so revoking this session's key with_descendants also revokes it. Viewers create no keys.",
 )
 async def create_key(call: Call, p: KeyCreate) -> NewKey:
     resource_id = p.resource_id or call.me.resource_id
@@ -68,15 +85,17 @@ async def list_keys(call: Call, p: KeyList) -> KeyPage:
 
 @tool(
     "ts.key.revoke",
-    params=IdParams,
-    result=KeyInfo,
+    params=KeyRevoke,
+    result=RevokedKey,
     toolset="admin",
     summary="Revoke an API key: sessions logged in with it answer session_expired from their next call.",
-    description="Your own keys, or anyone's if you are an owner or admin. Revoking a revoked key is safe and "
-    "answers with the first revocation.",
+    description="Your own keys, or anyone's if you are an owner or admin; with_descendants also every key "
+    "minted through it. Revoking a revoked key changes nothing and says so (already_revoked).",
 )
-async def revoke_key(call: Call, p: IdParams) -> KeyInfo:
-    return KeyInfo(**await call.store.keys.revoke(call.origin(), call.me, p.id))
+async def revoke_key(call: Call, p: KeyRevoke) -> RevokedKey:
+    if p.id.startswith(API_KEY_PREFIX):
+        raise invalid_field("id", "is an API key itself, not a key's id", "Send the key's id (ts.key.list shows it).")
+    return RevokedKey(**await call.store.keys.revoke(call.origin(), call.me, p.id, p.with_descendants))
 
 
 TOOLS = (create_key, list_keys, revoke_key)
