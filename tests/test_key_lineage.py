@@ -61,8 +61,8 @@ def test_the_command_line_revokes_by_the_key_itself_never_printing_it(initialise
     assert again.returncode == 0 and "was already revoked" in again.stdout
     unknown = worktrail("key", "revoke", "--db", str(db), "wtk_" + "0" * 64)
     assert unknown.returncode == 1 and "No API key matches" in unknown.stderr
-    for done in (done, again, unknown):
-        assert spare["api_key"] not in done.stdout + done.stderr and "wtk_" + "0" * 64 not in done.stderr
+    for said in (done, again, unknown):
+        assert spare["api_key"] not in said.stdout + said.stderr and "wtk_" + "0" * 64 not in said.stderr
 
 
 def test_the_command_line_revokes_with_descendants(initialised: tuple[Path, str]) -> None:

@@ -36,6 +36,7 @@ import aiosqlite
 import anyio
 
 from worktrail.domain.errors import ToolError
+from worktrail.store import erasure
 from worktrail.store import held as holding
 from worktrail.store.checkpoints import ANALYZE_AFTER, LIMIT_BYTES, Checkpointer
 from worktrail.store.checks import with_checks
@@ -175,7 +176,12 @@ class Database:
                 await self._take_write_lock()
                 try:
                     await self._keep_wal_bounded()
-                    result = await self._on_writer(_in_write_transaction, checked, patient=patient)
+                    try:
+                        result = await self._on_writer(_in_write_transaction, checked, patient=patient)
+                    finally:
+                        erased = erasure.take(self._require(self._writer)._conn)
+                    if erased:  # committed: what it erased leaves the WAL too
+                        await self._truncate_wal()
                 finally:
                     self._write_lock.release()
                 self._checkpoints.committed()
@@ -239,6 +245,7 @@ class Database:
                 if held.begun and not held.committed:
                     with anyio.CancelScope(shield=True):
                         await self._hop(self._require(self._writer), holding.roll_back)
+                    erasure.take(self._require(self._writer)._conn)  # rolled back: nothing was erased
             finally:
                 self._write_lock.release()
 
@@ -256,20 +263,9 @@ class Database:
             raise _storage_refusal(error, self.path) or error from None
         held.committed = True
         self._checkpoints.committed()
-        if held.erase:
+        if erasure.take(self._require(self._writer)._conn):  # see erasure.py
             await self._truncate_wal()
         return result
-
-    async def erase_after_commit(self) -> None:
-        """Make what the last write deleted leave the disk: with secure_delete the database pages
-        hold zeros, and truncating the WAL drops every older copy of them. Runs now, or, inside a
-        held transaction, right after its COMMIT."""
-        held = held_by(self)
-        if held is not None:
-            held.erase = True
-            return
-        async with self._write_lock:
-            await self._truncate_wal()
 
     async def _keep_wal_bounded(self) -> None:
         """Past its limit, reset the WAL before the next write (see checkpoints.py): on the

@@ -32,8 +32,6 @@ class Held:
     owner: object
     begun: bool = False
     committed: bool = False
-    # Something deleted in this transaction must leave the disk too: truncate the WAL after COMMIT.
-    erase: bool = False
 
 
 _HELD: ContextVar[Held | None] = ContextVar("worktrail_held_transaction", default=None)

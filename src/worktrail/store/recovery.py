@@ -24,6 +24,7 @@ from worktrail.store.audit import Origin
 from worktrail.store.database import Database
 from worktrail.store.moves import apply_update
 from worktrail.store.rows import as_dict
+from worktrail.store.workflows import secrets
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,8 @@ class StaleRule:
     json_columns: tuple[str, ...]
     bound_to_instance: bool
     error: Callable[[dict[str, Any], str], dict[str, Any]]
+    # What else goes when a run of this kind ends (a workflow run's secrets).
+    ended: Callable[[sqlite3.Connection, str], None] = lambda conn, run_id: None
 
 
 RULES = (
@@ -58,7 +61,7 @@ RULES = (
               lambda row, why: {"error": {"code": "interrupted", "message": why}}),
     StaleRule("mission_run", "mission_run", MISSION_RUN, ("error",), False, lambda row, why: {"error": why}),
     StaleRule("workflow_run", "workflow_run", WORKFLOW_RUN, ("error",), False,
-              lambda row, why: {"error": [*(row["error"] or []), why]}),
+              lambda row, why: {"error": [*(row["error"] or []), why]}, secrets.erase),
 )  # fmt: skip
 BY_KIND = {rule.kind: rule for rule in RULES}
 
@@ -115,6 +118,8 @@ def sweep(conn: sqlite3.Connection, origin: Origin, now: datetime, durations: Du
                              action="sweep", noted={"reason": [None, why]})  # fmt: skip
             except ToolError:  # moved by someone else in the meantime: theirs stands
                 continue
+            if to in rule.lifecycle.terminal:
+                rule.ended(conn, row["id"])
             changed.append({"kind": rule.kind, "id": row["id"], "from": row["status"], "to": to, "reason": why})
     return changed
 

@@ -89,9 +89,22 @@ def split(tool: Tool, arguments: dict[str, Any]) -> tuple[dict[str, Any], CallOp
     return rest, CallOptions(options.idempotency_key, options.expected_version)
 
 
+# Arguments whose values are secrets: the digest keeps only their aliases (see `digest`).
+SECRET_ARGUMENTS = frozenset({"sensitive_input_values"})
+
+
+def _canonical_value(name: str, value: Any) -> Any:
+    if name in SECRET_ARGUMENTS and isinstance(value, dict):
+        return sorted(value)
+    return value
+
+
 def digest(arguments: dict[str, Any]) -> str:
     """The request a key stands for: its arguments as canonical JSON (key order does not matter),
-    the key itself left out."""
-    canonical = {k: v for k, v in arguments.items() if k != IDEMPOTENCY_KEY}
+    the key itself left out. A secret's value is left out too, its alias kept: the digest is kept
+    for the key's lifetime, long after the secret is erased, and a plain hash of it would let
+    anyone with the file confirm a guessed secret. So a repeat that differs only in a secret's
+    value counts as the same request."""
+    canonical = {k: _canonical_value(k, v) for k, v in arguments.items() if k != IDEMPOTENCY_KEY}
     text = json.dumps(canonical, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()

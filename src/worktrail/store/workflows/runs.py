@@ -139,22 +139,16 @@ class WorkflowRuns:
         return await self.db.read(run)
 
     async def update(self, origin: Origin, run_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
-        erased = False
-
         def run(conn: sqlite3.Connection) -> dict[str, Any]:
-            nonlocal erased
             row = require(conn, run_id)
             check_not_finished(FINISHED, run_id, row["status"], changes, WORKFLOW_RUN.terminal)
             _check_outputs(conn, row, changes)
             values = apply_update(conn, origin, "workflow_run", WORKFLOW_RUN, row, changes, JSON_COLUMNS)
             if values.get("status") in WORKFLOW_RUN.terminal:
-                erased = secrets.erase(conn, run_id)
+                secrets.erase(conn, run_id)
             return require(conn, run_id)
 
-        answer = await self.db.write(run)
-        if erased:
-            await self.db.erase_after_commit()
-        return answer
+        return await self.db.write(run)
 
     async def retry(self, origin: Origin, run_id: str, values: Mapping[str, Any]) -> dict[str, Any]:
         """Back to scheduling, in place: outputs, history, errors and stamps cleared, output
@@ -196,9 +190,7 @@ class WorkflowRuns:
             record(conn, origin, "workflow_run", run_id, "delete", {"status": [row["status"], None]})
             return {"id": run_id, "deleted": True, "attachments_deleted": attachments}
 
-        answer = await self.db.write(run)
-        await self.db.erase_after_commit()
-        return answer
+        return await self.db.write(run)
 
     async def secrets(self, origin: Origin, run_id: str) -> dict[str, str]:
         """The run's sensitive inputs while it is active ({} once final); the read is recorded."""

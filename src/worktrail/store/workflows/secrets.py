@@ -6,6 +6,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Mapping
 
+from worktrail.store import erasure
+
 MASK = "***"
 
 
@@ -24,7 +26,16 @@ def read(conn: sqlite3.Connection, run_id: str) -> dict[str, str]:
     return {alias: value for alias, value in rows}
 
 
-def erase(conn: sqlite3.Connection, run_id: str) -> bool:
-    """Delete a run's secrets (secure_delete zeroes their pages); True when there were any, and the
-    caller must then have the WAL truncated after its commit (`Database.erase_after_commit`)."""
-    return conn.execute("DELETE FROM workflow_secret WHERE run_id = ?", (run_id,)).rowcount > 0
+def erase(conn: sqlite3.Connection, run_id: str) -> None:
+    """Delete a run's secrets, from the disk too: secure_delete zeroes their pages, and the WAL is
+    truncated once this transaction commits (erasure.py). Every way a run ends comes here: its
+    final move by a tool or by the sweep, and its deletion or its workflow's."""
+    if conn.execute("DELETE FROM workflow_secret WHERE run_id = ?", (run_id,)).rowcount:
+        erasure.mark(conn)
+
+
+def erase_of_workflow(conn: sqlite3.Connection, workflow_id: str) -> None:
+    """Erase the secrets of every run of a workflow about to be deleted (as `erase`)."""
+    sql = "DELETE FROM workflow_secret WHERE run_id IN (SELECT id FROM workflow_run WHERE workflow_id = ?)"
+    if conn.execute(sql, (workflow_id,)).rowcount:
+        erasure.mark(conn)

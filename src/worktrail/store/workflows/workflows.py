@@ -13,6 +13,7 @@ from worktrail.domain.permissions import check_may_delete
 from worktrail.store.audit import Origin, diff, record, record_created
 from worktrail.store.database import Database
 from worktrail.store.rows import encoded, filters, insert, page, require_row, update_versioned
+from worktrail.store.workflows import secrets
 
 JSON_COLUMNS = ("input_schema", "output_schema", "metadata")
 # Runs in these states keep their workflow from being deleted.
@@ -74,6 +75,7 @@ class Workflows:
                     {"reason": "active_runs", "run_ids": busy[:20], "statuses": list(ACTIVE)},
                 )
             runs = conn.execute("SELECT COUNT(*) FROM workflow_run WHERE workflow_id = ?", (workflow_id,)).fetchone()[0]
+            secrets.erase_of_workflow(conn, workflow_id)
             conn.execute("DELETE FROM workflow WHERE id = ?", (workflow_id,))
             record(conn, origin, "workflow", workflow_id, "delete", {"name": [row["name"], None], "runs": [runs, 0]})
             return {"id": workflow_id, "deleted": True, "runs_deleted": runs}
