@@ -15,6 +15,8 @@ from tests.conftest import Agent, connect
 from worktrail.domain.clock import SystemClock, format_ts
 from worktrail.store.audit import Origin
 from worktrail.store.store import Store
+from worktrail.tools.call_options import published_input_schema
+from worktrail.tools.catalog import ALL_TOOLS
 from worktrail.tools.ritual_runs import RunUpdate
 from worktrail.tools.tasks import TaskUpdate
 
@@ -123,3 +125,44 @@ def test_random_run_updates_never_cause_an_internal_error_or_rewrite_an_outcome(
         if before["status"] != "running":  # finished: only metadata may have changed
             keep = {k: v for k, v in before.items() if k not in ("metadata", "updated_at", "version")}
             assert {k: v for k, v in after.items() if k not in ("metadata", "updated_at", "version")} == keep
+
+
+def _integers(schema: Any, path: tuple[str | int, ...] = ()) -> Iterator[tuple[tuple[str | int, ...], dict[str, Any]]]:
+    if isinstance(schema, dict):
+        if schema.get("type") == "integer":
+            yield path, schema
+        for key, value in schema.items():
+            yield from _integers(value, (*path, key))
+    elif isinstance(schema, list):
+        for i, value in enumerate(schema):
+            yield from _integers(value, (*path, i))
+
+
+def test_every_integer_a_tool_takes_has_a_maximum() -> None:
+    unbounded = [
+        (t.name, ".".join(map(str, path)))
+        for t in ALL_TOOLS
+        for path, schema in _integers(published_input_schema(t))
+        if "maximum" not in schema
+    ]
+    assert unbounded == []
+
+
+TOP_LEVEL_INTEGERS = [
+    (t.name, name, prop["maximum"])
+    for t in ALL_TOOLS
+    for name, prop in published_input_schema(t)["properties"].items()
+    if prop.get("type") == "integer"
+]
+
+
+@pytest.mark.parametrize("over", [1, 2**63, 2**64])
+@pytest.mark.parametrize(("tool", "field", "maximum"), TOP_LEVEL_INTEGERS)
+def test_an_integer_past_its_maximum_is_invalid_input_naming_the_field(
+    agent: tuple[BlockingPortal, Agent, str], tool: str, field: str, maximum: int, over: int
+) -> None:
+    portal, connected, task_id = agent
+    value = maximum + 1 if over == 1 else over
+    is_error, payload = portal.call(connected.call, tool, {"id": task_id, field: value})
+    assert is_error and payload["error"]["code"] == "invalid_input", payload
+    assert [field] in [d["loc"] for d in payload["error"]["details"]], payload

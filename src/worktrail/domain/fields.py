@@ -15,6 +15,10 @@ REASON_MAX = 2_000
 METADATA_MAX_BYTES = 64 * 1024
 LIST_LIMIT_DEFAULT = 50
 LIST_LIMIT_MAX = 500
+# Every integer a tool takes has a ceiling: past what a ledger can hold, it is a mistake, not a wish.
+OFFSET_MAX = 1_000_000_000
+# The largest integer JSON carries exactly everywhere (2^53 - 1); SQLite's own limit is 2^63 - 1.
+INTEGER_MAX = 2**53 - 1
 
 
 def json_size(value: Any) -> int:

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, Field, ValidationError
 
+from worktrail.domain import fields
 from worktrail.domain.errors import ToolError, invalid_field
 from worktrail.tools.declaration import Tool
 from worktrail.tools.params import Params
@@ -33,7 +34,7 @@ class Options(Params):
         None,
         description="Retry key: a repeat answers the first result, once.",
     )
-    expected_version: int = Field(None, ge=1, description="Only if still at this version (else conflict).")
+    expected_version: int = Field(None, ge=1, le=fields.INTEGER_MAX, description="Only if still at this version (else conflict).")
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ DateOrDateTime = Annotated[str, AfterValidator(fields.normalize_date_or_datetime
 Date = Annotated[str, AfterValidator(fields.normalize_date)]
 Hours = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Limit = Annotated[int, Field(ge=1, le=fields.LIST_LIMIT_MAX)]
-Offset = Annotated[int, Field(ge=0)]
+Offset = Annotated[int, Field(ge=0, le=fields.OFFSET_MAX)]
 
 
 def one_or_many(value: Any) -> Any:

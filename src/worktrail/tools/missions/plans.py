@@ -6,6 +6,7 @@ from typing import Annotated
 
 from pydantic import Field
 
+from worktrail.domain import fields
 from worktrail.domain.errors import ToolError
 from worktrail.domain.lifecycles import PLAN_STEP
 from worktrail.tools.context import Call
@@ -23,7 +24,7 @@ appends its event (step_started, step_completed, step_failed). A finished run's 
 
 class StepIn(Params):
     step_id: StepId = Field(description="Your id for the step, unique within the run.")
-    sequence: int = Field(ge=0, description="Order among its siblings.")
+    sequence: int = Field(ge=0, le=fields.INTEGER_MAX, description="Order among its siblings.")
     description: Annotated[str, Field(min_length=1, max_length=5_000)] = Field(description="What the step does.")
     parent_step_id: StepId = Field(None, description="The step it belongs under.")
     metadata: Metadata = Field(None, description="Free-form JSON object.")

@@ -54,7 +54,7 @@ class AttachmentCreate(Params):
 
 class AttachmentRead(Params):
     id: Annotated[str, Field(min_length=1, max_length=128)] = Field(description="Attachment ID.")
-    offset: int = Field(0, ge=0, description="First byte to read (default 0).")
+    offset: int = Field(0, ge=0, le=MAX_BYTES, description="First byte to read (default 0).")
     length: int = Field(CHUNK_MAX, ge=1, le=CHUNK_MAX, description="Bytes to read, up to 1 MiB (the default).")
 
 
