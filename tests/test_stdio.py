@@ -86,7 +86,7 @@ def test_stdout_carries_only_protocol_messages_and_bad_lines_are_answered(initia
     assert answers[3]["result"]["structuredContent"]["error"]["code"] == "invalid_input"
     assert answers[4]["error"]["code"] == -32602
     assert answers["line 5"]["error"]["code"] == -32700, "a broken line is answered, not dropped"
-    assert answers["line 6"]["error"]["code"] == -32600
+    assert answers[6]["error"]["code"] == -32600, "JSON that is no JSON-RPC request is answered with its own id"
     assert answers[7]["result"] == {}, "the connection keeps serving after a bad line"
     assert "DEBUG" in stderr  # logs went to stderr, and only there
 
@@ -147,3 +147,43 @@ def test_long_lines_are_read_whole_and_blank_lines_are_no_message(initialised: t
     assert done.returncode == 0 and [m["id"] for m in messages] == [0, 1, 2], "no answer to a blank line"
     refused = messages[1]["result"]["structuredContent"]["error"]
     assert refused["code"] == "invalid_input" and refused["details"][0]["loc"] == ["title"]
+
+
+def test_requests_the_parser_refuses_are_answered_with_their_own_id(initialised: tuple[Path, str]) -> None:
+    """Valid JSON the SDK's parser will not take (deep nesting, a lone surrogate, params of the
+    wrong shape) is answered with the request's id, so the client need not wait for its timeout."""
+    db_path, owner_key = initialised
+    hello = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}}
+
+    def call(n: int, arguments: str) -> str:
+        return f'{{"jsonrpc": "2.0", "id": {n}, "method": "tools/call", "params": {{"name": "ts.tsk.list", "arguments": {arguments}}}}}'
+
+    deep = "[" * 5000 + "]" * 5000
+    lines = [
+        json.dumps({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": hello}),
+        json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}),
+        call(1, f'{{"search": {deep}}}'),
+        call(2, '{"search": "\\ud800"}'.replace("\\\\", "\\")),
+        '{"jsonrpc": "2.0", "id": "three", "method": "tools/call", "params": [1]}',
+        '{"jsonrpc": "2.0", "id": 4, "method": "ping", "params": {"x": ' + "[" * 300 + "]" * 300 + "}}",
+        '{"jsonrpc": "2.0", "id": {"an": "object"}, "method": "ping"}',
+        '{"jsonrpc": "2.0", "id": 6, "method": "ping"}',
+    ]
+    done = subprocess.run(
+        [sys.executable, "-m", "worktrail", "serve", "--db", str(db_path)],
+        input="\n".join(lines) + "\n",
+        env={**os.environ, "WORKTRAIL_API_KEY": owner_key}, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    messages = [json.loads(line) for line in done.stdout.splitlines()]
+    assert done.returncode == 0 and len(messages) == 7, done.stdout
+    by_id = {json.dumps(m["id"]): m for m in messages}
+    for n in (1, 2):  # a tool call whose arguments cannot be read: a tool error naming them
+        refused = by_id[str(n)]["result"]["structuredContent"]["error"]
+        assert by_id[str(n)]["result"]["isError"] and refused["code"] == "invalid_input"
+        assert refused["details"][0]["loc"] == ["arguments"]
+    assert "nests deeper" in by_id["1"]["result"]["structuredContent"]["error"]["message"]
+    assert "Unicode" in by_id["2"]["result"]["structuredContent"]["error"]["message"]
+    assert by_id['"three"']["error"]["code"] == -32600
+    assert by_id["4"]["error"]["code"] == -32600
+    assert by_id["null"]["error"]["code"] == -32600, "an id that is an object is answered (with null)"
+    assert by_id["6"]["result"] == {}

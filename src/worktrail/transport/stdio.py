@@ -4,8 +4,8 @@ On POSIX pipes the event loop reads and writes stdin and stdout itself (pipes.py
 terminal, a file on stdin, Windows) the SDK's stdio transport does, through worker threads.
 Three things the SDK's stdio transport leaves to us, handled between it and the server:
 - A line it cannot parse reaches the server as an exception, which the server drops, and the
-  client waits forever. We answer it as JSON-RPC says: -32700 for text that is not JSON,
-  -32600 for JSON that is not a JSON-RPC message (id null: it could not be read).
+  client waits forever. We answer it, with the request's own id wherever it can be read
+  (unreadable.py).
 - At end of input the server answers calls still running with -32000 "Connection closed",
   although their writes go on to commit. A script that pipes its requests and closes stdin
   would never learn they succeeded, so we let those calls finish and answer first.
@@ -23,25 +23,15 @@ import anyio
 import mcp.types as types
 from mcp.server.stdio import stdio_server
 from mcp.shared.message import SessionMessage
-from pydantic import ValidationError
 
 from worktrail.transport.pipes import pipe_stdio, pipes_usable
 from worktrail.transport.server import WorktrailServer
+from worktrail.transport.unreadable import refusal
 
 log = logging.getLogger(__name__)
 
 # How long calls still running at end of input may take to answer before the server stops.
 DRAIN_SECONDS = 30.0
-
-
-def _refusal(problem: Exception) -> SessionMessage:
-    not_json = isinstance(problem, ValidationError) and any(e["type"] == "json_invalid" for e in problem.errors())
-    code, what = (
-        (types.PARSE_ERROR, "Parse error: the line is not valid JSON")
-        if not_json
-        else (types.INVALID_REQUEST, "Invalid Request: the line is not a JSON-RPC 2.0 message")
-    )
-    return SessionMessage(types.JSONRPCError(jsonrpc="2.0", id=None, error=types.ErrorData(code=code, message=what)))
 
 
 def _client_name(params: Any) -> str | None:
@@ -73,7 +63,7 @@ class _Exchange:
                 raise anyio.EndOfStream from None
             if isinstance(item, Exception):
                 log.warning("refused an unreadable line from the client (%s)", type(item).__name__)
-                await self._wire_out.send(_refusal(item))
+                await self._wire_out.send(refusal(item))
                 continue
             message = item.message
             if isinstance(message, types.JSONRPCRequest):
