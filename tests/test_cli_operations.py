@@ -18,6 +18,7 @@ import pytest
 
 from tests.conftest import run_worktrail as worktrail
 from worktrail.cli.parser import TOOLSETS as PARSER_TOOLSETS
+from worktrail.store.store import Store
 from worktrail.tools.catalog import TOOLSETS
 
 COMMANDS = ["serve", "init", "call", "key", "backup", "check", "tools", "schemas", "demo"]
@@ -68,9 +69,20 @@ def test_serve_without_a_ledger_says_to_run_init_and_creates_nothing(tmp_path: P
     quiet(done)
 
 
-def test_serve_on_a_ledger_with_no_owner_says_to_run_init(tmp_path: Path) -> None:
+def test_serve_on_an_empty_file_refuses_before_writing_anything(tmp_path: Path) -> None:
     db = tmp_path / "empty.db"
     sqlite3.connect(db).close()
+    done = worktrail("serve", "--db", str(db), stdin="")
+    assert done.returncode == 1 and "empty file, not a ledger" in done.stderr and "worktrail init" in done.stderr
+    assert db.stat().st_size == 0 and sorted(p.name for p in tmp_path.iterdir()) == ["empty.db"]
+    quiet(done)
+
+
+@pytest.mark.anyio
+async def test_serve_on_a_ledger_with_no_owner_says_to_run_init(tmp_path: Path) -> None:
+    db = tmp_path / "ownerless.db"
+    store = await Store.open(str(db))  # the schema, but nobody to own it
+    await store.close()
     done = worktrail("serve", "--db", str(db), stdin="")
     assert done.returncode == 1 and "has no owner" in done.stderr and "worktrail init" in done.stderr
     quiet(done)
@@ -208,18 +220,23 @@ def test_check_reports_counts_and_fails_on_a_damaged_file(initialised: tuple[Pat
     quiet(done)
 
 
-def test_check_finds_a_search_index_out_of_step_and_says_how_to_rebuild_it(initialised: tuple[Path, str]) -> None:
+def test_check_finds_a_search_index_out_of_step_and_repair_rebuilds_it(initialised: tuple[Path, str]) -> None:
     db, key = initialised
     env = {**os.environ, "WORKTRAIL_API_KEY": key}
     assert worktrail("call", "ts.tsk.create", '{"title": "plan the week"}', "--db", str(db), env=env).returncode == 0
     with sqlite3.connect(db) as conn:  # what a change made behind the triggers' back leaves (e.g. a VACUUM)
         conn.execute("DROP TRIGGER task_text_update")
         conn.execute("UPDATE task SET title = 'something else'")
+    conn.close()
     done = worktrail("check", "--db", str(db))
-    assert done.returncode == 1 and "search index is out of step" in done.stdout and "'rebuild'" in done.stdout
-    with sqlite3.connect(db) as conn:
-        conn.execute("INSERT INTO task_text(task_text) VALUES ('rebuild')")
-    assert worktrail("check", "--db", str(db)).returncode == 0, "rebuilt as the check says"
+    assert done.returncode == 1 and "search index is out of step" in done.stdout
+    assert "worktrail check --repair" in done.stdout
+    assert worktrail("check", "--db", str(db)).returncode == 1, "check alone changed nothing"
+    repaired = worktrail("check", "--repair", "--db", str(db))
+    assert repaired.returncode == 0 and "rebuilt the task search index" in repaired.stdout, repaired.stdout
+    assert worktrail("check", "--db", str(db)).returncode == 0
+    found = worktrail("call", "ts.tsk.list", '{"search": "something"}', "--db", str(db), env=env)
+    assert json.loads(found.stdout)["total"] == 1, "the rebuilt index finds the task by its new title"
 
 
 def test_tools_name_shows_one_tool_by_either_name() -> None:

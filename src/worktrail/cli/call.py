@@ -57,7 +57,7 @@ async def call(args: argparse.Namespace) -> int:
     except UsageError as error:
         print(f"worktrail call: {error}", file=sys.stderr)
         return 2
-    async with open_store(db_path(args.db)) as store:
+    async with open_store(db_path(args.db), access="readable") as store:
         registry = registry_for(store)
         try:
             spec = registry.find(args.tool)

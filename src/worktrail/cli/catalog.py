@@ -68,14 +68,18 @@ def schemas(args: argparse.Namespace) -> int:
             (folder / filename).write_text(text, encoding="utf-8")
         print(f"wrote {len(documents)} schema files to {folder}")
         return 0
-    present = {p.name: p.read_text(encoding="utf-8") for p in folder.glob("*.json")} if folder.is_dir() else {}
+    if not folder.is_dir():
+        print(f"worktrail schemas: there is no folder {folder}; write it with: worktrail schemas --write {folder}",
+              file=sys.stderr)  # fmt: skip
+        return 1
+    present = {p.name: p.read_text(encoding="utf-8") for p in folder.glob("*.json")}
     problems = [(n, "missing") for n in sorted(set(documents) - set(present))]
     problems += [(n, "no such tool any more") for n in sorted(set(present) - set(documents))]
     problems += [(n, "differs from the code") for n in sorted(documents) if n in present and present[n] != documents[n]]
     for name, reason in problems:
         print(f"worktrail schemas: {folder / name}: {reason}", file=sys.stderr)
     if problems:
-        print("regenerate with: worktrail schemas --write tool_schemas", file=sys.stderr)
+        print(f"regenerate with: worktrail schemas --write {folder}", file=sys.stderr)
         return 1
     print(f"{len(documents)} schema files in {folder} match the code")
     return 0

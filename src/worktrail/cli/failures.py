@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import errno
+import os
 import sqlite3
+from pathlib import Path
 
 from worktrail.cli.ledger import db_path
-from worktrail.store.ledger_file import LedgerFileError
+from worktrail.store.ledger_file import LedgerFileError, NoLedger
 
 
 class Refused(Exception):
@@ -24,10 +26,13 @@ def explain(error: BaseException, db: str | None) -> str | None:
     """One line for a failure a user can fix, or None for one that is a bug."""
     error = innermost(error)
     path = db_path(db)
-    if isinstance(error, Refused):
+    if isinstance(error, Refused | NoLedger):
         return str(error)
     if isinstance(error, LedgerFileError):
         return f"cannot use {path}: {error}"
+    other = getattr(error, "filename", None)
+    if isinstance(error, OSError) and other and Path(other).resolve() != path.resolve():
+        return _about_another_file(error, Path(other))
     if isinstance(error, IsADirectoryError) or path.is_dir():
         return f"--db {path} is a folder; name a file in it, e.g. --db {path / 'worktrail.db'}"
     if isinstance(error, NotADirectoryError | FileExistsError):
@@ -46,3 +51,17 @@ def explain(error: BaseException, db: str | None) -> str | None:
             return f"{path} is not a worktrail ledger (not a SQLite database at all); choose another --db"
         return f"cannot use the database at {path}: {error}"
     return None
+
+
+def _about_another_file(error: OSError, other: Path) -> str:
+    """An OS error about a file that is not the ledger (a backup's destination, a schema folder):
+    name that file, not the ledger."""
+    if isinstance(error, NotADirectoryError | FileExistsError) or (other.parent.exists() and not other.parent.is_dir()):
+        return f"cannot write {other}: a part of its folder path is a file, not a folder"
+    if isinstance(error, FileNotFoundError):
+        return f"cannot write {other}: its folder {other.parent} does not exist"
+    if isinstance(error, PermissionError):
+        return f"cannot write {other}: permission denied; choose a folder you can write to"
+    if error.errno == errno.ENOSPC:
+        return f"cannot write {other}: the disk is full; free some space and try again"
+    return f"cannot write {other}: {os.strerror(error.errno) if error.errno else error}"

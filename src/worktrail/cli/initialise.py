@@ -15,7 +15,7 @@ from worktrail.store.audit import Origin
 
 async def initialise(args: argparse.Namespace) -> int:
     path = db_path(args.db).resolve()
-    async with open_store(path) as store:
+    async with open_store(path, access="create") as store:
         try:
             owner, key, api_key = await store.keys.bootstrap_owner(
                 Origin(None, "worktrail init", format_ts(SystemClock().now())), args.name

@@ -15,8 +15,6 @@ from worktrail.store.audit import Origin
 
 async def keys(args: argparse.Namespace) -> int:
     path = db_path(args.db)
-    if not path.exists():
-        raise Refused(f"there is no ledger at {path}; create it with: worktrail init --db {path}")
     origin = Origin(None, f"worktrail key {args.key_command}", format_ts(SystemClock().now()))
     async with open_store(path) as store:
         try:

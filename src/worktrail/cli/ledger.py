@@ -7,10 +7,13 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import Literal
 
 from platformdirs import user_data_dir
 
 from worktrail.domain.clock import SystemClock, format_ts
+from worktrail.store.database import Access
+from worktrail.store.ledger_file import ReadOnlyLedger
 from worktrail.store.store import Store
 from worktrail.tools.catalog import select
 from worktrail.tools.context import Serving, Session
@@ -24,9 +27,20 @@ def db_path(explicit: str | None) -> Path:
 
 
 @asynccontextmanager
-async def open_store(path: Path, synchronous: str = "NORMAL") -> AsyncIterator[Store]:
-    """The store on `path`, created and migrated as needed, closed on exit."""
-    store = await Store.open(str(path), synchronous=synchronous)
+async def open_store(
+    path: Path, synchronous: str = "NORMAL", access: Access | Literal["readable"] = "existing"
+) -> AsyncIterator[Store]:
+    """The store on `path`, closed on exit: an existing ledger (migrated as needed; never
+    created, but by `init`), or (`access`) one opened only to read; "readable": an existing
+    ledger, read-only where it cannot be written (reads work there, writes say why not)."""
+    try:
+        store = await Store.open(
+            str(path), synchronous=synchronous, access="existing" if access == "readable" else access
+        )
+    except ReadOnlyLedger:
+        if access != "readable":
+            raise
+        store = await Store.open(str(path), synchronous=synchronous, access="read_only")
     try:
         yield store
     finally:

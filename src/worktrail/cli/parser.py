@@ -136,6 +136,9 @@ def build() -> argparse.ArgumentParser:
     check = _with_db(c.add("check", "Check the ledger: integrity, schema version, counts (exit 1 when unsound).",
                            "worktrail check --db ~/ledger.db"))  # fmt: skip
     check.add_argument("--json", action="store_true", help="print the report as JSON")
+    check.add_argument("--repair", action="store_true",
+                       help="rebuild what the check finds out of step (the task search index); without it, "
+                       "check opens the ledger read-only and changes nothing")  # fmt: skip
 
     tools = c.add(
         "tools", "List the tools, or show one tool's description and input schema.", "worktrail tools ts.tsk.update"

@@ -82,8 +82,6 @@ async def _sweep(store: Store, serving: Serving) -> None:
 
 async def serve(args: argparse.Namespace) -> int:
     path = db_path(args.db)
-    if not path.exists():
-        raise Refused(f"there is no ledger at {path}; create it first with: worktrail init --db {path}")
     durations = Durations(args.instance_ttl, args.sweep_every, args.execution_stale_after, args.stale_after)
     serving = Serving(new_uuid(), durations)
     async with open_store(path, args.synchronous) as store:

@@ -41,17 +41,26 @@ from worktrail.store import held as holding
 from worktrail.store.checkpoints import ANALYZE_AFTER, LIMIT_BYTES, Checkpointer
 from worktrail.store.checks import with_checks
 from worktrail.store.held import Held, HoldTimeout, held_by
-from worktrail.store.migrations import migrate
+from worktrail.store.ledger_file import ReadOnlyLedger, check_existing, create_private, read_only_uri
+from worktrail.store.storage_errors import busy, storage_refusal
+from worktrail.store.upgrade import check_readable_schema, migrate
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
 
 Synchronous = Literal["NORMAL", "FULL"]
+# "create": make the file and its schema as needed (init, tests); "existing": the ledger must be
+# there already (serve, call, key), and an empty file is refused before anything is written;
+# "read_only": a reader alone, which never writes the file (check, backup, export, or a ledger
+# on a read-only file, folder or mount).
+Access = Literal["create", "existing", "read_only"]
 
 
-def _configure(conn: sqlite3.Connection, busy_timeout_ms: int, synchronous: Synchronous) -> None:
+def _configure(conn: sqlite3.Connection, busy_timeout_ms: int, synchronous: Synchronous, read_only: bool) -> None:
     conn.row_factory = sqlite3.Row
     conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    if read_only:
+        return
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute(f"PRAGMA synchronous = {'FULL' if synchronous == 'FULL' else 'NORMAL'}")
     # Deleted content is overwritten with zeros, so an erased secret leaves no bytes in the file.
@@ -59,11 +68,6 @@ def _configure(conn: sqlite3.Connection, busy_timeout_ms: int, synchronous: Sync
     # Checkpoints run on a thread of their own (checkpoints.py), never inside a request's COMMIT.
     conn.execute("PRAGMA wal_autocheckpoint = 0")
     conn.execute(f"PRAGMA journal_size_limit = {LIMIT_BYTES}")
-
-
-def _busy(error: sqlite3.OperationalError) -> bool:
-    text = str(error).lower()
-    return "database is locked" in text or "database is busy" in text
 
 
 def _in_write_transaction(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
@@ -76,30 +80,6 @@ def _in_write_transaction(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connec
             conn.execute("ROLLBACK")
         raise
     return result
-
-
-# SQLite's words for a disk that cannot take the write, and for a lock held past the busy timeout.
-_DISK_TROUBLE = ("database or disk is full", "disk i/o error")
-
-
-def _storage_refusal(error: sqlite3.OperationalError, path: Path) -> ToolError | None:
-    """The refusal a caller can act on for a storage failure, or None for anything else (a bug)."""
-    text = str(error).lower()
-    if any(words in text for words in _DISK_TROUBLE):
-        log.error("could not write %s: %s", path, error)
-        return ToolError(
-            "internal_error",
-            "The ledger could not be written: its disk is full or failing. Nothing was changed; "
-            "free some space and call again.",
-            {"reason": "storage_full"},
-        )
-    if _busy(error):
-        return ToolError(
-            "rate_limited",
-            "The ledger is busy: another process held it for the whole wait. Nothing was changed; call again.",
-            {"reason": "database_busy", "retry_after_ms": 1000},
-        )
-    return None
 
 
 def _in_read_snapshot(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
@@ -120,8 +100,10 @@ class Database:
         busy_timeout_ms: int = 10_000,
         synchronous: Synchronous = "NORMAL",
         analyze_after: float = ANALYZE_AFTER,
+        access: Access = "create",
     ) -> None:
         self.path = Path(path)
+        self.access = access
         self._busy_timeout_ms = busy_timeout_ms
         self._synchronous = synchronous
         self._writer: aiosqlite.Connection | None = None
@@ -130,24 +112,45 @@ class Database:
         self._reader: aiosqlite.Connection | None = None
         self._checkpoints = Checkpointer(self.path, analyze_after)  # and planner statistics
 
+    @property
+    def read_only(self) -> bool:
+        return self.access == "read_only"
+
     async def open(self) -> Database:
-        """Open both connections, switch to WAL and bring the schema up to date."""
+        """Open both connections, switch to WAL and bring the schema up to date; see `Access`
+        for a ledger that must exist already, or that is only read."""
         # Refused here, before aiosqlite starts a thread: a failed connect leaves its thread
         # answering a closed event loop, which prints a traceback at exit.
         if self.path.is_dir():
             raise IsADirectoryError(errno.EISDIR, "is a folder", str(self.path))
+        if self.access != "create":
+            check_existing(self.path)
+        if self.read_only:
+            return await self._open_read_only()
         self.path.parent.mkdir(parents=True, exist_ok=True)
         create_private(self.path)
         if not os.access(self.path, os.R_OK | os.W_OK):
+            if self.access == "existing" and os.access(self.path, os.R_OK):
+                raise ReadOnlyLedger(f"{self.path} cannot be written (a read-only file, folder or mount)")
             raise PermissionError(errno.EACCES, "cannot read and write", str(self.path))
         try:
             self._writer = await self._connect(check_same_thread=False)  # see the module's note
-            await self._hop(self._writer, _prepare_file)
+            await self._hop(self._writer, _prepare_file, self.access == "existing")
             await self._hop(self._writer, _impatient)
             self._reader = await self._connect()
             self._checkpoints.start()
         except BaseException:
             await self.close()  # each connection owns a non-daemon thread: never leave one behind
+            raise
+        return self
+
+    async def _open_read_only(self) -> Database:
+        """Only the reader, on a file SQLite may not write: no migration, no checkpoints."""
+        try:
+            self._reader = await self._connect(read_only=True)
+            await self._hop(self._reader, check_readable_schema)
+        except BaseException:
+            await self.close()
             raise
         return self
 
@@ -169,6 +172,13 @@ class Database:
         """Run `fn(conn)` as one `BEGIN IMMEDIATE` transaction: all of it commits, or none. Inside
         `hold`, it joins the held transaction instead, which commits or rolls back as a whole.
         `patient`: a long write, run on the writer's thread so the event loop never waits on it."""
+        if self._writer is None and self.read_only:
+            raise ToolError(
+                "forbidden",
+                f"The ledger at {self.path} is open read-only (the file, its folder or its disk cannot be "
+                "written): reads work, writes do not. Nothing was changed.",
+                {"reason": "read_only"},
+            )
         checked = with_checks(fn, write=True)
         try:
             held = held_by(self)
@@ -192,7 +202,7 @@ class Database:
             held.begun = True
             return result
         except sqlite3.OperationalError as error:
-            raise _storage_refusal(error, self.path) or error from None
+            raise storage_refusal(error, self.path) or error from None
 
     async def _take_write_lock(self) -> None:
         """The write lock; when it is free, without the trip round the event loop that
@@ -213,7 +223,7 @@ class Database:
                 return fn(raw, *args)  # the writer's busy timeout is 0 but on its thread
             except sqlite3.OperationalError as error:
                 # Retried only when the lock was refused and nothing was done (or all rolled back).
-                if not _busy(error) or was_in_transaction or raw.in_transaction:
+                if not busy(error) or was_in_transaction or raw.in_transaction:
                     raise
         return await self._hop(writer, _patiently, self._busy_timeout_ms, fn, *args)
 
@@ -260,7 +270,7 @@ class Database:
             else:  # nothing was written before: the whole transaction is this call
                 result = await self._on_writer(_in_write_transaction, fn)
         except sqlite3.OperationalError as error:
-            raise _storage_refusal(error, self.path) or error from None
+            raise storage_refusal(error, self.path) or error from None
         held.committed = True
         self._checkpoints.committed()
         if erasure.take(self._require(self._writer)._conn):  # see erasure.py
@@ -274,26 +284,49 @@ class Database:
             return
         self._checkpoints.over_limit = False
         writer = self._require(self._writer)
-        busy, frames, _ = await self._hop(writer, _patiently, self._busy_timeout_ms, _checkpoint, "RESTART")
-        if busy and frames < 0:  # the checkpoint thread was at work (SQLite does not wait for it): next write
+        held_up, frames, _ = await self._hop(writer, _patiently, self._busy_timeout_ms, _checkpoint, "RESTART")
+        if held_up and frames < 0:  # the checkpoint thread was at work (SQLite does not wait for it): next write
             self._checkpoints.over_limit = True
-        elif busy:
+        elif held_up:
             log.warning(
                 "the WAL of %s (%d frames) could not be reset: a reader holds an old snapshot", self.path, frames
             )
 
     async def _truncate_wal(self) -> None:
         writer = self._require(self._writer)
-        busy, _, _ = await self._hop(writer, _patiently, self._busy_timeout_ms, _checkpoint, "TRUNCATE")
-        if busy:
+        held_up, _, _ = await self._hop(writer, _patiently, self._busy_timeout_ms, _checkpoint, "TRUNCATE")
+        if held_up:
             log.warning("the WAL of %s could not be truncated yet: another process holds a read snapshot", self.path)
+
+    async def probe(self, fn: Callable[[sqlite3.Connection], T]) -> T | None:
+        """`fn(conn)` on a throwaway read-write connection, in a transaction that is always rolled
+        back: for checks that SQLite runs only where it could write (FTS5's integrity check), on a
+        ledger opened read-only. None where the file cannot be written at all."""
+
+        def run(_: sqlite3.Connection) -> T | None:
+            if not os.access(self.path, os.W_OK):
+                return None
+            conn = sqlite3.connect(str(self.path), isolation_level=None)
+            try:
+                conn.execute("BEGIN")
+                return fn(conn)
+            except sqlite3.OperationalError as error:
+                if "readonly" in str(error).lower():
+                    return None
+                raise
+            finally:
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
+                conn.close()
+
+        return await self._hop(self._require(self._reader), run)
 
     async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn(conn)` against one consistent snapshot, off the writer."""
         try:
             return await self._hop(self._require(self._reader), _in_read_snapshot, with_checks(fn, write=False))
         except sqlite3.OperationalError as error:
-            raise _storage_refusal(error, self.path) or error from None
+            raise storage_refusal(error, self.path) or error from None
 
     async def backup(self, dest: Path) -> None:
         """Copy the whole database to a new file `dest` with SQLite's online backup: a consistent
@@ -309,10 +342,11 @@ class Database:
 
         await self._hop(self._require(self._reader), run)
 
-    async def _connect(self, check_same_thread: bool = True) -> aiosqlite.Connection:
-        conn = await aiosqlite.connect(str(self.path), isolation_level=None, check_same_thread=check_same_thread)
+    async def _connect(self, check_same_thread: bool = True, read_only: bool = False) -> aiosqlite.Connection:
+        target = read_only_uri(self.path) if read_only else str(self.path)
+        conn = await aiosqlite.connect(target, isolation_level=None, check_same_thread=check_same_thread, uri=read_only)
         try:
-            await self._hop(conn, _configure, self._busy_timeout_ms, self._synchronous)
+            await self._hop(conn, _configure, self._busy_timeout_ms, self._synchronous, read_only)
         except BaseException:
             await conn.close()
             raise
@@ -349,17 +383,15 @@ def _checkpoint(conn: sqlite3.Connection, mode: Literal["RESTART", "TRUNCATE"]) 
     return int(row[0]), int(row[1]), int(row[2])
 
 
-def create_private(path: Path, *, exclusive: bool = False) -> None:
-    """Create `path` readable and writable by its owner only (0600), unless it exists (an error when
-    `exclusive`). SQLite gives the -wal and -shm files the database file's permissions."""
-    flags = os.O_WRONLY | os.O_CREAT | (os.O_EXCL if exclusive else 0)
-    if not exclusive and path.exists():
-        return
-    os.close(os.open(path, flags, 0o600))
-
-
-def _prepare_file(conn: sqlite3.Connection) -> None:
-    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+def _prepare_file(conn: sqlite3.Connection, must_be_a_ledger: bool) -> None:
+    if must_be_a_ledger:  # before anything is written: a file without our schema stays as it was
+        check_readable_schema(conn)
+    try:
+        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    except sqlite3.OperationalError as error:
+        if "readonly" in str(error).lower():
+            raise ReadOnlyLedger("it cannot be written (a read-only file, folder or mount)") from None
+        raise
     if str(mode).lower() != "wal":
         log.warning("SQLite refused WAL mode (journal_mode=%s); concurrency will be lower", mode)
     migrate(conn)

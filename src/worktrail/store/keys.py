@@ -154,10 +154,11 @@ class Keys:
                 raise ToolError(
                     "not_authenticated", "Invalid API key: it is unknown, revoked, or its resource is inactive."
                 )
-            conn.execute("UPDATE api_key SET last_used_at = ? WHERE id = ?", (at, row["key_id"]))
+            if not self.db.read_only:  # a ledger opened read-only is logged into, not written
+                conn.execute("UPDATE api_key SET last_used_at = ? WHERE id = ?", (at, row["key_id"]))
             return _actor(row)
 
-        return await self.db.write(run)
+        return await (self.db.read(run) if self.db.read_only else self.db.write(run))
 
     async def verify(self, key_id: str) -> Actor:
         """The logged-in actor as it stands now, or `session_expired` once its key or resource is gone."""

@@ -1,14 +1,7 @@
-"""Numbered schema migrations, tracked by `PRAGMA user_version`.
-
-Each entry is applied once, in order, inside one `BEGIN IMMEDIATE` transaction together with the
-version bump, so two processes opening a new file at once cannot both apply it.
-"""
+"""Numbered schema migrations, tracked by `PRAGMA user_version` (applied by upgrade.py)."""
 
 from __future__ import annotations
 
-import sqlite3
-
-from worktrail.store.ledger_file import NotALedger, SchemaTooNew
 from worktrail.store.schema_keys import KEY_LINEAGE
 from worktrail.store.schema_search import TASK_INDEXES_BY_ROWID, TASK_TEXT
 
@@ -354,38 +347,3 @@ MIGRATIONS: tuple[str, ...] = (
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
-
-
-def migrate(conn: sqlite3.Connection) -> int:
-    """Apply every migration the file lacks; return the version it is at now."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise SchemaTooNew(
-                f"{version=} of the database is newer than this worktrail knows ({SCHEMA_VERSION}); upgrade worktrail"
-            )
-        if version == 0 and conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():
-            raise NotALedger("it is a SQLite database with tables of another program, not a worktrail ledger")
-        for number in range(version, SCHEMA_VERSION):
-            for statement in _statements(MIGRATIONS[number]):
-                conn.execute(statement)
-            conn.execute(f"PRAGMA user_version = {number + 1}")
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-    conn.execute("COMMIT")
-    return SCHEMA_VERSION
-
-
-def _statements(script: str) -> list[str]:
-    """The script's statements, one by one; a trigger's body keeps its own semicolons."""
-    statements: list[str] = []
-    pending = ""
-    for piece in script.split(";"):
-        pending += piece + ";"
-        if sqlite3.complete_statement(pending):
-            if pending.strip(" \n;"):
-                statements.append(pending.strip())
-            pending = ""
-    return statements

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from worktrail.store.audit import AuditTrail
-from worktrail.store.database import Database
+from worktrail.store.database import Access, Database
 from worktrail.store.endeavours import Endeavours
 from worktrail.store.executions import Executions
 from worktrail.store.keys import Keys
@@ -48,9 +48,10 @@ class Store:
         self.recovery = Recovery(db)
 
     @classmethod
-    async def open(cls, path: str, *, synchronous: str = "NORMAL") -> Store:
-        """Open (creating and migrating as needed) the database file at `path`."""
-        db = Database(path, synchronous="FULL" if synchronous.upper() == "FULL" else "NORMAL")
+    async def open(cls, path: str, *, synchronous: str = "NORMAL", access: Access = "create") -> Store:
+        """Open the database file at `path`: created and migrated as needed, or (`access`) only an
+        existing ledger, or only for reading."""
+        db = Database(path, synchronous="FULL" if synchronous.upper() == "FULL" else "NORMAL", access=access)
         await db.open()
         return cls(db)
 

@@ -34,7 +34,9 @@ class Options(Params):
         None,
         description="Retry key: a repeat answers the first result, once.",
     )
-    expected_version: int = Field(None, ge=1, le=fields.INTEGER_MAX, description="Only if still at this version (else conflict).")
+    expected_version: int = Field(
+        None, ge=1, le=fields.INTEGER_MAX, description="Only if still at this version (else conflict)."
+    )
 
 
 @dataclass(frozen=True)

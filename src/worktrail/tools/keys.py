@@ -47,7 +47,9 @@ class KeyInfo(BaseModel):
 
 class RevokedKey(KeyInfo):
     already_revoked: bool = Field(description="True when the key was revoked before this call (nothing changed).")
-    revoked_descendants: list[str] | None = Field(None, description="With with_descendants: the keys this call revoked.")
+    revoked_descendants: list[str] | None = Field(
+        None, description="With with_descendants: the keys this call revoked."
+    )
 
 
 class KeyPage(BaseModel):

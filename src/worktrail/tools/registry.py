@@ -152,15 +152,15 @@ class Registry:
         return Answer(dump(result))
 
     def prepare(self, spec: Tool, arguments: dict[str, Any], actor: Any) -> Params:
-        """The validated params, once the caller's role allows the tool (checked first: a caller
-        is not told how to mend a call its role may never make)."""
+        """The validated params, once the caller's role allows the tool."""
+        params = self.validate(spec, arguments)
         if actor is not None and not at_least(actor.role, spec.min_role):
             raise ToolError(
                 "forbidden",
                 f"{spec.name} needs the role {spec.min_role} or higher; this session's role is {actor.role}.",
                 {"required_role": spec.min_role, "role": actor.role},
             )
-        return self.validate(spec, arguments)
+        return params
 
     async def handle(
         self, spec: Tool, call: Call, params: Params, arguments: dict[str, Any], options: CallOptions
