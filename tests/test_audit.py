@@ -128,3 +128,11 @@ async def test_viewers_may_read_the_trail_and_it_needs_a_login(owner: Agent, sto
         assert (await viewer.ok("ts.aud.list", {"entity_type": "task"}))["total"] == 1
     async with connect(store) as stranger:
         assert (await stranger.err("ts.aud.list", {}))["code"] == "not_authenticated"
+
+
+@pytest.mark.parametrize(("tool", "field"), [("ts.aud.list", "since"), ("ts.wrn.list", "created_at_from")])
+async def test_a_date_filter_has_nothing_to_clear_and_does_not_offer_to(owner: Agent, tool: str, field: str) -> None:
+    for value in ("", "yesterday"):
+        refused = await owner.err(tool, {field: value})
+        assert refused["code"] == "invalid_input" and refused["details"][0]["loc"] == [field]
+        assert "to clear" not in refused["message"] and "ISO 8601" in refused["message"]

@@ -146,7 +146,7 @@ def test_a_full_disk_is_a_clear_refusal_that_changes_nothing(initialised: tuple[
     assert worktrail("check", "--db", str(db)).returncode == 0
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
 def test_a_signal_stops_serve_at_once_and_cleanly(initialised: tuple[Path, str], signum: int) -> None:
     db, api_key = initialised
     server = start_serving(db, api_key)  # serving, and stdin stays open
@@ -158,6 +158,9 @@ def test_a_signal_stops_serve_at_once_and_cleanly(initialised: tuple[Path, str],
     stderr = server.stderr.read() if server.stderr else ""
     assert code == 0 and "Traceback" not in stderr and "Event loop is closed" not in stderr, stderr
     assert worktrail("check", "--db", str(db)).returncode == 0
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM instance").fetchone()[0] == 0, "its instance left with it"
+    conn.close()
 
 
 def test_key_create_and_revoke_from_the_file(initialised: tuple[Path, str]) -> None:

@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from worktrail.tools.call_options import published_input_schema
-from worktrail.tools.catalog import ALL_TOOLS, schema_documents
+from worktrail.tools.catalog import ALL_TOOLS, schema_documents, select
+from worktrail.transport.server import Publication
 
 
 def _one(name: str, as_json: bool) -> int:
@@ -32,6 +33,7 @@ def _one(name: str, as_json: bool) -> int:
 def tools(args: argparse.Namespace) -> int:
     if args.name:
         return _one(args.name, args.json)
+    listed = select(args.toolsets)
     if args.json:
         rows = [
             {
@@ -42,13 +44,16 @@ def tools(args: argparse.Namespace) -> int:
                 "needs_login": t.needs_login,
                 "min_role": t.min_role,
             }
-            for t in ALL_TOOLS
+            for t in listed
         ]
         print(json.dumps(rows, indent=2))
         return 0
-    width = max(len(t.name) for t in ALL_TOOLS)
-    for t in ALL_TOOLS:
+    width = max(len(t.name) for t in listed)
+    for t in listed:
         print(f"{t.name:<{width}}  [{t.toolset}]  {t.summary}")
+    sets = ", ".join(args.toolsets) if args.toolsets else "all toolsets"
+    tokens = Publication(listed, "underscore").tokens()
+    print(f"\n{len(listed)} tools ({sets}); their tools/list costs a model about {tokens:,} tokens")
     return 0
 
 

@@ -24,7 +24,8 @@ async def initialise(args: argparse.Namespace) -> int:
             if args.json:
                 print(json.dumps(refused.envelope()))
             else:
-                print(f"worktrail init: {path}: {refused.message}", file=sys.stderr)
+                print(f"worktrail init: {path}: {refused.message} For another key: worktrail key create --db {path}",
+                      file=sys.stderr)  # fmt: skip
             return 1
     if args.json:
         print(json.dumps({"db": str(path), "resource_id": owner["id"], "api_key": api_key}))

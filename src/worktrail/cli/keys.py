@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 from worktrail.cli.failures import Refused
 from worktrail.cli.ledger import db_path, open_store
@@ -15,6 +16,9 @@ from worktrail.store.audit import Origin
 
 async def keys(args: argparse.Namespace) -> int:
     path = db_path(args.db)
+    if args.key_command == "list":
+        async with open_store(path, access="read_only") as store:
+            return _print_keys(await store.maintenance.keys(), args.json)
     origin = Origin(None, f"worktrail key {args.key_command}", format_ts(SystemClock().now()))
     async with open_store(path) as store:
         try:
@@ -35,4 +39,21 @@ async def keys(args: argparse.Namespace) -> int:
         return 0
     print(f"API key {key['id']} for {key['resource_id']} (shown only now; it is stored hashed):")
     print(f"  {api_key}")
+    return 0
+
+
+COLUMNS = ("id", "name", "role", "resource_id", "created_at", "last_used_at", "revoked_at")
+
+
+def _print_keys(keys: list[dict[str, Any]], as_json: bool) -> int:
+    if as_json:
+        for key in keys:
+            print(json.dumps(key))
+        return 0
+    rows = [COLUMNS] + [tuple(key[c] or "-" for c in COLUMNS) for key in keys]
+    widths = [max(len(str(row[i])) for row in rows) for i in range(len(COLUMNS))]
+    for row in rows:
+        print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    active = sum(1 for key in keys if key["revoked_at"] is None)
+    print(f"\n{len(keys)} keys, {active} active")
     return 0

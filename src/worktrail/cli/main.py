@@ -13,7 +13,7 @@ from importlib import import_module
 import anyio
 
 from worktrail.cli.failures import explain, innermost
-from worktrail.cli.parser import build
+from worktrail.cli.parser import build, joined_negative_values
 
 # Each command's module and function, imported only when run (`worktrail tools` skips the SDK's start-up).
 COMMANDS = {
@@ -25,6 +25,7 @@ COMMANDS = {
     "check": ("worktrail.cli.maintenance", "check"),
     "tools": ("worktrail.cli.catalog", "tools"),
     "schemas": ("worktrail.cli.catalog", "schemas"),
+    "export": ("worktrail.cli.export", "export"),
     "demo": ("worktrail.cli.demo", "demo"),
 }
 
@@ -36,7 +37,7 @@ def _command(name: str) -> Callable[[argparse.Namespace], Awaitable[int] | int]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = build()
-    args = parser.parse_args(argv)
+    args = parser.parse_args(joined_negative_values(sys.argv[1:] if argv is None else argv))
     if args.command is None:  # bare `worktrail`: say what it can do
         parser.print_help()
         return 0

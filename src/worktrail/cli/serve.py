@@ -1,4 +1,4 @@
-"""`worktrail serve`: MCP over stdio for one client, stopped at once by Ctrl-C or SIGTERM.
+"""`worktrail serve`: MCP over stdio for one client, stopped at once by Ctrl-C, SIGTERM or SIGHUP.
 
 The process registers itself as an instance of the ledger and keeps a heartbeat, so that runs it
 started are known to be alive; it sweeps stale runs before it serves the first request and then
@@ -44,14 +44,14 @@ def _now() -> str:
 
 
 async def _stop_on_signal(store: Store, serving: Serving) -> None:
-    """On SIGINT or SIGTERM: remove this instance, close the ledger and leave, without waiting for
-    the next input line.
+    """On SIGINT, SIGTERM or SIGHUP (a closed terminal): remove this instance, close the ledger
+    and leave (exit 0), without waiting for the next input line.
 
     The SDK reads stdin in a worker thread that a cancellation cannot interrupt (it would wait for
     Ctrl-D), so the process ends here once the database is closed. Every write is one transaction:
     a call cut short has committed whole or not at all.
     """
-    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+    with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM, signal.SIGHUP) as signals:
         async for signum in signals:
             log.info("%s: stopping", signal.Signals(signum).name)
             with anyio.move_on_after(CLOSE_SECONDS, shield=True):

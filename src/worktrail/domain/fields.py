@@ -48,6 +48,15 @@ def normalize_date_or_datetime(value: str) -> str:
     """
     if value == "":
         return value
+    return _moment(value, ', or "" to clear')
+
+
+def normalize_moment(value: str) -> str:
+    """As `normalize_date_or_datetime`, for a filter: there is nothing to clear, so "" is refused."""
+    return _moment(value, "")
+
+
+def _moment(value: str, or_clear: str) -> str:
     text = value.strip()
     if len(text) == 10:
         try:
@@ -58,7 +67,7 @@ def normalize_date_or_datetime(value: str) -> str:
         moment = datetime.fromisoformat(text.replace("z", "Z"))
     except ValueError:
         raise ValueError(
-            'must be an ISO 8601 date (2026-03-01) or date-time (2026-03-01T17:00:00Z), or "" to clear'
+            f"must be an ISO 8601 date (2026-03-01) or date-time (2026-03-01T17:00:00Z){or_clear}"
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)

@@ -54,6 +54,15 @@ class Maintenance:
         """Revoke any key, by its id or the key itself (revoking a revoked key changes nothing)."""
         return await self.db.write(lambda conn: revoke_key(conn, origin, key, with_descendants=with_descendants))
 
+    async def keys(self) -> list[dict[str, Any]]:
+        """Every API key, newest first, with its resource's name and role (never the key or its hash)."""
+        sql = (
+            "SELECT k.id, k.name, r.role, k.resource_id, r.name AS resource_name, k.created_at, k.last_used_at, "
+            "k.revoked_at, k.created_by_key FROM api_key k JOIN resource r ON r.id = k.resource_id "
+            "ORDER BY k.created_at DESC, k.rowid DESC"
+        )
+        return await self.db.read(lambda conn: [dict(row) for row in conn.execute(sql)])
+
     async def check(self) -> dict[str, Any]:
         """Integrity, schema version and row counts: `{sound, problems, schema_version, counts}`."""
 

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from worktrail.domain.clock import format_ts
+from worktrail.domain.durations import parse_duration, shown
 from worktrail.domain.errors import ToolError
 from worktrail.domain.lifecycle import Lifecycle
 from worktrail.domain.lifecycles import EXECUTION, MISSION_RUN, RITUAL_RUN, WORKFLOW_RUN
@@ -31,13 +32,14 @@ from worktrail.store.workflows import secrets
 class Durations:
     """The serving process's settings for the sweep (never stored in the ledger)."""
 
-    instance_ttl: timedelta = timedelta(seconds=30)
-    sweep_every: timedelta = timedelta(seconds=60)
-    execution_stale_after: timedelta = timedelta(minutes=2)
-    stale_after: timedelta = timedelta(hours=1)
+    instance_ttl: timedelta = parse_duration("30s")
+    sweep_every: timedelta = parse_duration("60s")
+    execution_stale_after: timedelta = parse_duration("2m")
+    stale_after: timedelta = parse_duration("1h")
 
     def shown(self) -> dict[str, str]:
-        return {k: f"{int(v.total_seconds())}s" for k, v in vars(self).items()}
+        """Each duration as the help and the command line write it (`2m`, `1h`)."""
+        return {k: shown(v) for k, v in vars(self).items()}
 
 
 @dataclass(frozen=True)
@@ -89,9 +91,9 @@ def _candidates(conn: sqlite3.Connection, rule: StaleRule, now: datetime, durati
 
 def _reason(rule: StaleRule, row: dict[str, Any], durations: Durations) -> str:
     if rule.bound_to_instance:
-        return (f"interrupted: the process that ran it is gone (no heartbeat for {durations.instance_ttl}) and it "
+        return (f"interrupted: the process that ran it is gone (no heartbeat for {shown(durations.instance_ttl)}) and it "
                 f"has been quiet since {row['_quiet_since']}")  # fmt: skip
-    return f"stale: no write or heartbeat since {row['_quiet_since']} (over {durations.stale_after})"
+    return f"stale: no write or heartbeat since {row['_quiet_since']} (over {shown(durations.stale_after)})"
 
 
 def stale(conn: sqlite3.Connection, now: datetime, durations: Durations) -> list[dict[str, Any]]:

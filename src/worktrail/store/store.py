@@ -6,6 +6,7 @@ from worktrail.store.audit import AuditTrail
 from worktrail.store.database import Access, Database
 from worktrail.store.endeavours import Endeavours
 from worktrail.store.executions import Executions
+from worktrail.store.export import Export
 from worktrail.store.keys import Keys
 from worktrail.store.maintenance import Maintenance
 from worktrail.store.missions.events import Events
@@ -36,6 +37,7 @@ class Store:
         self.runs = RitualRuns(db)
         self.audit = AuditTrail(db)
         self.maintenance = Maintenance(db)
+        self.export = Export(db)
         self.replays = Replays(db)
         self.missions = Missions(db)
         self.mission_runs = MissionRuns(db)

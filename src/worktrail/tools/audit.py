@@ -9,7 +9,7 @@ from pydantic import BaseModel, Field
 from worktrail.domain.roles import is_admin
 from worktrail.tools.context import Call
 from worktrail.tools.declaration import tool
-from worktrail.tools.params import DateOrDateTime, Id, ListParams
+from worktrail.tools.params import Id, ListParams, Moment
 
 EntityType = Literal[
     "resource", "api_key", "endeavour", "task", "ritual", "ritual_run", "mission", "mission_run", "plan_step",
@@ -30,7 +30,7 @@ class AuditList(ListParams):
     actor_id: Id = Field(None, description='Only changes made by this resource ("me" for yourself).')
     entity_type: EntityType = Field(None, description="Only changes to this kind of entity.")
     action: Action = Field(None, description="Only this kind of change.")
-    since: DateOrDateTime = Field(None, description="Only changes at or after this ISO 8601 date or date-time.")
+    since: Moment = Field(None, description="Only changes at or after this ISO 8601 date or date-time.")
 
 
 class ChangeRecord(BaseModel):

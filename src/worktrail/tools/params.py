@@ -16,6 +16,8 @@ Text = Annotated[str, Field(max_length=fields.DESCRIPTION_MAX)]
 Reason = Annotated[str, Field(max_length=fields.REASON_MAX)]
 Metadata = Annotated[dict[str, Any], AfterValidator(fields.check_metadata)]
 DateOrDateTime = Annotated[str, AfterValidator(fields.normalize_date_or_datetime)]
+# A moment to filter by: a date or a date-time, never "" (a filter has nothing to clear).
+Moment = Annotated[str, AfterValidator(fields.normalize_moment)]
 Date = Annotated[str, AfterValidator(fields.normalize_date)]
 Hours = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 Limit = Annotated[int, Field(ge=1, le=fields.LIST_LIMIT_MAX)]

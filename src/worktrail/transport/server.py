@@ -4,6 +4,7 @@ each client was given."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 import mcp.types as types
@@ -15,6 +16,7 @@ from worktrail import __version__
 from worktrail.domain.errors import ERROR_CODES
 from worktrail.tools.call_options import published_input_schema
 from worktrail.tools.context import Session
+from worktrail.tools.declaration import Tool
 from worktrail.tools.registry import Registry, UnknownTool
 from worktrail.tools.schemas import output_schema
 from worktrail.transport.tool_names import NameStyler, Style, ToolNames, style_for
@@ -43,10 +45,10 @@ def client_name(ctx: ServerRequestContext[Any]) -> str | None:
 class Publication:
     """What one server publishes, in either name style: the tool list and the instructions."""
 
-    def __init__(self, registry: Registry, tool_names: ToolNames) -> None:
+    def __init__(self, tools: Iterable[Tool], tool_names: ToolNames) -> None:
         self.mode = tool_names
-        self.tools = registry.tools
-        self.styler = NameStyler(t.name for t in registry.tools)
+        self.tools = tuple(tools)
+        self.styler = NameStyler(t.name for t in self.tools)
         self._listings: dict[Style, list[types.Tool]] = {}
 
     def listing(self, style: Style) -> list[types.Tool]:
@@ -64,6 +66,11 @@ class Publication:
                 for t in self.tools
             ]
         return self._listings[style]
+
+    def tokens(self, style: Style = "underscore") -> int:
+        """What the tool list costs a model: the characters of each listed tool's JSON / 4."""
+        wire = [t.model_dump(mode="json", by_alias=True, exclude_none=True) for t in self.listing(style)]
+        return sum(len(json.dumps(t, separators=(",", ":"), ensure_ascii=False)) for t in wire) // 4
 
     def style(self, client: str | None) -> Style:
         return style_for(self.mode, client)
@@ -87,7 +94,7 @@ def build_server(
 ) -> WorktrailServer:
     """A low-level SDK server for one client, whose login lives in `session`. The SDK wraps every
     request in an OpenTelemetry span by default; that costs every call, so only `otel` keeps it."""
-    publication = Publication(registry, tool_names)
+    publication = Publication(registry.tools, tool_names)
 
     async def list_tools(
         ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None

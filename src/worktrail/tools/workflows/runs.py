@@ -12,7 +12,7 @@ from worktrail.domain.fields import json_size
 from worktrail.domain.lifecycles import WORKFLOW_RUN
 from worktrail.tools.context import Call
 from worktrail.tools.declaration import tool
-from worktrail.tools.params import DateOrDateTime, IdParams, ListParams, Params, UpdateParams, one_or_many
+from worktrail.tools.params import IdParams, ListParams, Moment, Params, UpdateParams, one_or_many
 from worktrail.tools.workflows.shapes import BulkCreated, Deleted, Run, RunPage, RunStatus, Secrets
 
 WORKFLOWS = "workflows"
@@ -80,8 +80,8 @@ class RunList(ListParams):
     )
     machine_id: Ref = Field(None, description="Only runs on this machine.")
     session_id: Ref = Field(None, description="Only runs in this session.")
-    created_at_from: DateOrDateTime = Field(None, description="Only runs created at or after this time.")
-    created_at_to: DateOrDateTime = Field(None, description="Only runs created at or before this time.")
+    created_at_from: Moment = Field(None, description="Only runs created at or after this time.")
+    created_at_to: Moment = Field(None, description="Only runs created at or before this time.")
     fields: list[str] = Field(None, description="Only these fields of each run (id is always kept).")
 
     def refine(self) -> None:

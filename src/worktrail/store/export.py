@@ -1,0 +1,86 @@
+"""The ledger's data out, kind by kind, in batches read in storing order: constant memory at any
+size, each batch its own short read (a writer is never held up by an export)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from worktrail.store import audit, endeavours, executions, resources, ritual_runs, rituals, tasks
+from worktrail.store.database import Database
+from worktrail.store.missions import events, lookup, missions
+from worktrail.store.rows import as_dict
+from worktrail.store.workflows import runs as workflow_runs
+from worktrail.store.workflows import workflows
+
+BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Kind:
+    """One kind of row to export: its table, which columns hold JSON, which column `since` reads
+    (when it last changed, or when it was made), and what is never exported."""
+
+    name: str
+    table: str
+    json_columns: tuple[str, ...]
+    since_column: str = "updated_at"
+    never: tuple[str, ...] = ()
+
+
+# Secrets are never exported, keys only as their public fields, attachments without their bytes.
+KINDS = (
+    Kind("resources", "resource", resources.JSON_COLUMNS),
+    Kind("keys", "api_key", (), "created_at", ("key_hash",)),
+    Kind("endeavours", "endeavour", endeavours.JSON_COLUMNS),
+    Kind("tasks", "task", tasks.JSON_COLUMNS),
+    Kind("rituals", "ritual", rituals.JSON_COLUMNS),
+    Kind("ritual_runs", "ritual_run", ritual_runs.JSON_COLUMNS),
+    Kind("missions", "mission", missions.JSON_COLUMNS),
+    Kind("mission_runs", "mission_run", lookup.RUN_JSON),
+    Kind("plan_steps", "plan_step", lookup.STEP_JSON),
+    Kind("mission_events", "mission_event", events.JSON_COLUMNS, "created_at"),
+    Kind("workflows", "workflow", workflows.JSON_COLUMNS),
+    Kind("workflow_runs", "workflow_run", workflow_runs.JSON_COLUMNS),
+    Kind("attachments", "attachment", (), "created_at", ("content",)),
+    Kind("executions", "execution", executions.JSON_COLUMNS),
+    Kind("audit", "change_record", audit.JSON_COLUMNS, "at"),
+)
+BY_NAME = {kind.name: kind for kind in KINDS}
+
+
+def _batch(conn: sqlite3.Connection, kind: Kind, after: int, since: str | None) -> list[dict[str, Any]]:
+    where, params = "rowid > ?", [after]
+    if since is not None:
+        where += f" AND {kind.since_column} >= ?"
+        params.append(since)
+    sql = f"SELECT rowid AS _rowid, * FROM {kind.table} WHERE {where} ORDER BY rowid LIMIT {BATCH}"
+    rows = [as_dict(found, kind.json_columns) for found in conn.execute(sql, params)]
+    return [{k: v for k, v in row.items() if k not in kind.never} for row in rows if row is not None]
+
+
+class Export:
+    """Reads for `worktrail export`."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def count(self, kind: Kind, since: str | None) -> int:
+        where, params = ("", []) if since is None else (f" WHERE {kind.since_column} >= ?", [since])
+        return await self.db.read(
+            lambda c: c.execute(f"SELECT COUNT(*) FROM {kind.table}{where}", params).fetchone()[0]
+        )
+
+    async def rows(self, kind: Kind, since: str | None) -> AsyncIterator[list[dict[str, Any]]]:
+        """The kind's rows in storing order, a batch at a time (without their rowid)."""
+        after = 0
+        while True:
+            batch = await self.db.read(lambda conn, after=after: _batch(conn, kind, after, since))
+            if not batch:
+                return
+            after = batch[-1]["_rowid"]
+            for row in batch:
+                del row["_rowid"]
+            yield batch
