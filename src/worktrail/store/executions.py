@@ -51,12 +51,16 @@ class Executions:
             params += list(statuses)
         return await self.db.read(lambda conn: page(conn, "execution", where, params, limit, offset, JSON_COLUMNS))
 
-    async def settle(self, origin: Origin, execution_id: str, changes: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
-        """Move an execution (from running or interrupted); answer its previous status and the row."""
+    async def settle(
+        self, origin: Origin, execution_id: str, changes: Mapping[str, Any], reason: str | None = None
+    ) -> tuple[str, dict[str, Any]]:
+        """Move an execution (from running or interrupted); answer its previous status and the row.
+        `reason` (a cancel's) is kept in the change record: error_info belongs to failed alone."""
+        noted = {"reason": [None, reason]} if reason else None
 
         def run(conn: sqlite3.Connection) -> tuple[str, dict[str, Any]]:
             row = require(conn, execution_id)
-            apply_update(conn, origin, "execution", EXECUTION, row, changes, JSON_COLUMNS)
+            apply_update(conn, origin, "execution", EXECUTION, row, changes, JSON_COLUMNS, noted=noted)
             return row["status"], require(conn, execution_id)
 
         return await self.db.write(run)

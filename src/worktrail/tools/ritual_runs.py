@@ -15,6 +15,8 @@ from worktrail.tools.params import Id, IdParams, ListParams, Metadata, Params, T
 from worktrail.tools.results import UpdateAck, ordered_fields
 
 RunStatus = Literal[RITUAL_RUN.states]  # type: ignore[valid-type]  # the schema enum comes from the lifecycle
+# What an update may ask for: the seed's three, the lifecycle's final states (a run starts running).
+Outcome = Literal[tuple(sorted(RITUAL_RUN.terminal, key=RITUAL_RUN.states.index))]  # type: ignore[valid-type]
 Trigger = Literal[ritual_runs.TRIGGERS]  # type: ignore[valid-type]
 Effects = Annotated[dict[str, Any], AfterValidator(ritual_runs.check_effects)]
 
@@ -58,7 +60,7 @@ class RunList(ListParams):
 
 class RunUpdate(UpdateParams):
     id: Id = Field(description="Ritual run ID")
-    status: RunStatus = Field(None, description="New status: succeeded, failed, skipped")
+    status: Outcome = Field(None, description="New status: succeeded, failed, skipped")
     result_summary: Text = Field(None, description="Free-form summary of what happened")
     effects: Effects = Field(
         None, description='Effects of the run: {"tasks_created":[], "tasks_updated":[], ...} (up to 256 KiB)'

@@ -21,8 +21,17 @@ from worktrail.tools.registry import Registry, UnknownTool
 from worktrail.tools.schemas import output_schema
 from worktrail.transport.tool_names import NameStyler, Style, ToolNames, style_for
 
+# The families a server holds, each named with one of its tools; the instructions name those served.
+FAMILIES = (
+    ("tasks in endeavours", "ts.tsk.update"),
+    ("recurring rituals and their runs", "ts.rtr.update"),
+    ("missions with runs, plans and events", "ts.mrn.update"),
+    ("workflows with runs and files", "ts.wrn.update"),
+    ("executions", "ts.exe.update"),
+    ("an audit trail", "ts.aud.list"),
+    ("a heartbeat that keeps a long run from being swept as stale", "ts.run.heartbeat"),
+)
 INSTRUCTIONS = (
-    "worktrail is a work ledger: tasks in endeavours, recurring rituals and their runs, an audit trail. "
     "Log in with ts.auth.login {api_key} unless the server was started with WORKTRAIL_API_KEY "
     "(ts.auth.whoami tells). A refused call answers isError with {error: {code, message, details}}: "
     f"code is one of {', '.join(ERROR_CODES)}; details name the field to fix ([{{loc, msg, type}}]) "
@@ -76,8 +85,10 @@ class Publication:
         return style_for(self.mode, client)
 
     def instructions(self, client: str | None) -> str:
-        """The server instructions, naming tools as this client was given them."""
-        return self.styler.text(INSTRUCTIONS, self.style(client))
+        """The server instructions, naming tools as this client was given them (and only those)."""
+        served = {t.name for t in self.tools}
+        held = "; ".join(f"{what} ({name})" for what, name in FAMILIES if name in served)
+        return self.styler.text(f"worktrail is a work ledger: {held}. {INSTRUCTIONS}", self.style(client))
 
 
 class WorktrailServer(Server[Any]):

@@ -27,7 +27,7 @@ def _check_run_open(run: Mapping[str, Any], what: str) -> None:
     if run["status"] in MISSION_RUN.terminal:
         raise ToolError(
             "invalid_transition",
-            f"Mission run {run['id']} already finished ({run['status']}); its plan can no longer change ({what}).",
+            f"Mission run {run['id']} already finished ({run['status']}); {what}: a finished run's plan is frozen.",
             {"current_status": run["status"], "allowed": []},
         )
 
@@ -66,7 +66,7 @@ class Plans:
 
         def run(conn: sqlite3.Connection) -> dict[str, Any]:
             found = require_run(conn, mission_id, run_id)
-            _check_run_open(found, "a new plan")
+            _check_run_open(found, "it takes no plan any more")
             if found["plan_created_at"] is not None:
                 raise ToolError(
                     "conflict",
@@ -85,7 +85,7 @@ class Plans:
     ) -> dict[str, Any]:
         def run(conn: sqlite3.Connection) -> dict[str, Any]:
             found = require_run(conn, mission_id, run_id)
-            _check_run_open(found, "new steps")
+            _check_run_open(found, "it takes no new steps")
             _add(conn, origin, found, steps)
             conn.execute(
                 "UPDATE mission_run SET plan_created_at = COALESCE(plan_created_at, ?) WHERE id = ?",
@@ -117,7 +117,7 @@ class Plans:
         def run(conn: sqlite3.Connection) -> dict[str, Any]:
             found = require_run(conn, mission_id, run_id)
             step = require_step(conn, run_id, step_id)
-            _check_run_open(found, f"step {step_id}")
+            _check_run_open(found, f"its step {step_id} can no longer move")
             values = apply_update(conn, origin, "plan_step", PLAN_STEP, step, changes, JSON_COLUMNS)
             if "status" in changes:
                 new = values["status"]

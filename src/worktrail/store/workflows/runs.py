@@ -192,13 +192,15 @@ class WorkflowRuns:
 
         return await self.db.write(run)
 
-    async def secrets(self, origin: Origin, run_id: str) -> dict[str, str]:
-        """The run's sensitive inputs while it is active ({} once final); the read is recorded."""
+    async def secrets(self, origin: Origin, run_id: str) -> tuple[dict[str, str], str | None]:
+        """The run's sensitive inputs while it is active, and None; once it is final, {} and when it
+        ended (its secrets were erased then). The read is recorded."""
 
-        def run(conn: sqlite3.Connection) -> dict[str, str]:
+        def run(conn: sqlite3.Connection) -> tuple[dict[str, str], str | None]:
             row = require(conn, run_id)
-            values = {} if row["status"] in WORKFLOW_RUN.terminal else secrets.read(conn, run_id)
+            ended = row["status"] in WORKFLOW_RUN.terminal
+            values = {} if ended else secrets.read(conn, run_id)
             record(conn, origin, "workflow_run", run_id, "read", {"sensitive_input_aliases": [None, sorted(values)]})
-            return values
+            return values, (row["ended_at"] or row["updated_at"]) if ended else None
 
         return await self.db.write(run)

@@ -19,7 +19,7 @@ Settled = Literal["cancelled", "failed", "completed"]
 Ref = Annotated[str, Field(min_length=1, max_length=128)]
 KEY = (("execution_id", "id"),)
 
-UPDATE_DESCRIPTION = """Update execution status: cancelled (a user's cancel), failed or completed (settling an \
+UPDATE_DESCRIPTION = """Target statuses: cancelled (a user's cancel), failed or completed (settling an \
 execution stuck in running or interrupted, e.g. after a server restart). error_info goes only with failed. \
 From a final status: invalid_transition. interrupted is set by the sweep alone, when the process that ran \
 the execution is gone."""
@@ -52,7 +52,7 @@ class ExecutionUpdate(ExecutionRef):
 
 
 class ExecutionCancel(ExecutionRef):
-    reason: Reason = Field(None, description="Why it is cancelled.")
+    reason: Reason = Field(None, description="Why it is cancelled (kept in the audit trail's record of the cancel).")
 
 
 class ExecutionHeartbeat(ExecutionRef):
@@ -100,8 +100,8 @@ class Beat(BaseModel):
     heartbeat_at: str
 
 
-async def _settle(call: Call, execution_id: str, changes: dict[str, Any]) -> StatusUpdate:
-    previous, row = await call.store.executions.settle(call.origin(), execution_id, changes)
+async def _settle(call: Call, execution_id: str, changes: dict[str, Any], reason: str | None = None) -> StatusUpdate:
+    previous, row = await call.store.executions.settle(call.origin(), execution_id, changes, reason)
     return StatusUpdate(success=True, execution_id=execution_id, previous_status=previous,
                         current_status=row["status"], message=f"Execution {previous} -> {row['status']}.")  # fmt: skip
 
@@ -136,10 +136,7 @@ async def update_execution(call: Call, p: ExecutionUpdate) -> StatusUpdate:
       versioned=Versioned("execution", KEY),
       summary="Cancel a running or interrupted execution (the same as an update to cancelled).")  # fmt: skip
 async def cancel_execution(call: Call, p: ExecutionCancel) -> StatusUpdate:
-    changes: dict[str, Any] = {"status": "cancelled"}
-    if p.reason:
-        changes["error_info"] = {"reason": p.reason}
-    return await _settle(call, p.execution_id, changes)
+    return await _settle(call, p.execution_id, {"status": "cancelled"}, p.reason)
 
 
 @tool("ts.exe.heartbeat", params=ExecutionHeartbeat, result=Beat, toolset=EXECUTIONS, min_role="member",

@@ -28,7 +28,7 @@ Include = Literal["plan", "recent_events"]
 Statuses = Annotated[list[RunStatus], Field(min_length=1), BeforeValidator(one_or_many)]
 UPDATABLE = ("status", "result_summary", "result_payload", "error", "metadata")
 
-UPDATE_DESCRIPTION = f"""Update run status and/or result. Only sent fields change; metadata replaces.
+UPDATE_DESCRIPTION = f"""Only sent fields change; metadata replaces.
 
 Moves: {"; ".join(f"{s} -> {' | '.join(t)}" for s, t in MISSION_RUN.moves.items() if t)}; \
 succeeded, failed and cancelled are final (a refused move is invalid_transition with the allowed ones). \

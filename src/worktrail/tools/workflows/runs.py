@@ -22,7 +22,7 @@ Secret = Annotated[str, Field(max_length=10_000)]
 HISTORY_MAX_BYTES = 4 * 1024 * 1024
 PROJECTABLE = tuple(n for n in Run.model_fields)
 
-UPDATE_DESCRIPTION = f"""Update a run (partial update); answers the whole run.
+UPDATE_DESCRIPTION = f"""A partial update; answers the whole run.
 
 Moves: {"; ".join(f"{s} -> {' | '.join(t)}" for s, t in WORKFLOW_RUN.moves.items() if t)}; success, error and \
 cancelled are final, left only through ts.wrn.retry (a refused move is invalid_transition). started_at on \
@@ -155,7 +155,12 @@ async def delete_run(call: Call, p: IdParams) -> Deleted:
 @tool("ts.wrn.secrets", params=IdParams, result=Secrets, toolset=WORKFLOWS, min_role="admin", replayable=False,
       summary="Read an active run's secret inputs (owners and admins; the read is recorded, not the values).")  # fmt: skip
 async def read_secrets(call: Call, p: IdParams) -> Secrets:
-    return Secrets(id=p.id, sensitive_input_values=await call.store.workflow_runs.secrets(call.origin(), p.id))
+    values, erased_at = await call.store.workflow_runs.secrets(call.origin(), p.id)
+    if erased_at is None:
+        return Secrets(id=p.id, sensitive_input_values=values)
+    note = (f"The run ended at {erased_at} and its secret values were erased then, from the disk too; "
+            "sensitive_input_aliases still names them.")  # fmt: skip
+    return Secrets(id=p.id, sensitive_input_values={}, erased_at=erased_at, note=note)
 
 
 TOOLS = (create_run, bulk_create, get_run, list_runs, update_run, retry_run, delete_run, read_secrets)

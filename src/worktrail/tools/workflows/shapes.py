@@ -92,6 +92,8 @@ class BulkCreated(BaseModel):
 class Secrets(BaseModel):
     id: str
     sensitive_input_values: dict[str, str]
+    erased_at: str | None = None
+    note: str | None = None
 
 
 class Attachment(BaseModel):
