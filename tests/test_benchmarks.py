@@ -27,3 +27,19 @@ def test_bench_all_measures_every_row_at_a_tiny_size(tmp_path: Path) -> None:
     assert all(r["returned"] == min(50, max(0, r["total"] - r["arguments"].get("offset", 0))) for r in report["lists"])
     assert report["lists"][5]["total"] >= 1, "the search word comes from a stored title"
     assert report["size"]["file_mib"] > 0 and "| what | measured | goal | met |" in done.stdout
+
+
+def test_bench_http_measures_every_row_at_a_tiny_size(tmp_path: Path) -> None:
+    out = tmp_path / "http.json"
+    bench = BENCH.parent / "bench_http.py"
+    done = subprocess.run(
+        [sys.executable, str(bench), "--calls", "100", "--seconds", "0.3", "--json", str(out)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    report = json.loads(out.read_text())
+    assert set(report["sequential"]) == {"echo", "ts.tsk.update"} and report["sequential_ratio"] > 0
+    assert [(r["processes"], r["clients"]) for r in report["concurrent"]] == [
+        (1, 1), (1, 8), (1, 32), (2, 1), (2, 8), (2, 32)
+    ]  # fmt: skip
+    assert all(r["lost"] == 0 and r["duplicated"] == 0 and r["errors"] == 0 for r in report["concurrent"])

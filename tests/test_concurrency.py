@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
-import sys
 from pathlib import Path
 
 import anyio
 import pytest
-from mcp import Client, StdioServerParameters
+from mcp import Client
 
 from tests.conftest import Agent, connect
+from tests.servers import TRANSPORTS, Servers, real_servers
 from worktrail.store.store import Store
 
 pytestmark = pytest.mark.anyio
@@ -60,17 +60,9 @@ async def test_racing_writers_on_separate_connections_exactly_one_wins(db_path: 
             await s.close()
 
 
-def serve_params(db_path: Path, api_key: str) -> StdioServerParameters:
-    """A real `worktrail serve` process on `db_path`, logged in with `api_key`."""
-    return StdioServerParameters(
-        command=sys.executable,
-        args=["-m", "worktrail", "serve", "--db", str(db_path)],
-        env={"WORKTRAIL_API_KEY": api_key},
-    )
-
-
+@pytest.mark.parametrize("transport", TRANSPORTS)
 async def test_several_server_processes_share_one_file_without_losing_or_doubling(
-    db_path: Path, owner_key: str
+    db_path: Path, owner_key: str, transport: str
 ) -> None:
     processes, per_process = 3, 15
     seed_store = await Store.open(str(db_path))
@@ -79,12 +71,11 @@ async def test_several_server_processes_share_one_file_without_losing_or_doublin
             contested = await seeder.ok("ts.tsk.create", {"title": "contested"})
     finally:
         await seed_store.close()
-    params = serve_params(db_path, owner_key)
     created: list[str] = []
     activations: list[bool] = []
 
-    async def agent_window(n: int) -> None:
-        async with Client(params, mode="legacy" if n % 2 else "auto") as client:
+    async def agent_window(servers: Servers, n: int) -> None:
+        async with servers.client(n, mode="legacy" if n % 2 else "auto") as client:
 
             async def create(i: int) -> None:
                 result = await client.call_tool("ts.tsk.create", {"title": f"p{n}-t{i}"})
@@ -100,10 +91,11 @@ async def test_several_server_processes_share_one_file_without_losing_or_doublin
         result = await client.call_tool("ts.tsk.update", {"id": contested["id"], "status": "active"})
         activations.append(not result.is_error)
 
-    with anyio.fail_after(60):
-        async with anyio.create_task_group() as group:
-            for n in range(processes):
-                group.start_soon(agent_window, n)
+    async with real_servers(db_path, owner_key, transport, processes) as servers:
+        with anyio.fail_after(60):
+            async with anyio.create_task_group() as group:
+                for n in range(processes):
+                    group.start_soon(agent_window, servers, n)
 
     assert len(created) == len(set(created)) == processes * per_process
     assert activations.count(True) == 1 and len(activations) == processes * per_process
@@ -115,7 +107,10 @@ async def test_several_server_processes_share_one_file_without_losing_or_doublin
     assert status == "active"
 
 
-async def test_server_processes_racing_to_finish_one_run_leave_one_outcome(db_path: Path, owner_key: str) -> None:
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_server_processes_racing_to_finish_one_run_leave_one_outcome(
+    db_path: Path, owner_key: str, transport: str
+) -> None:
     seed_store = await Store.open(str(db_path))
     try:
         async with connect(seed_store, owner_key) as seeder:
@@ -123,11 +118,10 @@ async def test_server_processes_racing_to_finish_one_run_leave_one_outcome(db_pa
             run = await seeder.ok("ts.rtr.create", {"ritual_id": ritual["id"]})
     finally:
         await seed_store.close()
-    params = serve_params(db_path, owner_key)
     answers: dict[str, bool] = {}
 
-    async def finish(status: str, mode: str) -> None:
-        async with Client(params, mode=mode) as client:
+    async def finish(servers: Servers, n: int, status: str, mode: str) -> None:
+        async with servers.client(n, mode=mode) as client:
             result = await client.call_tool(
                 "ts.rtr.update", {"id": run["id"], "status": status, "result_summary": status}
             )
@@ -135,10 +129,11 @@ async def test_server_processes_racing_to_finish_one_run_leave_one_outcome(db_pa
             if result.is_error:
                 assert result.structured_content["error"]["code"] == "invalid_input"
 
-    with anyio.fail_after(60):
-        async with anyio.create_task_group() as group:
-            for status, mode in (("succeeded", "auto"), ("failed", "legacy"), ("skipped", "auto")):
-                group.start_soon(finish, status, mode)
+    async with real_servers(db_path, owner_key, transport, 3) as servers:  # three clients, one winner
+        with anyio.fail_after(60):
+            async with anyio.create_task_group() as group:
+                for n, (status, mode) in enumerate((("succeeded", "auto"), ("failed", "legacy"), ("skipped", "auto"))):
+                    group.start_soon(finish, servers, n, status, mode)
 
     winners = [status for status, ok in answers.items() if ok]
     assert len(winners) == 1 and len(answers) == 3

@@ -85,3 +85,30 @@ def test_a_status_list_argument_reaches_the_tool(initialised: tuple[Path, str]) 
     listed = run("0.15.0", db, api_key, "--method", "tools/call", "--tool-name", "ts.tsk.list",
                  "--tool-arg", 'status=["planned","active"]')  # fmt: skip
     assert listed.returncode == 0 and printed(listed)["isError"] is False, listed.stdout + listed.stderr
+
+
+def test_the_inspector_lists_and_calls_over_http_with_a_bearer_key(initialised: tuple[Path, str]) -> None:
+    from tests.servers import start_http, stop
+
+    db, api_key = initialised
+    process, url = start_http(db)
+    try:
+        base = [
+            str(inspector("2.12.0")),
+            "--cli",
+            url,
+            "--transport",
+            "http",
+            "--header",
+            f"Authorization: Bearer {api_key}",
+        ]
+        listed = subprocess.run([*base, "--method", "tools/list"], capture_output=True, text=True, timeout=120)
+        names = {tool["name"] for tool in printed(listed)["tools"]}  # type: ignore[index]
+        assert listed.returncode == 0 and "ts_tsk_create" in names and "ts_auth_login" not in names
+        created = subprocess.run([*base, "--method", "tools/call", "--tool-name", "ts_tsk_create",
+                                  "--tool-arg", "title=Over HTTP"], capture_output=True, text=True, timeout=120)  # fmt: skip
+        result = printed(created)
+        assert created.returncode == 0 and result["structuredContent"]["title"] == "Over HTTP"  # type: ignore[index]
+        assert api_key not in listed.stderr + created.stderr
+    finally:
+        stop(process)

@@ -17,6 +17,8 @@ import anyio
 import pytest
 from mcp import Client, StdioServerParameters
 
+from tests.servers import TRANSPORTS, Servers, real_servers
+
 pytestmark = pytest.mark.anyio
 
 PROCESSES = 4
@@ -34,19 +36,22 @@ def count(db: Path, sql: str, *params: object) -> int:
         return int(conn.execute(sql, params).fetchone()[0])
 
 
-async def from_every_process(db: Path, api_key: str, tool: str, arguments: dict[str, Any]) -> list[Any]:
+async def from_every_process(
+    db: Path, api_key: str, tool: str, arguments: dict[str, Any], transport: str = "stdio"
+) -> list[Any]:
     """REPEATS identical calls, spread over PROCESSES server processes, all in flight at once."""
     answers: list[Any] = []
 
-    async def window(n: int) -> None:
-        async with Client(serve_params(db, api_key), mode="legacy" if n % 2 else "auto") as client:
+    async def window(servers: Servers, n: int) -> None:
+        async with servers.client(n, mode="legacy" if n % 2 else "auto") as client:
             async with anyio.create_task_group() as calls:
                 for _ in range(REPEATS // PROCESSES):
                     calls.start_soon(lambda: _send(client, tool, arguments, answers))
 
-    async with anyio.create_task_group() as group:
-        for n in range(PROCESSES):
-            group.start_soon(window, n)
+    async with real_servers(db, api_key, transport, PROCESSES) as servers:
+        async with anyio.create_task_group() as group:
+            for n in range(PROCESSES):
+                group.start_soon(window, servers, n)
     return answers
 
 
@@ -54,8 +59,13 @@ async def _send(client: Client, tool: str, arguments: dict[str, Any], answers: l
     answers.append(await client.call_tool(tool, arguments))
 
 
-async def test_one_create_sent_twenty_times_from_four_processes_creates_one_task(db_path: Path, owner_key: str) -> None:
-    answers = await from_every_process(db_path, owner_key, "ts.tsk.create", {"title": "once", "idempotency_key": "c1"})
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_one_create_sent_twenty_times_from_four_processes_creates_one_task(
+    db_path: Path, owner_key: str, transport: str
+) -> None:
+    answers = await from_every_process(
+        db_path, owner_key, "ts.tsk.create", {"title": "once", "idempotency_key": "c1"}, transport
+    )
     assert len(answers) == REPEATS and not [a for a in answers if a.is_error]
     assert len({json.dumps(a.structured_content, sort_keys=True) for a in answers}) == 1  # one id, one timestamp
     task_id = answers[0].structured_content["id"]
@@ -63,11 +73,14 @@ async def test_one_create_sent_twenty_times_from_four_processes_creates_one_task
     assert count(db_path, "SELECT COUNT(*) FROM change_record WHERE entity_id = ?", task_id) == 1
 
 
-async def test_one_status_move_sent_twenty_times_from_four_processes_moves_once(db_path: Path, owner_key: str) -> None:
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_one_status_move_sent_twenty_times_from_four_processes_moves_once(
+    db_path: Path, owner_key: str, transport: str
+) -> None:
     async with Client(serve_params(db_path, owner_key)) as client:
         task = (await client.call_tool("ts.tsk.create", {"title": "t"})).structured_content
     move = {"id": task["id"], "status": "active", "idempotency_key": "start-t"}
-    answers = await from_every_process(db_path, owner_key, "ts.tsk.update", move)
+    answers = await from_every_process(db_path, owner_key, "ts.tsk.update", move, transport)
     assert not [a.structured_content for a in answers if a.is_error]  # no "already active"
     assert len({json.dumps(a.structured_content, sort_keys=True) for a in answers}) == 1
     updates = "SELECT COUNT(*) FROM change_record WHERE entity_id = ? AND action = 'update'"

@@ -6,7 +6,8 @@ import argparse
 import json
 import sys
 
-from worktrail.cli.clients import CLIENTS, Launch
+from worktrail.cli.client import configuration
+from worktrail.cli.clients import CLIENTS
 from worktrail.cli.ledger import db_path, open_store
 from worktrail.domain.clock import SystemClock, format_ts
 from worktrail.domain.errors import ToolError
@@ -36,7 +37,7 @@ async def initialise(args: argparse.Namespace) -> int:
     print("API key (shown only now; it is stored hashed):")
     print(f"  {api_key}")
     print()
-    print(CLIENTS[args.client or "generic"](Launch.for_ledger(str(path), api_key)))
+    print(configuration(args.client or "generic", str(path), api_key, args.url))
     if not args.client:
         print()
         print(f"For one client's own form and file: worktrail init --client {{{','.join(sorted(CLIENTS))}}}")

@@ -18,6 +18,7 @@ from worktrail.store.store import Store
 from worktrail.tools.catalog import select
 from worktrail.tools.context import Serving, Session
 from worktrail.tools.registry import Registry
+from worktrail.transport.http.app import NOT_OVER_HTTP
 
 
 def db_path(explicit: str | None) -> Path:
@@ -59,6 +60,9 @@ def registry_for(
     toolsets: Iterable[str] | None = None,
     idempotency_ttl: timedelta = timedelta(hours=24),
     serving: Serving | None = None,
+    over_http: bool = False,
 ) -> Registry:
-    """The registry over the selected toolsets."""
-    return Registry(select(toolsets), store, idempotency_ttl=idempotency_ttl, serving=serving)
+    """The registry over the selected toolsets (over HTTP, without the login tools: the bearer
+    header is the login)."""
+    tools = [t for t in select(toolsets) if not (over_http and t.name in NOT_OVER_HTTP)]
+    return Registry(tools, store, idempotency_ttl=idempotency_ttl, serving=serving)

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import re
 from datetime import timedelta
 from typing import Any
 
 from worktrail import __version__
 from worktrail.cli.clients import CLIENTS
+from worktrail.cli.remote_clients import REMOTE_CLIENTS
 from worktrail.domain.durations import parse_duration
 from worktrail.transport.tool_names import TOOL_NAME_MODES
 
 LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR"]
+CLIENT_NAMES = set(CLIENTS) | set(REMOTE_CLIENTS)
 # What `worktrail export --kind` takes (checked against the store's list by a test).
 EXPORT_KINDS = ("resources", "keys", "endeavours", "tasks", "rituals", "ritual_runs", "missions", "mission_runs",
                 "plan_steps", "mission_events", "workflows", "workflow_runs", "attachments", "executions", "audit")  # fmt: skip
@@ -42,6 +45,35 @@ def _toolsets(text: str) -> list[str]:
     if unknown:
         raise argparse.ArgumentTypeError(f"unknown toolset {', '.join(unknown)}; known: {', '.join(TOOLSETS)}")
     return names
+
+
+_SIZE = re.compile(r"^\s*([0-9]+)\s*(B|KiB|MiB|GiB|KB|MB|GB)?\s*$", re.IGNORECASE)
+_UNIT = {"": 1, "b": 1, "kib": 1024, "mib": 1024**2, "gib": 1024**3, "kb": 1000, "mb": 1000**2, "gb": 1000**3}
+
+
+def _size(text: str) -> int:
+    """A size in bytes, or with a unit: `65536`, `64KiB`, `16MiB`."""
+    found = _SIZE.match(text)
+    if found is None:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a size: write bytes, or a number and KiB, MiB or GiB (16MiB)"
+        )
+    size = int(found.group(1)) * _UNIT[(found.group(2) or "").lower()]
+    if size < 1024:
+        raise argparse.ArgumentTypeError(f"{text!r} is too small: at least 1KiB")
+    return size
+
+
+def _rate(text: str) -> float:
+    """Requests a second: `20/s` (or `20`)."""
+    number = text.strip().removesuffix("/s")
+    try:
+        rate = float(number)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a rate: write requests a second, e.g. 20/s") from None
+    if not 0 < rate <= 1_000_000:
+        raise argparse.ArgumentTypeError(f"{text!r} must be greater than zero (and at most 1000000/s)")
+    return rate
 
 
 def _level(text: str) -> str:
@@ -102,7 +134,8 @@ def build() -> argparse.ArgumentParser:
                         help="stderr log level, any case (default WARNING)")  # fmt: skip
     c = _Commands(parser)
 
-    serve = _with_db(c.add("serve", "Serve MCP over stdin/stdout for one client (what an MCP client runs).",
+    serve = _with_db(c.add("serve", "Serve MCP over stdin/stdout for one client (what an MCP client runs), or "
+                           "over streamable HTTP for many (--http).",
                            "WORKTRAIL_API_KEY=wtk_... worktrail serve --db ~/ledger.db"))  # fmt: skip
     serve.add_argument("--tool-names", choices=TOOL_NAME_MODES, default="auto",
                        help="dotted (ts.tsk.update), underscore (ts_tsk_update), or auto: underscores "
@@ -121,6 +154,27 @@ def build() -> argparse.ArgumentParser:
                        help="how often to sweep stale runs, after the sweep at start-up (default 60s)")  # fmt: skip
     serve.add_argument("--execution-stale-after", type=_duration, default=parse_duration("2m"), metavar="DURATION",
                        help="a running execution of a gone process, quiet this long, is interrupted (default 2m)")  # fmt: skip
+    http = serve.add_argument_group("over HTTP (--http)")
+    http.add_argument("--http", action="store_true",
+                      help="serve MCP over streamable HTTP at /mcp, for any number of clients with bearer API keys")  # fmt: skip
+    http.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, loopback only)")
+    http.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765)")
+    http.add_argument("--allowed-host", action="append", metavar="NAME",
+                      help="a Host name clients reach this server by (repeat; needed beyond loopback; others get 421)")  # fmt: skip
+    http.add_argument("--allowed-origin", action="append", metavar="ORIGIN",
+                      help="a browser Origin allowed to call, e.g. https://app.example.com (repeat; others get 403)")  # fmt: skip
+    http.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this certificate (with --tls-key)")
+    http.add_argument("--tls-key", metavar="FILE", help="the certificate's private key")
+    http.add_argument("--behind-tls-proxy", action="store_true",
+                      help="a proxy in front terminates TLS (no warning for a non-loopback --host without TLS)")  # fmt: skip
+    http.add_argument("--max-body", type=_size, default=16 * 1024 * 1024, metavar="SIZE",
+                      help="largest request body, in bytes or with a unit (64KiB, 16MiB; default 16MiB): past it, 413")  # fmt: skip
+    http.add_argument("--rate-limit", type=_rate, metavar="N/s",
+                      help="requests a key may make each second, e.g. 20/s (default: no limit): past it, 429")  # fmt: skip
+    http.add_argument("--drain", type=_duration, default=parse_duration("10s"), metavar="DURATION",
+                      help="on a stop signal, how long calls in flight may take to finish (default 10s)")  # fmt: skip
+    http.add_argument("--log-format", choices=["text", "json"], default="text",
+                      help="the access log on stderr: one line a request, as text or as JSON (default text)")  # fmt: skip
     serve.add_argument("--stale-after", type=_duration, default=parse_duration("1h"), metavar="DURATION",
                        help="a ritual, mission or workflow run quiet this long is failed (default 1h)")  # fmt: skip
 
@@ -128,7 +182,18 @@ def build() -> argparse.ArgumentParser:
                           "worktrail init --client claude-code"))  # fmt: skip
     init.add_argument("--json", action="store_true", help='print only {"db", "resource_id", "api_key"}')
     init.add_argument("--name", default="owner", help="the owner's name (default: owner)")
-    init.add_argument("--client", choices=sorted(CLIENTS), help="print the configuration for this MCP client")
+    init.add_argument("--client", choices=sorted(CLIENT_NAMES), help="print the configuration for this MCP client")
+    init.add_argument("--url", metavar="URL",
+                      help="the client reaches a serve --http server at this /mcp URL (print that form instead)")  # fmt: skip
+
+    client = _with_db(c.add("client", "Print a client's configuration for an existing ledger, over stdio or by --url.",
+                            "worktrail client cursor --url http://ledger.example:8765/mcp --new-key"))  # fmt: skip
+    client.add_argument("name", choices=sorted(CLIENT_NAMES), metavar="NAME",
+                        help=f"the client: {', '.join(sorted(CLIENT_NAMES))}")  # fmt: skip
+    client.add_argument("--url", metavar="URL", help="the /mcp URL of a serve --http server (default: stdio)")
+    which = client.add_mutually_exclusive_group()
+    which.add_argument("--key", metavar="KEY", help="the API key the client sends (default: $WORKTRAIL_API_KEY)")
+    which.add_argument("--new-key", action="store_true", help="make a new key of the owner's for this client")
 
     call = _with_db(c.add("call", "Call one tool, logged in with $WORKTRAIL_API_KEY; prints the answer as JSON.",
                           "worktrail call ts.tsk.create '{\"title\": \"Write the docs\"}'"))  # fmt: skip

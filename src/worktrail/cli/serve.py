@@ -1,4 +1,5 @@
-"""`worktrail serve`: MCP over stdio for one client, stopped at once by Ctrl-C, SIGTERM or SIGHUP.
+"""`worktrail serve`: MCP over stdio for one client, stopped at once by Ctrl-C, SIGTERM or SIGHUP;
+or, with --http, over streamable HTTP for any number of clients (serve_http.py).
 
 The process registers itself as an instance of the ledger and keeps a heartbeat, so that runs it
 started are known to be alive; it sweeps stale runs before it serves the first request and then
@@ -19,6 +20,7 @@ import anyio
 
 from worktrail.cli.failures import Refused
 from worktrail.cli.ledger import db_path, login_from_env, open_store, registry_for
+from worktrail.cli.serve_http import access_lines_to_stderr, build_http_options, serve_http
 from worktrail.domain.clock import SystemClock, format_ts
 from worktrail.domain.errors import ToolError
 from worktrail.domain.ids import new_uuid
@@ -84,17 +86,21 @@ async def serve(args: argparse.Namespace) -> int:
     path = db_path(args.db)
     durations = Durations(args.instance_ttl, args.sweep_every, args.execution_stale_after, args.stale_after)
     serving = Serving(new_uuid(), durations)
+    http = build_http_options(args) if args.http else None  # refused (one line) before the ledger is opened
+    if http is not None:
+        access_lines_to_stderr(args.log_level)
     async with open_store(path, args.synchronous) as store:
         if await store.maintenance.owner() is None:
             raise Refused(f"the ledger at {path} has no owner; set it up first with: worktrail init --db {path}")
-        registry = registry_for(store, args.toolsets, args.idempotency_ttl, serving)
+        registry = registry_for(store, args.toolsets, args.idempotency_ttl, serving, over_http=http is not None)
         session = Session()
-        try:
-            await login_from_env(store, session)
-        except ToolError as refused:
-            raise Refused(f"WORKTRAIL_API_KEY was refused: {refused.message}") from None
-        if session.actor is None:
-            log.info("no WORKTRAIL_API_KEY: the client must call ts.auth.login")
+        if http is None:
+            try:
+                await login_from_env(store, session)
+            except ToolError as refused:
+                raise Refused(f"WORKTRAIL_API_KEY was refused: {refused.message}") from None
+            if session.actor is None:
+                log.info("no WORKTRAIL_API_KEY: the client must call ts.auth.login")
         assert serving.instance_id is not None
         await store.recovery.register(serving.instance_id, os.getpid(), _now())
         await _sweep(store, serving)  # before the first request is served
@@ -102,22 +108,27 @@ async def serve(args: argparse.Namespace) -> int:
             await _forget_old_keys(store, args.idempotency_ttl)
         except ToolError as busy:  # a busy ledger: the next round prunes them
             log.warning("could not prune idempotency keys: %s", busy.message)
-        if sys.stdin.isatty():
-            print("worktrail serve speaks MCP on stdin/stdout for an MCP client; Ctrl-C stops it.", file=sys.stderr)
-        log.info("serving %s over stdio (tool names: %s)", path, args.tool_names)
         async with anyio.create_task_group() as group:
-            group.start_soon(_stop_on_signal, store, serving)
             group.start_soon(_every, PRUNE_EVERY, "pruning idempotency keys",
                              lambda: _forget_old_keys(store, args.idempotency_ttl))  # fmt: skip
             group.start_soon(_every, BEAT_EVERY, "instance heartbeat",
                              lambda: store.recovery.beat(serving.instance_id, _now()))  # fmt: skip
             group.start_soon(_every, durations.sweep_every, "sweep", lambda: _sweep(store, serving))
-            server = build_server(registry, session, args.tool_names, otel=args.otel)
-            # What start-up made (modules, models, schemas) lives as long as the process: out of
-            # the collector's sight, a full collection no longer walks it in the middle of a call
-            # (no gc.collect first: it would cost the start-up 30 ms, for a little garbage kept).
-            gc.freeze()
-            await serve_stdio(server)
+            if http is not None:
+                log.info("serving %s over HTTP at %s", path, http.resource_url)
+                await serve_http(registry, http, args.drain)
+            else:
+                group.start_soon(_stop_on_signal, store, serving)
+                if sys.stdin.isatty():
+                    print("worktrail serve speaks MCP on stdin/stdout for an MCP client; Ctrl-C stops it.",
+                          file=sys.stderr)  # fmt: skip
+                log.info("serving %s over stdio (tool names: %s)", path, args.tool_names)
+                server = build_server(registry, session, args.tool_names, otel=args.otel)
+                # What start-up made (modules, models, schemas) lives as long as the process: out of
+                # the collector's sight, a full collection no longer walks it in the middle of a call
+                # (no gc.collect first: it would cost the start-up 30 ms, for a little garbage kept).
+                gc.freeze()
+                await serve_stdio(server)
             group.cancel_scope.cancel()
         await store.recovery.remove(serving.instance_id)
     return 0

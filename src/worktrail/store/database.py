@@ -321,6 +321,19 @@ class Database:
 
         return await self._hop(self._require(self._reader), run)
 
+    async def readable(self) -> None:
+        """Raise unless the file can be read now, from the disk: a fresh read-only connection, not
+        the reader's (whose cached pages would answer for a file gone bad underneath)."""
+
+        def run(_: sqlite3.Connection) -> None:
+            conn = sqlite3.connect(read_only_uri(self.path), uri=True)
+            try:
+                conn.execute("SELECT COUNT(*) FROM (SELECT 1 FROM resource LIMIT 1)").fetchone()
+            finally:
+                conn.close()
+
+        await self._hop(self._require(self._reader), run)
+
     async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn(conn)` against one consistent snapshot, off the writer."""
         try:

@@ -160,6 +160,29 @@ class Keys:
 
         return await (self.db.read(run) if self.db.read_only else self.db.write(run))
 
+    async def bearer(self, api_key: str, at: str, touch_after: str) -> Actor | None:
+        """The actor behind a key sent with a request (over HTTP, every request), or None for an
+        unknown or revoked key or an inactive resource. A read; `last_used_at` is written only
+        when it is older than `touch_after`, so a busy key costs a write a minute, not a request."""
+
+        def find(conn: sqlite3.Connection) -> tuple[Actor, str | None] | None:
+            row = conn.execute(
+                _ACTOR_SQL.replace("SELECT ", "SELECT k.last_used_at, ", 1) + "k.key_hash = ?", (hash_api_key(api_key),)
+            ).fetchone()
+            if row is None or row["revoked_at"] is not None or row["status"] != "active":
+                return None
+            return _actor(row), row["last_used_at"]
+
+        found = await self.db.read(find)
+        if found is None:
+            return None
+        actor, last_used = found
+        if not self.db.read_only and (last_used is None or last_used < touch_after):
+            await self.db.write(
+                lambda conn: conn.execute("UPDATE api_key SET last_used_at = ? WHERE id = ?", (at, actor.key_id))
+            )
+        return actor
+
     async def verify(self, key_id: str) -> Actor:
         """The logged-in actor as it stands now, or `session_expired` once its key or resource is gone."""
 

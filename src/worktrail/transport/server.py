@@ -4,7 +4,7 @@ each client was given."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import mcp.types as types
@@ -101,10 +101,15 @@ class WorktrailServer(Server[Any]):
 
 
 def build_server(
-    registry: Registry, session: Session, tool_names: ToolNames = "auto", otel: bool = False
+    registry: Registry,
+    session: Session | Callable[[ServerRequestContext[Any]], Session],
+    tool_names: ToolNames = "auto",
+    otel: bool = False,
 ) -> WorktrailServer:
-    """A low-level SDK server for one client, whose login lives in `session`. The SDK wraps every
-    request in an OpenTelemetry span by default; that costs every call, so only `otel` keeps it."""
+    """A low-level SDK server. `session`: the login of its one client (stdio), or how to find the
+    login of each request (HTTP: its bearer key). The SDK wraps every request in an OpenTelemetry
+    span by default; that costs every call, so only `otel` keeps it."""
+    session_of = session if callable(session) else lambda ctx: session
     publication = Publication(registry.tools, tool_names)
 
     async def list_tools(
@@ -115,7 +120,7 @@ def build_server(
     async def call_tool(ctx: ServerRequestContext[Any], params: types.CallToolRequestParams) -> types.CallToolResult:
         style = publication.style(client_name(ctx))
         try:
-            outcome = await registry.call(params.name, params.arguments, session)
+            outcome = await registry.call(params.name, params.arguments, session_of(ctx))
         except UnknownTool:
             listed = "tools/list" if style == "dotted" else "tools/list (names like ts_tsk_update)"
             raise MCPError(

@@ -1,0 +1,37 @@
+"""The HTTP baseline: one empty tool on the official SDK's low-level server, served by the SDK's
+own streamable HTTP app under uvicorn with the options `worktrail serve --http` uses (stateless,
+JSON answers, DNS-rebinding protection), and no auth. Whatever it costs per call is the floor.
+
+    python benchmarks/echo_http_server.py PORT
+"""
+
+from __future__ import annotations
+
+import sys
+
+import mcp.types as types
+import uvicorn
+from mcp.server import Server, ServerRequestContext
+from mcp.server.transport_security import TransportSecuritySettings
+
+ECHO = types.Tool(name="echo", description="Answers with nothing.", input_schema={"type": "object", "properties": {}})
+
+
+async def list_tools(ctx: ServerRequestContext, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
+    return types.ListToolsResult(tools=[ECHO])
+
+
+async def call_tool(ctx: ServerRequestContext, params: types.CallToolRequestParams) -> types.CallToolResult:
+    return types.CallToolResult(content=[])
+
+
+server = Server("echo", version="1.0", on_list_tools=list_tools, on_call_tool=call_tool)
+server.middleware = []  # as worktrail serves without --otel
+security = TransportSecuritySettings(
+    allowed_hosts=["127.0.0.1:*", "localhost:*"], allowed_origins=["http://127.0.0.1:*"]
+)
+app = server.streamable_http_app(json_response=True, stateless_http=True, transport_security=security)
+
+if __name__ == "__main__":
+    uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="critical", access_log=False,
+                server_header=False)  # fmt: skip

@@ -1,0 +1,112 @@
+"""`worktrail serve --http`: the HTTP app under uvicorn, stopped by SIGTERM, SIGHUP or Ctrl-C
+after the calls in flight finish (up to --drain), with exit status 0.
+
+uvicorn, left to itself, catches the stop signal and raises it again once it has shut down, so
+the process would end with the signal's status; here the signals are ours, and uvicorn is only
+told to stop."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import ipaddress
+import logging
+import signal
+import sys
+from collections.abc import Iterator
+from datetime import timedelta
+
+import anyio
+import uvicorn
+
+from worktrail.cli.failures import Refused
+from worktrail.tools.registry import Registry
+from worktrail.transport.http.app import HttpOptions, build_http_app
+
+log = logging.getLogger(__name__)
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def build_http_options(args: argparse.Namespace) -> HttpOptions:
+    """The listening options, or a one-line refusal: a non-loopback address needs the names
+    clients reach it by (DNS-rebinding protection stays on with that allow-list)."""
+    allowed = tuple(args.allowed_host or ())
+    if not _loopback(args.host) and not allowed:
+        raise Refused(
+            f"--host {args.host} listens beyond this machine: name the host clients reach it by with "
+            "--allowed-host NAME (repeat for more); requests for any other Host are refused (421)"
+        )
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise Refused("--tls-cert and --tls-key go together: give both, or neither")
+    tls = bool(args.tls_cert)
+    if not _loopback(args.host) and not tls and not args.behind_tls_proxy:
+        log.warning(
+            "serving %s without TLS: API keys cross the network in clear text. Give --tls-cert/--tls-key, "
+            "or --behind-tls-proxy when a proxy terminates TLS", args.host
+        )  # fmt: skip
+    return HttpOptions(
+        host=args.host, port=args.port, allowed_hosts=allowed, allowed_origins=tuple(args.allowed_origin or ()),
+        max_body=args.max_body, rate_limit=args.rate_limit, tls_cert=args.tls_cert, tls_key=args.tls_key,
+        behind_tls_proxy=args.behind_tls_proxy,
+        log_json=args.log_format == "json", tool_names=args.tool_names, otel=args.otel,
+    )  # fmt: skip
+
+
+def access_lines_to_stderr(level: str) -> None:
+    """The access log, one bare line (text or JSON) a request on stderr, at the default log level
+    too (`--log-level ERROR` silences it)."""
+    access = logging.getLogger("worktrail.access")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    access.handlers = [handler]
+    access.propagate = False
+    access.setLevel(logging.ERROR if level == "ERROR" else logging.INFO)
+
+
+class _Uvicorn(uvicorn.Server):
+    """uvicorn without its own signal handling (see the module's note)."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+async def serve_http(registry: Registry, options: HttpOptions, drain: timedelta) -> None:
+    """Serve until a stop signal, then stop accepting and let calls in flight finish (up to `drain`)."""
+    config = uvicorn.Config(
+        build_http_app(registry, options), host=options.host.strip("[]"), port=options.port,
+        log_level="critical", access_log=False, lifespan="on", server_header=False,
+        timeout_graceful_shutdown=max(1, int(drain.total_seconds())),
+        ssl_certfile=options.tls_cert, ssl_keyfile=options.tls_key,
+    )  # fmt: skip
+    server = _Uvicorn(config)
+
+    async def stop_on_signal() -> None:
+        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM, signal.SIGHUP) as signals:
+            async for signum in signals:
+                if server.should_exit:  # a second signal while draining: stop now (as uvicorn does)
+                    log.warning("%s again: not waiting for the calls in flight", signal.Signals(signum).name)
+                    server.force_exit = True
+                    continue
+                log.info("%s: stopping after the calls in flight (up to %s)", signal.Signals(signum).name, drain)
+                server.should_exit = True
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(stop_on_signal)
+        try:
+            await server.serve()
+        except SystemExit:  # uvicorn's word for a failed start (its own log line says why)
+            raise Refused(
+                f"could not listen on {options.host}:{options.port}: the port is in use, or the address is not "
+                "this machine's (choose another --port or --host)"
+            ) from None
+        group.cancel_scope.cancel()
+    sys.stderr.flush()

@@ -1,0 +1,188 @@
+"""`worktrail serve --http` as a team's server: bearer API keys on every request, safe defaults
+(loopback, Host and Origin allow-lists, a body limit, a rate limit), health, an access log that
+names keys by id, and a stop that lets calls in flight finish. Real processes, raw HTTP and the
+SDK's streamable HTTP client."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import httpx2
+import pytest
+
+from tests.conftest import run_worktrail as worktrail
+from tests.servers import free_port, http_client, start_http, stop
+
+pytestmark = pytest.mark.anyio
+
+LIST = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
+HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json",
+           "MCP-Protocol-Version": "2025-11-25"}  # fmt: skip
+
+
+def call(name: str, arguments: dict, n: int = 2) -> dict:
+    return {"jsonrpc": "2.0", "id": n, "method": "tools/call", "params": {"name": name, "arguments": arguments}}
+
+
+@pytest.fixture
+def server(initialised: tuple[Path, str]):  # type: ignore[no-untyped-def]
+    db, key = initialised
+    process, url = start_http(db)
+    yield db, key, url, process
+    stop(process)
+
+
+def post(url: str, body: dict, key: str | None = None, **headers: str) -> httpx2.Response:
+    sent = {**HEADERS, **({"Authorization": f"Bearer {key}"} if key else {}), **headers}
+    return httpx2.post(url, content=json.dumps(body), headers=sent, timeout=30)
+
+
+def new_key(db: Path, owner_key: str, role: str) -> tuple[str, str]:
+    """A resource of `role` and its key: (key id, key)."""
+    env = {"WORKTRAIL_API_KEY": owner_key}
+    made = json.loads(worktrail("call", "ts.res.create", json.dumps({"type": "agent", "name": role, "role": role}),
+                                "--db", str(db), env=env).stdout)  # fmt: skip
+    key = json.loads(worktrail("key", "create", "--db", str(db), "--resource", made["id"], "--json").stdout)
+    return key["id"], key["api_key"]
+
+
+def test_a_request_without_a_good_key_is_401_naming_the_metadata_and_never_echoing_it(server) -> None:  # type: ignore[no-untyped-def]
+    db, owner_key, url, _ = server
+    viewer_id, viewer_key = new_key(db, owner_key, "viewer")
+    worktrail("key", "revoke", "--db", str(db), viewer_id)
+    inactive_id, inactive_key = new_key(db, owner_key, "member")
+    resource = json.loads(worktrail("key", "list", "--db", str(db), "--json").stdout.splitlines()[0])["resource_id"]
+    worktrail("call", "ts.res.update", json.dumps({"id": resource, "status": "inactive"}), "--db", str(db),
+              env={"WORKTRAIL_API_KEY": owner_key})  # fmt: skip
+    bad = {
+        "no header": {},
+        "not bearer": {"Authorization": f"Basic {owner_key}"},
+        "empty bearer": {"Authorization": "Bearer"},
+        "malformed": {"Authorization": "Bearer not a key at all"},
+        "unknown key": {"Authorization": "Bearer wtk_" + "0" * 64},
+        "revoked key": {"Authorization": f"Bearer {viewer_key}"},
+        "inactive resource": {"Authorization": f"Bearer {inactive_key}"},
+    }
+    for why, headers in bad.items():
+        answer = httpx2.post(url, content=json.dumps(LIST), headers={**HEADERS, **headers}, timeout=30)
+        assert answer.status_code == 401, why
+        challenge = answer.headers["www-authenticate"]
+        assert challenge.startswith("Bearer ") and "/.well-known/oauth-protected-resource/mcp" in challenge, why
+        for secret in (owner_key, viewer_key, inactive_key):
+            assert secret not in answer.text and secret not in challenge, why
+    metadata = httpx2.get(url.replace("/mcp", "/.well-known/oauth-protected-resource/mcp"), timeout=30).json()
+    assert metadata["resource"] == url and metadata["bearer_methods_supported"] == ["header"]
+    assert "authorization_servers" not in metadata
+
+
+async def test_a_key_revoked_mid_session_is_refused_from_the_next_request(server) -> None:  # type: ignore[no-untyped-def]
+    db, owner_key, url, _ = server
+    key_id, key = new_key(db, owner_key, "member")
+    for mode in ("auto", "legacy"):
+        async with http_client(url, owner_key, mode) as owner:
+            spare = (await owner.call_tool("ts.key.create", {"resource_id": key_id and (await owner.call_tool(
+                "ts.auth.whoami", {})).structured_content["resource_id"]})).structured_content  # fmt: skip
+        async with http_client(url, spare["api_key"], mode) as agent:
+            assert not (await agent.call_tool("ts.tsk.list", {})).is_error
+            worktrail("key", "revoke", "--db", str(db), spare["id"])
+            with pytest.raises(Exception):  # noqa: B017 - the SDK raises on an HTTP 401; any error will do
+                await agent.call_tool("ts.tsk.list", {})
+    assert post(url, LIST, key).status_code == 200
+
+
+async def test_a_viewer_reads_and_its_write_is_forbidden_as_over_stdio(server) -> None:  # type: ignore[no-untyped-def]
+    db, owner_key, url, _ = server
+    _, viewer_key = new_key(db, owner_key, "viewer")
+    async with http_client(url, viewer_key) as viewer:
+        assert not (await viewer.call_tool("ts.tsk.list", {})).is_error
+        refused = await viewer.call_tool("ts.tsk.create", {"title": "no"})
+        assert refused.is_error and refused.structured_content["error"]["code"] == "forbidden"
+        names = {t.name for t in (await viewer.list_tools()).tools}
+    assert "ts.auth.whoami" in names and not {"ts.auth.login", "ts.auth.logout"} & names
+
+
+def test_a_foreign_origin_is_403_and_a_foreign_host_421(server) -> None:  # type: ignore[no-untyped-def]
+    _, key, url, _ = server
+    assert post(url, LIST, key, Origin="http://evil.example").status_code == 403
+    assert post(url, LIST, key, Host="evil.example").status_code == 421
+    assert post(url, LIST, key, Origin="http://127.0.0.1:9999").status_code == 200, "another loopback port is allowed"
+
+
+def test_a_body_over_the_limit_is_413_and_past_the_rate_429(initialised: tuple[Path, str]) -> None:
+    db, key = initialised
+    process, url = start_http(db, "--max-body", "64KiB", "--rate-limit", "5/s")
+    try:
+        big = call("ts.tsk.create", {"title": "x", "description": "y" * 70_000})
+        assert post(url, big, key).status_code == 413
+        answers = [post(url, LIST, key) for _ in range(12)]
+        limited = [a for a in answers if a.status_code == 429]
+        assert limited and all(int(a.headers["retry-after"]) >= 1 for a in limited)
+        assert answers[0].status_code == 200
+    finally:
+        stop(process)
+
+
+def test_healthz_and_readyz_need_no_key_and_readyz_fails_when_the_ledger_cannot_be_read(server) -> None:  # type: ignore[no-untyped-def]
+    db, _, url, _ = server
+    base = url.removesuffix("/mcp")
+    assert httpx2.get(f"{base}/healthz").status_code == 200 and httpx2.get(f"{base}/readyz").status_code == 200
+    with db.open("r+b") as ledger:  # the file's header destroyed: no read of it can succeed
+        ledger.write(b"\0" * 100)
+    answer = httpx2.get(f"{base}/readyz")
+    assert answer.status_code == 503 and answer.text.count("\n") == 1
+    assert httpx2.get(f"{base}/healthz").status_code == 200
+
+
+def test_every_request_has_one_access_line_naming_the_key_by_id(initialised: tuple[Path, str]) -> None:
+    db, key = initialised
+    key_id = json.loads(worktrail("key", "list", "--db", str(db), "--json").stdout.splitlines()[0])["id"]
+    process, url = start_http(db, "--log-format", "json")
+    post(url, call("ts.tsk.create", {"title": "logged"}), key)
+    post(url, call("ts.tsk.update", {"id": "tsk_000000000000000000000000", "status": "done"}), key)
+    post(url, LIST, "wtk_" + "1" * 64)
+    code, stderr = stop(process)
+    lines = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+    assert [(x["method"], x["tool"], x["outcome"], x["key_id"]) for x in lines[-3:]] == [
+        ("tools/call", "ts.tsk.create", "ok", key_id),
+        ("tools/call", "ts.tsk.update", "not_found", key_id),
+        ("POST /mcp", None, "401", None),
+    ]
+    assert all(isinstance(x["ms"], float) and x["time"].endswith("Z") for x in lines)
+    assert key not in stderr and "1" * 64 not in stderr and code == 0
+
+
+def test_a_stop_signal_lets_the_call_in_flight_finish_and_exits_0(initialised: tuple[Path, str]) -> None:
+    db, key = initialised
+    process, url = start_http(db)
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock: the call waits for it
+    answers: list[httpx2.Response] = []
+    caller = threading.Thread(
+        target=lambda: answers.append(post(url, call("ts.tsk.create", {"title": "in flight"}), key))
+    )
+    caller.start()
+    time.sleep(1.0)
+    process.send_signal(signal.SIGTERM)
+    time.sleep(0.5)
+    holder.execute("ROLLBACK")  # the lock is free: the call goes on and commits
+    holder.close()
+    caller.join(30)
+    code = process.wait(30)  # it stops by itself, once the call has answered
+    stderr = process.stderr.read() if process.stderr else ""
+    assert code == 0, stderr
+    assert answers and answers[0].status_code == 200 and '"isError":false' in answers[0].text.replace(" ", "")
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM task WHERE title = 'in flight'").fetchone()[0] == 1
+        assert conn.execute("SELECT COUNT(*) FROM instance").fetchone()[0] == 0
+    conn.close()
+
+
+def test_beyond_loopback_a_host_name_is_required(initialised: tuple[Path, str]) -> None:
+    db, _ = initialised
+    done = worktrail("serve", "--http", "--host", "0.0.0.0", "--port", str(free_port()), "--db", str(db))
+    assert done.returncode == 1 and "--allowed-host" in done.stderr and len(done.stderr.strip().splitlines()) == 1

@@ -1,0 +1,99 @@
+"""The README's "Run it for a team" section works as written: its commands are read from the
+README and run (with a throwaway folder for /srv/worktrail, a free port, a certificate made for
+the test and localhost for ledger.example.com), and the client configuration it prints connects."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx2
+import pytest
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
+
+from tests.conftest import run_worktrail as worktrail
+from tests.servers import free_port, stop
+
+pytestmark = pytest.mark.anyio
+README = Path(__file__).resolve().parents[1] / "README.md"
+
+
+def team_commands() -> list[list[str]]:
+    section = README.read_text().split("## Run it for a team", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", section, re.DOTALL)[:2]
+    return [
+        shlex.split(line, comments=True) for line in "\n".join(blocks).replace("\\\n", " ").splitlines() if line.strip()
+    ]
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl makes the test's certificate")
+async def test_the_team_section_works_as_written(tmp_path: Path) -> None:
+    port = free_port()
+    cert, key = tmp_path / "ledger.pem", tmp_path / "ledger.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)  # fmt: skip
+
+    def adapt(words: list[str]) -> list[str]:
+        text = shlex.join(words).replace("/srv/worktrail", str(tmp_path)).replace("ledger.example.com", "localhost")
+        text = text.replace("8765", str(port)).replace("/etc/ssl/ledger.pem", str(cert))
+        return shlex.split(text.replace("/etc/ssl/ledger.key", str(key)))
+
+    init, serve, export, create_resource, create_key, configure = (adapt(c) for c in team_commands())
+    assert init[0] == "worktrail" and serve[:3] == ["worktrail", "serve", "--http"] and export[0] == "export"
+    owner_key = json.loads(worktrail(*init[1:]).stdout)["api_key"]
+    server = subprocess.Popen(
+        [sys.executable, "-m", "worktrail", *serve[1:]], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        env = {"WORKTRAIL_API_KEY": owner_key}
+        bot = json.loads(worktrail(*create_resource[1:], env=env).stdout)
+        made = worktrail(*[w.replace("res_BOT_ID", bot["id"]) for w in create_key[1:]])
+        bot_key = made.stdout.split()[-1]
+        assert made.returncode == 0 and bot_key.startswith("wtk_")
+        printed = worktrail(*[w.replace("wtk_BOT_KEY", bot_key) for w in configure[1:]])
+        config = json.loads(printed.stdout[printed.stdout.index("{") :])["mcpServers"]["worktrail"]
+        for _ in range(100):  # until it listens
+            try:
+                httpx2.get(config["url"].replace("/mcp", "/healthz"), verify=False, timeout=1)
+                break
+            except httpx2.HTTPError:
+                time.sleep(0.1)
+        http = httpx2.AsyncClient(headers=config["headers"], verify=False, timeout=30)
+        async with Client(streamable_http_client(config["url"], http_client=http)) as client:  # type: ignore[arg-type]
+            who = (await client.call_tool("ts_auth_whoami", {})).structured_content
+        assert who["resource_id"] == bot["id"] and who["role"] == "member"
+    finally:
+        stop(server)
+
+
+@pytest.mark.parametrize(
+    ("client", "marker"),
+    [("claude-code", "claude mcp add --transport http"), ("vscode", '"type": "http"'), ("cursor", '"url"'),
+     ("windsurf", '"serverUrl"'), ("inspector", "--transport http"), ("generic", '"type": "http"')],
+)  # fmt: skip
+def test_each_client_is_told_the_url_and_the_bearer_header(client: str, marker: str) -> None:
+    url = "http://ledger.example.com:8765/mcp"
+    done = worktrail("client", client, "--url", url, "--key", "wtk_" + "a" * 64)
+    assert done.returncode == 0 and marker in done.stdout and url in done.stdout
+    assert f"Bearer wtk_{'a' * 64}" in done.stdout
+
+
+@pytest.mark.parametrize("client", ["claude-desktop", "zed"])
+def test_a_client_that_cannot_send_a_key_by_url_is_told_to_use_stdio(client: str) -> None:
+    done = worktrail("client", client, "--url", "http://h:1/mcp", "--key", "wtk_x")
+    assert done.returncode == 1 and "OAuth" in done.stderr and f"worktrail client {client}" in done.stderr
+
+
+def test_client_new_key_makes_a_working_key_for_an_existing_ledger(initialised: tuple[Path, str]) -> None:
+    db, _ = initialised
+    done = worktrail("client", "generic", "--db", str(db), "--new-key")
+    key = json.loads(done.stdout[done.stdout.index("{") :])["mcpServers"]["worktrail"]["env"]["WORKTRAIL_API_KEY"]
+    who = worktrail("call", "ts.auth.whoami", "--db", str(db), env={"WORKTRAIL_API_KEY": key})
+    assert done.returncode == 0 and json.loads(who.stdout)["role"] == "owner"
