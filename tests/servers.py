@@ -14,6 +14,7 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx2
 from mcp import Client, StdioServerParameters
@@ -30,13 +31,15 @@ def free_port() -> int:
 
 
 def start_http(
-    db: Path, *extra: str, port: int | None = None, env: dict[str, str] | None = None
+    db: Path, *extra: str, port: int | None = None, env: dict[str, str] | None = None, stderr: Any = subprocess.PIPE
 ) -> tuple[subprocess.Popen[str], str]:
-    """A `worktrail serve --http` process, once it answers /healthz: (process, its /mcp URL)."""
+    """A `worktrail serve --http` process, once it answers /healthz: (process, its /mcp URL). Its
+    stderr (the access log) is a pipe to read at the end: a long run should pass a file instead,
+    or the full pipe stops the server."""
     port = port or free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "worktrail", "serve", "--http", "--db", str(db), "--port", str(port), *extra],
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr, text=True,
         env={**os.environ, **(env or {})},
     )  # fmt: skip
     deadline = time.monotonic() + 30
