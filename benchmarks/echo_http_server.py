@@ -9,25 +9,13 @@ from __future__ import annotations
 
 import sys
 
-import mcp.types as types
+import echo_server  # beside this file: the script's folder is on sys.path
 import uvicorn
-from mcp.server import Server, ServerRequestContext
 from mcp.server.auth.provider import AccessToken
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.transport_security import TransportSecuritySettings
 
-ECHO = types.Tool(name="echo", description="Answers with nothing.", input_schema={"type": "object", "properties": {}})
-
-
-async def list_tools(ctx: ServerRequestContext, params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
-    return types.ListToolsResult(tools=[ECHO])
-
-
-async def call_tool(ctx: ServerRequestContext, params: types.CallToolRequestParams) -> types.CallToolResult:
-    return types.CallToolResult(content=[])
-
-
-server = Server("echo", version="1.0", on_list_tools=list_tools, on_call_tool=call_tool)
+server = echo_server.server  # the same empty tool the stdio benchmark measures
 server.middleware = []  # as worktrail serves without --otel
 security = TransportSecuritySettings(
     allowed_hosts=["127.0.0.1:*", "localhost:*"], allowed_origins=["http://127.0.0.1:*"]
