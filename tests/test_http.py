@@ -186,3 +186,38 @@ def test_beyond_loopback_a_host_name_is_required(initialised: tuple[Path, str]) 
     db, _ = initialised
     done = worktrail("serve", "--http", "--host", "0.0.0.0", "--port", str(free_port()), "--db", str(db))
     assert done.returncode == 1 and "--allowed-host" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+async def test_tool_names_follow_the_client_that_names_itself_else_underscores(server) -> None:  # type: ignore[no-untyped-def]
+    _, key, url, _ = server
+    async with http_client(url, key, "auto", client_name="mcp") as modern:  # 2026-07-28: every request names it
+        assert "ts.tsk.update" in {t.name for t in (await modern.list_tools()).tools}
+    async with http_client(url, key, "legacy", client_name="mcp") as legacy:  # stateless: tools/list names nobody
+        names = {t.name for t in (await legacy.list_tools()).tools}
+        assert "ts_tsk_update" in names
+        called = await legacy.call_tool("ts_tsk_create", {"title": "by underscore"})
+        assert not called.is_error
+    async with http_client(url, key, "auto", client_name="cursor") as cursor:
+        assert "ts_tsk_update" in {t.name for t in (await cursor.list_tools()).tools}
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGHUP])
+def test_sigint_and_sighup_stop_the_http_server_cleanly(initialised: tuple[Path, str], signum: int) -> None:
+    db, _ = initialised
+    process, _ = start_http(db)
+    process.send_signal(signum)
+    code = process.wait(30)
+    assert code == 0 and "Traceback" not in (process.stderr.read() if process.stderr else "")
+
+
+def test_beyond_loopback_without_tls_it_serves_with_a_warning(initialised: tuple[Path, str]) -> None:
+    db, key = initialised
+    port = free_port()
+    process, _ = start_http(db, "--host", "0.0.0.0", "--allowed-host", "localhost", port=port)
+    try:
+        answer = httpx2.post(f"http://localhost:{port}/mcp", content=json.dumps(LIST),
+                             headers={**HEADERS, "Authorization": f"Bearer {key}"}, timeout=30)  # fmt: skip
+        assert answer.status_code == 200
+    finally:
+        code, stderr = stop(process)
+    assert "without TLS" in stderr and "--tls-cert" in stderr
