@@ -25,6 +25,7 @@ def test_init_twice_changes_nothing_and_exits_1(initialised: tuple[Path, str]) -
     assert again.returncode == 1 and json.loads(again.stdout)["error"]["code"] == "conflict"
     plain = worktrail("init", "--db", str(db))
     assert plain.returncode == 1 and "already initialised" in plain.stderr and plain.stdout == ""
+    assert f"worktrail key create --db {db.resolve()}" in plain.stderr, "a second init points to key create"
     still = worktrail("call", "ts.auth.whoami", "--db", str(db), env={"WORKTRAIL_API_KEY": api_key})
     assert still.returncode == 0
 
