@@ -43,6 +43,7 @@ from worktrail.store.checks import with_checks
 from worktrail.store.held import Held, HoldTimeout, held_by
 from worktrail.store.ledger_file import ReadOnlyLedger, check_existing, create_private, read_only_uri
 from worktrail.store.storage_errors import busy, storage_refusal
+from worktrail.store.units import checkpoint, impatient, in_read_snapshot, in_write_transaction, patiently
 from worktrail.store.upgrade import check_readable_schema, migrate
 
 T = TypeVar("T")
@@ -68,26 +69,6 @@ def _configure(conn: sqlite3.Connection, busy_timeout_ms: int, synchronous: Sync
     # Checkpoints run on a thread of their own (checkpoints.py), never inside a request's COMMIT.
     conn.execute("PRAGMA wal_autocheckpoint = 0")
     conn.execute(f"PRAGMA journal_size_limit = {LIMIT_BYTES}")
-
-
-def _in_write_transaction(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        result = fn(conn)
-        conn.execute("COMMIT")  # a COMMIT that fails (a full disk) leaves the transaction open: roll back too
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    return result
-
-
-def _in_read_snapshot(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
-    conn.execute("BEGIN")
-    try:
-        return fn(conn)
-    finally:
-        conn.execute("COMMIT")
 
 
 class Database:
@@ -136,7 +117,7 @@ class Database:
         try:
             self._writer = await self._connect(check_same_thread=False)  # see the module's note
             await self._hop(self._writer, _prepare_file, self.access == "existing")
-            await self._hop(self._writer, _impatient)
+            await self._hop(self._writer, impatient)
             self._reader = await self._connect()
             self._checkpoints.start()
         except BaseException:
@@ -187,7 +168,7 @@ class Database:
                 try:
                     await self._keep_wal_bounded()
                     try:
-                        result = await self._on_writer(_in_write_transaction, checked, patient=patient)
+                        result = await self._on_writer(in_write_transaction, checked, patient=patient)
                     finally:
                         erased = erasure.take(self._require(self._writer)._conn)
                     if erased:  # committed: what it erased leaves the WAL too
@@ -225,7 +206,7 @@ class Database:
                 # Retried only when the lock was refused and nothing was done (or all rolled back).
                 if not busy(error) or was_in_transaction or raw.in_transaction:
                     raise
-        return await self._hop(writer, _patiently, self._busy_timeout_ms, fn, *args)
+        return await self._hop(writer, patiently, self._busy_timeout_ms, fn, *args)
 
     @asynccontextmanager
     async def hold(self, wait_seconds: float) -> AsyncIterator[Held]:
@@ -268,7 +249,7 @@ class Database:
             if held.begun:
                 result = await self._on_writer(holding.commit_with, fn)
             else:  # nothing was written before: the whole transaction is this call
-                result = await self._on_writer(_in_write_transaction, fn)
+                result = await self._on_writer(in_write_transaction, fn)
         except sqlite3.OperationalError as error:
             raise storage_refusal(error, self.path) or error from None
         held.committed = True
@@ -284,7 +265,7 @@ class Database:
             return
         self._checkpoints.over_limit = False
         writer = self._require(self._writer)
-        held_up, frames, _ = await self._hop(writer, _patiently, self._busy_timeout_ms, _checkpoint, "RESTART")
+        held_up, frames, _ = await self._hop(writer, patiently, self._busy_timeout_ms, checkpoint, "RESTART")
         if held_up and frames < 0:  # the checkpoint thread was at work (SQLite does not wait for it): next write
             self._checkpoints.over_limit = True
         elif held_up:
@@ -294,7 +275,7 @@ class Database:
 
     async def _truncate_wal(self) -> None:
         writer = self._require(self._writer)
-        held_up, _, _ = await self._hop(writer, _patiently, self._busy_timeout_ms, _checkpoint, "TRUNCATE")
+        held_up, _, _ = await self._hop(writer, patiently, self._busy_timeout_ms, checkpoint, "TRUNCATE")
         if held_up:
             log.warning("the WAL of %s could not be truncated yet: another process holds a read snapshot", self.path)
 
@@ -337,7 +318,7 @@ class Database:
     async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         """Run `fn(conn)` against one consistent snapshot, off the writer."""
         try:
-            return await self._hop(self._require(self._reader), _in_read_snapshot, with_checks(fn, write=False))
+            return await self._hop(self._require(self._reader), in_read_snapshot, with_checks(fn, write=False))
         except sqlite3.OperationalError as error:
             raise storage_refusal(error, self.path) or error from None
 
@@ -375,25 +356,6 @@ class Database:
         if conn is None:
             raise RuntimeError("the database is not open")
         return conn
-
-
-def _impatient(conn: sqlite3.Connection) -> None:
-    """The writer's resting busy timeout: 0, so a write on the event loop never waits there."""
-    conn.execute("PRAGMA busy_timeout = 0")
-
-
-def _patiently(conn: sqlite3.Connection, wait_ms: int, fn: Callable[..., T], *args: Any) -> T:
-    """`fn(conn, *args)`, waiting up to `wait_ms` for SQLite's locks (on the writer's thread)."""
-    conn.execute(f"PRAGMA busy_timeout = {int(wait_ms)}")
-    try:
-        return fn(conn, *args)
-    finally:
-        _impatient(conn)
-
-
-def _checkpoint(conn: sqlite3.Connection, mode: Literal["RESTART", "TRUNCATE"]) -> tuple[int, int, int]:
-    row = conn.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
-    return int(row[0]), int(row[1]), int(row[2])
 
 
 def _prepare_file(conn: sqlite3.Connection, must_be_a_ledger: bool) -> None:
