@@ -124,6 +124,15 @@ def test_a_script_that_pipes_its_calls_and_closes_stdin_gets_every_answer(
         assert conn.execute("SELECT COUNT(*) FROM task").fetchone()[0] == 30
 
 
+def piped(db: Path, api_key: str, lines: list[str]) -> subprocess.CompletedProcess[str]:
+    """A real `worktrail serve` given these lines on stdin, which then closes: its answers and exit."""
+    return subprocess.run(
+        [sys.executable, "-m", "worktrail", "serve", "--db", str(db)],
+        input="\n".join(lines) + "\n",
+        env={**os.environ, "WORKTRAIL_API_KEY": api_key}, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
 def test_long_lines_are_read_whole_and_blank_lines_are_no_message(initialised: tuple[Path, str]) -> None:
     """A line of megabytes (an attachment) is one message, not a refusal of its first 64 KiB."""
     db_path, owner_key = initialised
@@ -138,11 +147,7 @@ def test_long_lines_are_read_whole_and_blank_lines_are_no_message(initialised: t
                     "params": {"name": "ts.tsk.create", "arguments": {"title": long_title}}}),
         json.dumps({"jsonrpc": "2.0", "id": 2, "method": "ping"}),
     ]  # fmt: skip
-    done = subprocess.run(
-        [sys.executable, "-m", "worktrail", "serve", "--db", str(db_path)],
-        input="\n".join(lines) + "\n",
-        env={**os.environ, "WORKTRAIL_API_KEY": owner_key}, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    done = piped(db_path, owner_key, lines)
     messages = [json.loads(line) for line in done.stdout.splitlines()]
     assert done.returncode == 0 and [m["id"] for m in messages] == [0, 1, 2], "no answer to a blank line"
     refused = messages[1]["result"]["structuredContent"]["error"]
@@ -169,11 +174,7 @@ def test_requests_the_parser_refuses_are_answered_with_their_own_id(initialised:
         '{"jsonrpc": "2.0", "id": {"an": "object"}, "method": "ping"}',
         '{"jsonrpc": "2.0", "id": 6, "method": "ping"}',
     ]
-    done = subprocess.run(
-        [sys.executable, "-m", "worktrail", "serve", "--db", str(db_path)],
-        input="\n".join(lines) + "\n",
-        env={**os.environ, "WORKTRAIL_API_KEY": owner_key}, capture_output=True, text=True, timeout=60,
-    )  # fmt: skip
+    done = piped(db_path, owner_key, lines)
     messages = [json.loads(line) for line in done.stdout.splitlines()]
     assert done.returncode == 0 and len(messages) == 7, done.stdout
     by_id = {json.dumps(m["id"]): m for m in messages}

@@ -98,7 +98,7 @@ def revoke_key(
 
 
 _ACTOR_SQL = (
-    "SELECT k.id AS key_id, k.revoked_at, r.id AS resource_id, r.name, r.role, r.status "
+    "SELECT k.id AS key_id, k.revoked_at, k.last_used_at, r.id AS resource_id, r.name, r.role, r.status "
     "FROM api_key k JOIN resource r ON r.id = k.resource_id WHERE "
 )
 
@@ -166,9 +166,7 @@ class Keys:
         when it is older than `touch_after`, so a busy key costs a write a minute, not a request."""
 
         def find(conn: sqlite3.Connection) -> tuple[Actor, str | None] | None:
-            row = conn.execute(
-                _ACTOR_SQL.replace("SELECT ", "SELECT k.last_used_at, ", 1) + "k.key_hash = ?", (hash_api_key(api_key),)
-            ).fetchone()
+            row = conn.execute(_ACTOR_SQL + "k.key_hash = ?", (hash_api_key(api_key),)).fetchone()
             if row is None or row["revoked_at"] is not None or row["status"] != "active":
                 return None
             return _actor(row), row["last_used_at"]
