@@ -4,6 +4,10 @@ process waits off the event loop, and the WAL stays bounded with checkpoints off
 from __future__ import annotations
 
 import sqlite3
+import threading
+import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import anyio
@@ -105,3 +109,51 @@ async def test_planner_statistics_are_gathered_in_the_background_once_writes_pau
         await anyio.sleep(0.6)
         stats = await db.read(lambda conn: dict(conn.execute("SELECT idx, stat FROM sqlite_stat1").fetchall()))
     assert stats["scratch_n"].split()[0] == "20", "the index's rows, counted by ANALYZE"
+
+
+async def test_a_short_read_runs_on_the_event_loop_and_a_long_one_on_the_readers_thread(db_path: Path) -> None:
+    """A thread's round trip costs more than a short read (see database.py): reads run on the loop."""
+    loop_thread = threading.get_ident()
+    async with Database(db_path) as db:
+        short = await db.read(lambda conn: threading.get_ident())
+        long = await db.read(lambda conn: threading.get_ident(), patient=True)
+    assert short == loop_thread
+    assert long != loop_thread
+
+
+async def test_a_read_refused_by_a_lock_on_the_loop_is_retried_on_the_readers_thread(db_path: Path) -> None:
+    """A WAL reader is refused (SQLITE_BUSY) only rarely, as when another process recovers the WAL;
+    such a read must not fail, nor wait on the loop: it waits on the reader's thread instead."""
+    threads: list[int] = []
+
+    def refused_once(conn: sqlite3.Connection) -> int:
+        threads.append(threading.get_ident())
+        if len(threads) == 1:
+            raise sqlite3.OperationalError("database is locked")
+        return conn.execute("SELECT COUNT(*) FROM scratch").fetchone()[0]
+
+    async with Database(db_path) as db:
+        await db.write(_scratch)
+        assert await db.read(refused_once) == 0
+    assert threads[0] == threading.get_ident() and threads[1] != threading.get_ident()
+
+
+async def test_while_a_long_read_has_the_readers_thread_other_reads_wait_their_turn_there(db_path: Path) -> None:
+    """The loop never uses the reader while its thread does: one connection, one user at a time."""
+    spans: dict[str, tuple[float, float, int]] = {}
+
+    def timed(name: str, seconds: float) -> Callable[[sqlite3.Connection], None]:
+        def run(conn: sqlite3.Connection) -> None:
+            start = time.monotonic()
+            time.sleep(seconds)
+            spans[name] = (start, time.monotonic(), threading.get_ident())
+
+        return run
+
+    async with Database(db_path) as db:
+        async with anyio.create_task_group() as group:
+            group.start_soon(partial(db.read, timed("long", 0.3), patient=True))
+            await anyio.sleep(0.05)  # the long read has the thread
+            await db.read(timed("short", 0))
+    assert spans["short"][0] >= spans["long"][1], "the short read ran only once the long one was done"
+    assert spans["short"][2] == spans["long"][2] != threading.get_ident()

@@ -15,6 +15,13 @@ write go to the writer's thread, to wait there for as long as the busy timeout a
 maintenance writes (pruning, sweeps) always go to the thread (`patient=True`). The writer's
 thread and the loop never use the connection at once: every use of it is under the write lock.
 
+A read runs on the event loop too, on the reader, for the same reason and the same way: a
+thread's round trip costs more than a short read (on a virtual machine whose idle CPU must be
+woken, most of a millisecond), and a WAL reader takes no lock that makes it wait, with a busy
+timeout of 0 it is refused at once in the rare cases it would (another process recovering the
+WAL), and then it goes to the reader's thread to wait there. Long reads (`patient=True`) always go
+to the thread, and while the thread has the reader, reads queue behind it there.
+
 BEGIN IMMEDIATE serialises writes against other processes; writes of this process take turns on
 the write lock (uncontended, it costs microseconds): a keyed write holds one transaction across
 several steps (`hold`, see held.py), and no other write may begin inside it. Checks that ride in
@@ -38,37 +45,22 @@ import anyio
 from worktrail.domain.errors import ToolError
 from worktrail.store import erasure
 from worktrail.store import held as holding
-from worktrail.store.checkpoints import ANALYZE_AFTER, LIMIT_BYTES, Checkpointer
+from worktrail.store.checkpoints import ANALYZE_AFTER, Checkpointer
 from worktrail.store.checks import with_checks
+from worktrail.store.connection_setup import Synchronous, configure, prepare_file
 from worktrail.store.held import Held, HoldTimeout, held_by
 from worktrail.store.ledger_file import ReadOnlyLedger, check_existing, create_private, read_only_uri
 from worktrail.store.storage_errors import busy, storage_refusal
 from worktrail.store.units import checkpoint, impatient, in_read_snapshot, in_write_transaction, patiently
-from worktrail.store.upgrade import check_readable_schema, migrate
+from worktrail.store.upgrade import check_readable_schema
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
-
-Synchronous = Literal["NORMAL", "FULL"]
 # "create": make the file and its schema as needed (init, tests); "existing": the ledger must be
 # there already (serve, call, key), and an empty file is refused before anything is written;
 # "read_only": a reader alone, which never writes the file (check, backup, export, or a ledger
 # on a read-only file, folder or mount).
 Access = Literal["create", "existing", "read_only"]
-
-
-def _configure(conn: sqlite3.Connection, busy_timeout_ms: int, synchronous: Synchronous, read_only: bool) -> None:
-    conn.row_factory = sqlite3.Row
-    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
-    if read_only:
-        return
-    conn.execute("PRAGMA foreign_keys = ON")
-    conn.execute(f"PRAGMA synchronous = {'FULL' if synchronous == 'FULL' else 'NORMAL'}")
-    # Deleted content is overwritten with zeros, so an erased secret leaves no bytes in the file.
-    conn.execute("PRAGMA secure_delete = ON")
-    # Checkpoints run on a thread of their own (checkpoints.py), never inside a request's COMMIT.
-    conn.execute("PRAGMA wal_autocheckpoint = 0")
-    conn.execute(f"PRAGMA journal_size_limit = {LIMIT_BYTES}")
 
 
 class Database:
@@ -91,6 +83,7 @@ class Database:
         # Writes of this process take turns here; a held transaction keeps it across its hops.
         self._write_lock = anyio.Lock()
         self._reader: aiosqlite.Connection | None = None
+        self._reader_on_thread = 0  # hops on the reader's thread in flight: the loop keeps off it
         self._checkpoints = Checkpointer(self.path, analyze_after)  # and planner statistics
 
     @property
@@ -116,9 +109,10 @@ class Database:
             raise PermissionError(errno.EACCES, "cannot read and write", str(self.path))
         try:
             self._writer = await self._connect(check_same_thread=False)  # see the module's note
-            await self._hop(self._writer, _prepare_file, self.access == "existing")
+            await self._hop(self._writer, prepare_file, self.access == "existing")
             await self._hop(self._writer, impatient)
-            self._reader = await self._connect()
+            self._reader = await self._connect(check_same_thread=False)  # see the module's note
+            await self._hop(self._reader, impatient)
             self._checkpoints.start()
         except BaseException:
             await self.close()  # each connection owns a non-daemon thread: never leave one behind
@@ -128,8 +122,9 @@ class Database:
     async def _open_read_only(self) -> Database:
         """Only the reader, on a file SQLite may not write: no migration, no checkpoints."""
         try:
-            self._reader = await self._connect(read_only=True)
+            self._reader = await self._connect(check_same_thread=False, read_only=True)
             await self._hop(self._reader, check_readable_schema)
+            await self._hop(self._reader, impatient)
         except BaseException:
             await self.close()
             raise
@@ -315,12 +310,32 @@ class Database:
 
         await self._hop(self._require(self._reader), run)
 
-    async def read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
-        """Run `fn(conn)` against one consistent snapshot, off the writer."""
+    async def read(self, fn: Callable[[sqlite3.Connection], T], *, patient: bool = False) -> T:
+        """Run `fn(conn)` against one consistent snapshot, off the writer: on the event loop if
+        it need not wait, else on the reader's thread (see the module's note). `patient`: a long
+        read (an integrity check), run on the thread so the event loop never waits on it."""
+        checked = with_checks(fn, write=False)
         try:
-            return await self._hop(self._require(self._reader), in_read_snapshot, with_checks(fn, write=False))
+            raw = self._require(self._reader)._conn
+            if not patient and not self._reader_on_thread:
+                try:
+                    return in_read_snapshot(raw, checked)
+                except sqlite3.OperationalError as error:
+                    if not busy(error) or raw.in_transaction:
+                        raise
+            return await self._on_reader_thread(patiently, self._busy_timeout_ms, in_read_snapshot, checked)
         except sqlite3.OperationalError as error:
             raise storage_refusal(error, self.path) or error from None
+
+    async def _on_reader_thread(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(conn, *args)` on the reader's thread, which has the reader until it is done (shielded:
+        a cancelled caller must not leave the thread and the loop on the connection at once)."""
+        self._reader_on_thread += 1
+        try:
+            with anyio.CancelScope(shield=True):
+                return await self._hop(self._require(self._reader), fn, *args)
+        finally:
+            self._reader_on_thread -= 1
 
     async def backup(self, dest: Path) -> None:
         """Copy the whole database to a new file `dest` with SQLite's online backup: a consistent
@@ -334,13 +349,13 @@ class Database:
             finally:
                 target.close()
 
-        await self._hop(self._require(self._reader), run)
+        await self._on_reader_thread(run)
 
     async def _connect(self, check_same_thread: bool = True, read_only: bool = False) -> aiosqlite.Connection:
         target = read_only_uri(self.path) if read_only else str(self.path)
         conn = await aiosqlite.connect(target, isolation_level=None, check_same_thread=check_same_thread, uri=read_only)
         try:
-            await self._hop(conn, _configure, self._busy_timeout_ms, self._synchronous, read_only)
+            await self._hop(conn, configure, self._busy_timeout_ms, self._synchronous, read_only)
         except BaseException:
             await conn.close()
             raise
@@ -356,17 +371,3 @@ class Database:
         if conn is None:
             raise RuntimeError("the database is not open")
         return conn
-
-
-def _prepare_file(conn: sqlite3.Connection, must_be_a_ledger: bool) -> None:
-    if must_be_a_ledger:  # before anything is written: a file without our schema stays as it was
-        check_readable_schema(conn)
-    try:
-        mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-    except sqlite3.OperationalError as error:
-        if "readonly" in str(error).lower():
-            raise ReadOnlyLedger("it cannot be written (a read-only file, folder or mount)") from None
-        raise
-    if str(mode).lower() != "wal":
-        log.warning("SQLite refused WAL mode (journal_mode=%s); concurrency will be lower", mode)
-    migrate(conn)

@@ -77,7 +77,7 @@ class Maintenance:
             counts = {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in COUNTED}
             return {"sound": not problems, "problems": problems, "schema_version": version, "counts": counts}
 
-        report = await self.db.read(run)
+        report = await self.db.read(run, patient=True)  # an integrity check reads every page
         # FTS5 checks its index only where it could write: on a throwaway connection, rolled back.
         search = await self.db.probe(_search_index_problems)
         if search is None:
