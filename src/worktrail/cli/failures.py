@@ -9,6 +9,7 @@ from pathlib import Path
 
 from worktrail.cli.ledger import db_path
 from worktrail.store.ledger_file import LedgerFileError, NoLedger
+from worktrail.store.locator import LocationError
 
 
 class Refused(Exception):
@@ -25,7 +26,10 @@ def innermost(error: BaseException) -> BaseException:
 def explain(error: BaseException, db: str | None) -> str | None:
     """One line for a failure a user can fix, or None for one that is a bug."""
     error = innermost(error)
-    path = db_path(db)
+    try:
+        path = db_path(db)
+    except LocationError as unusable:
+        return str(unusable)
     if isinstance(error, Refused | NoLedger):
         return str(error)
     if isinstance(error, LedgerFileError):

@@ -14,6 +14,7 @@ from platformdirs import user_data_dir
 from worktrail.domain.clock import SystemClock, format_ts
 from worktrail.store.database import Access
 from worktrail.store.ledger_file import ReadOnlyLedger
+from worktrail.store.locator import Location, LocationError, locate
 from worktrail.store.store import Store
 from worktrail.tools.catalog import select
 from worktrail.tools.context import Serving, Session
@@ -21,10 +22,24 @@ from worktrail.tools.registry import Registry
 from worktrail.transport.http.app import NOT_OVER_HTTP
 
 
-def db_path(explicit: str | None) -> Path:
-    """`--db`, else `WORKTRAIL_DB`, else worktrail.db in the user's data directory."""
+def ledger_location(explicit: str | None) -> Location:
+    """`--db`, else `WORKTRAIL_DB`, else worktrail.db in the user's data directory (see locator.py
+    for the forms it takes; raises LocationError for any other)."""
     chosen = explicit or os.environ.get("WORKTRAIL_DB")
-    return Path(chosen).expanduser() if chosen else Path(user_data_dir("worktrail", appauthor=False)) / "worktrail.db"
+    if chosen is None:
+        return Location("sqlite", path=Path(user_data_dir("worktrail", appauthor=False)) / "worktrail.db")
+    return locate(chosen)
+
+
+def db_path(explicit: str | None) -> Path:
+    """The ledger's SQLite file (see `ledger_location`)."""
+    location = ledger_location(explicit)
+    if location.path is None:
+        raise LocationError(
+            f"--db {location}: this version of worktrail keeps ledgers in SQLite files only; "
+            "give a file path or sqlite:///PATH"
+        )
+    return location.path
 
 
 @asynccontextmanager

@@ -121,7 +121,10 @@ class _Commands:
 
 
 def _with_db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    p.add_argument("--db", metavar="PATH", help="the ledger file (default: $WORKTRAIL_DB, else the user data folder)")
+    p.add_argument(
+        "--db", metavar="PATH|URL",
+        help="the ledger: a file path or sqlite:///PATH (default: $WORKTRAIL_DB, else the user data folder)",
+    )  # fmt: skip
     return p
 
 
