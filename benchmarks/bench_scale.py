@@ -33,9 +33,10 @@ import anyio
 
 from worktrail.cli.ledger import registry_for
 from worktrail.domain.clock import format_ts
-from worktrail.store import tasks
 from worktrail.store.audit import Origin
+from worktrail.store.connection import Connection
 from worktrail.store.store import Store
+from worktrail.store.tasks import tasks
 from worktrail.tools.context import Session
 
 BATCH = 5_000
@@ -100,8 +101,8 @@ async def build(db: Path, n_tasks: int, seed: int = 7) -> dict[str, Any]:
                     values["assignee_id"] = rng.choice(assignees)
                 batch.append((format_ts(START + timedelta(seconds=20 * i)), values))
 
-            def create(conn: sqlite3.Connection, batch: list = batch) -> list[str]:
-                return [tasks.create(conn, Origin(actor.resource_id, "ts.tsk.create", at), v) for at, v in batch]
+            async def create(conn: Connection, batch: list = batch) -> list[str]:
+                return [await tasks.create(conn, Origin(actor.resource_id, "ts.tsk.create", at), v) for at, v in batch]
 
             made_ids += await store.db.write(create, patient=True)
             print(f"built {len(made_ids):,}/{n_tasks:,} tasks", file=sys.stderr)
@@ -109,7 +110,7 @@ async def build(db: Path, n_tasks: int, seed: int = 7) -> dict[str, Any]:
         for first in range(0, len(made_ids), BATCH):
             chunk = made_ids[first : first + BATCH]
 
-            def move(conn: sqlite3.Connection, chunk: list[str] = chunk) -> int:
+            async def move(conn: Connection, chunk: list[str] = chunk) -> int:
                 done = 0
                 for task_id in chunk:
                     draw, path = rng.random(), ()
@@ -124,7 +125,9 @@ async def build(db: Path, n_tasks: int, seed: int = 7) -> dict[str, Any]:
                             "status": status,
                             **({"canceled_reason": "Not needed"} if status == "canceled" else {}),
                         }
-                        tasks.update(conn, Origin(actor.resource_id, "ts.tsk.update", at), actor, task_id, changes)
+                        await tasks.update(
+                            conn, Origin(actor.resource_id, "ts.tsk.update", at), actor, task_id, changes
+                        )
                         done += 1
                 return done
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
 
@@ -14,13 +14,22 @@ import anyio
 import pytest
 
 from worktrail.domain.errors import ToolError
-from worktrail.store.database import Database
+from worktrail.store.connection import Connection
+from worktrail.store.sqlite.database import SqliteDatabase as Database
 
 pytestmark = pytest.mark.anyio
 
 
-def _scratch(conn: sqlite3.Connection) -> None:
-    conn.execute("CREATE TABLE IF NOT EXISTS scratch (n INTEGER, body BLOB)")
+async def _scratch(conn: Connection) -> None:
+    await conn.execute("CREATE TABLE IF NOT EXISTS scratch (n INTEGER, body BLOB)")
+
+
+async def _count(conn: Connection) -> int:
+    return int((await conn.fetchone("SELECT COUNT(*) FROM scratch"))[0])
+
+
+async def _thread(conn: Connection) -> int:
+    return threading.get_ident()
 
 
 async def test_a_write_finding_the_lock_taken_waits_for_it_while_the_loop_runs_on(db_path: Path) -> None:
@@ -47,7 +56,7 @@ async def test_a_write_finding_the_lock_taken_waits_for_it_while_the_loop_runs_o
             group.cancel_scope.cancel()
         other.close()
         assert ticks >= 20, "the event loop went on serving while the write waited for the lock"
-        assert await db.read(lambda conn: conn.execute("SELECT COUNT(*) FROM scratch").fetchone()[0]) == 1
+        assert await db.read(_count) == 1
 
 
 async def test_a_lock_held_past_the_busy_timeout_is_refused_and_changes_nothing(db_path: Path) -> None:
@@ -60,7 +69,7 @@ async def test_a_lock_held_past_the_busy_timeout_is_refused_and_changes_nothing(
         other.execute("COMMIT")
         other.close()
         assert refused.value.code == "rate_limited" and refused.value.details["reason"] == "database_busy"
-        assert await db.read(lambda conn: conn.execute("SELECT COUNT(*) FROM scratch").fetchone()[0]) == 0
+        assert await db.read(_count) == 0
         await db.write(lambda conn: conn.execute("INSERT INTO scratch (n) VALUES (2)"))  # and the writer works on
 
 
@@ -85,8 +94,8 @@ async def test_after_writes_pause_the_checkpoint_thread_starts_the_wal_again_its
     """The first write into a checkpointed WAL pays a sync; the thread makes that write while
     nobody waits, once per pause (its own write brings no further checkpoint)."""
 
-    def restarts(conn: sqlite3.Connection) -> int:
-        return int(conn.execute("SELECT n FROM wal_restart").fetchone()[0])
+    async def restarts(conn: Connection) -> int:
+        return int((await conn.fetchone("SELECT n FROM wal_restart"))[0])
 
     async with Database(db_path) as db:
         await db.write(_scratch)
@@ -107,7 +116,11 @@ async def test_planner_statistics_are_gathered_in_the_background_once_writes_pau
         for n in range(20):
             await db.write(lambda conn, n=n: conn.execute("INSERT INTO scratch (n) VALUES (?)", (n,)))
         await anyio.sleep(0.6)
-        stats = await db.read(lambda conn: dict(conn.execute("SELECT idx, stat FROM sqlite_stat1").fetchall()))
+
+        async def statistics(conn: Connection) -> dict[str, str]:
+            return {row[0]: row[1] for row in await conn.fetchall("SELECT idx, stat FROM sqlite_stat1")}
+
+        stats = await db.read(statistics)
     assert stats["scratch_n"].split()[0] == "20", "the index's rows, counted by ANALYZE"
 
 
@@ -115,8 +128,8 @@ async def test_a_short_read_runs_on_the_event_loop_and_a_long_one_on_the_readers
     """A thread's round trip costs more than a short read (see database.py): reads run on the loop."""
     loop_thread = threading.get_ident()
     async with Database(db_path) as db:
-        short = await db.read(lambda conn: threading.get_ident())
-        long = await db.read(lambda conn: threading.get_ident(), patient=True)
+        short = await db.read(_thread)
+        long = await db.read(_thread, patient=True)
     assert short == loop_thread
     assert long != loop_thread
 
@@ -126,11 +139,11 @@ async def test_a_read_refused_by_a_lock_on_the_loop_is_retried_on_the_readers_th
     such a read must not fail, nor wait on the loop: it waits on the reader's thread instead."""
     threads: list[int] = []
 
-    def refused_once(conn: sqlite3.Connection) -> int:
+    async def refused_once(conn: Connection) -> int:
         threads.append(threading.get_ident())
         if len(threads) == 1:
             raise sqlite3.OperationalError("database is locked")
-        return conn.execute("SELECT COUNT(*) FROM scratch").fetchone()[0]
+        return await _count(conn)
 
     async with Database(db_path) as db:
         await db.write(_scratch)
@@ -142,8 +155,8 @@ async def test_while_a_long_read_has_the_readers_thread_other_reads_wait_their_t
     """The loop never uses the reader while its thread does: one connection, one user at a time."""
     spans: dict[str, tuple[float, float, int]] = {}
 
-    def timed(name: str, seconds: float) -> Callable[[sqlite3.Connection], None]:
-        def run(conn: sqlite3.Connection) -> None:
+    def timed(name: str, seconds: float) -> Callable[[Connection], Awaitable[None]]:
+        async def run(conn: Connection) -> None:
             start = time.monotonic()
             time.sleep(seconds)
             spans[name] = (start, time.monotonic(), threading.get_ident())

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import Agent, as_role
-from worktrail.store import tasks
 from worktrail.store.audit import Origin
+from worktrail.store.connection import Connection
 from worktrail.store.rows import COUNT_CAP
 from worktrail.store.store import Store
+from worktrail.store.tasks import tasks
 
 pytestmark = pytest.mark.anyio
 
@@ -77,7 +78,12 @@ async def test_get_unknown_task_is_not_found(owner: Agent) -> None:
 async def test_a_lists_total_counts_up_to_the_cap_and_paging_goes_on_past_it(owner: Agent, store: Store) -> None:
     """An exact count of a million rows reads them all; `total` stops at COUNT_CAP ("at least")."""
     origin = Origin(None, "test", "2026-11-25T10:00:00Z")
-    await store.db.write(lambda conn: [tasks.create(conn, origin, {"title": f"t{n}"}) for n in range(COUNT_CAP + 5)])
+
+    async def many(conn: Connection) -> None:
+        for n in range(COUNT_CAP + 5):
+            await tasks.create(conn, origin, {"title": f"t{n}"})
+
+    await store.db.write(many)
     everything = await owner.ok("ts.tsk.list", {"limit": 1})
     assert everything["total"] == COUNT_CAP
     past = await owner.ok("ts.tsk.list", {"limit": 10, "offset": COUNT_CAP})

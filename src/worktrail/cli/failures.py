@@ -8,8 +8,8 @@ import sqlite3
 from pathlib import Path
 
 from worktrail.cli.ledger import db_path
-from worktrail.store.ledger_file import LedgerFileError, NoLedger
 from worktrail.store.locator import LocationError
+from worktrail.store.sqlite.ledger_file import LedgerFileError, NoLedger
 
 
 class Refused(Exception):

@@ -13,8 +13,8 @@ from platformdirs import user_data_dir
 
 from worktrail.domain.clock import SystemClock, format_ts
 from worktrail.store.database import Access
-from worktrail.store.ledger_file import ReadOnlyLedger
 from worktrail.store.locator import Location, LocationError, locate
+from worktrail.store.sqlite.ledger_file import ReadOnlyLedger
 from worktrail.store.store import Store
 from worktrail.tools.catalog import select
 from worktrail.tools.context import Serving, Session

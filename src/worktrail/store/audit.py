@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from worktrail.domain.ids import new_id
+from worktrail.store.connection import Connection
 from worktrail.store.database import Database
 from worktrail.store.rows import filters, insert, page, to_json
 
@@ -30,18 +30,18 @@ def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[
     return {k: [before.get(k), v] for k, v in after.items() if before.get(k) != v}
 
 
-def record_created(
-    conn: sqlite3.Connection, origin: Origin, entity_type: str, entity_id: str, version: int | None = 1
+async def record_created(
+    conn: Connection, origin: Origin, entity_type: str, entity_id: str, version: int | None = 1
 ) -> None:
     """The change record of a new entity: who made it, when, through which tool (`version` None
     for entities that have none). It holds no values: the created row is the record (its values
     at creation are its values now with every later change undone), where a diff from nothing
     would store every field again."""
-    record(conn, origin, entity_type, entity_id, "create", {}, version)
+    await record(conn, origin, entity_type, entity_id, "create", {}, version)
 
 
-def record(
-    conn: sqlite3.Connection,
+async def record(
+    conn: Connection,
     origin: Origin,
     entity_type: str,
     entity_id: str,
@@ -51,7 +51,7 @@ def record(
 ) -> None:
     """Write one change record; `version` is the entity's version the change produced. `changes`
     is `{field: [old, new]}` for an update, `{}` for a create (`record_created`)."""
-    insert(
+    await insert(
         conn,
         "change_record",
         {

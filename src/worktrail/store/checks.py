@@ -8,11 +8,12 @@ transaction: a conditional write's version is compared where the write itself ha
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from typing import TypeVar
+
+from worktrail.store.connection import Connection, Unit
 
 T = TypeVar("T")
 
@@ -20,18 +21,18 @@ T = TypeVar("T")
 class FirstHopCheck:
     """A check that runs once, first thing in the first hop of one call (raise to refuse the call)."""
 
-    def __init__(self, check: Callable[[sqlite3.Connection], None]) -> None:
+    def __init__(self, check: Callable[[Connection], Awaitable[None]]) -> None:
         self._check = check
         self.done = False
 
-    def around(self, fn: Callable[[sqlite3.Connection], T]) -> Callable[[sqlite3.Connection], T]:
+    def around(self, fn: Unit[T]) -> Unit[T]:
         if self.done:
             return fn
 
-        def checked(conn: sqlite3.Connection) -> T:
-            self._check(conn)
+        async def checked(conn: Connection) -> T:
+            await self._check(conn)
             self.done = True
-            return fn(conn)
+            return await fn(conn)
 
         return checked
 
@@ -61,7 +62,7 @@ def _scoped(var: ContextVar[FirstHopCheck | None], check: FirstHopCheck) -> Iter
         var.reset(token)
 
 
-def with_checks(fn: Callable[[sqlite3.Connection], T], *, write: bool) -> Callable[[sqlite3.Connection], T]:
+def with_checks(fn: Unit[T], *, write: bool) -> Unit[T]:
     """`fn` preceded by the checks still due in this call's next hop (a read or a write)."""
     for var in (_FIRST_WRITE_CHECK, _FIRST_HOP_CHECK) if write else (_FIRST_HOP_CHECK,):
         check = var.get()

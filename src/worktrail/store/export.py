@@ -3,15 +3,21 @@ size, each batch its own short read (a writer is never held up by an export)."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
-from worktrail.store import audit, endeavours, executions, resources, ritual_runs, rituals, tasks
+from worktrail.store import audit
+from worktrail.store.connection import Connection
 from worktrail.store.database import Database
+from worktrail.store.endeavours import endeavours
+from worktrail.store.executions import executions
 from worktrail.store.missions import events, lookup, missions
+from worktrail.store.resources import resources
+from worktrail.store.rituals import rituals
+from worktrail.store.rituals import runs as ritual_runs
 from worktrail.store.rows import as_dict
+from worktrail.store.tasks import tasks
 from worktrail.store.workflows import runs as workflow_runs
 from worktrail.store.workflows import workflows
 
@@ -51,13 +57,13 @@ KINDS = (
 BY_NAME = {kind.name: kind for kind in KINDS}
 
 
-def _batch(conn: sqlite3.Connection, kind: Kind, after: int, since: str | None) -> list[dict[str, Any]]:
+async def _batch(conn: Connection, kind: Kind, after: int, since: str | None) -> list[dict[str, Any]]:
     where, params = "rowid > ?", [after]
     if since is not None:
         where += f" AND {kind.since_column} >= ?"
         params.append(since)
     sql = f"SELECT rowid AS _rowid, * FROM {kind.table} WHERE {where} ORDER BY rowid LIMIT {BATCH}"
-    rows = [as_dict(found, kind.json_columns) for found in conn.execute(sql, params)]
+    rows = [as_dict(found, kind.json_columns) for found in (await conn.fetchall(sql, params))]
     return [{k: v for k, v in row.items() if k not in kind.never} for row in rows if row is not None]
 
 
@@ -69,9 +75,11 @@ class Export:
 
     async def count(self, kind: Kind, since: str | None) -> int:
         where, params = ("", []) if since is None else (f" WHERE {kind.since_column} >= ?", [since])
-        return await self.db.read(
-            lambda c: c.execute(f"SELECT COUNT(*) FROM {kind.table}{where}", params).fetchone()[0]
-        )
+
+        async def count(conn: Connection) -> int:
+            return int((await conn.fetchone(f"SELECT COUNT(*) FROM {kind.table}{where}", params))[0])
+
+        return await self.db.read(count)
 
     async def rows(self, kind: Kind, since: str | None) -> AsyncIterator[list[dict[str, Any]]]:
         """The kind's rows in storing order, a batch at a time (without their rowid)."""

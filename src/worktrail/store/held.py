@@ -7,18 +7,13 @@ and stores its answer beside the work in the same COMMIT. Other writers of this 
 the database's write lock meanwhile; other processes wait on SQLite's lock. A crash at any point
 leaves all of it or none of it.
 
-These are the functions run on the writer's thread; `Database.hold` drives them.
+Each backend drives it its own way (sqlite/held.py: the functions run on SQLite's writer).
 """
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TypeVar
-
-T = TypeVar("T")
 
 
 class HoldTimeout(Exception):
@@ -49,43 +44,3 @@ def enter(held: Held) -> object:
 
 def leave(token: object) -> None:
     _HELD.reset(token)  # type: ignore[arg-type]
-
-
-def begin_with(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
-    """BEGIN IMMEDIATE and the first statements, in one hop (rolled back at once if they fail)."""
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        return fn(conn)
-    except BaseException:
-        conn.execute("ROLLBACK")
-        raise
-
-
-def joined(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
-    """Later statements inside the open transaction; a failure undoes only its own part."""
-    conn.execute("SAVEPOINT joined")
-    try:
-        result = fn(conn)
-    except BaseException:
-        conn.execute("ROLLBACK TO joined")
-        conn.execute("RELEASE joined")
-        raise
-    conn.execute("RELEASE joined")
-    return result
-
-
-def commit_with(conn: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
-    """The last statements and the COMMIT, in one hop (rolled back whole if either fails)."""
-    try:
-        result = fn(conn)
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    return result
-
-
-def roll_back(conn: sqlite3.Connection) -> None:
-    if conn.in_transaction:
-        conn.execute("ROLLBACK")

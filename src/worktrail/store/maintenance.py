@@ -9,9 +9,10 @@ from typing import Any
 
 from worktrail.domain.errors import ToolError
 from worktrail.store.audit import Origin
+from worktrail.store.connection import Connection
 from worktrail.store.database import Database
-from worktrail.store.keys import insert_key, revoke_key
 from worktrail.store.migrations import SCHEMA_VERSION
+from worktrail.store.resources.keys import insert_key, revoke_key
 from worktrail.store.rows import as_dict
 
 # The tables `worktrail check` counts, in the order it prints them.
@@ -19,10 +20,10 @@ COUNTED = ("resource", "api_key", "endeavour", "task", "ritual", "ritual_run", "
            "plan_step", "mission_event", "workflow", "workflow_run", "attachment", "execution", "change_record")  # fmt: skip
 
 
-def _owner(conn: sqlite3.Connection) -> dict[str, Any] | None:
-    row = conn.execute(
+async def _owner(conn: Connection) -> dict[str, Any] | None:
+    row = await conn.fetchone(
         "SELECT * FROM resource WHERE role = 'owner' AND status = 'active' ORDER BY created_at, rowid LIMIT 1"
-    ).fetchone()
+    )
     return as_dict(row)
 
 
@@ -39,14 +40,14 @@ class Maintenance:
     async def mint_key(self, origin: Origin, resource_id: str | None, name: str) -> tuple[dict[str, Any], str]:
         """A new key for `resource_id`, or for the owner when None; the key itself is returned once."""
 
-        def run(conn: sqlite3.Connection) -> tuple[dict[str, Any], str]:
+        async def run(conn: Connection) -> tuple[dict[str, Any], str]:
             target = resource_id
             if target is None:
-                owner = _owner(conn)
+                owner = await _owner(conn)
                 if owner is None:
                     raise ToolError("not_found", "This ledger has no active owner; run worktrail init first.")
                 target = owner["id"]
-            return insert_key(conn, origin, target, name)
+            return await insert_key(conn, origin, target, name)
 
         return await self.db.write(run)
 
@@ -61,20 +62,24 @@ class Maintenance:
             "k.revoked_at, k.created_by_key FROM api_key k JOIN resource r ON r.id = k.resource_id "
             "ORDER BY k.created_at DESC, k.rowid DESC"
         )
-        return await self.db.read(lambda conn: [dict(row) for row in conn.execute(sql)])
+
+        async def run(conn: Connection) -> list[dict[str, Any]]:
+            return [dict(row) for row in await conn.fetchall(sql)]
+
+        return await self.db.read(run)
 
     async def check(self) -> dict[str, Any]:
         """Integrity, schema version and row counts: `{sound, problems, schema_version, counts}`."""
 
-        def run(conn: sqlite3.Connection) -> dict[str, Any]:
-            problems = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall() if r[0] != "ok"]
-            problems += [f"foreign key: {tuple(r)}" for r in conn.execute("PRAGMA foreign_key_check").fetchall()]
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
+        async def run(conn: Connection) -> dict[str, Any]:
+            problems = [r[0] for r in (await conn.fetchall("PRAGMA integrity_check")) if r[0] != "ok"]
+            problems += [f"foreign key: {tuple(r)}" for r in (await conn.fetchall("PRAGMA foreign_key_check"))]
+            version = (await conn.fetchone("PRAGMA user_version"))[0]
             if version != SCHEMA_VERSION:
                 problems.append(f"schema version {version}, expected {SCHEMA_VERSION}")
-            if _owner(conn) is None:
+            if await _owner(conn) is None:
                 problems.append("it has no owner: not a usable ledger; set it up with worktrail init")
-            counts = {t: conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in COUNTED}
+            counts = {t: (await conn.fetchone(f"SELECT COUNT(*) FROM {t}"))[0] for t in COUNTED}
             return {"sound": not problems, "problems": problems, "schema_version": version, "counts": counts}
 
         report = await self.db.read(run, patient=True)  # an integrity check reads every page
@@ -96,11 +101,11 @@ REBUILD_SEARCH = "INSERT INTO task_text(task_text) VALUES ('rebuild')"
 SEARCH_OUT_OF_STEP = "the task search index is out of step with the tasks"
 
 
-def _search_index_problems(conn: sqlite3.Connection) -> list[str]:
+async def _search_index_problems(conn: Connection) -> list[str]:
     """FTS5's own check of the task search index against the tasks (it is kept by rowid, which a
     manual VACUUM may renumber); how to rebuild it, if it is out of step."""
     try:
-        conn.execute("INSERT INTO task_text(task_text, rank) VALUES ('integrity-check', 1)")
+        await conn.execute("INSERT INTO task_text(task_text, rank) VALUES ('integrity-check', 1)")
     except sqlite3.OperationalError as busy:  # not an answer about the index: say so, not "out of step"
         return [f"the task search index could not be checked just now: {busy}"]
     except sqlite3.DatabaseError:  # SQLITE_CORRUPT_VTAB: index and tasks disagree

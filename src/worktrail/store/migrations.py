@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from worktrail.store.schema_keys import KEY_LINEAGE
-from worktrail.store.schema_search import TASK_INDEXES_BY_ROWID, TASK_TEXT
+from worktrail.store.resources.schema_keys import KEY_LINEAGE
+from worktrail.store.sqlite.search_schema import TASK_INDEXES_BY_ROWID, TASK_TEXT
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: resources, keys, endeavours, tasks and the change records of the audit trail.

@@ -4,17 +4,17 @@ version, and the change record, all in the caller's transaction."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from worktrail.domain.lifecycle import Lifecycle, transition
 from worktrail.store.audit import Origin, diff, record
+from worktrail.store.connection import Connection
 from worktrail.store.rows import encoded, update_if_status
 
 
-def apply_update(
-    conn: sqlite3.Connection,
+async def apply_update(
+    conn: Connection,
     origin: Origin,
     table: str,
     lifecycle: Lifecycle,
@@ -30,6 +30,6 @@ def apply_update(
     if "status" in values:
         values.update(transition(lifecycle, row["status"], values["status"], row, origin.at))
     values["updated_at"] = origin.at
-    version = update_if_status(conn, table, row["id"], encoded(values, json_columns), row["status"])
-    record(conn, origin, table, row["id"], action, {**diff(row, values), **(noted or {})}, version)
+    version = await update_if_status(conn, table, row["id"], encoded(values, json_columns), row["status"])
+    await record(conn, origin, table, row["id"], action, {**diff(row, values), **(noted or {})}, version)
     return {**values, "version": version}

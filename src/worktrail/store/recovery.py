@@ -10,8 +10,7 @@ sweep's one transaction, so several processes may sweep at once and nothing is d
 from __future__ import annotations
 
 import socket
-import sqlite3
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -22,6 +21,7 @@ from worktrail.domain.errors import ToolError
 from worktrail.domain.lifecycle import Lifecycle
 from worktrail.domain.lifecycles import EXECUTION, MISSION_RUN, RITUAL_RUN, WORKFLOW_RUN
 from worktrail.store.audit import Origin
+from worktrail.store.connection import Connection
 from worktrail.store.database import Database
 from worktrail.store.moves import apply_update
 from worktrail.store.rows import as_dict
@@ -54,7 +54,7 @@ class StaleRule:
     bound_to_instance: bool
     error: Callable[[dict[str, Any], str], dict[str, Any]]
     # What else goes when a run of this kind ends (a workflow run's secrets).
-    ended: Callable[[sqlite3.Connection, str], None] = lambda conn, run_id: None
+    ended: Callable[[Connection, str], Awaitable[None]] | None = None
 
 
 RULES = (
@@ -71,7 +71,7 @@ BY_KIND = {rule.kind: rule for rule in RULES}
 _ACTIVITY = "MAX(updated_at, COALESCE(heartbeat_at, updated_at))"
 
 
-def _candidates(conn: sqlite3.Connection, rule: StaleRule, now: datetime, durations: Durations) -> list[dict[str, Any]]:
+async def _candidates(conn: Connection, rule: StaleRule, now: datetime, durations: Durations) -> list[dict[str, Any]]:
     quiet_since = now - (durations.execution_stale_after if rule.bound_to_instance else durations.stale_after)
     states = list(rule.lifecycle.stale)
     where = [f"status IN ({', '.join('?' for _ in states)})", f"{_ACTIVITY} < ?"]
@@ -79,7 +79,7 @@ def _candidates(conn: sqlite3.Connection, rule: StaleRule, now: datetime, durati
     if rule.bound_to_instance:
         where.append("(instance_id IS NULL OR instance_id NOT IN (SELECT id FROM instance WHERE heartbeat_at >= ?))")
         params.append(format_ts(now - durations.instance_ttl))
-    rows = conn.execute(f"SELECT * FROM {rule.table} WHERE {' AND '.join(where)} ORDER BY created_at", params)
+    rows = await conn.fetchall(f"SELECT * FROM {rule.table} WHERE {' AND '.join(where)} ORDER BY created_at", params)
     found = []
     for row in rows:
         item = as_dict(row, rule.json_columns)
@@ -96,42 +96,43 @@ def _reason(rule: StaleRule, row: dict[str, Any], durations: Durations) -> str:
     return f"stale: no write or heartbeat since {row['_quiet_since']} (over {shown(durations.stale_after)})"
 
 
-def stale(conn: sqlite3.Connection, now: datetime, durations: Durations) -> list[dict[str, Any]]:
+async def stale(conn: Connection, now: datetime, durations: Durations) -> list[dict[str, Any]]:
     """What a sweep would change now, and why: `[{kind, id, from, to, reason}]`."""
     found = []
     for rule in RULES:
-        for row in _candidates(conn, rule, now, durations):
+        for row in await _candidates(conn, rule, now, durations):
             to = rule.lifecycle.stale[row["status"]]
             found.append({"kind": rule.kind, "id": row["id"], "from": row["status"], "to": to,
                           "reason": _reason(rule, row, durations)})  # fmt: skip
     return found
 
 
-def sweep(conn: sqlite3.Connection, origin: Origin, now: datetime, durations: Durations) -> list[dict[str, Any]]:
+async def sweep(conn: Connection, origin: Origin, now: datetime, durations: Durations) -> list[dict[str, Any]]:
     """Move every stale run along its declared stale move, with its change record; answer what moved."""
     changed = []
     for rule in RULES:
-        for row in _candidates(conn, rule, now, durations):
+        for row in await _candidates(conn, rule, now, durations):
             to = rule.lifecycle.stale[row["status"]]
             why = _reason(rule, row, durations)
             changes = {"status": to, **rule.error(row, why)}
             try:
-                apply_update(conn, origin, rule.table, rule.lifecycle, row, changes, rule.json_columns,
+                await apply_update(conn, origin, rule.table, rule.lifecycle, row, changes, rule.json_columns,
                              action="sweep", noted={"reason": [None, why]})  # fmt: skip
             except ToolError:  # moved by someone else in the meantime: theirs stands
                 continue
             if to in rule.lifecycle.terminal:
-                rule.ended(conn, row["id"])
+                if rule.ended is not None:
+                    await rule.ended(conn, row["id"])
             changed.append({"kind": rule.kind, "id": row["id"], "from": row["status"], "to": to, "reason": why})
     return changed
 
 
-def heartbeat(
-    conn: sqlite3.Connection, kind: str, run_id: str, at: str, extra: dict[str, Any] | None = None
+async def heartbeat(
+    conn: Connection, kind: str, run_id: str, at: str, extra: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """Note that a run is alive (no version, no change record: activity, not a change)."""
     rule = BY_KIND[kind]
-    row = conn.execute(f"SELECT id, status FROM {rule.table} WHERE id = ?", (run_id,)).fetchone()
+    row = await conn.fetchone(f"SELECT id, status FROM {rule.table} WHERE id = ?", (run_id,))
     if row is None:
         raise ToolError("not_found", f"No {kind.replace('_', ' ')} with id {run_id!r}.", {"kind": kind, "id": run_id})
     if row["status"] not in rule.lifecycle.stale:
@@ -141,7 +142,7 @@ def heartbeat(
             {"current_status": row["status"], "live_statuses": list(rule.lifecycle.stale)},
         )
     sets = ", ".join(["heartbeat_at = ?", *(f"{k} = ?" for k in (extra or {}))])
-    conn.execute(f"UPDATE {rule.table} SET {sets} WHERE id = ?", [at, *(extra or {}).values(), run_id])
+    await conn.execute(f"UPDATE {rule.table} SET {sets} WHERE id = ?", [at, *(extra or {}).values(), run_id])
     return {"kind": kind, "id": run_id, "status": row["status"], "heartbeat_at": at}
 
 

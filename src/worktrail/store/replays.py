@@ -4,10 +4,10 @@ second effect. A key is scoped to the caller's resource and the tool's canonical
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from worktrail.store.connection import Connection
 from worktrail.store.database import Database
 from worktrail.store.rows import to_json
 
@@ -30,31 +30,31 @@ class Stored:
     created_at: str
 
 
-def find(conn: sqlite3.Connection, scope: Scope, kept_since: str) -> Stored | None:
+async def find(conn: Connection, scope: Scope, kept_since: str) -> Stored | None:
     """The stored answer for `scope`, unless it is older than `kept_since` (then it is forgotten
     here, in the caller's transaction, and the key counts as new)."""
-    row = conn.execute(
+    row = await conn.fetchone(
         "SELECT digest, answer, created_at FROM idempotency_key WHERE resource_id = ? AND tool = ? AND key = ?",
         (scope.resource_id, scope.tool, scope.key),
-    ).fetchone()
+    )
     if row is None:
         return None
     if row["created_at"] < kept_since:
-        forget(conn, scope)
+        await forget(conn, scope)
         return None
     return Stored(row["digest"], json.loads(row["answer"]), row["created_at"])
 
 
-def forget(conn: sqlite3.Connection, scope: Scope) -> None:
-    conn.execute(
+async def forget(conn: Connection, scope: Scope) -> None:
+    await conn.execute(
         "DELETE FROM idempotency_key WHERE resource_id = ? AND tool = ? AND key = ?",
         (scope.resource_id, scope.tool, scope.key),
     )
 
 
-def save(conn: sqlite3.Connection, scope: Scope, digest: str, answer: dict[str, Any], at: str) -> None:
+async def save(conn: Connection, scope: Scope, digest: str, answer: dict[str, Any], at: str) -> None:
     """Keep the answer of the first call with this key (in that call's own transaction)."""
-    conn.execute(
+    await conn.execute(
         "INSERT INTO idempotency_key (resource_id, tool, key, digest, answer, created_at) VALUES (?, ?, ?, ?, ?, ?)",
         (scope.resource_id, scope.tool, scope.key, digest, to_json(answer), at),
     )
@@ -69,6 +69,6 @@ class Replays:
     async def prune(self, kept_since: str) -> int:
         """Forget every key first used before `kept_since`; answer how many."""
         return await self.db.write(
-            lambda conn: conn.execute("DELETE FROM idempotency_key WHERE created_at < ?", (kept_since,)).rowcount,
+            lambda conn: conn.execute("DELETE FROM idempotency_key WHERE created_at < ?", (kept_since,)),
             patient=True,  # a day's keys at once: off the event loop
         )

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from worktrail.domain.errors import ToolError, not_found
+from worktrail.store.connection import Connection
 
 _IDENTIFIER = re.compile(r"^[a-z_][a-z0-9_]*$")
 
@@ -47,15 +48,15 @@ def _names(columns: Iterable[str]) -> list[str]:
     return names
 
 
-def insert(conn: sqlite3.Connection, table: str, values: Mapping[str, Any]) -> None:
+async def insert(conn: Connection, table: str, values: Mapping[str, Any]) -> None:
     """INSERT one row."""
     names = _names([table, *values])[1:]
     marks = ", ".join("?" for _ in names)
-    conn.execute(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})", list(values.values()))
+    await conn.execute(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})", list(values.values()))
 
 
-def update_if_status(
-    conn: sqlite3.Connection, table: str, entity_id: str, values: Mapping[str, Any], expected_status: str
+async def update_if_status(
+    conn: Connection, table: str, entity_id: str, values: Mapping[str, Any], expected_status: str
 ) -> int:
     """UPDATE one row only while its status is still the one the caller's decision was based on,
     and count the change in its version, in the same statement; answer the new version.
@@ -65,10 +66,10 @@ def update_if_status(
     """
     names = _names([table, *values])[1:]
     sets = ", ".join([*(f"{name} = ?" for name in names), "version = version + 1"])
-    found = conn.execute(
+    found = await conn.fetchone(
         f"UPDATE {table} SET {sets} WHERE id = ? AND status = ? RETURNING version",
         [*values.values(), entity_id, expected_status],
-    ).fetchone()
+    )
     if found is None:
         raise ToolError(
             "conflict",
@@ -78,29 +79,29 @@ def update_if_status(
     return int(found[0])
 
 
-def update_versioned(conn: sqlite3.Connection, table: str, entity_id: str, values: Mapping[str, Any]) -> int:
+async def update_versioned(conn: Connection, table: str, entity_id: str, values: Mapping[str, Any]) -> int:
     """UPDATE one row that has no lifecycle, counting the change in its version; answer the new version."""
     names = _names([table, *values])[1:]
     sets = ", ".join([*(f"{name} = ?" for name in names), "version = version + 1"])
-    found = conn.execute(
+    found = await conn.fetchone(
         f"UPDATE {table} SET {sets} WHERE id = ? RETURNING version", [*values.values(), entity_id]
-    ).fetchone()
+    )
     return int(found[0])
 
 
-def fetch(
-    conn: sqlite3.Connection, table: str, entity_id: str, json_columns: Iterable[str] = ()
+async def fetch(
+    conn: Connection, table: str, entity_id: str, json_columns: Iterable[str] = ()
 ) -> dict[str, Any] | None:
     """One row by id, decoded, or None."""
     _names([table])
-    return as_dict(conn.execute(f"SELECT * FROM {table} WHERE id = ?", (entity_id,)).fetchone(), json_columns)
+    return as_dict((await conn.fetchone(f"SELECT * FROM {table} WHERE id = ?", (entity_id,))), json_columns)
 
 
-def require_row(
-    conn: sqlite3.Connection, table: str, entity_id: str, kind: str, json_columns: Iterable[str] = ()
+async def require_row(
+    conn: Connection, table: str, entity_id: str, kind: str, json_columns: Iterable[str] = ()
 ) -> dict[str, Any]:
     """One row by id, decoded, or `not_found` naming the kind of entity."""
-    row = fetch(conn, table, entity_id, json_columns)
+    row = await fetch(conn, table, entity_id, json_columns)
     if row is None:
         raise not_found(kind, entity_id)
     return row
@@ -133,14 +134,14 @@ def like_pattern(text: str) -> str:
 COUNT_CAP = 10_000
 
 
-def capped_count(conn: sqlite3.Connection, table: str, clause: str, params: Sequence[Any]) -> int:
+async def capped_count(conn: Connection, table: str, clause: str, params: Sequence[Any]) -> int:
     """How many rows of `table` match the WHERE `clause`, counted up to COUNT_CAP."""
     counted = f"SELECT COUNT(*) FROM (SELECT 1 FROM {table}{clause} LIMIT {COUNT_CAP})"
-    return int(conn.execute(counted, list(params)).fetchone()[0])
+    return int((await conn.fetchone(counted, list(params)))[0])
 
 
-def page(
-    conn: sqlite3.Connection,
+async def page(
+    conn: Connection,
     table: str,
     where: Sequence[str],
     params: Sequence[Any],
@@ -155,9 +156,9 @@ def page(
     match (up to COUNT_CAP), from one snapshot. `select` and `order` come from code, never from a caller."""
     _names([table])
     clause = f" WHERE {' AND '.join(where)}" if where else ""
-    total = capped_count(conn, table, clause, params)
-    rows = conn.execute(
+    total = await capped_count(conn, table, clause, params)
+    rows = await conn.fetchall(
         f"SELECT {select} FROM {table}{clause} ORDER BY {order} LIMIT ? OFFSET ?", [*params, limit, offset]
-    ).fetchall()
+    )
     columns = tuple(json_columns)
     return [as_dict(r, columns) for r in rows], total  # type: ignore[misc]

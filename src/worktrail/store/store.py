@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from worktrail.store.audit import AuditTrail
 from worktrail.store.database import Access, Database
-from worktrail.store.endeavours import Endeavours
-from worktrail.store.executions import Executions
+from worktrail.store.endeavours.endeavours import Endeavours
+from worktrail.store.executions.executions import Executions
 from worktrail.store.export import Export
-from worktrail.store.keys import Keys
 from worktrail.store.maintenance import Maintenance
 from worktrail.store.missions.events import Events
 from worktrail.store.missions.missions import Missions
@@ -15,10 +14,12 @@ from worktrail.store.missions.plans import Plans
 from worktrail.store.missions.runs import MissionRuns
 from worktrail.store.recovery import Recovery
 from worktrail.store.replays import Replays
-from worktrail.store.resources import Resources
-from worktrail.store.ritual_runs import RitualRuns
-from worktrail.store.rituals import Rituals
-from worktrail.store.tasks import Tasks
+from worktrail.store.resources.keys import Keys
+from worktrail.store.resources.resources import Resources
+from worktrail.store.rituals.rituals import Rituals
+from worktrail.store.rituals.runs import RitualRuns
+from worktrail.store.sqlite.database import SqliteDatabase
+from worktrail.store.tasks.tasks import Tasks
 from worktrail.store.workflows.attachments import Attachments
 from worktrail.store.workflows.runs import WorkflowRuns
 from worktrail.store.workflows.workflows import Workflows
@@ -53,7 +54,7 @@ class Store:
     async def open(cls, path: str, *, synchronous: str = "NORMAL", access: Access = "create") -> Store:
         """Open the database file at `path`: created and migrated as needed, or (`access`) only an
         existing ledger, or only for reading."""
-        db = Database(path, synchronous="FULL" if synchronous.upper() == "FULL" else "NORMAL", access=access)
+        db = SqliteDatabase(path, synchronous="FULL" if synchronous.upper() == "FULL" else "NORMAL", access=access)
         await db.open()
         return cls(db)
 

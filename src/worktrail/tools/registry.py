@@ -31,7 +31,7 @@ from worktrail.domain.clock import Clock, SystemClock, format_ts
 from worktrail.domain.errors import ToolError
 from worktrail.domain.roles import at_least
 from worktrail.store.checks import FirstHopCheck, checked_first, checked_first_write
-from worktrail.store.keys import ActorChanged, check_session
+from worktrail.store.resources.keys import ActorChanged, check_session
 from worktrail.store.store import Store
 from worktrail.store.versions import check_version
 from worktrail.tools.answers import Answer, Outcome, dump

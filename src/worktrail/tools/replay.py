@@ -23,7 +23,7 @@ from worktrail.store import replays
 from worktrail.store.checks import FirstHopCheck, checked_first
 from worktrail.store.database import Database
 from worktrail.store.held import HoldTimeout
-from worktrail.store.keys import check_session
+from worktrail.store.resources.keys import check_session
 from worktrail.tools.answers import Answer
 from worktrail.tools.call_options import digest
 

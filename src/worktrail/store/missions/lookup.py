@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from worktrail.domain.errors import not_found
+from worktrail.store.connection import Connection
 from worktrail.store.missions.missions import require as require_mission
 from worktrail.store.rows import as_dict, fetch
 
@@ -13,25 +13,25 @@ RUN_JSON = ("input", "result_payload", "metadata")
 STEP_JSON = ("metadata",)
 
 
-def require_run(conn: sqlite3.Connection, mission_id: str, run_id: str) -> dict[str, Any]:
+async def require_run(conn: Connection, mission_id: str, run_id: str) -> dict[str, Any]:
     """One run of one mission, or `not_found` (the mission first, when it is the one missing; a
     run of another mission is not found under this one)."""
-    row = fetch(conn, "mission_run", run_id, RUN_JSON)
+    row = await fetch(conn, "mission_run", run_id, RUN_JSON)
     if row is None or row["mission_id"] != mission_id:
-        require_mission(conn, mission_id)
+        await require_mission(conn, mission_id)
         raise not_found("run", run_id)
     return row
 
 
-def steps_of(conn: sqlite3.Connection, run_id: str) -> list[dict[str, Any]]:
+async def steps_of(conn: Connection, run_id: str) -> list[dict[str, Any]]:
     """Every step of a run's plan, unordered."""
-    rows = conn.execute("SELECT * FROM plan_step WHERE run_id = ?", (run_id,)).fetchall()
+    rows = await conn.fetchall("SELECT * FROM plan_step WHERE run_id = ?", (run_id,))
     return [as_dict(r, STEP_JSON) for r in rows]  # type: ignore[misc]
 
 
-def require_step(conn: sqlite3.Connection, run_id: str, step_id: str) -> dict[str, Any]:
+async def require_step(conn: Connection, run_id: str, step_id: str) -> dict[str, Any]:
     """One step of a run, or `not_found`."""
-    row = conn.execute("SELECT * FROM plan_step WHERE run_id = ? AND step_id = ?", (run_id, step_id)).fetchone()
+    row = await conn.fetchone("SELECT * FROM plan_step WHERE run_id = ? AND step_id = ?", (run_id, step_id))
     if row is None:
         raise not_found("step", step_id)
     return as_dict(row, STEP_JSON)  # type: ignore[return-value]

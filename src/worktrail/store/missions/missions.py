@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,6 +10,7 @@ from worktrail.domain.errors import ToolError
 from worktrail.domain.ids import new_uuid
 from worktrail.domain.permissions import check_may_delete
 from worktrail.store.audit import Origin, diff, record, record_created
+from worktrail.store.connection import Connection
 from worktrail.store.database import Database
 from worktrail.store.rows import encoded, filters, insert, page, require_row, update_versioned
 
@@ -20,12 +20,12 @@ DEFINITION = ("name", "description", "instructions", "model", "execution_mode", 
 UNFINISHED = ("pending", "running", "paused")
 
 
-def require(conn: sqlite3.Connection, mission_id: str) -> dict[str, Any]:
+async def require(conn: Connection, mission_id: str) -> dict[str, Any]:
     """One mission row, or `not_found`."""
-    return require_row(conn, "mission", mission_id, "mission", JSON_COLUMNS)
+    return await require_row(conn, "mission", mission_id, "mission", JSON_COLUMNS)
 
 
-def _insert(conn: sqlite3.Connection, origin: Origin, values: Mapping[str, Any]) -> dict[str, Any]:
+async def _insert(conn: Connection, origin: Origin, values: Mapping[str, Any]) -> dict[str, Any]:
     row = {
         "id": new_uuid(),
         "execution_mode": "external",
@@ -35,9 +35,9 @@ def _insert(conn: sqlite3.Connection, origin: Origin, values: Mapping[str, Any])
         "created_at": origin.at,
         "updated_at": origin.at,
     }
-    insert(conn, "mission", encoded(row, JSON_COLUMNS))
-    record_created(conn, origin, "mission", row["id"])
-    return require(conn, row["id"])
+    await insert(conn, "mission", encoded(row, JSON_COLUMNS))
+    await record_created(conn, origin, "mission", row["id"])
+    return await require(conn, row["id"])
 
 
 class Missions:
@@ -59,46 +59,48 @@ class Missions:
     async def update(self, origin: Origin, mission_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
         """A partial update; answers the mission as it now stands."""
 
-        def run(conn: sqlite3.Connection) -> dict[str, Any]:
-            row = require(conn, mission_id)
+        async def run(conn: Connection) -> dict[str, Any]:
+            row = await require(conn, mission_id)
             values = {**changes, "updated_at": origin.at}
-            version = update_versioned(conn, "mission", mission_id, encoded(values, JSON_COLUMNS))
-            record(conn, origin, "mission", mission_id, "update", diff(row, values), version)
-            return require(conn, mission_id)
+            version = await update_versioned(conn, "mission", mission_id, encoded(values, JSON_COLUMNS))
+            await record(conn, origin, "mission", mission_id, "update", diff(row, values), version)
+            return await require(conn, mission_id)
 
         return await self.db.write(run)
 
     async def clone(self, origin: Origin, mission_id: str, name: str | None) -> dict[str, Any]:
         """A new mission with the same definition and no runs."""
 
-        def run(conn: sqlite3.Connection) -> dict[str, Any]:
-            source = require(conn, mission_id)
+        async def run(conn: Connection) -> dict[str, Any]:
+            source = await require(conn, mission_id)
             values = {k: source[k] for k in DEFINITION if source.get(k) is not None}
             values["name"] = name or f"{source['name']} (copy)"
-            return _insert(conn, origin, values)
+            return await _insert(conn, origin, values)
 
         return await self.db.write(run)
 
     async def delete(self, origin: Origin, actor: Actor, mission_id: str) -> dict[str, Any]:
         """Remove a mission with its runs, plans and events, unless a run is still unfinished."""
 
-        def run(conn: sqlite3.Connection) -> dict[str, Any]:
-            row = require(conn, mission_id)
+        async def run(conn: Connection) -> dict[str, Any]:
+            row = await require(conn, mission_id)
             check_may_delete(actor, row, "mission")
             marks = ", ".join("?" for _ in UNFINISHED)
-            busy = [r[0] for r in conn.execute(
+            busy = [r[0] for r in (await conn.fetchall(
                 f"SELECT id FROM mission_run WHERE mission_id = ? AND status IN ({marks}) ORDER BY created_at",
                 (mission_id, *UNFINISHED),
-            )]  # fmt: skip
+            ))]  # fmt: skip
             if busy:
                 raise ToolError(
                     "conflict",
                     f"Mission {mission_id} has {len(busy)} unfinished run(s); cancel or finish them before deleting it.",
                     {"reason": "unfinished_runs", "run_ids": busy[:20], "statuses": list(UNFINISHED)},
                 )
-            runs = conn.execute("SELECT COUNT(*) FROM mission_run WHERE mission_id = ?", (mission_id,)).fetchone()[0]
-            conn.execute("DELETE FROM mission WHERE id = ?", (mission_id,))  # runs, steps, events by cascade
-            record(conn, origin, "mission", mission_id, "delete", {"name": [row["name"], None], "runs": [runs, 0]})
+            runs = (await conn.fetchone("SELECT COUNT(*) FROM mission_run WHERE mission_id = ?", (mission_id,)))[0]
+            await conn.execute("DELETE FROM mission WHERE id = ?", (mission_id,))  # runs, steps, events by cascade
+            await record(
+                conn, origin, "mission", mission_id, "delete", {"name": [row["name"], None], "runs": [runs, 0]}
+            )
             return {"mission_id": mission_id, "deleted": True, "runs_deleted": runs}
 
         return await self.db.write(run)

@@ -3,7 +3,6 @@ its event in the same transaction, and the steps of a finished run are frozen.""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -12,6 +11,7 @@ from worktrail.domain.ids import new_uuid
 from worktrail.domain.lifecycles import MISSION_RUN, PLAN_STEP
 from worktrail.domain.plans import check_new_steps, nested
 from worktrail.store.audit import Origin, record_created
+from worktrail.store.connection import Connection
 from worktrail.store.database import Database
 from worktrail.store.missions import events
 from worktrail.store.missions.lookup import require_run, require_step, steps_of
@@ -32,12 +32,12 @@ def _check_run_open(run: Mapping[str, Any], what: str) -> None:
         )
 
 
-def _plan(conn: sqlite3.Connection, run_id: str) -> dict[str, Any]:
-    return {"run_id": run_id, "steps": nested(steps_of(conn, run_id))}
+async def _plan(conn: Connection, run_id: str) -> dict[str, Any]:
+    return {"run_id": run_id, "steps": nested(await steps_of(conn, run_id))}
 
 
-def _add(conn: sqlite3.Connection, origin: Origin, run: Mapping[str, Any], steps: Sequence[Mapping[str, Any]]) -> None:
-    existing = {s["step_id"]: s.get("parent_step_id") for s in steps_of(conn, run["id"])}
+async def _add(conn: Connection, origin: Origin, run: Mapping[str, Any], steps: Sequence[Mapping[str, Any]]) -> None:
+    existing = {s["step_id"]: s.get("parent_step_id") for s in await steps_of(conn, run["id"])}
     check_new_steps(steps, existing)
     for step in steps:
         row = {
@@ -49,8 +49,8 @@ def _add(conn: sqlite3.Connection, origin: Origin, run: Mapping[str, Any], steps
             "created_at": origin.at,
             "updated_at": origin.at,
         }
-        insert(conn, "plan_step", encoded(row, JSON_COLUMNS))
-        record_created(conn, origin, "plan_step", row["id"])
+        await insert(conn, "plan_step", encoded(row, JSON_COLUMNS))
+        await record_created(conn, origin, "plan_step", row["id"])
 
 
 class Plans:
@@ -64,8 +64,8 @@ class Plans:
     ) -> dict[str, Any]:
         """The run's plan, laid out once (`conflict` when it already has one)."""
 
-        def run(conn: sqlite3.Connection) -> dict[str, Any]:
-            found = require_run(conn, mission_id, run_id)
+        async def run(conn: Connection) -> dict[str, Any]:
+            found = await require_run(conn, mission_id, run_id)
             _check_run_open(found, "it takes no plan any more")
             if found["plan_created_at"] is not None:
                 raise ToolError(
@@ -74,38 +74,38 @@ class Plans:
                     "add to it with ts.pln.add_steps.",
                     {"reason": "plan_exists", "plan_created_at": found["plan_created_at"]},
                 )
-            _add(conn, origin, found, steps)
-            conn.execute("UPDATE mission_run SET plan_created_at = ? WHERE id = ?", (origin.at, run_id))
-            return _plan(conn, run_id)
+            await _add(conn, origin, found, steps)
+            await conn.execute("UPDATE mission_run SET plan_created_at = ? WHERE id = ?", (origin.at, run_id))
+            return await _plan(conn, run_id)
 
         return await self.db.write(run)
 
     async def add_steps(
         self, origin: Origin, mission_id: str, run_id: str, steps: Sequence[Mapping[str, Any]]
     ) -> dict[str, Any]:
-        def run(conn: sqlite3.Connection) -> dict[str, Any]:
-            found = require_run(conn, mission_id, run_id)
+        async def run(conn: Connection) -> dict[str, Any]:
+            found = await require_run(conn, mission_id, run_id)
             _check_run_open(found, "it takes no new steps")
-            _add(conn, origin, found, steps)
-            conn.execute(
+            await _add(conn, origin, found, steps)
+            await conn.execute(
                 "UPDATE mission_run SET plan_created_at = COALESCE(plan_created_at, ?) WHERE id = ?",
                 (origin.at, run_id),
             )
-            return _plan(conn, run_id)
+            return await _plan(conn, run_id)
 
         return await self.db.write(run)
 
     async def get(self, mission_id: str, run_id: str) -> dict[str, Any]:
-        def run(conn: sqlite3.Connection) -> dict[str, Any]:
-            require_run(conn, mission_id, run_id)
-            return _plan(conn, run_id)
+        async def run(conn: Connection) -> dict[str, Any]:
+            await require_run(conn, mission_id, run_id)
+            return await _plan(conn, run_id)
 
         return await self.db.read(run)
 
     async def get_step(self, mission_id: str, run_id: str, step_id: str) -> dict[str, Any]:
-        def run(conn: sqlite3.Connection) -> dict[str, Any]:
-            require_run(conn, mission_id, run_id)
-            return require_step(conn, run_id, step_id)
+        async def run(conn: Connection) -> dict[str, Any]:
+            await require_run(conn, mission_id, run_id)
+            return await require_step(conn, run_id, step_id)
 
         return await self.db.read(run)
 
@@ -114,17 +114,17 @@ class Plans:
     ) -> dict[str, Any]:
         """Move a step and/or replace its metadata; the move appends its event."""
 
-        def run(conn: sqlite3.Connection) -> dict[str, Any]:
-            found = require_run(conn, mission_id, run_id)
-            step = require_step(conn, run_id, step_id)
+        async def run(conn: Connection) -> dict[str, Any]:
+            found = await require_run(conn, mission_id, run_id)
+            step = await require_step(conn, run_id, step_id)
             _check_run_open(found, f"its step {step_id} can no longer move")
-            values = apply_update(conn, origin, "plan_step", PLAN_STEP, step, changes, JSON_COLUMNS)
+            values = await apply_update(conn, origin, "plan_step", PLAN_STEP, step, changes, JSON_COLUMNS)
             if "status" in changes:
                 new = values["status"]
                 kind = STEP_EVENTS.get(new, "status_change")
                 payload = {"from": step["status"], "to": new}
                 summary = f"step {step_id}: {step['status']} -> {new}"
-                events.append(conn, found, origin.at, kind, summary, payload, step_id=step_id)
-            return require_step(conn, run_id, step_id)
+                await events.append(conn, found, origin.at, kind, summary, payload, step_id=step_id)
+            return await require_step(conn, run_id, step_id)
 
         return await self.db.write(run)

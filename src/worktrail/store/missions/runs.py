@@ -3,7 +3,6 @@ status change appends its event in the same transaction."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -13,6 +12,7 @@ from worktrail.domain.ids import new_uuid
 from worktrail.domain.lifecycles import MISSION_RUN
 from worktrail.domain.plans import nested
 from worktrail.store.audit import Origin, record_created
+from worktrail.store.connection import Connection
 from worktrail.store.database import Database
 from worktrail.store.missions import events
 from worktrail.store.missions.lookup import RUN_JSON, require_run, steps_of
@@ -30,8 +30,8 @@ FINISHED = Outcome(
 )
 
 
-def move(
-    conn: sqlite3.Connection,
+async def move(
+    conn: Connection,
     origin: Origin,
     run: Mapping[str, Any],
     changes: Mapping[str, Any],
@@ -48,10 +48,10 @@ def move(
             {"current_status": run["status"], "requested_status": changes["status"],
              "allowed": list(MISSION_RUN.allowed(run["status"]))},
         )  # fmt: skip
-    values = apply_update(conn, origin, "mission_run", MISSION_RUN, run, changes, JSON_COLUMNS)
+    values = await apply_update(conn, origin, "mission_run", MISSION_RUN, run, changes, JSON_COLUMNS)
     if "status" in changes:
-        events.status_change(conn, run, origin.at, run["status"], values["status"], reason)
-    return require_run(conn, run["mission_id"], run["id"])
+        await events.status_change(conn, run, origin.at, run["status"], values["status"], reason)
+    return await require_run(conn, run["mission_id"], run["id"])
 
 
 class MissionRuns:
@@ -61,8 +61,8 @@ class MissionRuns:
         self.db = db
 
     async def create(self, origin: Origin, mission_id: str, values: Mapping[str, Any], start: bool) -> dict[str, Any]:
-        def run(conn: sqlite3.Connection) -> dict[str, Any]:
-            require_mission(conn, mission_id)
+        async def run(conn: Connection) -> dict[str, Any]:
+            await require_mission(conn, mission_id)
             row = {
                 "id": new_uuid(),
                 "mission_id": mission_id,
@@ -76,22 +76,22 @@ class MissionRuns:
                 "created_at": origin.at,
                 "updated_at": origin.at,
             }
-            insert(conn, "mission_run", encoded(row, JSON_COLUMNS))
-            record_created(conn, origin, "mission_run", row["id"])
-            events.status_change(conn, row, origin.at, None, row["status"])
-            return require_run(conn, mission_id, row["id"])
+            await insert(conn, "mission_run", encoded(row, JSON_COLUMNS))
+            await record_created(conn, origin, "mission_run", row["id"])
+            await events.status_change(conn, row, origin.at, None, row["status"])
+            return await require_run(conn, mission_id, row["id"])
 
         return await self.db.write(run)
 
     async def get(self, mission_id: str, run_id: str, include: Sequence[str] = ()) -> dict[str, Any]:
         """The run, and with `include` its plan (nested steps) and its last events."""
 
-        def run(conn: sqlite3.Connection) -> dict[str, Any]:
-            found = require_run(conn, mission_id, run_id)
+        async def run(conn: Connection) -> dict[str, Any]:
+            found = await require_run(conn, mission_id, run_id)
             if "plan" in include:
-                found["plan"] = {"run_id": run_id, "steps": nested(steps_of(conn, run_id))}
+                found["plan"] = {"run_id": run_id, "steps": nested(await steps_of(conn, run_id))}
             if "recent_events" in include:
-                found["recent_events"] = events.recent(conn, run_id)
+                found["recent_events"] = await events.recent(conn, run_id)
             return found
 
         return await self.db.read(run)
@@ -108,10 +108,10 @@ class MissionRuns:
             where.append(f"status IN ({', '.join('?' for _ in statuses)})")
             params += list(statuses)
 
-        def run(conn: sqlite3.Connection) -> tuple[list[dict[str, Any]], int]:
+        async def run(conn: Connection) -> tuple[list[dict[str, Any]], int]:
             if mission_id:
-                require_mission(conn, mission_id)
-            return page(conn, "mission_run", where, params, limit, offset, JSON_COLUMNS)
+                await require_mission(conn, mission_id)
+            return await page(conn, "mission_run", where, params, limit, offset, JSON_COLUMNS)
 
         return await self.db.read(run)
 
@@ -124,6 +124,7 @@ class MissionRuns:
         reason: str | None = None,
         only_from: Sequence[str] | None = None,
     ) -> dict[str, Any]:
-        return await self.db.write(
-            lambda conn: move(conn, origin, require_run(conn, mission_id, run_id), changes, reason, only_from)
-        )
+        async def run(conn: Connection) -> dict[str, Any]:
+            return await move(conn, origin, await require_run(conn, mission_id, run_id), changes, reason, only_from)
+
+        return await self.db.write(run)

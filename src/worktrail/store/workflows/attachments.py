@@ -4,13 +4,13 @@ read back in chunks."""
 from __future__ import annotations
 
 import hashlib
-import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
 from worktrail.domain.errors import not_found
 from worktrail.domain.ids import new_uuid
 from worktrail.store.audit import Origin, record, record_created
+from worktrail.store.connection import Connection
 from worktrail.store.database import Database
 from worktrail.store.rows import as_dict, insert
 from worktrail.store.workflows.runs import require as require_run
@@ -19,8 +19,8 @@ from worktrail.store.workflows.runs import require as require_run
 _COLUMNS = "id, run_id, kind, filename, content_type, size_bytes, sha256, created_at"
 
 
-def _require(conn: sqlite3.Connection, attachment_id: str) -> dict[str, Any]:
-    row = conn.execute(f"SELECT {_COLUMNS} FROM attachment WHERE id = ?", (attachment_id,)).fetchone()
+async def _require(conn: Connection, attachment_id: str) -> dict[str, Any]:
+    row = await conn.fetchone(f"SELECT {_COLUMNS} FROM attachment WHERE id = ?", (attachment_id,))
     if row is None:
         raise not_found("attachment", attachment_id)
     return as_dict(row)  # type: ignore[return-value]
@@ -33,14 +33,14 @@ class Attachments:
         self.db = db
 
     async def create(self, origin: Origin, values: Mapping[str, Any], content: bytes) -> dict[str, Any]:
-        def run(conn: sqlite3.Connection) -> dict[str, Any]:
-            require_run(conn, values["run_id"])
+        async def run(conn: Connection) -> dict[str, Any]:
+            await require_run(conn, values["run_id"])
             row = {"id": new_uuid(), **values, "size_bytes": len(content),
                    "sha256": hashlib.sha256(content).hexdigest(), "created_by": origin.actor_id,
                    "created_at": origin.at}  # fmt: skip
-            insert(conn, "attachment", {**row, "content": content})
-            record_created(conn, origin, "attachment", row["id"], version=None)
-            return _require(conn, row["id"])
+            await insert(conn, "attachment", {**row, "content": content})
+            await record_created(conn, origin, "attachment", row["id"], version=None)
+            return await _require(conn, row["id"])
 
         return await self.db.write(run)
 
@@ -50,11 +50,11 @@ class Attachments:
     async def read(self, attachment_id: str, offset: int, length: int) -> tuple[bytes, bool]:
         """`length` bytes from `offset`, and whether they reach the end."""
 
-        def run(conn: sqlite3.Connection) -> tuple[bytes, bool]:
-            found = conn.execute(
+        async def run(conn: Connection) -> tuple[bytes, bool]:
+            found = await conn.fetchone(
                 "SELECT substr(content, ?, ?), size_bytes FROM attachment WHERE id = ?",
                 (offset + 1, length, attachment_id),
-            ).fetchone()
+            )
             if found is None:
                 raise not_found("attachment", attachment_id)
             chunk = bytes(found[0] or b"")
@@ -63,22 +63,22 @@ class Attachments:
         return await self.db.read(run)
 
     async def list(self, run_id: str, kind: str | None) -> list[dict[str, Any]]:
-        def run(conn: sqlite3.Connection) -> list[dict[str, Any]]:
-            require_run(conn, run_id)
+        async def run(conn: Connection) -> list[dict[str, Any]]:
+            await require_run(conn, run_id)
             extra, params = (" AND kind = ?", [kind]) if kind else ("", [])
-            rows = conn.execute(
+            rows = await conn.fetchall(
                 f"SELECT {_COLUMNS} FROM attachment WHERE run_id = ?{extra} ORDER BY created_at, rowid",
                 [run_id, *params],
-            ).fetchall()
+            )
             return [as_dict(r) for r in rows]  # type: ignore[misc]
 
         return await self.db.read(run)
 
     async def delete(self, origin: Origin, attachment_id: str) -> dict[str, Any]:
-        def run(conn: sqlite3.Connection) -> dict[str, Any]:
-            row = _require(conn, attachment_id)
-            conn.execute("DELETE FROM attachment WHERE id = ?", (attachment_id,))
-            record(conn, origin, "attachment", attachment_id, "delete", {"filename": [row["filename"], None]})
+        async def run(conn: Connection) -> dict[str, Any]:
+            row = await _require(conn, attachment_id)
+            await conn.execute("DELETE FROM attachment WHERE id = ?", (attachment_id,))
+            await record(conn, origin, "attachment", attachment_id, "delete", {"filename": [row["filename"], None]})
             return {"id": attachment_id, "deleted": True}
 
         return await self.db.write(run)

@@ -3,7 +3,6 @@ only through retry, in place. Inputs and outputs are checked against the workflo
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,6 +13,7 @@ from worktrail.domain.json_schemas import check_value
 from worktrail.domain.lifecycle import transition
 from worktrail.domain.lifecycles import WORKFLOW_RETRY, WORKFLOW_RUN
 from worktrail.store.audit import Origin, diff, record, record_created
+from worktrail.store.connection import Connection
 from worktrail.store.database import Database
 from worktrail.store.moves import apply_update
 from worktrail.store.rows import as_dict, capped_count, encoded, fetch, filters, insert, update_if_status
@@ -32,21 +32,21 @@ FINISHED = Outcome(
 CLEARED_BY_RETRY = ("error", "output_data", "run_message_history", "output_attachment_ids", "started_at", "ended_at")
 
 
-def require(conn: sqlite3.Connection, run_id: str) -> dict[str, Any]:
+async def require(conn: Connection, run_id: str) -> dict[str, Any]:
     """One run with its attachment ids, or `not_found`."""
-    row = fetch(conn, "workflow_run", run_id, JSON_COLUMNS)
+    row = await fetch(conn, "workflow_run", run_id, JSON_COLUMNS)
     if row is None:
         raise not_found("workflow run", run_id)
-    return with_attachments(conn, [row])[0]
+    return (await with_attachments(conn, [row]))[0]
 
 
-def with_attachments(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+async def with_attachments(conn: Connection, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rows with `input_attachment_ids` filled in from the run's input attachments (one query)."""
     if not rows:
         return rows
     marks = ", ".join("?" for _ in rows)
     found: dict[str, list[str]] = {}
-    for run_id, attachment_id in conn.execute(
+    for run_id, attachment_id in await conn.fetchall(
         f"SELECT run_id, id FROM attachment WHERE kind = 'input' AND run_id IN ({marks}) ORDER BY created_at, rowid",
         [r["id"] for r in rows],
     ):
@@ -56,7 +56,7 @@ def with_attachments(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> li
     return rows
 
 
-def _insert(conn: sqlite3.Connection, origin: Origin, workflow: Mapping[str, Any], values: Mapping[str, Any]) -> str:
+async def _insert(conn: Connection, origin: Origin, workflow: Mapping[str, Any], values: Mapping[str, Any]) -> str:
     fields = dict(values)
     hidden = fields.pop("sensitive_input_values", None)
     row = {"id": new_uuid(), "workflow_id": workflow["id"], "status": WORKFLOW_RUN.initial, **fields,
@@ -64,25 +64,25 @@ def _insert(conn: sqlite3.Connection, origin: Origin, workflow: Mapping[str, Any
            "updated_at": origin.at}  # fmt: skip
     if hidden:
         row["sensitive_input_aliases"] = dict.fromkeys(hidden, secrets.MASK)
-    insert(conn, "workflow_run", encoded(row, JSON_COLUMNS))
+    await insert(conn, "workflow_run", encoded(row, JSON_COLUMNS))
     if hidden:
-        secrets.keep(conn, row["id"], hidden)
-    record_created(conn, origin, "workflow_run", row["id"])
+        await secrets.keep(conn, row["id"], hidden)
+    await record_created(conn, origin, "workflow_run", row["id"])
     return row["id"]
 
 
-def _check_outputs(conn: sqlite3.Connection, run: Mapping[str, Any], changes: Mapping[str, Any]) -> None:
+async def _check_outputs(conn: Connection, run: Mapping[str, Any], changes: Mapping[str, Any]) -> None:
     if "input_values" in changes and run["status"] != "scheduling":
         raise invalid_field("input_values", f"may change only while the run is scheduling; it is {run['status']}")
-    workflow = require_workflow(conn, run["workflow_id"])
+    workflow = await require_workflow(conn, run["workflow_id"])
     if "input_values" in changes:
         check_value(workflow["input_schema"], changes["input_values"], "input_values")
     if "output_data" in changes:
         check_value(workflow["output_schema"], changes["output_data"], "output_data")
     for index, attachment_id in enumerate(changes.get("output_attachment_ids") or ()):
-        kind = conn.execute(
+        kind = await conn.fetchone(
             "SELECT kind FROM attachment WHERE id = ? AND run_id = ?", (attachment_id, run["id"])
-        ).fetchone()
+        )
         if kind is None or kind[0] != "output":
             raise ToolError(
                 "invalid_input",
@@ -103,11 +103,11 @@ class WorkflowRuns:
     ) -> list[dict[str, Any]]:
         """`count` runs with these values, in one transaction (input checked once, all or none)."""
 
-        def run(conn: sqlite3.Connection) -> list[dict[str, Any]]:
-            workflow = require_workflow(conn, workflow_id)
+        async def run(conn: Connection) -> list[dict[str, Any]]:
+            workflow = await require_workflow(conn, workflow_id)
             check_value(workflow["input_schema"], values.get("input_values", {}), "input_values")
-            made = [_insert(conn, origin, workflow, values) for _ in range(count)]
-            return [require(conn, run_id) for run_id in made]
+            made = [await _insert(conn, origin, workflow, values) for _ in range(count)]
+            return [await require(conn, run_id) for run_id in made]
 
         return await self.db.write(run)
 
@@ -127,26 +127,26 @@ class WorkflowRuns:
                 params.append(wanted[key])
         clause = f" WHERE {' AND '.join(where)}" if where else ""
 
-        def run(conn: sqlite3.Connection) -> tuple[list[dict[str, Any]], int]:
-            total = capped_count(conn, "workflow_run", clause, params)
-            rows = conn.execute(
+        async def run(conn: Connection) -> tuple[list[dict[str, Any]], int]:
+            total = await capped_count(conn, "workflow_run", clause, params)
+            rows = await conn.fetchall(
                 f"SELECT * FROM workflow_run{clause} ORDER BY (status = 'running') DESC, "
                 "COALESCE(ended_at, started_at, created_at) DESC, rowid DESC LIMIT ? OFFSET ?",
                 [*params, limit, offset],
-            ).fetchall()
-            return with_attachments(conn, [as_dict(r, JSON_COLUMNS) for r in rows]), total  # type: ignore[misc]
+            )
+            return await with_attachments(conn, [as_dict(r, JSON_COLUMNS) for r in rows]), total  # type: ignore[misc]
 
         return await self.db.read(run)
 
     async def update(self, origin: Origin, run_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
-        def run(conn: sqlite3.Connection) -> dict[str, Any]:
-            row = require(conn, run_id)
+        async def run(conn: Connection) -> dict[str, Any]:
+            row = await require(conn, run_id)
             check_not_finished(FINISHED, run_id, row["status"], changes, WORKFLOW_RUN.terminal)
-            _check_outputs(conn, row, changes)
-            values = apply_update(conn, origin, "workflow_run", WORKFLOW_RUN, row, changes, JSON_COLUMNS)
+            await _check_outputs(conn, row, changes)
+            values = await apply_update(conn, origin, "workflow_run", WORKFLOW_RUN, row, changes, JSON_COLUMNS)
             if values.get("status") in WORKFLOW_RUN.terminal:
-                secrets.erase(conn, run_id)
-            return require(conn, run_id)
+                await secrets.erase(conn, run_id)
+            return await require(conn, run_id)
 
         return await self.db.write(run)
 
@@ -154,8 +154,8 @@ class WorkflowRuns:
         """Back to scheduling, in place: outputs, history, errors and stamps cleared, output
         attachments deleted, the attempt counted; new inputs checked against the schema."""
 
-        def run(conn: sqlite3.Connection) -> dict[str, Any]:
-            row = require(conn, run_id)
+        async def run(conn: Connection) -> dict[str, Any]:
+            row = await require(conn, run_id)
             if "scheduling" not in WORKFLOW_RETRY.allowed(row["status"]):
                 raise ToolError(
                     "invalid_transition",
@@ -168,26 +168,30 @@ class WorkflowRuns:
             hidden = fields.pop("sensitive_input_values", None)
             if "input_values" in fields:
                 check_value(
-                    require_workflow(conn, row["workflow_id"])["input_schema"], fields["input_values"], "input_values"
+                    (await require_workflow(conn, row["workflow_id"]))["input_schema"],
+                    fields["input_values"],
+                    "input_values",
                 )
             cleared = {**dict.fromkeys(CLEARED_BY_RETRY), **moved, **fields, "attempt": row["attempt"] + 1,
                        "updated_at": origin.at}  # fmt: skip
             if hidden is not None:
-                cleared["sensitive_input_aliases"] = secrets.keep(conn, run_id, hidden)
-            version = update_if_status(conn, "workflow_run", run_id, encoded(cleared, JSON_COLUMNS), row["status"])
-            conn.execute("DELETE FROM attachment WHERE run_id = ? AND kind = 'output'", (run_id,))
-            record(conn, origin, "workflow_run", run_id, "retry", diff(row, cleared), version)
-            return require(conn, run_id)
+                cleared["sensitive_input_aliases"] = await secrets.keep(conn, run_id, hidden)
+            version = await update_if_status(
+                conn, "workflow_run", run_id, encoded(cleared, JSON_COLUMNS), row["status"]
+            )
+            await conn.execute("DELETE FROM attachment WHERE run_id = ? AND kind = 'output'", (run_id,))
+            await record(conn, origin, "workflow_run", run_id, "retry", diff(row, cleared), version)
+            return await require(conn, run_id)
 
         return await self.db.write(run)
 
     async def delete(self, origin: Origin, run_id: str) -> dict[str, Any]:
-        def run(conn: sqlite3.Connection) -> dict[str, Any]:
-            row = require(conn, run_id)
-            attachments = conn.execute("SELECT COUNT(*) FROM attachment WHERE run_id = ?", (run_id,)).fetchone()[0]
-            secrets.erase(conn, run_id)
-            conn.execute("DELETE FROM workflow_run WHERE id = ?", (run_id,))
-            record(conn, origin, "workflow_run", run_id, "delete", {"status": [row["status"], None]})
+        async def run(conn: Connection) -> dict[str, Any]:
+            row = await require(conn, run_id)
+            attachments = (await conn.fetchone("SELECT COUNT(*) FROM attachment WHERE run_id = ?", (run_id,)))[0]
+            await secrets.erase(conn, run_id)
+            await conn.execute("DELETE FROM workflow_run WHERE id = ?", (run_id,))
+            await record(conn, origin, "workflow_run", run_id, "delete", {"status": [row["status"], None]})
             return {"id": run_id, "deleted": True, "attachments_deleted": attachments}
 
         return await self.db.write(run)
@@ -196,11 +200,13 @@ class WorkflowRuns:
         """The run's sensitive inputs while it is active, and None; once it is final, {} and when it
         ended (its secrets were erased then). The read is recorded."""
 
-        def run(conn: sqlite3.Connection) -> tuple[dict[str, str], str | None]:
-            row = require(conn, run_id)
+        async def run(conn: Connection) -> tuple[dict[str, str], str | None]:
+            row = await require(conn, run_id)
             ended = row["status"] in WORKFLOW_RUN.terminal
-            values = {} if ended else secrets.read(conn, run_id)
-            record(conn, origin, "workflow_run", run_id, "read", {"sensitive_input_aliases": [None, sorted(values)]})
+            values = {} if ended else await secrets.read(conn, run_id)
+            await record(
+                conn, origin, "workflow_run", run_id, "read", {"sensitive_input_aliases": [None, sorted(values)]}
+            )
             return values, (row["ended_at"] or row["updated_at"]) if ended else None
 
         return await self.db.write(run)

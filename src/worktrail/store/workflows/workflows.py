@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,6 +10,7 @@ from worktrail.domain.errors import ToolError
 from worktrail.domain.ids import new_uuid
 from worktrail.domain.permissions import check_may_delete
 from worktrail.store.audit import Origin, diff, record, record_created
+from worktrail.store.connection import Connection
 from worktrail.store.database import Database
 from worktrail.store.rows import encoded, filters, insert, page, require_row, update_versioned
 from worktrail.store.workflows import secrets
@@ -20,9 +20,9 @@ JSON_COLUMNS = ("input_schema", "output_schema", "metadata")
 ACTIVE = ("scheduling", "running")
 
 
-def require(conn: sqlite3.Connection, workflow_id: str) -> dict[str, Any]:
+async def require(conn: Connection, workflow_id: str) -> dict[str, Any]:
     """One workflow row, or `not_found`."""
-    return require_row(conn, "workflow", workflow_id, "workflow", JSON_COLUMNS)
+    return await require_row(conn, "workflow", workflow_id, "workflow", JSON_COLUMNS)
 
 
 class Workflows:
@@ -32,12 +32,12 @@ class Workflows:
         self.db = db
 
     async def create(self, origin: Origin, values: Mapping[str, Any]) -> dict[str, Any]:
-        def run(conn: sqlite3.Connection) -> dict[str, Any]:
+        async def run(conn: Connection) -> dict[str, Any]:
             row = {"id": new_uuid(), "metadata": {}, **values, "created_by": origin.actor_id,
                    "created_at": origin.at, "updated_at": origin.at}  # fmt: skip
-            insert(conn, "workflow", encoded(row, JSON_COLUMNS))
-            record_created(conn, origin, "workflow", row["id"])
-            return require(conn, row["id"])
+            await insert(conn, "workflow", encoded(row, JSON_COLUMNS))
+            await record_created(conn, origin, "workflow", row["id"])
+            return await require(conn, row["id"])
 
         return await self.db.write(run)
 
@@ -49,35 +49,37 @@ class Workflows:
         return await self.db.read(lambda conn: page(conn, "workflow", where, params, limit, offset, JSON_COLUMNS))
 
     async def update(self, origin: Origin, workflow_id: str, changes: Mapping[str, Any]) -> dict[str, Any]:
-        def run(conn: sqlite3.Connection) -> dict[str, Any]:
-            row = require(conn, workflow_id)
+        async def run(conn: Connection) -> dict[str, Any]:
+            row = await require(conn, workflow_id)
             values = {**changes, "updated_at": origin.at}
-            version = update_versioned(conn, "workflow", workflow_id, encoded(values, JSON_COLUMNS))
-            record(conn, origin, "workflow", workflow_id, "update", diff(row, values), version)
-            return require(conn, workflow_id)
+            version = await update_versioned(conn, "workflow", workflow_id, encoded(values, JSON_COLUMNS))
+            await record(conn, origin, "workflow", workflow_id, "update", diff(row, values), version)
+            return await require(conn, workflow_id)
 
         return await self.db.write(run)
 
     async def delete(self, origin: Origin, actor: Actor, workflow_id: str) -> dict[str, Any]:
         """Remove a workflow with its runs and their attachments, unless a run is still active."""
 
-        def run(conn: sqlite3.Connection) -> dict[str, Any]:
-            row = require(conn, workflow_id)
+        async def run(conn: Connection) -> dict[str, Any]:
+            row = await require(conn, workflow_id)
             check_may_delete(actor, row, "workflow")
-            busy = [r[0] for r in conn.execute(
+            busy = [r[0] for r in (await conn.fetchall(
                 "SELECT id FROM workflow_run WHERE workflow_id = ? AND status IN (?, ?) ORDER BY created_at",
                 (workflow_id, *ACTIVE),
-            )]  # fmt: skip
+            ))]  # fmt: skip
             if busy:
                 raise ToolError(
                     "conflict",
                     f"Workflow {workflow_id} has {len(busy)} run(s) scheduling or running; end them before deleting it.",
                     {"reason": "active_runs", "run_ids": busy[:20], "statuses": list(ACTIVE)},
                 )
-            runs = conn.execute("SELECT COUNT(*) FROM workflow_run WHERE workflow_id = ?", (workflow_id,)).fetchone()[0]
-            secrets.erase_of_workflow(conn, workflow_id)
-            conn.execute("DELETE FROM workflow WHERE id = ?", (workflow_id,))
-            record(conn, origin, "workflow", workflow_id, "delete", {"name": [row["name"], None], "runs": [runs, 0]})
+            runs = (await conn.fetchone("SELECT COUNT(*) FROM workflow_run WHERE workflow_id = ?", (workflow_id,)))[0]
+            await secrets.erase_of_workflow(conn, workflow_id)
+            await conn.execute("DELETE FROM workflow WHERE id = ?", (workflow_id,))
+            await record(
+                conn, origin, "workflow", workflow_id, "delete", {"name": [row["name"], None], "runs": [runs, 0]}
+            )
             return {"id": workflow_id, "deleted": True, "runs_deleted": runs}
 
         return await self.db.write(run)

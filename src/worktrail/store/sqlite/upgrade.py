@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import sqlite3
 
-from worktrail.store.ledger_file import NoLedger, NotALedger, ReadOnlyLedger, SchemaTooNew
 from worktrail.store.migrations import MIGRATIONS, SCHEMA_VERSION
+from worktrail.store.sqlite.ledger_file import NoLedger, NotALedger, ReadOnlyLedger, SchemaTooNew
 
 
 def migrate(conn: sqlite3.Connection) -> int:

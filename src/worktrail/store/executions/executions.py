@@ -3,13 +3,13 @@ settled by an update, tied to the serving process that started it (see recovery.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from worktrail.domain.ids import new_uuid
 from worktrail.domain.lifecycles import EXECUTION
 from worktrail.store.audit import Origin, record_created
+from worktrail.store.connection import Connection
 from worktrail.store.database import Database
 from worktrail.store.moves import apply_update
 from worktrail.store.recovery import heartbeat
@@ -18,8 +18,8 @@ from worktrail.store.rows import encoded, filters, insert, page, require_row
 JSON_COLUMNS = ("config_snapshot", "trigger_context", "error_info", "progress")
 
 
-def require(conn: sqlite3.Connection, execution_id: str) -> dict[str, Any]:
-    return require_row(conn, "execution", execution_id, "execution", JSON_COLUMNS)
+async def require(conn: Connection, execution_id: str) -> dict[str, Any]:
+    return await require_row(conn, "execution", execution_id, "execution", JSON_COLUMNS)
 
 
 class Executions:
@@ -29,13 +29,13 @@ class Executions:
         self.db = db
 
     async def create(self, origin: Origin, values: Mapping[str, Any]) -> dict[str, Any]:
-        def run(conn: sqlite3.Connection) -> dict[str, Any]:
+        async def run(conn: Connection) -> dict[str, Any]:
             row = {"id": new_uuid(), "config_snapshot": {}, **values, "status": EXECUTION.initial,
                    "instance_id": origin.instance_id, "created_by": origin.actor_id, "started_at": origin.at,
                    "created_at": origin.at, "updated_at": origin.at}  # fmt: skip
-            insert(conn, "execution", encoded(row, JSON_COLUMNS))
-            record_created(conn, origin, "execution", row["id"])
-            return require(conn, row["id"])
+            await insert(conn, "execution", encoded(row, JSON_COLUMNS))
+            await record_created(conn, origin, "execution", row["id"])
+            return await require(conn, row["id"])
 
         return await self.db.write(run)
 
@@ -58,10 +58,10 @@ class Executions:
         `reason` (a cancel's) is kept in the change record: error_info belongs to failed alone."""
         noted = {"reason": [None, reason]} if reason else None
 
-        def run(conn: sqlite3.Connection) -> tuple[str, dict[str, Any]]:
-            row = require(conn, execution_id)
-            apply_update(conn, origin, "execution", EXECUTION, row, changes, JSON_COLUMNS, noted=noted)
-            return row["status"], require(conn, execution_id)
+        async def run(conn: Connection) -> tuple[str, dict[str, Any]]:
+            row = await require(conn, execution_id)
+            await apply_update(conn, origin, "execution", EXECUTION, row, changes, JSON_COLUMNS, noted=noted)
+            return row["status"], await require(conn, execution_id)
 
         return await self.db.write(run)
 

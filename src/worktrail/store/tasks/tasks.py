@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -13,31 +12,33 @@ from worktrail.domain.lifecycle import transition
 from worktrail.domain.lifecycles import TASK
 from worktrail.domain.permissions import check_may_cancel_task
 from worktrail.domain.tasks import check_reason_fits, cleared, fill_actual_hours
-from worktrail.store import endeavours, resources
 from worktrail.store.audit import Origin, diff, record, record_created
+from worktrail.store.connection import Connection
 from worktrail.store.database import Database
+from worktrail.store.endeavours import endeavours
+from worktrail.store.resources import resources
 from worktrail.store.rows import encoded, filters, insert, page, require_row, update_if_status
-from worktrail.store.text_search import match_query
+from worktrail.store.sqlite.search import match_query
 
 JSON_COLUMNS = ("metadata",)
 
 
-def require(conn: sqlite3.Connection, task_id: str) -> dict[str, Any]:
+async def require(conn: Connection, task_id: str) -> dict[str, Any]:
     """One task row, or `not_found`."""
-    return require_row(conn, "task", task_id, "task", JSON_COLUMNS)
+    return await require_row(conn, "task", task_id, "task", JSON_COLUMNS)
 
 
-def _check_references(conn: sqlite3.Connection, values: Mapping[str, Any]) -> dict[str, Any] | None:
+async def _check_references(conn: Connection, values: Mapping[str, Any]) -> dict[str, Any] | None:
     """`not_found` for an unknown endeavour or assignee; returns the target endeavour, if any."""
-    target = endeavours.require(conn, values["endeavour_id"]) if values.get("endeavour_id") else None
+    target = await endeavours.require(conn, values["endeavour_id"]) if values.get("endeavour_id") else None
     if values.get("assignee_id"):
-        resources.require(conn, values["assignee_id"])
+        await resources.require(conn, values["assignee_id"])
     return target
 
 
-def _check_not_archived(conn: sqlite3.Connection, task: Mapping[str, Any], target: Mapping[str, Any] | None) -> None:
+async def _check_not_archived(conn: Connection, task: Mapping[str, Any], target: Mapping[str, Any] | None) -> None:
     if task["endeavour_id"]:
-        home = endeavours.require(conn, task["endeavour_id"])
+        home = await endeavours.require(conn, task["endeavour_id"])
         if home["status"] == "archived":
             raise ToolError(
                 "invalid_input",
@@ -48,12 +49,12 @@ def _check_not_archived(conn: sqlite3.Connection, task: Mapping[str, Any], targe
         endeavours.check_open(target, "endeavour_id")
 
 
-def create(conn: sqlite3.Connection, origin: Origin, values: Mapping[str, Any]) -> str:
+async def create(conn: Connection, origin: Origin, values: Mapping[str, Any]) -> str:
     """Insert a new task with its change record, in the caller's transaction; answer its id."""
     if values.get("endeavour_id"):
-        endeavours.require_open(conn, values["endeavour_id"], "endeavour_id")
+        await endeavours.require_open(conn, values["endeavour_id"], "endeavour_id")
     if values.get("assignee_id"):
-        resources.require(conn, values["assignee_id"])
+        await resources.require(conn, values["assignee_id"])
     row = {
         "id": new_id("tsk"),
         "description": "",
@@ -64,28 +65,28 @@ def create(conn: sqlite3.Connection, origin: Origin, values: Mapping[str, Any]) 
         "created_at": origin.at,
         "updated_at": origin.at,
     }
-    insert(conn, "task", encoded(row, JSON_COLUMNS))
-    record_created(conn, origin, "task", row["id"])
+    await insert(conn, "task", encoded(row, JSON_COLUMNS))
+    await record_created(conn, origin, "task", row["id"])
     return str(row["id"])
 
 
-def update(conn: sqlite3.Connection, origin: Origin, actor: Actor, task_id: str, changes: Mapping[str, Any]) -> int:
+async def update(conn: Connection, origin: Origin, actor: Actor, task_id: str, changes: Mapping[str, Any]) -> int:
     """Apply a partial update in the caller's transaction, in the order the contract gives:
     existence, entity permission, state guards, then the transition as a compare-and-set."""
-    task = require(conn, task_id)
-    target = _check_references(conn, changes)
+    task = await require(conn, task_id)
+    target = await _check_references(conn, changes)
     if changes.get("status") == "canceled":
         check_may_cancel_task(actor, task)
-    _check_not_archived(conn, task, target)
+    await _check_not_archived(conn, task, target)
     check_reason_fits(task["status"], changes)
     values = cleared(changes)
     if "status" in values:
         values.update(transition(TASK, task["status"], values["status"], task, origin.at))
         fill_actual_hours(task, values, origin.at)
     values["updated_at"] = origin.at
-    version = update_if_status(conn, "task", task_id, encoded(values, JSON_COLUMNS), task["status"])
+    version = await update_if_status(conn, "task", task_id, encoded(values, JSON_COLUMNS), task["status"])
     action = "cancel" if values.get("status") == "canceled" else "update"
-    record(conn, origin, "task", task_id, action, diff(task, values), version)
+    await record(conn, origin, "task", task_id, action, diff(task, values), version)
     return version
 
 
@@ -96,7 +97,10 @@ class Tasks:
         self.db = db
 
     async def create(self, origin: Origin, values: Mapping[str, Any]) -> dict[str, Any]:
-        return await self.db.write(lambda conn: require(conn, create(conn, origin, values)))
+        async def run(conn: Connection) -> dict[str, Any]:
+            return await require(conn, await create(conn, origin, values))
+
+        return await self.db.write(run)
 
     async def get(self, task_id: str) -> dict[str, Any]:
         return await self.db.read(lambda conn: require(conn, task_id))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
@@ -10,18 +9,19 @@ from worktrail.domain.errors import invalid_field
 from worktrail.domain.ids import new_id
 from worktrail.domain.lifecycles import RITUAL_RUN
 from worktrail.domain.ritual_runs import check_run_not_finished
-from worktrail.store import rituals
 from worktrail.store.audit import Origin, record_created
+from worktrail.store.connection import Connection
 from worktrail.store.database import Database
 from worktrail.store.moves import apply_update
+from worktrail.store.rituals import rituals
 from worktrail.store.rows import encoded, filters, insert, page, require_row
 
 JSON_COLUMNS = ("effects", "error", "metadata")
 
 
-def require(conn: sqlite3.Connection, run_id: str) -> dict[str, Any]:
+async def require(conn: Connection, run_id: str) -> dict[str, Any]:
     """One run row, or `not_found`."""
-    return require_row(conn, "ritual_run", run_id, "ritual run", JSON_COLUMNS)
+    return await require_row(conn, "ritual_run", run_id, "ritual run", JSON_COLUMNS)
 
 
 def _check_runnable(ritual: Mapping[str, Any]) -> None:
@@ -48,8 +48,8 @@ class RitualRuns:
         self.db = db
 
     async def create(self, origin: Origin, values: Mapping[str, Any]) -> dict[str, Any]:
-        def run(conn: sqlite3.Connection) -> dict[str, Any]:
-            _check_runnable(rituals.require(conn, values["ritual_id"]))
+        async def run(conn: Connection) -> dict[str, Any]:
+            _check_runnable(await rituals.require(conn, values["ritual_id"]))
             row = {
                 "id": new_id("rtr"),
                 "trigger": "manual",
@@ -62,9 +62,9 @@ class RitualRuns:
                 "created_at": origin.at,
                 "updated_at": origin.at,
             }
-            insert(conn, "ritual_run", encoded(row, JSON_COLUMNS))
-            record_created(conn, origin, "ritual_run", row["id"])
-            return require(conn, row["id"])
+            await insert(conn, "ritual_run", encoded(row, JSON_COLUMNS))
+            await record_created(conn, origin, "ritual_run", row["id"])
+            return await require(conn, row["id"])
 
         return await self.db.write(run)
 
@@ -81,9 +81,9 @@ class RitualRuns:
         """Record progress or the outcome, in the contract's order: existence, a finished run's
         frozen outcome, then the transition as a compare-and-set."""
 
-        def run(conn: sqlite3.Connection) -> int:
-            row = require(conn, run_id)
+        async def run(conn: Connection) -> int:
+            row = await require(conn, run_id)
             check_run_not_finished(row, changes, RITUAL_RUN.terminal)
-            return apply_update(conn, origin, "ritual_run", RITUAL_RUN, row, changes, JSON_COLUMNS)["version"]
+            return (await apply_update(conn, origin, "ritual_run", RITUAL_RUN, row, changes, JSON_COLUMNS))["version"]
 
         return await self.db.write(run)

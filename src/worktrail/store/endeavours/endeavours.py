@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,15 +10,16 @@ from worktrail.domain.ids import new_id
 from worktrail.domain.lifecycle import transition
 from worktrail.domain.lifecycles import ENDEAVOUR, TASK_STATUSES
 from worktrail.store.audit import Origin, diff, record, record_created
+from worktrail.store.connection import Connection
 from worktrail.store.database import Database
 from worktrail.store.rows import encoded, fetch, filters, insert, page, update_if_status
 
 JSON_COLUMNS = ("goals", "metadata")
 
 
-def require(conn: sqlite3.Connection, endeavour_id: str) -> dict[str, Any]:
+async def require(conn: Connection, endeavour_id: str) -> dict[str, Any]:
     """One endeavour row, or `not_found`."""
-    row = fetch(conn, "endeavour", endeavour_id, JSON_COLUMNS)
+    row = await fetch(conn, "endeavour", endeavour_id, JSON_COLUMNS)
     if row is None:
         raise not_found("endeavour", endeavour_id)
     return row
@@ -31,9 +31,9 @@ def check_open(row: Mapping[str, Any], field: str) -> None:
         raise invalid_field(field, f"endeavour {row['id']} is archived; its tasks can no longer be changed")
 
 
-def require_open(conn: sqlite3.Connection, endeavour_id: str, field: str) -> dict[str, Any]:
+async def require_open(conn: Connection, endeavour_id: str, field: str) -> dict[str, Any]:
     """An endeavour that tasks may still join or change in: it exists and is not archived."""
-    row = require(conn, endeavour_id)
+    row = await require(conn, endeavour_id)
     check_open(row, field)
     return row
 
@@ -44,9 +44,11 @@ def _check_dates(row: Mapping[str, Any]) -> None:
         raise invalid_field("end_date", f"end_date {end} is before start_date {start}")
 
 
-def _task_counts(conn: sqlite3.Connection, endeavour_id: str) -> dict[str, int]:
+async def _task_counts(conn: Connection, endeavour_id: str) -> dict[str, int]:
     counts = dict.fromkeys(TASK_STATUSES, 0)
-    rows = conn.execute("SELECT status, COUNT(*) FROM task WHERE endeavour_id = ? GROUP BY status", (endeavour_id,))
+    rows = await conn.fetchall(
+        "SELECT status, COUNT(*) FROM task WHERE endeavour_id = ? GROUP BY status", (endeavour_id,)
+    )
     counts.update({status: n for status, n in rows})
     return counts
 
@@ -66,7 +68,7 @@ class Endeavours:
         self.db = db
 
     async def create(self, origin: Origin, values: Mapping[str, Any]) -> dict[str, Any]:
-        def run(conn: sqlite3.Connection) -> dict[str, Any]:
+        async def run(conn: Connection) -> dict[str, Any]:
             row = {
                 "id": new_id("edv"),
                 "description": "",
@@ -79,16 +81,16 @@ class Endeavours:
                 "updated_at": origin.at,
             }
             _check_dates(row)
-            insert(conn, "endeavour", encoded(row, JSON_COLUMNS))
-            record_created(conn, origin, "endeavour", row["id"])
+            await insert(conn, "endeavour", encoded(row, JSON_COLUMNS))
+            await record_created(conn, origin, "endeavour", row["id"])
             return {**row, "version": 1, "task_counts": dict.fromkeys(TASK_STATUSES, 0)}
 
         return await self.db.write(run)
 
     async def get(self, endeavour_id: str) -> dict[str, Any]:
-        def run(conn: sqlite3.Connection) -> dict[str, Any]:
-            row = require(conn, endeavour_id)
-            return {**row, "task_counts": _task_counts(conn, endeavour_id)}
+        async def run(conn: Connection) -> dict[str, Any]:
+            row = await require(conn, endeavour_id)
+            return {**row, "task_counts": await _task_counts(conn, endeavour_id)}
 
         return await self.db.read(run)
 
@@ -101,8 +103,8 @@ class Endeavours:
     async def update(self, origin: Origin, endeavour_id: str, changes: Mapping[str, Any]) -> int:
         """Apply a partial update; answer the version it produced."""
 
-        def run(conn: sqlite3.Connection) -> int:
-            row = require(conn, endeavour_id)
+        async def run(conn: Connection) -> int:
+            row = await require(conn, endeavour_id)
             values = _cleared(changes)
             if "status" in values:
                 values.update(transition(ENDEAVOUR, row["status"], values["status"], row, origin.at))
@@ -114,8 +116,10 @@ class Endeavours:
                 )
             _check_dates({**row, **values})
             values["updated_at"] = origin.at
-            version = update_if_status(conn, "endeavour", endeavour_id, encoded(values, JSON_COLUMNS), row["status"])
-            record(conn, origin, "endeavour", endeavour_id, "update", diff(row, values), version)
+            version = await update_if_status(
+                conn, "endeavour", endeavour_id, encoded(values, JSON_COLUMNS), row["status"]
+            )
+            await record(conn, origin, "endeavour", endeavour_id, "update", diff(row, values), version)
             return version
 
         return await self.db.write(run)

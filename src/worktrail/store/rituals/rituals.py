@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
@@ -12,9 +11,10 @@ from worktrail.domain.ids import new_id
 from worktrail.domain.lifecycle import transition
 from worktrail.domain.lifecycles import RITUAL
 from worktrail.domain.schedules import MANUAL, next_due
-from worktrail.store import endeavours
 from worktrail.store.audit import Origin, diff, record, record_created
+from worktrail.store.connection import Connection
 from worktrail.store.database import Database
+from worktrail.store.endeavours import endeavours
 from worktrail.store.rows import as_dict, encoded, filters, insert, page, update_if_status
 
 JSON_COLUMNS = ("schedule", "metadata")
@@ -37,9 +37,9 @@ def _shaped(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def require(conn: sqlite3.Connection, ritual_id: str) -> dict[str, Any]:
+async def require(conn: Connection, ritual_id: str) -> dict[str, Any]:
     """One ritual, shaped, or `not_found`."""
-    row = as_dict(conn.execute(f"SELECT {_SELECT} FROM ritual WHERE id = ?", (ritual_id,)).fetchone(), JSON_COLUMNS)
+    row = as_dict((await conn.fetchone(f"SELECT {_SELECT} FROM ritual WHERE id = ?", (ritual_id,))), JSON_COLUMNS)
     if row is None:
         raise not_found("ritual", ritual_id)
     return _shaped(row)
@@ -62,9 +62,9 @@ class Rituals:
         self.db = db
 
     async def create(self, origin: Origin, values: Mapping[str, Any]) -> dict[str, Any]:
-        def run(conn: sqlite3.Connection) -> dict[str, Any]:
+        async def run(conn: Connection) -> dict[str, Any]:
             if values.get("endeavour_id"):
-                endeavours.require_open(conn, values["endeavour_id"], "endeavour_id")
+                await endeavours.require_open(conn, values["endeavour_id"], "endeavour_id")
             row = {
                 "id": new_id("rtl"),
                 "description": "",
@@ -77,9 +77,9 @@ class Rituals:
                 "created_at": origin.at,
                 "updated_at": origin.at,
             }
-            insert(conn, "ritual", encoded(_stored(row), JSON_COLUMNS))
-            record_created(conn, origin, "ritual", row["id"])
-            return require(conn, row["id"])
+            await insert(conn, "ritual", encoded(_stored(row), JSON_COLUMNS))
+            await record_created(conn, origin, "ritual", row["id"])
+            return await require(conn, row["id"])
 
         return await self.db.write(run)
 
@@ -108,11 +108,11 @@ class Rituals:
         equal = {"endeavour_id": endeavour_id, "is_enabled": enabled, "status": status}
         where, params = filters(equal, ("name", "description"), search)
 
-        def run(conn: sqlite3.Connection) -> tuple[list[dict[str, Any]], int]:
+        async def run(conn: Connection) -> tuple[list[dict[str, Any]], int]:
             if due_at is None:
-                rows, total = page(conn, "ritual", where, params, limit, offset, JSON_COLUMNS, select=_SELECT)
+                rows, total = await page(conn, "ritual", where, params, limit, offset, JSON_COLUMNS, select=_SELECT)
                 return [_shaped(r) for r in rows], total
-            rows, _ = page(conn, "ritual", where, params, -1, 0, JSON_COLUMNS, select=_SELECT)
+            rows, _ = await page(conn, "ritual", where, params, -1, 0, JSON_COLUMNS, select=_SELECT)
             chosen = [r for r in map(_shaped, rows) if bool(r["next_due_at"] and r["next_due_at"] <= due_at) == due]
             if due:
                 chosen.sort(key=lambda r: r["next_due_at"])
@@ -123,17 +123,17 @@ class Rituals:
     async def update(self, origin: Origin, ritual_id: str, changes: Mapping[str, Any]) -> int:
         """Apply a partial update; answer the version it produced."""
 
-        def run(conn: sqlite3.Connection) -> int:
-            row = require(conn, ritual_id)
+        async def run(conn: Connection) -> int:
+            row = await require(conn, ritual_id)
             if changes.get("endeavour_id"):
-                endeavours.require_open(conn, changes["endeavour_id"], "endeavour_id")
+                await endeavours.require_open(conn, changes["endeavour_id"], "endeavour_id")
             values = _stored(changes)
             if "status" in values:
                 values.update(transition(RITUAL, row["status"], values["status"], row, origin.at))
             values["updated_at"] = origin.at
-            version = update_if_status(conn, "ritual", ritual_id, encoded(values, JSON_COLUMNS), row["status"])
+            version = await update_if_status(conn, "ritual", ritual_id, encoded(values, JSON_COLUMNS), row["status"])
             shown = {**values, **{k: changes[k] for k in ("is_enabled",) if k in changes}}
-            record(conn, origin, "ritual", ritual_id, "update", diff(row, shown), version)
+            await record(conn, origin, "ritual", ritual_id, "update", diff(row, shown), version)
             return version
 
         return await self.db.write(run)

@@ -7,9 +7,9 @@ import logging
 import sqlite3
 from typing import Literal
 
-from worktrail.store.checkpoints import LIMIT_BYTES
-from worktrail.store.ledger_file import ReadOnlyLedger
-from worktrail.store.upgrade import check_readable_schema, migrate
+from worktrail.store.sqlite.checkpoints import LIMIT_BYTES
+from worktrail.store.sqlite.ledger_file import ReadOnlyLedger
+from worktrail.store.sqlite.upgrade import check_readable_schema, migrate
 
 log = logging.getLogger(__name__)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
@@ -13,21 +12,22 @@ from worktrail.domain.lifecycle import transition
 from worktrail.domain.lifecycles import RESOURCE
 from worktrail.domain.permissions import check_may_update_resource
 from worktrail.store.audit import Origin, diff, record, record_created
+from worktrail.store.connection import Connection
 from worktrail.store.database import Database
 from worktrail.store.rows import encoded, fetch, filters, insert, page, update_if_status
 
 JSON_COLUMNS = ("skills", "metadata")
 
 
-def require(conn: sqlite3.Connection, resource_id: str) -> dict[str, Any]:
+async def require(conn: Connection, resource_id: str) -> dict[str, Any]:
     """One resource row, or `not_found`."""
-    row = fetch(conn, "resource", resource_id, JSON_COLUMNS)
+    row = await fetch(conn, "resource", resource_id, JSON_COLUMNS)
     if row is None:
         raise not_found("resource", resource_id)
     return row
 
 
-def insert_resource(conn: sqlite3.Connection, origin: Origin, values: Mapping[str, Any]) -> dict[str, Any]:
+async def insert_resource(conn: Connection, origin: Origin, values: Mapping[str, Any]) -> dict[str, Any]:
     """Insert a resource and its change record; return the stored row."""
     row = {
         "id": new_id("res"),
@@ -40,13 +40,13 @@ def insert_resource(conn: sqlite3.Connection, origin: Origin, values: Mapping[st
         "created_at": origin.at,
         "updated_at": origin.at,
     }
-    insert(conn, "resource", encoded(row, JSON_COLUMNS))
-    record_created(conn, origin, "resource", row["id"])
+    await insert(conn, "resource", encoded(row, JSON_COLUMNS))
+    await record_created(conn, origin, "resource", row["id"])
     return {**row, "version": 1}
 
 
-def _active_owners(conn: sqlite3.Connection) -> int:
-    return conn.execute("SELECT COUNT(*) FROM resource WHERE role = 'owner' AND status = 'active'").fetchone()[0]
+async def _active_owners(conn: Connection) -> int:
+    return (await conn.fetchone("SELECT COUNT(*) FROM resource WHERE role = 'owner' AND status = 'active'"))[0]
 
 
 class Resources:
@@ -70,8 +70,8 @@ class Resources:
     async def update(self, origin: Origin, actor: Actor, resource_id: str, changes: Mapping[str, Any]) -> int:
         """Apply a partial update; answer the version it produced."""
 
-        def run(conn: sqlite3.Connection) -> int:
-            row = require(conn, resource_id)
+        async def run(conn: Connection) -> int:
+            row = await require(conn, resource_id)
             check_may_update_resource(actor, row, changes)
             values = dict(changes)
             if "status" in values:
@@ -81,7 +81,7 @@ class Resources:
                 and row["status"] == "active"
                 and (values.get("role", "owner") != "owner" or values.get("status", "active") != "active")
             )
-            if losing_owner and _active_owners(conn) <= 1:
+            if losing_owner and await _active_owners(conn) <= 1:
                 raise ToolError(
                     "invalid_input",
                     "This is the last active owner; make another resource owner before demoting or deactivating it.",
@@ -94,8 +94,10 @@ class Resources:
                     ],
                 )
             values["updated_at"] = origin.at
-            version = update_if_status(conn, "resource", resource_id, encoded(values, JSON_COLUMNS), row["status"])
-            record(conn, origin, "resource", resource_id, "update", diff(row, values), version)
+            version = await update_if_status(
+                conn, "resource", resource_id, encoded(values, JSON_COLUMNS), row["status"]
+            )
+            await record(conn, origin, "resource", resource_id, "update", diff(row, values), version)
             return version
 
         return await self.db.write(run)

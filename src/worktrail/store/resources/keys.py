@@ -11,21 +11,22 @@ from worktrail.domain.errors import ToolError, invalid_field, not_found
 from worktrail.domain.ids import API_KEY_PREFIX, hash_api_key, new_api_key, new_id
 from worktrail.domain.permissions import check_may_manage_keys_of, check_may_mint_key_for
 from worktrail.domain.roles import is_admin
-from worktrail.store import resources
 from worktrail.store.audit import Origin, record, record_created
+from worktrail.store.connection import Connection
 from worktrail.store.database import Database
+from worktrail.store.resources import resources
 from worktrail.store.rows import as_dict, filters, insert, page
 
 # What a key looks like to a caller: never its hash.
 PUBLIC_COLUMNS = "id, resource_id, name, created_at, created_by, created_by_key, last_used_at, revoked_at"
 
 
-def insert_key(
-    conn: sqlite3.Connection, origin: Origin, resource_id: str, name: str, by_key: str | None = None
+async def insert_key(
+    conn: Connection, origin: Origin, resource_id: str, name: str, by_key: str | None = None
 ) -> tuple[dict[str, Any], str]:
     """Mint a key for a resource; return its public row and the key itself (the only time it exists).
     `by_key`: the key of the session that minted it (None from the command line)."""
-    owner = resources.require(conn, resource_id)
+    owner = await resources.require(conn, resource_id)
     if owner["status"] != "active":
         raise invalid_field("resource_id", "the resource is inactive; activate it before giving it a key")
     api_key = new_api_key()
@@ -37,27 +38,27 @@ def insert_key(
         "created_by_key": by_key,
         "created_at": origin.at,
     }
-    insert(conn, "api_key", {**row, "key_hash": hash_api_key(api_key)})
-    record_created(conn, origin, "api_key", row["id"], version=None)
+    await insert(conn, "api_key", {**row, "key_hash": hash_api_key(api_key)})
+    await record_created(conn, origin, "api_key", row["id"], version=None)
     return row, api_key
 
 
-def find_key(conn: sqlite3.Connection, key: str) -> dict[str, Any]:
+async def find_key(conn: Connection, key: str) -> dict[str, Any]:
     """A key's public row by its id, or by the key itself (looked up by its hash), or `not_found`;
     the key itself never appears in the refusal."""
     if key.startswith(API_KEY_PREFIX):
-        row = conn.execute(f"SELECT {PUBLIC_COLUMNS} FROM api_key WHERE key_hash = ?", (hash_api_key(key),)).fetchone()
+        row = await conn.fetchone(f"SELECT {PUBLIC_COLUMNS} FROM api_key WHERE key_hash = ?", (hash_api_key(key),))
         if row is None:
             raise ToolError("not_found", "No API key matches the key given (it is not one of this ledger's keys).")
     else:
-        row = conn.execute(f"SELECT {PUBLIC_COLUMNS} FROM api_key WHERE id = ?", (key,)).fetchone()
+        row = await conn.fetchone(f"SELECT {PUBLIC_COLUMNS} FROM api_key WHERE id = ?", (key,))
         if row is None:
             raise not_found("API key", key)
     return as_dict(row)  # type: ignore[return-value]
 
 
-def _descendants(conn: sqlite3.Connection, key_id: str) -> list[dict[str, Any]]:
-    rows = conn.execute(
+async def _descendants(conn: Connection, key_id: str) -> list[dict[str, Any]]:
+    rows = await conn.fetchall(
         f"WITH RECURSIVE minted(id) AS (SELECT id FROM api_key WHERE created_by_key = ? "
         "UNION SELECT k.id FROM api_key k JOIN minted m ON k.created_by_key = m.id) "
         f"SELECT {PUBLIC_COLUMNS} FROM api_key WHERE id IN (SELECT id FROM minted) ORDER BY created_at, id",
@@ -66,17 +67,17 @@ def _descendants(conn: sqlite3.Connection, key_id: str) -> list[dict[str, Any]]:
     return [as_dict(r) for r in rows]  # type: ignore[misc]
 
 
-def _revoke_one(conn: sqlite3.Connection, origin: Origin, row: dict[str, Any], action: str) -> bool:
+async def _revoke_one(conn: Connection, origin: Origin, row: dict[str, Any], action: str) -> bool:
     if row["revoked_at"] is not None:
         return False
-    conn.execute("UPDATE api_key SET revoked_at = ? WHERE id = ?", (origin.at, row["id"]))
-    record(conn, origin, "api_key", row["id"], action, {"revoked_at": [None, origin.at]})
+    await conn.execute("UPDATE api_key SET revoked_at = ? WHERE id = ?", (origin.at, row["id"]))
+    await record(conn, origin, "api_key", row["id"], action, {"revoked_at": [None, origin.at]})
     row["revoked_at"] = origin.at
     return True
 
 
-def revoke_key(
-    conn: sqlite3.Connection,
+async def revoke_key(
+    conn: Connection,
     origin: Origin,
     key: str,
     check: Callable[[dict[str, Any]], None] = lambda row: None,
@@ -87,13 +88,13 @@ def revoke_key(
     and with `with_descendants` every key minted through it, and through those, in turn. The
     answer is the key's row with `already_revoked` (revoking again changes nothing and is safe to
     retry) and, with descendants, `revoked_descendants` (the ids this call revoked)."""
-    row = find_key(conn, key)
+    row = await find_key(conn, key)
     check(row)
-    already = not _revoke_one(conn, origin, row, "revoke")
+    already = not await _revoke_one(conn, origin, row, "revoke")
     answer = {**row, "already_revoked": already}
     if with_descendants:
-        minted = _descendants(conn, row["id"])
-        answer["revoked_descendants"] = [m["id"] for m in minted if _revoke_one(conn, origin, m, "revoke")]
+        minted = await _descendants(conn, row["id"])
+        answer["revoked_descendants"] = [m["id"] for m in minted if await _revoke_one(conn, origin, m, "revoke")]
     return answer
 
 
@@ -115,9 +116,9 @@ class ActorChanged(Exception):
         self.actor = actor
 
 
-def verified(conn: sqlite3.Connection, key_id: str) -> Actor:
+async def verified(conn: Connection, key_id: str) -> Actor:
     """The actor behind a logged-in key as it stands now, or `session_expired`."""
-    row = conn.execute(_ACTOR_SQL + "k.id = ?", (key_id,)).fetchone()
+    row = await conn.fetchone(_ACTOR_SQL + "k.id = ?", (key_id,))
     if row is None or row["revoked_at"] is not None:
         raise ToolError("session_expired", "The API key of this session was revoked. Log in again with a valid key.")
     if row["status"] != "active":
@@ -125,9 +126,9 @@ def verified(conn: sqlite3.Connection, key_id: str) -> Actor:
     return _actor(row)
 
 
-def check_session(conn: sqlite3.Connection, actor: Actor) -> None:
+async def check_session(conn: Connection, actor: Actor) -> None:
     """`session_expired` for a revoked key or inactive resource; `ActorChanged` when it is not `actor` any more."""
-    fresh = verified(conn, actor.key_id)
+    fresh = await verified(conn, actor.key_id)
     if fresh != actor:
         raise ActorChanged(fresh)
 
@@ -139,23 +140,23 @@ class Keys:
         self.db = db
 
     async def create(self, origin: Origin, actor: Actor, resource_id: str, name: str) -> tuple[dict[str, Any], str]:
-        def run(conn: sqlite3.Connection) -> tuple[dict[str, Any], str]:
-            check_may_mint_key_for(actor, resources.require(conn, resource_id))
-            return insert_key(conn, origin, resource_id, name, actor.key_id)
+        async def run(conn: Connection) -> tuple[dict[str, Any], str]:
+            check_may_mint_key_for(actor, await resources.require(conn, resource_id))
+            return await insert_key(conn, origin, resource_id, name, actor.key_id)
 
         return await self.db.write(run)
 
     async def login(self, api_key: str, at: str) -> Actor:
         """The actor behind a key, or `not_authenticated`; notes when the key was last used."""
 
-        def run(conn: sqlite3.Connection) -> Actor:
-            row = conn.execute(_ACTOR_SQL + "k.key_hash = ?", (hash_api_key(api_key),)).fetchone()
+        async def run(conn: Connection) -> Actor:
+            row = await conn.fetchone(_ACTOR_SQL + "k.key_hash = ?", (hash_api_key(api_key),))
             if row is None or row["revoked_at"] is not None or row["status"] != "active":
                 raise ToolError(
                     "not_authenticated", "Invalid API key: it is unknown, revoked, or its resource is inactive."
                 )
             if not self.db.read_only:  # a ledger opened read-only is logged into, not written
-                conn.execute("UPDATE api_key SET last_used_at = ? WHERE id = ?", (at, row["key_id"]))
+                await conn.execute("UPDATE api_key SET last_used_at = ? WHERE id = ?", (at, row["key_id"]))
             return _actor(row)
 
         return await (self.db.read(run) if self.db.read_only else self.db.write(run))
@@ -165,8 +166,8 @@ class Keys:
         unknown or revoked key or an inactive resource. A read; `last_used_at` is written only
         when it is older than `touch_after`, so a busy key costs a write a minute, not a request."""
 
-        def find(conn: sqlite3.Connection) -> tuple[Actor, str | None] | None:
-            row = conn.execute(_ACTOR_SQL + "k.key_hash = ?", (hash_api_key(api_key),)).fetchone()
+        async def find(conn: Connection) -> tuple[Actor, str | None] | None:
+            row = await conn.fetchone(_ACTOR_SQL + "k.key_hash = ?", (hash_api_key(api_key),))
             if row is None or row["revoked_at"] is not None or row["status"] != "active":
                 return None
             return _actor(row), row["last_used_at"]
@@ -195,8 +196,8 @@ class Keys:
             resource_id = actor.resource_id  # without admin rights, "all keys" means your own
         where, params = filters({"resource_id": resource_id})
 
-        def run(conn: sqlite3.Connection) -> tuple[list[dict[str, Any]], int]:
-            rows, total = page(conn, "api_key", where, params, limit, offset)
+        async def run(conn: Connection) -> tuple[list[dict[str, Any]], int]:
+            rows, total = await page(conn, "api_key", where, params, limit, offset)
             return [{k: r[k] for k in PUBLIC_COLUMNS.split(", ")} for r in rows], total
 
         return await self.db.read(run)
@@ -204,24 +205,26 @@ class Keys:
     async def revoke(self, origin: Origin, actor: Actor, key: str, with_descendants: bool = False) -> dict[str, Any]:
         """Revoke a key (and what it minted); revoking a revoked key changes nothing (safe to retry)."""
 
-        def run(conn: sqlite3.Connection) -> dict[str, Any]:
+        async def run(conn: Connection) -> dict[str, Any]:
             def may(row: dict[str, Any]) -> None:
                 check_may_manage_keys_of(actor, row["resource_id"])
 
-            return revoke_key(conn, origin, key, may, with_descendants=with_descendants)
+            return await revoke_key(conn, origin, key, may, with_descendants=with_descendants)
 
         return await self.db.write(run)
 
     async def bootstrap_owner(self, origin: Origin, name: str) -> tuple[dict[str, Any], dict[str, Any], str]:
         """The first owner and its first key, unless the ledger already has an owner (`conflict`)."""
 
-        def run(conn: sqlite3.Connection) -> tuple[dict[str, Any], dict[str, Any], str]:
-            if conn.execute("SELECT 1 FROM resource WHERE role = 'owner' LIMIT 1").fetchone():
+        async def run(conn: Connection) -> tuple[dict[str, Any], dict[str, Any], str]:
+            if await conn.fetchone("SELECT 1 FROM resource WHERE role = 'owner' LIMIT 1"):
                 raise ToolError(
                     "conflict", "This database is already initialised: it has an owner. Nothing was changed."
                 )
-            owner = resources.insert_resource(conn, origin, {"type": "human", "name": name, "role": "owner"})
-            key, api_key = insert_key(conn, Origin(owner["id"], origin.tool, origin.at), owner["id"], "initial key")
+            owner = await resources.insert_resource(conn, origin, {"type": "human", "name": name, "role": "owner"})
+            key, api_key = await insert_key(
+                conn, Origin(owner["id"], origin.tool, origin.at), owner["id"], "initial key"
+            )
             return owner, key, api_key
 
         return await self.db.write(run)

@@ -1,0 +1,44 @@
+"""The one interface every repository writes its SQL against: a connection inside one unit of
+work (a read snapshot or a write transaction), whichever database is behind it.
+
+A unit of work is an `async def unit(conn: Connection) -> T`. Its statements are awaited, and it
+awaits nothing else: on SQLite they run at once, on the event loop or on a connection's thread
+(sqlite/connection.py); on PostgreSQL each is a round trip to the server. SQL is written once, with
+`?` placeholders; a backend that numbers its parameters translates them. A row answers by column
+name and by position, and `dict(row)` gives all of it."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
+Row = Mapping[str, Any]
+Params = Sequence[Any]
+
+
+class Connection(Protocol):
+    """One connection, inside the transaction or snapshot its unit of work runs in."""
+
+    backend: str  # "sqlite" or "postgresql": for the little SQL that differs (search, upserts)
+    erases: bool  # set by what deletes content that must leave the disk too (erasure.py)
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        """Run one statement; answer how many rows it changed."""
+        ...
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        """Run one statement once for each set of parameters."""
+        ...
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Any:
+        """The first row the query answers, or None."""
+        ...
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Any]:
+        """Every row the query answers."""
+        ...
+
+
+# A unit of work: everything one read snapshot or one write transaction does.
+Unit = Callable[[Connection], Awaitable[T]]

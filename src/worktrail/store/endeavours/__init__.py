@@ -1,0 +1,1 @@
+"""Endeavours: the store's repositories for this family."""

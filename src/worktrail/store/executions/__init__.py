@@ -1,0 +1,1 @@
+"""Executions: the store's repositories for this family."""

@@ -1,0 +1,1 @@
+"""Resources: the store's repositories for this family."""

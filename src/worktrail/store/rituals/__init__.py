@@ -1,0 +1,1 @@
+"""Rituals: the store's repositories for this family."""

@@ -1,0 +1,1 @@
+"""What the SQLite store does its own way."""

@@ -1,0 +1,50 @@
+"""A unit of work on a sqlite3 connection: the `Connection` interface over it, and the driving of
+an async unit to its end without an event loop.
+
+sqlite3 answers at once, so a unit's awaits on this connection never suspend: `run` drives the
+unit's coroutine to its end in one step, wherever it is called (on the event loop, or on a
+connection's thread). A unit that awaits anything else is a bug, and is refused as one."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from typing import Any, TypeVar
+
+from worktrail.store.connection import Connection, Params
+
+T = TypeVar("T")
+
+
+class SqliteConnection:
+    """`Connection` over one sqlite3 connection (rows are `sqlite3.Row`)."""
+
+    backend = "sqlite"
+
+    def __init__(self, raw: sqlite3.Connection) -> None:
+        self.raw = raw
+        self.erases = False
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        return self.raw.execute(sql, params).rowcount
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        self.raw.executemany(sql, rows)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Any:
+        return self.raw.execute(sql, params).fetchone()
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Any]:
+        return self.raw.execute(sql, params).fetchall()
+
+
+def run(unit: Callable[[Connection], Awaitable[T]], conn: SqliteConnection) -> T:
+    """`unit(conn)` to its end, here and now (see the module's note)."""
+    coroutine = unit(conn)
+    assert isinstance(coroutine, Coroutine)
+    try:
+        coroutine.send(None)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+    coroutine.close()
+    raise RuntimeError("a unit of work awaited something other than its connection")

@@ -1,0 +1,1 @@
+"""Tasks: the store's repositories for this family."""
