@@ -86,3 +86,9 @@ def test_an_unusable_db_is_one_line_that_never_shows_the_password(tmp_path: Path
     from_env = worktrail("check", env={"WORKTRAIL_DB": "mysql://admin:hunter2@db/ledger"})
     assert from_env.returncode == 1 and "hunter2" not in from_env.stderr and "mysql://admin:***@db" in from_env.stderr
     assert not any(tmp_path.iterdir()) and os.environ.get("WORKTRAIL_DB") != "mysql://admin:hunter2@db/ledger"
+
+
+def test_a_postgresql_ledger_is_refused_in_one_line_without_its_password_until_that_store_is_served() -> None:
+    done = worktrail("check", "--db", "postgresql://team:hunter2@db.example/ledger", env={"WORKTRAIL_DB": ""})
+    assert done.returncode == 1 and "Traceback" not in done.stderr and "hunter2" not in done.stderr + done.stdout
+    assert done.stderr.count("\n") == 1 and "postgresql://team:***@db.example/ledger" in done.stderr, done.stderr
