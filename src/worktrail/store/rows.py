@@ -136,7 +136,7 @@ COUNT_CAP = 10_000
 
 async def capped_count(conn: Connection, table: str, clause: str, params: Sequence[Any]) -> int:
     """How many rows of `table` match the WHERE `clause`, counted up to COUNT_CAP."""
-    counted = f"SELECT COUNT(*) FROM (SELECT 1 FROM {table}{clause} LIMIT {COUNT_CAP})"
+    counted = f"SELECT COUNT(*) FROM (SELECT 1 FROM {table}{clause} LIMIT {COUNT_CAP}) AS counted"
     return int((await conn.fetchone(counted, list(params)))[0])
 
 

@@ -1,0 +1,63 @@
+"""A unit of work on an asyncpg connection: the `Connection` interface over it.
+
+SQL is written once for both stores, with `?` placeholders and SQLite's case-insensitive LIKE;
+here it is said PostgreSQL's way once per statement text (`$1`, `$2`...; ILIKE) and cached."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import asyncpg
+
+from worktrail.store.connection import Params
+
+_TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\?|\bLIKE\b", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=1024)
+def postgresql_sql(sql: str) -> str:
+    """`sql` with its `?` numbered and LIKE made ILIKE, outside quoted text."""
+    count = 0
+
+    def one(match: re.Match[str]) -> str:
+        nonlocal count
+        token = match.group(0)
+        if token == "?":
+            count += 1
+            return f"${count}"
+        if token.upper() == "LIKE":
+            return "ILIKE"
+        return token
+
+    return _TOKENS.sub(one, sql)
+
+
+def _changed(status: str) -> int:
+    """Rows changed, from asyncpg's command status ("UPDATE 3", "INSERT 0 1", "DELETE 0")."""
+    last = status.rsplit(" ", 1)[-1]
+    return int(last) if last.isdigit() else 0
+
+
+class PostgresqlConnection:
+    """`Connection` over one asyncpg connection (rows are `asyncpg.Record`)."""
+
+    backend = "postgresql"
+
+    def __init__(self, raw: asyncpg.Connection) -> None:
+        self.raw = raw
+        self.erases = False
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        return _changed(await self.raw.execute(postgresql_sql(sql), *params))
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        await self.raw.executemany(postgresql_sql(sql), rows)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Any:
+        return await self.raw.fetchrow(postgresql_sql(sql), *params)
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Any]:
+        return list(await self.raw.fetch(postgresql_sql(sql), *params))
