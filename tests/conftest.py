@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -97,8 +98,36 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "ledger.db"
 
 
+# WORKTRAIL_TEST_POSTGRESQL=postgresql:///DBNAME runs the suite on PostgreSQL: each test's ledger
+# is a schema of its own in that database, dropped at the end.
+POSTGRESQL = os.environ.get("WORKTRAIL_TEST_POSTGRESQL")
+
+
+@asynccontextmanager
+async def postgresql_ledger() -> AsyncIterator[str]:
+    """A fresh, empty PostgreSQL ledger location (a schema of its own), dropped afterwards."""
+    import asyncpg
+
+    assert POSTGRESQL is not None
+    schema = f"test_{uuid.uuid4().hex[:12]}"
+    admin = await asyncpg.connect(POSTGRESQL)
+    try:
+        await admin.execute("CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public")
+        await admin.execute(f"CREATE SCHEMA {schema}")
+        yield f"{POSTGRESQL}{'&' if '?' in POSTGRESQL else '?'}search_path={schema},public"
+    finally:
+        await admin.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+        await admin.close()
+
+
 @pytest.fixture
 async def store(db_path: Path) -> AsyncIterator[Store]:
+    if POSTGRESQL:
+        async with postgresql_ledger() as url:
+            opened = await Store.open(url)
+            yield opened
+            await opened.close()
+        return
     opened = await Store.open(str(db_path))
     yield opened
     await opened.close()

@@ -39,6 +39,11 @@ class Connection(Protocol):
         """Every row the query answers."""
         ...
 
+    def task_match(self, text: str) -> tuple[str, str] | None:
+        """The store's own full-text test of `task_text` for every word of `text` as the start of a
+        word, with its one parameter; None when `text` has no word to look up."""
+        ...
+
 
 # A unit of work: everything one read snapshot or one write transaction does.
 Unit = Callable[[Connection], Awaitable[T]]

@@ -34,6 +34,7 @@ def as_dict(row: sqlite3.Row | None, json_columns: Iterable[str] = ()) -> dict[s
     if row is None:
         return None
     out = dict(row)
+    out.pop("rowid", None)  # PostgreSQL's stand-in for SQLite's rowid is a column (`SELECT *` has it)
     for column in json_columns:
         if out.get(column) is not None:
             out[column] = json.loads(out[column])

@@ -13,6 +13,7 @@ from typing import Any
 import asyncpg
 
 from worktrail.store.connection import Params
+from worktrail.store.postgresql.search import MATCH, match_query
 
 _TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\?|\bLIKE\b", re.IGNORECASE)
 
@@ -61,3 +62,7 @@ class PostgresqlConnection:
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Any]:
         return list(await self.raw.fetch(postgresql_sql(sql), *params))
+
+    def task_match(self, text: str) -> tuple[str, str] | None:
+        words = match_query(text)
+        return None if words is None else (MATCH, words)

@@ -48,4 +48,3 @@ def step(number: int, shared: str) -> str:
 
     own = {7: TASK_TEXT}  # 8: full-text search
     return own.get(number) or translated(shared, without_rowid(MIGRATIONS))
-

@@ -24,7 +24,9 @@ async def upgrade(raw: asyncpg.Connection, *, create: bool, shown: str) -> int:
         if version == 0:
             if not create:
                 raise NoLedger(f"{shown} has no worktrail ledger (an empty database); create it with worktrail init")
-            await raw.execute("CREATE TABLE worktrail_schema (version BIGINT NOT NULL); INSERT INTO worktrail_schema VALUES (0)")
+            await raw.execute(
+                "CREATE TABLE worktrail_schema (version BIGINT NOT NULL); INSERT INTO worktrail_schema VALUES (0)"
+            )
         for number in range(version, SCHEMA_VERSION):
             await raw.execute(step(number, MIGRATIONS[number]))
             await raw.execute("UPDATE worktrail_schema SET version = $1", number + 1)
@@ -37,7 +39,9 @@ async def schema_version(raw: asyncpg.Connection, shown: str) -> int:
     if await raw.fetchval("SELECT to_regclass('worktrail_schema') IS NOT NULL"):
         version = int(await raw.fetchval("SELECT version FROM worktrail_schema"))
         if version > SCHEMA_VERSION:
-            raise SchemaTooNew(f"{version=} of the ledger is newer than this worktrail knows ({SCHEMA_VERSION}); upgrade worktrail")
+            raise SchemaTooNew(
+                f"{version=} of the ledger is newer than this worktrail knows ({SCHEMA_VERSION}); upgrade worktrail"
+            )
         return version
     if await raw.fetchval("SELECT EXISTS (SELECT 1 FROM pg_tables WHERE schemaname = current_schema())"):
         raise NotALedger(f"{shown} has tables of another program, not a worktrail ledger; worktrail adds nothing to it")

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any, TypeVar
 
 from worktrail.store.connection import Connection, Params
+from worktrail.store.sqlite.search import match_query
 
 T = TypeVar("T")
 
@@ -36,6 +37,10 @@ class SqliteConnection:
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Any]:
         return self.raw.execute(sql, params).fetchall()
+
+    def task_match(self, text: str) -> tuple[str, str] | None:
+        words = match_query(text)
+        return None if words is None else ("task_text MATCH ?", words)
 
 
 def run(unit: Callable[[Connection], Awaitable[T]], conn: SqliteConnection) -> T:
