@@ -21,6 +21,7 @@ from mcp.types import Implementation
 
 from worktrail.domain.clock import Clock, SystemClock, format_ts, parse_ts
 from worktrail.store.audit import Origin
+from worktrail.store.connection import Connection
 from worktrail.store.store import Store
 from worktrail.tools.catalog import ALL_TOOLS
 from worktrail.tools.context import Session
@@ -121,16 +122,36 @@ async def postgresql_ledger() -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def store(db_path: Path) -> AsyncIterator[Store]:
+async def ledger(db_path: Path) -> AsyncIterator[str]:
+    """Where this test's ledger is, as `--db` takes it: a SQLite file, or with
+    WORKTRAIL_TEST_POSTGRESQL a PostgreSQL schema of its own."""
     if POSTGRESQL:
         async with postgresql_ledger() as url:
-            opened = await Store.open(url)
-            yield opened
-            await opened.close()
-        return
-    opened = await Store.open(str(db_path))
+            yield url
+    else:
+        yield str(db_path)
+
+
+@pytest.fixture
+async def store(ledger: str) -> AsyncIterator[Store]:
+    opened = await Store.open(ledger)
     yield opened
     await opened.close()
+
+
+async def scalar(store: Store, sql: str, *params: Any) -> Any:
+    """The first value of the first row `sql` answers, read in the store's own way (either backend)."""
+
+    async def read(conn: Connection) -> Any:
+        row = await conn.fetchone(sql, params)
+        return None if row is None else row[0]
+
+    return await store.db.read(read)
+
+
+async def execute(store: Store, sql: str, *params: Any) -> int:
+    """Change the ledger behind the tools' backs (a test's setting of the scene), in one write."""
+    return await store.db.write(lambda conn: conn.execute(sql, params))
 
 
 @pytest.fixture

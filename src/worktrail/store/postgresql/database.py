@@ -55,13 +55,20 @@ class PostgresqlDatabase:
     """A ledger in a PostgreSQL database, opened for one process."""
 
     def __init__(
-        self, location: Location, *, access: Access = "create", synchronous: str = "NORMAL", pool_size: int = 10
+        self,
+        location: Location,
+        *,
+        access: Access = "create",
+        synchronous: str = "NORMAL",
+        pool_size: int = 10,
+        busy_timeout_ms: int = 10_000,
     ) -> None:
         assert location.url is not None
         self.location = location
         self.access = access
         self._synchronous = synchronous
         self._pool_size = pool_size
+        self._busy_timeout_ms = busy_timeout_ms
         self._pool: asyncpg.Pool | None = None
 
     @property
@@ -126,50 +133,56 @@ class PostgresqlDatabase:
         async with self._require().acquire() as raw:
             conn = PostgresqlConnection(raw)
             async with raw.transaction():
-                await raw.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
+                try:
+                    await _take_write_lock(raw, self._busy_timeout_ms)
+                except asyncpg.LockNotAvailableError:
+                    raise _busy() from None
                 result = await checked(conn)
             if conn.erases:
                 await _vacuum_secrets(raw)
         return result
 
     async def _write_held(self, held: Held, fn: Unit[T]) -> T:
+        """A write inside the held transaction, in a savepoint: a failure undoes only its own part."""
         state: _HeldOn = held.state
         conn = PostgresqlConnection(state.raw)
-        if held.begun:  # a savepoint: a failure undoes only this write's part
-            async with state.raw.transaction():
-                result = await fn(conn)
-        else:
-            state.transaction = state.raw.transaction()
-            await state.transaction.start()
-            try:
-                await state.raw.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
-                result = await fn(conn)
-            except BaseException:
-                await state.transaction.rollback()
-                state.transaction = None
-                raise
-            held.begun = True
-        if conn.erases:
-            state.erases = True
+        async with state.raw.transaction():
+            result = await fn(conn)
+        held.begun = True
+        state.erases = state.erases or conn.erases
         return result
 
     @asynccontextmanager
     async def hold(self, wait_seconds: float) -> AsyncIterator[Held]:
+        """The transaction and the ledger's write lock from the start, as on SQLite, so that a repeat
+        of a keyed call waits here for the first, at most `wait_seconds` (then `HoldTimeout`)."""
+        pool = self._require()
         try:
-            raw = await self._require().acquire(timeout=wait_seconds)
+            raw = await pool.acquire(timeout=wait_seconds)
         except TimeoutError:
             raise HoldTimeout from None
-        held = Held(self, state=_HeldOn(raw))
+        transaction = raw.transaction()
+        try:
+            await transaction.start()
+            try:
+                await _take_write_lock(raw, int(wait_seconds * 1000))
+            except asyncpg.LockNotAvailableError:
+                raise HoldTimeout from None
+        except BaseException:
+            await transaction.rollback()
+            await pool.release(raw)
+            raise
+        held = Held(self, state=_HeldOn(raw, transaction))
         token = enter(held)
         try:
             yield held
         finally:
             leave(token)
             try:
-                if held.begun and not held.committed:
-                    await held.state.transaction.rollback()
+                if not held.committed:
+                    await transaction.rollback()
             finally:
-                await self._require().release(raw)
+                await pool.release(raw)
 
     async def commit_held(self, fn: Unit[T]) -> T:
         held = held_by(self)
@@ -177,18 +190,13 @@ class PostgresqlDatabase:
             raise RuntimeError("commit_held outside hold()")
         state: _HeldOn = held.state
         conn = PostgresqlConnection(state.raw)
-        if not held.begun:  # nothing was written before: the whole transaction is this call
-            async with state.raw.transaction():
-                await state.raw.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
-                result = await fn(conn)
-        else:
-            try:
-                result = await fn(conn)
-                await state.transaction.commit()
-            except BaseException:
-                await state.transaction.rollback()
-                held.begun = False
-                raise
+        try:
+            result = await fn(conn)
+            await state.transaction.commit()
+        except BaseException:
+            await state.transaction.rollback()
+            held.committed = True  # ended: nothing is left to roll back
+            raise
         held.committed = True
         if conn.erases or state.erases:
             await _vacuum_secrets(state.raw)
@@ -207,6 +215,22 @@ class PostgresqlDatabase:
             f"worktrail backup copies SQLite files; back a PostgreSQL ledger up with pg_dump: "
             f"pg_dump --format=custom --file={dest} '{self.location.shown}'"
         )
+
+
+async def _take_write_lock(raw: Any, wait_ms: int) -> None:
+    """The ledger's write lock for this transaction, waiting at most `wait_ms` (then
+    LockNotAvailableError), as SQLite's busy timeout bounds the wait for its lock."""
+    await raw.execute(f"SET LOCAL lock_timeout = {max(1, int(wait_ms))}")
+    await raw.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
+    await raw.execute("SET LOCAL lock_timeout = 0")
+
+
+def _busy() -> ToolError:
+    return ToolError(
+        "rate_limited",
+        "The ledger is busy: other writers held it for the whole wait. Nothing was changed; call again.",
+        {"reason": "database_busy", "retry_after_ms": 1000},
+    )
 
 
 async def _vacuum_secrets(raw: Any) -> None:
