@@ -63,6 +63,7 @@ def test_a_password_is_never_shown() -> None:
     assert "s3cr3t" not in str(location) and "other" not in location.shown
     assert str(location) == "postgresql://worktrail:***@db.example/ledger?sslmode=require&password=***"
     assert without_password("postgresql://worktrail@db.example/ledger") == "postgresql://worktrail@db.example/ledger"
+    assert str(locate("postgresql:///ledger")) == "postgresql:///ledger", "a URL with no host is shown as written"
 
 
 def test_the_commands_take_a_sqlite_url_relative_to_the_working_folder(tmp_path: Path) -> None:

@@ -80,6 +80,8 @@ def _sqlite_path(url: str) -> Path:
 def without_password(url: str) -> str:
     """`url` with any password replaced by `***` (in its user part and in its query)."""
     parts = urlsplit(url)
+    if ":" not in parts.netloc.rsplit("@", 1)[0] and "password=" not in parts.query.lower():
+        return url  # nothing to hide (and urlunsplit would drop the // of an empty host)
     netloc = parts.netloc
     if "@" in netloc:
         user, host = netloc.rsplit("@", 1)
