@@ -1,8 +1,9 @@
 """The SQLite database: one writer and one reader connection, each a whole unit of work at a time.
 
-Every aiosqlite await is a round trip to the connection's thread. A read is therefore one plain
-function run on the reader's thread inside one snapshot, and a write one function inside
-`BEGIN IMMEDIATE ... COMMIT`, with all its statements. aiosqlite has no public call for "run this
+Every aiosqlite await is a round trip to the connection's thread. A read is therefore one unit of
+work (connection.py) inside one snapshot, and a write one unit inside `BEGIN IMMEDIATE ... COMMIT`,
+with all its statements, each driven to its end at once (sqlite/connection.py) wherever it runs:
+on the event loop, or in one trip to the connection's thread. aiosqlite has no public call for "run this
 function on your thread", so `_hop` is the single place that uses its `Connection._execute`
 (pinned by the version range in pyproject.toml; tests exercise it on every run).
 
