@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from pathlib import Path
 
 import anyio
 import pytest
@@ -80,7 +79,7 @@ async def test_the_seeds_errors(owner: Agent, arguments: dict, code: str) -> Non
 
 
 async def test_an_execution_whose_process_is_gone_is_interrupted_then_settled(
-    store: Store, owner_key: str, db_path: Path
+    store: Store, owner_key: str, ledger: str
 ) -> None:
     clock = PinnedClock("2026-05-01T10:00:00Z")
     await store.recovery.register("instance-a", 1, "2026-05-01T10:00:00Z")

@@ -4,7 +4,6 @@ schemas, the seed's update to the letter, retry in place, bulk runs, and the lis
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Any
 
 import anyio
@@ -164,7 +163,7 @@ async def test_message_history_is_limited_to_4_mib(owner: Agent) -> None:
     assert refused["code"] == "payload_too_large"
 
 
-async def test_a_final_run_is_left_only_through_retry_in_place(owner: Agent, db_path: Path) -> None:
+async def test_a_final_run_is_left_only_through_retry_in_place(owner: Agent, ledger: str) -> None:
     run_id = await run_in(owner, "running")
     out = {"run_id": run_id, "filename": "o.txt", "content_base64": "aGk=", "kind": "output"}
     made = (await owner.ok("ts.att.create", out))["id"]

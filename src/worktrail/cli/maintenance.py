@@ -8,7 +8,7 @@ from pathlib import Path
 
 from worktrail.cli.failures import Refused
 from worktrail.cli.ledger import ledger, open_store
-from worktrail.store.maintenance import SEARCH_OUT_OF_STEP
+from worktrail.store.health import SEARCH_OUT_OF_STEP
 
 
 async def backup(args: argparse.Namespace) -> int:

@@ -44,6 +44,11 @@ class Connection(Protocol):
         word, with its one parameter; None when `text` has no word to look up."""
         ...
 
+    async def ids_follow(self, table: str) -> None:
+        """After rows were copied into `table` with their ids: the ids the store generates next
+        come after theirs (SQLite does this by itself)."""
+        ...
+
 
 # A unit of work: everything one read snapshot or one write transaction does.
 Unit = Callable[[Connection], Awaitable[T]]

@@ -146,7 +146,7 @@ async def page(
     table: str,
     where: Sequence[str],
     params: Sequence[Any],
-    limit: int,
+    limit: int | None,
     offset: int,
     json_columns: Iterable[str] = (),
     *,
@@ -158,8 +158,11 @@ async def page(
     _names([table])
     clause = f" WHERE {' AND '.join(where)}" if where else ""
     total = await capped_count(conn, table, clause, params)
-    rows = await conn.fetchall(
-        f"SELECT {select} FROM {table}{clause} ORDER BY {order} LIMIT ? OFFSET ?", [*params, limit, offset]
-    )
+    if limit is None:  # every row (neither store's "no limit" is the other's: LIMIT -1, LIMIT ALL)
+        rows = await conn.fetchall(f"SELECT {select} FROM {table}{clause} ORDER BY {order}", params)
+    else:
+        rows = await conn.fetchall(
+            f"SELECT {select} FROM {table}{clause} ORDER BY {order} LIMIT ? OFFSET ?", [*params, limit, offset]
+        )
     columns = tuple(json_columns)
     return [as_dict(r, columns) for r in rows], total  # type: ignore[misc]

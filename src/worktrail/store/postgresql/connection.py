@@ -47,22 +47,42 @@ class PostgresqlConnection:
 
     backend = "postgresql"
 
-    def __init__(self, raw: asyncpg.Connection) -> None:
+    def __init__(self, raw: asyncpg.Connection, traced: list[tuple[str, tuple[Any, ...]]] | None = None) -> None:
         self.raw = raw
         self.erases = False
+        self.traced = traced  # when a list: each statement and its parameters, appended as run
 
     async def execute(self, sql: str, params: Params = ()) -> int:
+        if self.traced is not None:
+            self.traced.append((sql, tuple(params)))
         return _changed(await self.raw.execute(postgresql_sql(sql), *params))
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         await self.raw.executemany(postgresql_sql(sql), rows)
 
     async def fetchone(self, sql: str, params: Params = ()) -> Any:
+        if self.traced is not None:
+            self.traced.append((sql, tuple(params)))
         return await self.raw.fetchrow(postgresql_sql(sql), *params)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Any]:
+        if self.traced is not None:
+            self.traced.append((sql, tuple(params)))
         return list(await self.raw.fetch(postgresql_sql(sql), *params))
 
     def task_match(self, text: str) -> tuple[str, str] | None:
         words = match_query(text)
         return None if words is None else (MATCH, words)
+
+    async def ids_follow(self, table: str) -> None:
+        identities = await self.raw.fetch(
+            "SELECT column_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND table_name = $1 AND is_identity = 'YES'",
+            table,
+        )
+        for (column,) in identities:
+            await self.raw.execute(
+                f"SELECT setval(pg_get_serial_sequence($1, $2), COALESCE(MAX({column}), 0) + 1, false) FROM {table}",
+                table,
+                column,
+            )

@@ -27,8 +27,10 @@ from worktrail.domain.errors import ToolError
 from worktrail.store.checks import with_checks
 from worktrail.store.connection import Unit
 from worktrail.store.database import Access
+from worktrail.store.health import Health
 from worktrail.store.held import Held, HoldTimeout, enter, held_by, leave
 from worktrail.store.locator import Location
+from worktrail.store.postgresql import health
 from worktrail.store.postgresql.connection import PostgresqlConnection
 from worktrail.store.postgresql.upgrade import schema_version, upgrade
 
@@ -70,6 +72,8 @@ class PostgresqlDatabase:
         self._pool_size = pool_size
         self._busy_timeout_ms = busy_timeout_ms
         self._pool: asyncpg.Pool | None = None
+        # When a list: every statement run, with its parameters (for a look at query plans).
+        self.traced: list[tuple[str, tuple[Any, ...]]] | None = None
 
     @property
     def read_only(self) -> bool:
@@ -120,7 +124,7 @@ class PostgresqlDatabase:
         checked = with_checks(fn, write=False)
         async with self._require().acquire() as raw:
             async with raw.transaction(isolation="repeatable_read", readonly=True):
-                return await checked(PostgresqlConnection(raw))
+                return await checked(PostgresqlConnection(raw, self.traced))
 
     async def write(self, fn: Unit[T], *, patient: bool = False) -> T:
         if self.read_only:
@@ -131,7 +135,7 @@ class PostgresqlDatabase:
         if held is not None:
             return await self._write_held(held, checked)
         async with self._require().acquire() as raw:
-            conn = PostgresqlConnection(raw)
+            conn = PostgresqlConnection(raw, self.traced)
             async with raw.transaction():
                 try:
                     await _take_write_lock(raw, self._busy_timeout_ms)
@@ -145,7 +149,7 @@ class PostgresqlDatabase:
     async def _write_held(self, held: Held, fn: Unit[T]) -> T:
         """A write inside the held transaction, in a savepoint: a failure undoes only its own part."""
         state: _HeldOn = held.state
-        conn = PostgresqlConnection(state.raw)
+        conn = PostgresqlConnection(state.raw, self.traced)
         async with state.raw.transaction():
             result = await fn(conn)
         held.begun = True
@@ -189,7 +193,7 @@ class PostgresqlDatabase:
         if held is None:
             raise RuntimeError("commit_held outside hold()")
         state: _HeldOn = held.state
-        conn = PostgresqlConnection(state.raw)
+        conn = PostgresqlConnection(state.raw, self.traced)
         try:
             result = await fn(conn)
             await state.transaction.commit()
@@ -202,9 +206,11 @@ class PostgresqlDatabase:
             await _vacuum_secrets(state.raw)
         return result
 
-    async def probe(self, fn: Unit[T]) -> T | None:
-        """Nothing to probe: PostgreSQL checks its indexes itself (amcheck, by its administrator)."""
-        return None
+    async def health(self) -> Health:
+        return await health.health(self)
+
+    async def rebuild_search_index(self) -> None:
+        await health.rebuild_search_index(self)
 
     async def readable(self) -> None:
         async with self._require().acquire(timeout=5) as raw:

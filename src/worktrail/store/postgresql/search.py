@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import re
 
+# A task's entry, as the trigger writes it and `check` compares it ({task}: the task row's name).
+SEARCH_OF_TASK = "to_tsvector('simple', unaccent({task}.title || ' ' || {task}.description))"
+
 # Migration 8, PostgreSQL's way.
 TASK_TEXT = """
 CREATE EXTENSION IF NOT EXISTS unaccent;

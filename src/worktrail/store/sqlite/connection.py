@@ -42,6 +42,9 @@ class SqliteConnection:
         words = match_query(text)
         return None if words is None else ("task_text MATCH ?", words)
 
+    async def ids_follow(self, table: str) -> None:
+        return None  # a rowid, and an AUTOINCREMENT's sqlite_sequence, follow the largest stored
+
 
 def run(unit: Callable[[Connection], Awaitable[T]], conn: SqliteConnection) -> T:
     """`unit(conn)` to its end, here and now (see the module's note)."""
