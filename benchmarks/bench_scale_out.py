@@ -36,23 +36,18 @@ import httpx2
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+from bench_http import HEADERS, body  # noqa: E402
+
 from tests.servers import start_http, stop  # noqa: E402
 from worktrail.store.store import Store  # noqa: E402
-
-HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json",
-           "MCP-Protocol-Version": "2025-11-25"}  # fmt: skip
-
-
-def _call(n: int, tool: str, arguments: dict[str, Any]) -> bytes:
-    return json.dumps({"jsonrpc": "2.0", "id": n, "method": "tools/call",
-                       "params": {"name": tool, "arguments": arguments}}).encode()  # fmt: skip
 
 
 async def _post(http: httpx2.AsyncClient, url: str, key: str, n: int, tool: str, arguments: dict) -> dict | None:
     """The call's structured result when it succeeded, else None."""
     try:
         answer = await http.post(
-            url, content=_call(n, tool, arguments), headers={**HEADERS, "Authorization": f"Bearer {key}"}
+            url, content=body(n, tool, arguments), headers={**HEADERS, "Authorization": f"Bearer {key}"}
         )
     except httpx2.HTTPError:
         return None
