@@ -89,7 +89,7 @@ class PostgresqlDatabase:
                     "synchronous_commit": "on" if self._synchronous == "FULL" else "off"}  # fmt: skip
         try:
             self._pool = await asyncpg.create_pool(
-                self.location.url, min_size=1, max_size=self._pool_size, server_settings=settings
+                self.location.url, min_size=1, max_size=self._pool_size, server_settings=settings, reset=_released
             )
         except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
             raise StoreUnreachable(_why(error, self.location)) from None
@@ -136,12 +136,17 @@ class PostgresqlDatabase:
             return await self._write_held(held, checked)
         async with self._require().acquire() as raw:
             conn = PostgresqlConnection(raw, self.traced)
-            async with raw.transaction():
-                try:
-                    await _take_write_lock(raw, self._busy_timeout_ms)
-                except asyncpg.LockNotAvailableError:
-                    raise _busy() from None
+            try:
+                await _begin_writing(raw, self._busy_timeout_ms)
+            except asyncpg.LockNotAvailableError:
+                await raw.execute("ROLLBACK")
+                raise _busy() from None
+            try:
                 result = await checked(conn)
+            except BaseException:
+                await raw.execute("ROLLBACK")
+                raise
+            await raw.execute("COMMIT")
             if conn.erases:
                 await _vacuum_secrets(raw)
         return result
@@ -169,7 +174,7 @@ class PostgresqlDatabase:
         try:
             await transaction.start()
             try:
-                await _take_write_lock(raw, int(wait_seconds * 1000))
+                await raw.execute(_write_lock(int(wait_seconds * 1000)))
             except asyncpg.LockNotAvailableError:
                 raise HoldTimeout from None
         except BaseException:
@@ -223,12 +228,25 @@ class PostgresqlDatabase:
         )
 
 
-async def _take_write_lock(raw: Any, wait_ms: int) -> None:
-    """The ledger's write lock for this transaction, waiting at most `wait_ms` (then
-    LockNotAvailableError), as SQLite's busy timeout bounds the wait for its lock."""
-    await raw.execute(f"SET LOCAL lock_timeout = {max(1, int(wait_ms))}")
-    await raw.execute("SELECT pg_advisory_xact_lock($1)", WRITE_LOCK)
-    await raw.execute("SET LOCAL lock_timeout = 0")
+def _write_lock(wait_ms: int) -> str:
+    """The statements that take the ledger's write lock for this transaction, waiting at most
+    `wait_ms` for it (then LockNotAvailableError), as SQLite's busy timeout bounds the wait for its
+    lock. The timeout stays for the rest of the transaction, which waits for no other lock: it
+    holds the ledger's."""
+    return f"SET LOCAL lock_timeout = {max(1, int(wait_ms))}; SELECT pg_advisory_xact_lock({WRITE_LOCK})"
+
+
+async def _begin_writing(raw: Any, wait_ms: int) -> None:
+    """A transaction and the ledger's write lock for it, in one round trip (the simple query
+    protocol takes several statements)."""
+    await raw.execute(f"BEGIN; {_write_lock(wait_ms)}")
+
+
+async def _released(raw: Any) -> None:
+    """Nothing more to undo when a connection goes back to the pool than asyncpg always does (the
+    ROLLBACK of a transaction an error left open). Its default reset costs a round trip on every
+    release (unlock all, close cursors, unlisten, reset settings), for state worktrail never
+    leaves: its locks and settings end with their transaction, and it listens to nothing."""
 
 
 def _busy() -> ToolError:
