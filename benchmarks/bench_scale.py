@@ -7,7 +7,8 @@ its change records, the search index following by its triggers. Tasks are made 2
 titles and descriptions drawn from a vocabulary of VOCABULARY words; about 30% are then started,
 15% finished and 3% canceled, each move one more change record.
 
-    python benchmarks/bench_scale.py --tasks 1000000 [--db PATH] [--json FILE]
+    python benchmarks/bench_scale.py --tasks 1000000 [--db PATH|URL] [--json FILE]
+    python benchmarks/bench_scale.py --db URL --measure API_KEY      # the lists of a ledger built before
 
 `measure_lists` times `ts.tsk.list` through the registry in this process (the server's time for
 the call: validation, query, answer; no transport), `size_report` breaks the file down with
@@ -54,7 +55,7 @@ def vocabulary(rng: random.Random) -> list[str]:
     return sorted(words)
 
 
-def initialise(db: Path) -> str:
+def initialise(db: Path | str) -> str:
     made = subprocess.run(
         [sys.executable, "-m", "worktrail", "init", "--db", str(db), "--json"], capture_output=True, text=True
     )
@@ -71,7 +72,7 @@ async def logged_in(store: Store, api_key: str) -> tuple[Any, Session]:
     return registry, session
 
 
-async def build(db: Path, n_tasks: int, seed: int = 7) -> dict[str, Any]:
+async def build(db: Path | str, n_tasks: int, seed: int = 7) -> dict[str, Any]:
     """A ledger of `n_tasks` tasks with their audit trail; answers what was made and how long it took."""
     started = time.perf_counter()
     rng = random.Random(seed)
@@ -143,12 +144,19 @@ def count_tasks(db: Path) -> int:
         return int(conn.execute("SELECT COUNT(*) FROM task").fetchone()[0])
 
 
-def list_cases(db: Path) -> dict[str, dict[str, Any]]:
+async def _first(conn: Connection, sql: str) -> Any:
+    return (await conn.fetchone(sql))[0]
+
+
+async def list_cases(store: Store) -> dict[str, dict[str, Any]]:
     """The `ts.tsk.list` calls measured: limit 50 each, as the issue lists them."""
-    with sqlite3.connect(db) as conn:
-        endeavour = conn.execute("SELECT endeavour_id FROM task WHERE endeavour_id IS NOT NULL LIMIT 1").fetchone()[0]
-        assignee = conn.execute("SELECT assignee_id FROM task WHERE assignee_id IS NOT NULL LIMIT 1").fetchone()[0]
-        title = conn.execute("SELECT title FROM task ORDER BY rowid DESC LIMIT 1").fetchone()[0]
+    endeavour = await store.db.read(
+        lambda c: _first(c, "SELECT endeavour_id FROM task WHERE endeavour_id IS NOT NULL LIMIT 1")
+    )
+    assignee = await store.db.read(
+        lambda c: _first(c, "SELECT assignee_id FROM task WHERE assignee_id IS NOT NULL LIMIT 1")
+    )
+    title = await store.db.read(lambda c: _first(c, "SELECT title FROM task ORDER BY rowid DESC LIMIT 1"))
     return {
         "no filter": {"limit": 50},
         "status": {"limit": 50, "status": ["active"]},
@@ -160,13 +168,13 @@ def list_cases(db: Path) -> dict[str, dict[str, Any]]:
     }
 
 
-async def measure_lists(db: Path, api_key: str, repeats: int = 30) -> list[dict[str, Any]]:
+async def measure_lists(db: Path | str, api_key: str, repeats: int = 30) -> list[dict[str, Any]]:
     """Each case's server time: median and worst of `repeats` calls after three unmeasured ones."""
     rows = []
     store = await Store.open(str(db))
     try:
         registry, session = await logged_in(store, api_key)
-        for label, arguments in list_cases(db).items():
+        for label, arguments in (await list_cases(store)).items():
             times = []
             for n in range(repeats + 3):
                 t0 = time.perf_counter()
@@ -199,14 +207,21 @@ def size_report(db: Path) -> dict[str, Any]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--tasks", type=int, default=1_000_000)
-    parser.add_argument("--db", type=Path, help="where to build the ledger (default: a new file in /tmp)")
+    parser.add_argument("--db", help="where to build the ledger: a new file, or an empty PostgreSQL database's URL "
+                        "(default: a new file in /tmp)")  # fmt: skip
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--measure", metavar="API_KEY",
+                        help="build nothing: measure the lists of the ledger --db names (made before, or moved "
+                        "there with worktrail migrate), logged in with this key")  # fmt: skip
     args = parser.parse_args()
     db = args.db or Path(f"/tmp/worktrail-scale-{args.tasks}-{os.getpid()}.db")
 
     async def run() -> dict[str, Any]:
+        if args.measure:
+            return {"lists": await measure_lists(db, args.measure)}
         built = await build(db, args.tasks)
-        return {**built, "lists": await measure_lists(db, built["api_key"]), "size": size_report(db)}
+        sized = {} if str(db).startswith("postgresql") else {"size": size_report(Path(db))}
+        return {**built, "lists": await measure_lists(db, built["api_key"]), **sized}
 
     report = anyio.run(run)
     text = json.dumps(report, indent=2)

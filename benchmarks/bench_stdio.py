@@ -12,7 +12,7 @@ where the server's time goes, by package.
 
     python benchmarks/bench_stdio.py [--calls 2000] [--warmup 200] [--mode auto|legacy]
                                      [--json benchmarks/results/last.json] [--profile]
-                                     [--against CHECKOUT]
+                                     [--against CHECKOUT] [--postgresql URL]
 
 Run by hand, never in CI. Needs worktrail installed (`pip install -e .`).
 """
@@ -47,7 +47,7 @@ BLOCK = 100
 KEYED = "ts.tsk.update +idempotency_key"
 
 
-def worktrail_command(db: Path, profile_to: Path | None = None) -> list[str]:
+def worktrail_command(db: Path | str, profile_to: Path | None = None) -> list[str]:
     prefix = [sys.executable] + (["-m", "cProfile", "-o", str(profile_to)] if profile_to else [])
     # Dotted names, as the benchmark calls them (so the client validates output as for any listed tool).
     return [*prefix, "-m", "worktrail", "serve", "--db", str(db), "--tool-names", "dotted"]
@@ -229,7 +229,12 @@ async def _profile_dump(
 
 def ledger(folder: Path) -> tuple[Path, dict[str, str]]:
     """A fresh ledger with an owner; the environment that logs a server in to it."""
-    db = folder / "bench.db"
+    return ledger_at(folder / "bench.db")
+
+
+def ledger_at(db: Any) -> tuple[Any, dict[str, str]]:
+    """A ledger made at `db` (a new file, or an empty PostgreSQL database's URL) with an owner; the
+    environment that logs a server in to it."""
     made = subprocess.run(
         [sys.executable, "-m", "worktrail", "init", "--db", str(db), "--json"], capture_output=True, text=True
     )
@@ -261,6 +266,10 @@ async def run(args: argparse.Namespace) -> dict:
             # The cost of an idempotency key: the same update, each call with a new key.
             (KEYED, "ts.tsk.update", worktrail_command(db), env),
         ]
+        if args.postgresql:  # the same tools on a PostgreSQL ledger (an empty database)
+            pg, pg_env = ledger_at(args.postgresql)
+            for tool in ("ts.tsk.update", "ts.rtr.update"):
+                cases.append((f"{tool} [postgresql]", tool, worktrail_command(pg), pg_env))
         if args.against:  # the same tools served by another worktrail source tree, e.g. an older commit
             other = {**env, "PYTHONPATH": str(Path(args.against).resolve() / "src")}
             for tool in ("ts.tsk.update", "ts.rtr.update"):
@@ -326,6 +335,8 @@ def main() -> None:
         metavar="CHECKOUT",
         help="also measure the worktrail of another checkout (e.g. `git worktree add /tmp/old HEAD~1`), side by side",
     )
+    parser.add_argument("--postgresql", metavar="URL",
+                        help="also measure on a PostgreSQL ledger made in this empty database")  # fmt: skip
     args = parser.parse_args()
     report = anyio.run(run, args)
     args.json.parent.mkdir(parents=True, exist_ok=True)

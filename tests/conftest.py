@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import subprocess
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,8 +19,10 @@ import pytest
 from mcp import Client
 from mcp.types import Implementation
 
+from tests.postgresql_schemas import POSTGRESQL, drop_emptied, give_back, postgresql_ledger, schema_url, take_schema
 from worktrail.domain.clock import Clock, SystemClock, format_ts, parse_ts
 from worktrail.store.audit import Origin
+from worktrail.store.connection import Connection
 from worktrail.store.store import Store
 from worktrail.tools.catalog import ALL_TOOLS
 from worktrail.tools.context import Session
@@ -97,11 +100,61 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "ledger.db"
 
 
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    drop_emptied()
+
+
 @pytest.fixture
-async def store(db_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(str(db_path))
+async def ledger(db_path: Path) -> AsyncIterator[str]:
+    """Where this test's ledger is, as `--db` takes it: a SQLite file, or with
+    WORKTRAIL_TEST_POSTGRESQL a PostgreSQL schema of its own."""
+    if POSTGRESQL:
+        async with postgresql_ledger(reuse=True) as url:
+            yield url
+    else:
+        yield str(db_path)
+
+
+@pytest.fixture
+async def store(ledger: str) -> AsyncIterator[Store]:
+    opened = await Store.open(ledger)
     yield opened
     await opened.close()
+
+
+async def scalar(store: Store, sql: str, *params: Any) -> Any:
+    """The first value of the first row `sql` answers, read in the store's own way (either backend)."""
+
+    async def read(conn: Connection) -> Any:
+        row = await conn.fetchone(sql, params)
+        return None if row is None else row[0]
+
+    return await store.db.read(read)
+
+
+async def column(store: Store, sql: str, *params: Any) -> list[Any]:
+    """The first value of every row `sql` answers (either backend)."""
+
+    async def read(conn: Connection) -> list[Any]:
+        return [row[0] for row in await conn.fetchall(sql, params)]
+
+    return await store.db.read(read)
+
+
+async def everything(store: Store) -> str:
+    """Every stored row of every table of the ledger, as text (what a dump of the database shows)."""
+    from worktrail.store.transfer import TABLES, rows
+
+    out = []
+    for table in TABLES:
+        async for batch in rows(store.db, table):
+            out += [f"{table.name}: {row!r}" for row in batch]
+    return "\n".join(out)
+
+
+async def execute(store: Store, sql: str, *params: Any) -> int:
+    """Change the ledger behind the tools' backs (a test's setting of the scene), in one write."""
+    return await store.db.write(lambda conn: conn.execute(sql, params))
 
 
 @pytest.fixture
@@ -148,11 +201,129 @@ def run_worktrail(
 
 
 @pytest.fixture
-def initialised(tmp_path: Path) -> tuple[Path, str]:
-    """A ledger made by `worktrail init --json`: (database path, owner key)."""
-    db = tmp_path / "cli.db"
-    done = run_worktrail("init", "--db", str(db), "--json")
+def cli_ledger(tmp_path: Path) -> Iterator[Path | str]:
+    """Where a command-line test's ledger is, as `--db` takes it: a SQLite file's path, or with
+    WORKTRAIL_TEST_POSTGRESQL a PostgreSQL schema's URL."""
+    if POSTGRESQL:
+        import asyncio
+
+        schema = asyncio.run(take_schema(reuse=True))
+        yield schema_url(schema)
+        asyncio.run(give_back(schema, reuse=True))
+    else:
+        yield tmp_path / "cli.db"
+
+
+def shown(where: Path | str) -> str:
+    """A ledger as the commands name it: a SQLite file by its absolute path, a URL as given."""
+    return str(where.resolve()) if isinstance(where, Path) else where
+
+
+def _init(where: Path | str) -> tuple[Path | str, str]:
+    done = run_worktrail("init", "--db", str(where), "--json")
     assert done.returncode == 0, done.stderr
     printed = json.loads(done.stdout)
-    assert set(printed) == {"db", "resource_id", "api_key"} and printed["db"] == str(db.resolve())
-    return db, printed["api_key"]
+    assert set(printed) == {"db", "resource_id", "api_key"} and printed["db"] == shown(where)
+    return where, printed["api_key"]
+
+
+@pytest.fixture
+def initialised(cli_ledger: Path | str) -> tuple[Path | str, str]:
+    """A ledger made by `worktrail init --json`, in the store under test: (where it is, owner key)."""
+    return _init(cli_ledger)
+
+
+@pytest.fixture
+def sqlite_initialised(tmp_path: Path) -> tuple[Path, str]:
+    """A SQLite ledger file made by `worktrail init --json`, whichever store the suite tests: for
+    tests about SQLite's file itself (permissions, WAL, backup of a file)."""
+    db, key = _init(tmp_path / "cli.db")
+    assert isinstance(db, Path)
+    return db, key
+
+
+def peek(where: Path | str, sql: str, *params: Any) -> list[Any]:
+    """The rows of one query, read from outside any server (a test's look at what a process left)."""
+    import asyncio
+
+    async def read() -> list[Any]:
+        store = await Store.open(where, access="read_only")
+        try:
+
+            async def rows(conn: Connection) -> list[Any]:
+                return [tuple(row) for row in await conn.fetchall(sql, params)]
+
+            return await store.db.read(rows)
+        finally:
+            await store.close()
+
+    return asyncio.run(read())
+
+
+def alter(where: Path | str, *statements: str) -> None:
+    """Statements run on the ledger from outside any server, in one transaction (a test's way to
+    damage or hold what a process will meet)."""
+    import asyncio
+
+    async def write() -> None:
+        store = await Store.open(where, access="existing")
+        try:
+
+            async def run(conn: Connection) -> None:
+                for statement in statements:
+                    await conn.execute(statement)
+
+            await store.db.write(run)
+        finally:
+            await store.close()
+
+    asyncio.run(write())
+
+
+@contextmanager
+def write_lock_held(where: Path | str) -> Iterator[Callable[[], None]]:
+    """Another process holding the ledger's write lock until `release()` is called (or the block
+    ends): a SQLite writer's transaction, or a session on PostgreSQL's write lock."""
+    if not str(where).startswith("postgresql"):
+        holder = sqlite3.connect(where, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+
+        def release() -> None:
+            if holder.in_transaction:
+                holder.execute("ROLLBACK")
+
+        try:
+            yield release
+        finally:
+            release()
+            holder.close()
+        return
+    import asyncio
+    import threading
+
+    import asyncpg
+
+    from worktrail.store.postgresql.database import WRITE_LOCK
+
+    loop = asyncio.new_event_loop()
+    threading.Thread(target=loop.run_forever, daemon=True).start()
+
+    def on_loop(coroutine: Any) -> Any:
+        return asyncio.run_coroutine_threadsafe(coroutine, loop).result(timeout=30)
+
+    conn = on_loop(asyncpg.connect(str(where)))
+    on_loop(conn.execute("SELECT pg_advisory_lock($1)", WRITE_LOCK))
+    released = False
+
+    def release_lock() -> None:
+        nonlocal released
+        if not released:
+            on_loop(conn.execute("SELECT pg_advisory_unlock($1)", WRITE_LOCK))
+            released = True
+
+    try:
+        yield release_lock
+    finally:
+        release_lock()
+        on_loop(conn.close())
+        loop.call_soon_threadsafe(loop.stop)

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import sqlite3
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import Agent, as_role, connect, make_resource
+from tests.conftest import Agent, as_role, connect, everything, make_resource, scalar
 from worktrail.store.store import Store
 
 pytestmark = pytest.mark.anyio
@@ -34,12 +32,12 @@ async def test_logout_ends_the_login(owner: Agent) -> None:
     assert (await owner.err("ts.auth.whoami"))["code"] == "not_authenticated"
 
 
-async def test_keys_are_long_random_shown_once_and_stored_only_hashed(owner: Agent, db_path: Path) -> None:
+async def test_keys_are_long_random_shown_once_and_stored_only_hashed(owner: Agent, store: Store) -> None:
     new = await owner.ok("ts.key.create", {"name": "laptop"})
     assert new["api_key"].startswith("wtk_") and len(new["api_key"]) == 4 + 64
-    with sqlite3.connect(db_path) as conn:
-        dump = "\n".join(conn.iterdump())
-        stored = conn.execute("SELECT key_hash FROM api_key WHERE id = ?", (new["id"],)).fetchone()[0]
+    dump = await everything(store)
+    stored = await scalar(store, "SELECT key_hash FROM api_key WHERE id = ?", new["id"])
+    assert stored in dump, "the dump holds the keys' rows"
     assert new["api_key"] not in dump
     assert stored == hashlib.sha256(new["api_key"].encode()).hexdigest()
     listed = await owner.ok("ts.key.list")

@@ -1,4 +1,4 @@
-"""The benchmark of issue 13 still runs end to end, at a tiny size (its figures mean nothing here:
+"""The benchmarks still run end to end, at a tiny size (its figures mean nothing here:
 benchmarks are run by hand, and their figures recorded in benchmarks/README.md)."""
 
 from __future__ import annotations
@@ -7,6 +7,10 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+
+from tests.conftest import POSTGRESQL
 
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_all.py"
 
@@ -43,3 +47,19 @@ def test_bench_http_measures_every_row_at_a_tiny_size(tmp_path: Path) -> None:
         (1, 1), (1, 8), (1, 32), (2, 1), (2, 8), (2, 32)
     ]  # fmt: skip
     assert all(r["lost"] == 0 and r["duplicated"] == 0 and r["errors"] == 0 for r in report["concurrent"])
+
+
+@pytest.mark.skipif(not POSTGRESQL, reason="needs a PostgreSQL server: set WORKTRAIL_TEST_POSTGRESQL")
+def test_bench_scale_out_measures_every_row_at_a_tiny_size(tmp_path: Path) -> None:
+    out = tmp_path / "scale-out.json"
+    bench = BENCH.parent / "bench_scale_out.py"
+    done = subprocess.run(
+        [sys.executable, str(bench), "--postgresql", str(POSTGRESQL), "--clients", "4", "--seconds", "0.5",
+         "--processes", "1", "2", "--json", str(out)],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = json.loads(out.read_text())["rows"]
+    assert [(r["store"], r["processes"]) for r in rows] == [("sqlite", 1), ("postgresql", 1), ("postgresql", 2)]
+    assert all(r["calls_per_s"] > 0 and r["lost"] == 0 and r["duplicated"] == 0 and r["errors"] == 0 for r in rows)
+    assert "| store | processes | calls/s |" in done.stdout

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from tests.conftest import peek, shown
 from tests.conftest import run_worktrail as worktrail
 
 
@@ -25,7 +26,7 @@ def test_init_twice_changes_nothing_and_exits_1(initialised: tuple[Path, str]) -
     assert again.returncode == 1 and json.loads(again.stdout)["error"]["code"] == "conflict"
     plain = worktrail("init", "--db", str(db))
     assert plain.returncode == 1 and "already initialised" in plain.stderr and plain.stdout == ""
-    assert f"worktrail key create --db {db.resolve()}" in plain.stderr, "a second init points to key create"
+    assert f"worktrail key create --db {shown(db)}" in plain.stderr, "a second init points to key create"
     still = worktrail("call", "ts.auth.whoami", "--db", str(db), env={"WORKTRAIL_API_KEY": api_key})
     assert still.returncode == 0
 
@@ -85,3 +86,12 @@ def test_a_file_that_is_not_a_database_gets_a_clear_error(tmp_path: Path) -> Non
     done = worktrail("call", "ts.tsk.list", "--db", str(bogus))
     assert done.returncode == 1 and "is not a worktrail ledger" in done.stderr and "Traceback" not in done.stderr
     assert bogus.read_text().startswith("these are not")
+
+
+def test_demo_on_a_ledger_of_ones_choice_keeps_it_and_needs_it_new(cli_ledger: Path | str) -> None:
+    done = worktrail("demo", "--db", str(cli_ledger))
+    assert done.returncode == 0, done.stderr
+    assert f"The walk-through's ledger is {shown(cli_ledger)}; it stays there" in done.stdout
+    assert peek(cli_ledger, "SELECT COUNT(*) FROM task")[0][0] >= 1, "the walk's tasks are kept"
+    again = worktrail("demo", "--db", str(cli_ledger))
+    assert again.returncode == 1 and "already initialised" in again.stderr and "new, empty ledger" in again.stderr

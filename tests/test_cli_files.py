@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import alter
 from tests.conftest import run_worktrail as worktrail
 
 
@@ -40,8 +40,10 @@ def immutable(*paths: Path) -> Iterator[None]:
         subprocess.run(["chattr", "-i", *map(str, paths)], check=True)
 
 
-def test_call_on_a_mistyped_ledger_refuses_and_creates_nothing(initialised: tuple[Path, str], tmp_path: Path) -> None:
-    _, key = initialised
+def test_call_on_a_mistyped_sqlite_ledger_refuses_and_creates_nothing(
+    sqlite_initialised: tuple[Path, str], tmp_path: Path
+) -> None:
+    _, key = sqlite_initialised
     typo = tmp_path / "typo" / "ledgr.db"
     done = worktrail("call", "ts.tsk.list", "{}", "--db", str(typo), env={"WORKTRAIL_API_KEY": key})
     assert done.returncode == 1
@@ -50,7 +52,7 @@ def test_call_on_a_mistyped_ledger_refuses_and_creates_nothing(initialised: tupl
 
 
 @pytest.mark.parametrize("command", [["check"], ["serve"], ["call", "ts.tsk.list", "{}"], ["key", "create"]])
-def test_an_empty_file_is_no_ledger_and_stays_empty(tmp_path: Path, command: list[str]) -> None:
+def test_an_empty_sqlite_file_is_no_ledger_and_stays_empty(tmp_path: Path, command: list[str]) -> None:
     db = tmp_path / "empty.db"
     db.touch()
     done = worktrail(*command, "--db", str(db), stdin="")
@@ -58,18 +60,20 @@ def test_an_empty_file_is_no_ledger_and_stays_empty(tmp_path: Path, command: lis
     assert files_in(tmp_path) == {"empty.db": b""}
 
 
-def test_check_changes_nothing_and_calls_an_ownerless_ledger_unusable(initialised: tuple[Path, str]) -> None:
-    db, _ = initialised
+def test_check_writes_nothing_into_a_sqlite_file_or_its_wal(sqlite_initialised: tuple[Path, str]) -> None:
+    db, _ = sqlite_initialised
     before = db.read_bytes()
     done = worktrail("check", "--db", str(db))
     assert done.returncode == 0 and "sound" in done.stdout
     assert db.read_bytes() == before, "check wrote nothing into the ledger"
     wal = Path(f"{db}-wal")
     assert not wal.exists() or wal.stat().st_size == 0, "nor into its WAL"
-    with sqlite3.connect(db) as conn:
-        conn.execute("PRAGMA foreign_keys = OFF")
-        conn.execute("UPDATE resource SET role = 'admin'")  # nobody owns it any more
-    conn.close()
+
+
+def test_check_calls_an_ownerless_ledger_unusable(initialised: tuple[Path, str]) -> None:
+    db, _ = initialised
+    assert worktrail("check", "--db", str(db)).returncode == 0
+    alter(db, "UPDATE resource SET role = 'admin'")  # nobody owns it any more
     ownerless = worktrail("check", "--db", str(db))
     assert ownerless.returncode == 1 and "no owner: not a usable ledger" in ownerless.stdout
 
@@ -90,10 +94,10 @@ def test_schemas_check_of_a_missing_folder_is_one_line_naming_it(tmp_path: Path)
     )
 
 
-def test_a_backup_into_a_folder_that_cannot_be_written_names_the_destination(
-    initialised: tuple[Path, str], tmp_path: Path
+def test_a_sqlite_backup_into_a_folder_that_cannot_be_written_names_the_destination(
+    sqlite_initialised: tuple[Path, str], tmp_path: Path
 ) -> None:
-    db, _ = initialised
+    db, _ = sqlite_initialised
     shut = tmp_path / "shut"
     shut.mkdir()
     with immutable(shut):
@@ -102,10 +106,10 @@ def test_a_backup_into_a_folder_that_cannot_be_written_names_the_destination(
     assert done.returncode == 1 and str(shut / "copy.db") in line and str(db) not in line
 
 
-def test_a_ledger_that_cannot_be_written_is_read_and_refuses_writes_saying_why(
-    initialised: tuple[Path, str], tmp_path: Path
+def test_a_sqlite_ledger_that_cannot_be_written_is_read_and_refuses_writes_saying_why(
+    sqlite_initialised: tuple[Path, str], tmp_path: Path
 ) -> None:
-    db, key = initialised
+    db, key = sqlite_initialised
     env = {"WORKTRAIL_API_KEY": key}
     assert worktrail("call", "ts.tsk.create", '{"title": "kept"}', "--db", str(db), env=env).returncode == 0
     assert worktrail("check", "--db", str(db)).returncode == 0  # (a clean close left no WAL behind)

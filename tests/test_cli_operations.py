@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import alter, peek
 from tests.conftest import run_worktrail as worktrail
 from worktrail.cli.parser import TOOLSETS as PARSER_TOOLSETS
 from worktrail.store.store import Store
@@ -69,7 +70,7 @@ def test_serve_without_a_ledger_says_to_run_init_and_creates_nothing(tmp_path: P
     quiet(done)
 
 
-def test_serve_on_an_empty_file_refuses_before_writing_anything(tmp_path: Path) -> None:
+def test_serve_on_an_empty_sqlite_file_refuses_before_writing_anything(tmp_path: Path) -> None:
     db = tmp_path / "empty.db"
     sqlite3.connect(db).close()
     done = worktrail("serve", "--db", str(db), stdin="")
@@ -79,23 +80,22 @@ def test_serve_on_an_empty_file_refuses_before_writing_anything(tmp_path: Path) 
 
 
 @pytest.mark.anyio
-async def test_serve_on_a_ledger_with_no_owner_says_to_run_init(tmp_path: Path) -> None:
-    db = tmp_path / "ownerless.db"
-    store = await Store.open(str(db))  # the schema, but nobody to own it
+async def test_serve_on_a_ledger_with_no_owner_says_to_run_init(ledger: str) -> None:
+    store = await Store.open(ledger)  # the schema, but nobody to own it
     await store.close()
-    done = worktrail("serve", "--db", str(db), stdin="")
+    done = worktrail("serve", "--db", ledger, stdin="")
     assert done.returncode == 1 and "has no owner" in done.stderr and "worktrail init" in done.stderr
     quiet(done)
 
 
 @pytest.mark.parametrize("command", [["serve"], ["init"], ["call", "ts.tsk.list"], ["check"], ["key", "create"]])
-def test_a_folder_as_db_is_one_line(tmp_path: Path, command: list[str]) -> None:
+def test_a_folder_as_a_sqlite_db_is_one_line(tmp_path: Path, command: list[str]) -> None:
     done = worktrail(*command, "--db", str(tmp_path), stdin="")
     assert done.returncode == 1 and "is a folder" in done.stderr
     quiet(done)
 
 
-def test_a_path_through_a_file_is_one_line(tmp_path: Path) -> None:
+def test_a_sqlite_path_through_a_file_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "afile").write_text("x")
     done = worktrail("init", "--db", str(tmp_path / "afile" / "ledger.db"))
     assert done.returncode == 1 and "is a file, not a folder" in done.stderr
@@ -125,8 +125,10 @@ def _limit_file_size() -> None:
     resource.setrlimit(resource.RLIMIT_FSIZE, (160_000, 160_000))
 
 
-def test_a_full_disk_is_a_clear_refusal_that_changes_nothing(initialised: tuple[Path, str]) -> None:
-    db, api_key = initialised
+def test_a_full_disk_under_a_sqlite_ledger_is_a_clear_refusal_that_changes_nothing(
+    sqlite_initialised: tuple[Path, str],
+) -> None:
+    db, api_key = sqlite_initialised
     big = json.dumps({"title": "big", "description": "y" * 45_000})
     env = {**os.environ, "WORKTRAIL_API_KEY": api_key}
     command = [sys.executable, "-m", "worktrail", "call", "ts.tsk.create", big, "--db", str(db)]
@@ -158,9 +160,7 @@ def test_a_signal_stops_serve_at_once_and_cleanly(initialised: tuple[Path, str],
     stderr = server.stderr.read() if server.stderr else ""
     assert code == 0 and "Traceback" not in stderr and "Event loop is closed" not in stderr, stderr
     assert worktrail("check", "--db", str(db)).returncode == 0
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM instance").fetchone()[0] == 0, "its instance left with it"
-    conn.close()
+    assert peek(db, "SELECT COUNT(*) FROM instance") == [(0,)], "its instance left with it"
 
 
 def test_key_create_and_revoke_from_the_file(initialised: tuple[Path, str]) -> None:
@@ -182,8 +182,8 @@ def test_key_create_and_revoke_from_the_file(initialised: tuple[Path, str]) -> N
     quiet(unknown)
 
 
-def test_the_ledger_and_its_wal_files_are_private(initialised: tuple[Path, str]) -> None:
-    db, api_key = initialised
+def test_the_sqlite_ledger_and_its_wal_files_are_private(sqlite_initialised: tuple[Path, str]) -> None:
+    db, api_key = sqlite_initialised
     server = start_serving(db, api_key)  # holds the ledger open, so its -wal and -shm stay
     try:
         assert worktrail("call", "ts.tsk.create", '{"title": "t"}', "--db", str(db),
@@ -196,8 +196,10 @@ def test_the_ledger_and_its_wal_files_are_private(initialised: tuple[Path, str])
         server.wait()
 
 
-def test_backup_copies_a_live_ledger_and_never_overwrites(initialised: tuple[Path, str], tmp_path: Path) -> None:
-    db, api_key = initialised
+def test_backup_copies_a_live_sqlite_ledger_and_never_overwrites(
+    sqlite_initialised: tuple[Path, str], tmp_path: Path
+) -> None:
+    db, api_key = sqlite_initialised
     env = {"WORKTRAIL_API_KEY": api_key}
     assert worktrail("call", "ts.tsk.create", '{"title": "kept"}', "--db", str(db), env=env).returncode == 0
     copy = tmp_path / "copy.db"
@@ -209,10 +211,15 @@ def test_backup_copies_a_live_ledger_and_never_overwrites(initialised: tuple[Pat
     assert again.returncode == 1 and "already exists" in again.stderr
 
 
-def test_check_reports_counts_and_fails_on_a_damaged_file(initialised: tuple[Path, str], tmp_path: Path) -> None:
+def test_check_reports_counts(initialised: tuple[Path, str]) -> None:
     db, _ = initialised
     report = worktrail("check", "--db", str(db), "--json")
     assert report.returncode == 0 and json.loads(report.stdout)["counts"]["resource"] == 1
+    assert json.loads(report.stdout)["sound"] is True
+
+
+def test_check_fails_on_a_damaged_sqlite_file(sqlite_initialised: tuple[Path, str], tmp_path: Path) -> None:
+    db, _ = sqlite_initialised
     damaged = tmp_path / "damaged.db"
     assert worktrail("backup", str(damaged), "--db", str(db)).returncode == 0
     data = bytearray(damaged.read_bytes())
@@ -227,10 +234,9 @@ def test_check_finds_a_search_index_out_of_step_and_repair_rebuilds_it(initialis
     db, key = initialised
     env = {**os.environ, "WORKTRAIL_API_KEY": key}
     assert worktrail("call", "ts.tsk.create", '{"title": "plan the week"}', "--db", str(db), env=env).returncode == 0
-    with sqlite3.connect(db) as conn:  # what a change made behind the triggers' back leaves (e.g. a VACUUM)
-        conn.execute("DROP TRIGGER task_text_update")
-        conn.execute("UPDATE task SET title = 'something else'")
-    conn.close()
+    # What a change made behind the triggers' back leaves (e.g. a VACUUM on SQLite).
+    on = "" if isinstance(db, Path) else " ON task"
+    alter(db, f"DROP TRIGGER task_text_update{on}", "UPDATE task SET title = 'something else'")
     done = worktrail("check", "--db", str(db))
     assert done.returncode == 1 and "search index is out of step" in done.stdout
     assert "worktrail check --repair" in done.stdout

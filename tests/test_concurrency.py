@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
-
 import anyio
 import pytest
 from mcp import Client
 
-from tests.conftest import Agent, connect
+from tests.conftest import Agent, connect, scalar
 from tests.servers import TRANSPORTS, Servers, real_servers
 from worktrail.store.store import Store
 
@@ -41,8 +38,8 @@ async def test_many_concurrent_activations_on_one_connection_exactly_one_wins(ow
     assert_exactly_one_won(await race([owner], 40, "ts.tsk.update", {"id": task["id"], "status": "active"}))
 
 
-async def test_racing_writers_on_separate_connections_exactly_one_wins(db_path: Path, owner_key: str) -> None:
-    stores = [await Store.open(str(db_path)) for _ in range(4)]  # four writers on one file, as four processes
+async def test_racing_writers_on_separate_connections_exactly_one_wins(ledger: str, owner_key: str) -> None:
+    stores = [await Store.open(str(ledger)) for _ in range(4)]  # four writers on one file, as four processes
     try:
         async with connect(stores[0], owner_key) as first:
             task = await first.ok("ts.tsk.create", {"title": "contested"})
@@ -50,10 +47,9 @@ async def test_racing_writers_on_separate_connections_exactly_one_wins(db_path: 
                 async with connect(stores[3], owner_key) as d:
                     outcomes = await race([first, b, c, d], 40, "ts.tsk.update", {"id": task["id"], "status": "active"})
         assert_exactly_one_won(outcomes)
-        with sqlite3.connect(db_path) as conn:
-            records = conn.execute(
-                "SELECT COUNT(*) FROM change_record WHERE entity_id = ? AND action = 'update'", (task["id"],)
-            ).fetchone()[0]
+        records = await scalar(
+            stores[0], "SELECT COUNT(*) FROM change_record WHERE entity_id = ? AND action = 'update'", task["id"]
+        )
         assert records == 1, "exactly one change record for the one move that happened"
     finally:
         for s in stores:
@@ -61,11 +57,11 @@ async def test_racing_writers_on_separate_connections_exactly_one_wins(db_path: 
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
-async def test_several_server_processes_share_one_file_without_losing_or_doubling(
-    db_path: Path, owner_key: str, transport: str
+async def test_several_server_processes_share_one_ledger_without_losing_or_doubling(
+    store: Store, ledger: str, owner_key: str, transport: str
 ) -> None:
     processes, per_process = 3, 15
-    seed_store = await Store.open(str(db_path))
+    seed_store = await Store.open(str(ledger))
     try:
         async with connect(seed_store, owner_key) as seeder:
             contested = await seeder.ok("ts.tsk.create", {"title": "contested"})
@@ -91,7 +87,7 @@ async def test_several_server_processes_share_one_file_without_losing_or_doublin
         result = await client.call_tool("ts.tsk.update", {"id": contested["id"], "status": "active"})
         activations.append(not result.is_error)
 
-    async with real_servers(db_path, owner_key, transport, processes) as servers:
+    async with real_servers(ledger, owner_key, transport, processes) as servers:
         with anyio.fail_after(60):
             async with anyio.create_task_group() as group:
                 for n in range(processes):
@@ -99,19 +95,18 @@ async def test_several_server_processes_share_one_file_without_losing_or_doublin
 
     assert len(created) == len(set(created)) == processes * per_process
     assert activations.count(True) == 1 and len(activations) == processes * per_process
-    with sqlite3.connect(db_path) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM task").fetchone()[0] == processes * per_process + 1
-        creates = conn.execute("SELECT COUNT(*) FROM change_record WHERE entity_type='task' AND action='create'")
-        assert creates.fetchone()[0] == processes * per_process + 1
-        status = conn.execute("SELECT status FROM task WHERE id = ?", (contested["id"],)).fetchone()[0]
+    assert await scalar(store, "SELECT COUNT(*) FROM task") == processes * per_process + 1
+    creates = await scalar(store, "SELECT COUNT(*) FROM change_record WHERE entity_type='task' AND action='create'")
+    assert creates == processes * per_process + 1
+    status = await scalar(store, "SELECT status FROM task WHERE id = ?", contested["id"])
     assert status == "active"
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
 async def test_server_processes_racing_to_finish_one_run_leave_one_outcome(
-    db_path: Path, owner_key: str, transport: str
+    store: Store, ledger: str, owner_key: str, transport: str
 ) -> None:
-    seed_store = await Store.open(str(db_path))
+    seed_store = await Store.open(str(ledger))
     try:
         async with connect(seed_store, owner_key) as seeder:
             ritual = await seeder.ok("ts.rtl.create", {"name": "contested", "prompt": "p"})
@@ -129,7 +124,7 @@ async def test_server_processes_racing_to_finish_one_run_leave_one_outcome(
             if result.is_error:
                 assert result.structured_content["error"]["code"] == "invalid_input"
 
-    async with real_servers(db_path, owner_key, transport, 3) as servers:  # three clients, one winner
+    async with real_servers(ledger, owner_key, transport, 3) as servers:  # three clients, one winner
         with anyio.fail_after(60):
             async with anyio.create_task_group() as group:
                 for n, (status, mode) in enumerate((("succeeded", "auto"), ("failed", "legacy"), ("skipped", "auto"))):
@@ -137,9 +132,11 @@ async def test_server_processes_racing_to_finish_one_run_leave_one_outcome(
 
     winners = [status for status, ok in answers.items() if ok]
     assert len(winners) == 1 and len(answers) == 3
-    with sqlite3.connect(db_path) as conn:
-        stored = conn.execute("SELECT status, result_summary FROM ritual_run WHERE id = ?", (run["id"],)).fetchone()
-        updates = conn.execute(
-            "SELECT COUNT(*) FROM change_record WHERE entity_id = ? AND action = 'update'", (run["id"],)
-        ).fetchone()[0]
+    stored = (
+        await scalar(store, "SELECT status FROM ritual_run WHERE id = ?", run["id"]),
+        await scalar(store, "SELECT result_summary FROM ritual_run WHERE id = ?", run["id"]),
+    )
+    updates = await scalar(
+        store, "SELECT COUNT(*) FROM change_record WHERE entity_id = ? AND action = 'update'", run["id"]
+    )
     assert stored == (winners[0], winners[0]) and updates == 1

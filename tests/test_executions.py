@@ -4,18 +4,16 @@ clock the test moves."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
-from pathlib import Path
 
 import anyio
 import pytest
 from mcp import Client
 from mcp.types import Implementation
 
-from tests.conftest import Agent, PinnedClock, as_role, connect
+from tests.conftest import Agent, PinnedClock, as_role, connect, scalar
 from worktrail.domain.lifecycles import EXECUTION
 from worktrail.store.audit import Origin
 from worktrail.store.recovery import Durations
@@ -81,7 +79,7 @@ async def test_the_seeds_errors(owner: Agent, arguments: dict, code: str) -> Non
 
 
 async def test_an_execution_whose_process_is_gone_is_interrupted_then_settled(
-    store: Store, owner_key: str, db_path: Path
+    store: Store, owner_key: str, ledger: str
 ) -> None:
     clock = PinnedClock("2026-05-01T10:00:00Z")
     await store.recovery.register("instance-a", 1, "2026-05-01T10:00:00Z")
@@ -173,12 +171,12 @@ async def test_a_heartbeat_keeps_any_run_alive_and_a_finished_one_takes_none(sto
         assert refused["code"] == "invalid_transition" and refused["details"]["current_status"] == "succeeded"
 
 
-async def test_two_stores_sweeping_at_once_change_each_run_once(db_path: Path, owner_key: str, store: Store) -> None:
+async def test_two_stores_sweeping_at_once_change_each_run_once(ledger: str, owner_key: str, store: Store) -> None:
     clock = PinnedClock("2026-05-01T10:00:00Z")
     async with agent_at(store, owner_key, clock) as a:
         made = [(await a.ok("ts.exe.create", {"config_id": f"c{i}"}))["execution_id"] for i in range(20)]
     later = PinnedClock("2026-05-01T11:00:00Z").now()
-    others = [await Store.open(str(db_path)) for _ in range(3)]
+    others = [await Store.open(ledger) for _ in range(3)]
     results: list[list[dict]] = []
     try:
 
@@ -192,8 +190,7 @@ async def test_two_stores_sweeping_at_once_change_each_run_once(db_path: Path, o
         for s in others:
             await s.close()
     assert sorted(c["id"] for r in results for c in r) == sorted(made)
-    with sqlite3.connect(db_path) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM change_record WHERE action = 'sweep'").fetchone()[0] == 20
+    assert await scalar(store, "SELECT COUNT(*) FROM change_record WHERE action = 'sweep'") == 20
 
 
 async def test_sweeping_needs_an_admin(owner: Agent, store: Store) -> None:

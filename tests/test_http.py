@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import signal
-import sqlite3
 import threading
 import time
 from pathlib import Path
@@ -15,6 +14,7 @@ from pathlib import Path
 import httpx2
 import pytest
 
+from tests.conftest import alter, peek, write_lock_held
 from tests.conftest import run_worktrail as worktrail
 from tests.servers import free_port, http_client, start_http, stop
 
@@ -130,8 +130,11 @@ def test_healthz_and_readyz_need_no_key_and_readyz_fails_when_the_ledger_cannot_
     db, _, url, _ = server
     base = url.removesuffix("/mcp")
     assert httpx2.get(f"{base}/healthz").status_code == 200 and httpx2.get(f"{base}/readyz").status_code == 200
-    with db.open("r+b") as ledger:  # the file's header destroyed: no read of it can succeed
-        ledger.write(b"\0" * 100)
+    if isinstance(db, Path):
+        with db.open("r+b") as ledger:  # the file's header destroyed: no read of it can succeed
+            ledger.write(b"\0" * 100)
+    else:
+        alter(db, "ALTER TABLE resource RENAME TO resource_gone")  # no read of the ledger can succeed
     answer = httpx2.get(f"{base}/readyz")
     assert answer.status_code == 503 and answer.text.count("\n") == 1
     assert httpx2.get(f"{base}/healthz").status_code == 200
@@ -158,27 +161,23 @@ def test_every_request_has_one_access_line_naming_the_key_by_id(initialised: tup
 def test_a_stop_signal_lets_the_call_in_flight_finish_and_exits_0(initialised: tuple[Path, str]) -> None:
     db, key = initialised
     process, url = start_http(db)
-    holder = sqlite3.connect(db, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock: the call waits for it
-    answers: list[httpx2.Response] = []
-    caller = threading.Thread(
-        target=lambda: answers.append(post(url, call("ts.tsk.create", {"title": "in flight"}), key))
-    )
-    caller.start()
-    time.sleep(1.0)
-    process.send_signal(signal.SIGTERM)
-    time.sleep(0.5)
-    holder.execute("ROLLBACK")  # the lock is free: the call goes on and commits
-    holder.close()
-    caller.join(30)
+    with write_lock_held(db) as release:  # another process holds the write lock: the call waits for it
+        answers: list[httpx2.Response] = []
+        caller = threading.Thread(
+            target=lambda: answers.append(post(url, call("ts.tsk.create", {"title": "in flight"}), key))
+        )
+        caller.start()
+        time.sleep(1.0)
+        process.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        release()  # the lock is free: the call goes on and commits
+        caller.join(30)
     code = process.wait(30)  # it stops by itself, once the call has answered
     stderr = process.stderr.read() if process.stderr else ""
     assert code == 0, stderr
     assert answers and answers[0].status_code == 200 and '"isError":false' in answers[0].text.replace(" ", "")
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM task WHERE title = 'in flight'").fetchone()[0] == 1
-        assert conn.execute("SELECT COUNT(*) FROM instance").fetchone()[0] == 0
-    conn.close()
+    assert peek(db, "SELECT COUNT(*) FROM task WHERE title = 'in flight'") == [(1,)]
+    assert peek(db, "SELECT COUNT(*) FROM instance") == [(0,)]
 
 
 def test_beyond_loopback_a_host_name_is_required(initialised: tuple[Path, str]) -> None:

@@ -4,14 +4,11 @@ a refusal keeps nothing; keys are scoped to the caller and the tool, and kept fo
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
-
 import anyio
 import pytest
 from mcp.types import CallToolResult
 
-from tests.conftest import Agent, PinnedClock, as_role, connect
+from tests.conftest import Agent, PinnedClock, as_role, connect, scalar
 from worktrail.store.store import Store
 from worktrail.tools.catalog import ALL_TOOLS
 from worktrail.tools.registry import Registry
@@ -20,15 +17,17 @@ from worktrail.transport.server import REPLAY_META
 pytestmark = pytest.mark.anyio
 
 
-def rows(db: Path, sql: str, *params: object) -> int:
-    with sqlite3.connect(db) as conn:
-        return int(conn.execute(sql, params).fetchone()[0])
+async def rows(store: Store, sql: str, *params: object) -> int:
+    return int(await scalar(store, sql, *params))
 
 
-def records(db: Path, entity_id: str, action: str | None = None) -> int:
+async def records(store: Store, entity_id: str, action: str | None = None) -> int:
     extra = " AND action = ?" if action else ""
-    return rows(
-        db, f"SELECT COUNT(*) FROM change_record WHERE entity_id = ?{extra}", entity_id, *([action] if action else [])
+    return await rows(
+        store,
+        f"SELECT COUNT(*) FROM change_record WHERE entity_id = ?{extra}",
+        entity_id,
+        *([action] if action else []),
     )
 
 
@@ -40,18 +39,18 @@ def replayed(result: CallToolResult) -> bool:
     return bool((result.meta or {}).get(REPLAY_META))
 
 
-async def test_a_retried_create_answers_the_first_result_and_creates_once(owner: Agent, db_path: Path) -> None:
+async def test_a_retried_create_answers_the_first_result_and_creates_once(owner: Agent, store: Store) -> None:
     request = {"title": "once", "idempotency_key": "create-once-1"}
     first = await raw(owner, "ts.tsk.create", request)
     second = await raw(owner, "ts.tsk.create", request)
     assert not first.is_error and not second.is_error
     assert second.structured_content == first.structured_content  # same id, same timestamps
     assert not replayed(first) and replayed(second)
-    assert rows(db_path, "SELECT COUNT(*) FROM task") == 1
-    assert records(db_path, first.structured_content["id"]) == 1
+    assert await rows(store, "SELECT COUNT(*) FROM task") == 1
+    assert await records(store, first.structured_content["id"]) == 1
 
 
-async def test_a_retried_move_to_done_answers_success_not_already_done(owner: Agent, db_path: Path) -> None:
+async def test_a_retried_move_to_done_answers_success_not_already_done(owner: Agent, store: Store) -> None:
     task = await owner.ok("ts.tsk.create", {"title": "t"})
     await owner.ok("ts.tsk.update", {"id": task["id"], "status": "active"})
     done = {"id": task["id"], "status": "done", "idempotency_key": "finish-t"}
@@ -59,19 +58,17 @@ async def test_a_retried_move_to_done_answers_success_not_already_done(owner: Ag
     again = await raw(owner, "ts.tsk.update", done)
     assert not again.is_error and again.structured_content == first and replayed(again)
     assert first == {"id": task["id"], "updated_at": first["updated_at"], "updated_fields": ["status"]}  # seed shape
-    assert records(db_path, task["id"], "update") == 2  # the activation and the one move to done
+    assert await records(store, task["id"], "update") == 2  # the activation and the one move to done
 
 
-async def test_the_same_key_with_other_arguments_is_a_conflict_that_changes_nothing(
-    owner: Agent, db_path: Path
-) -> None:
+async def test_the_same_key_with_other_arguments_is_a_conflict_that_changes_nothing(owner: Agent, store: Store) -> None:
     first = await owner.ok("ts.tsk.create", {"title": "a", "idempotency_key": "k"})
     refused = await owner.err("ts.tsk.create", {"title": "b", "idempotency_key": "k"})
     assert refused["code"] == "conflict" and "different request" in refused["message"]
     assert refused["details"] == {
         "reason": "idempotency_key_reused", "tool": "ts.tsk.create", "first_used_at": first["created_at"]
     }  # fmt: skip
-    assert rows(db_path, "SELECT COUNT(*) FROM task") == 1
+    assert await rows(store, "SELECT COUNT(*) FROM task") == 1
 
 
 async def test_key_order_does_not_make_another_request(owner: Agent) -> None:
@@ -85,17 +82,17 @@ async def test_key_order_does_not_make_another_request(owner: Agent) -> None:
     [({"title": ""}, {"title": "fixed"}), ({"title": "t", "endeavour_id": "edv_nope"}, {"title": "t"})],
 )
 async def test_a_refused_call_keeps_nothing_so_the_fixed_call_may_reuse_its_key(
-    owner: Agent, db_path: Path, bad: dict, fixed: dict
+    owner: Agent, store: Store, bad: dict, fixed: dict
 ) -> None:
     refused = await owner.err("ts.tsk.create", {**bad, "idempotency_key": "fix-me"})
     assert refused["code"] in ("invalid_input", "not_found")
-    assert rows(db_path, "SELECT COUNT(*) FROM idempotency_key") == 0
+    assert await rows(store, "SELECT COUNT(*) FROM idempotency_key") == 0
     made = await raw(owner, "ts.tsk.create", {**fixed, "idempotency_key": "fix-me"})
     assert not made.is_error and not replayed(made)
-    assert rows(db_path, "SELECT COUNT(*) FROM task") == 1
+    assert await rows(store, "SELECT COUNT(*) FROM task") == 1
 
 
-async def test_a_key_is_forgotten_after_its_time_to_live(store: Store, owner_key: str, db_path: Path) -> None:
+async def test_a_key_is_forgotten_after_its_time_to_live(store: Store, owner_key: str) -> None:
     clock = PinnedClock("2026-03-01T09:00:00Z")
     async with connect(store, owner_key, clock=clock) as agent:
         first = await agent.ok("ts.tsk.create", {"title": "t", "idempotency_key": "daily"})
@@ -103,7 +100,7 @@ async def test_a_key_is_forgotten_after_its_time_to_live(store: Store, owner_key
         assert replayed(await raw(agent, "ts.tsk.create", {"title": "t", "idempotency_key": "daily"}))
         clock.set("2026-03-02T09:00:01Z")  # just over 24 hours: a new request
         later = await agent.ok("ts.tsk.create", {"title": "t", "idempotency_key": "daily"})
-    assert later["id"] != first["id"] and rows(db_path, "SELECT COUNT(*) FROM task") == 2
+    assert later["id"] != first["id"] and await rows(store, "SELECT COUNT(*) FROM task") == 2
     assert await store.replays.prune("2026-03-02T09:00:00Z") == 0  # the old one was replaced, the new kept
     assert await store.replays.prune("2026-03-03T09:00:01Z") == 1
 
@@ -114,13 +111,13 @@ async def test_dotted_and_underscore_names_share_a_key(owner: Agent) -> None:
     assert replayed(again) and again.structured_content == first
 
 
-async def test_keys_are_scoped_to_the_caller_and_the_tool(owner: Agent, store: Store, db_path: Path) -> None:
+async def test_keys_are_scoped_to_the_caller_and_the_tool(owner: Agent, store: Store) -> None:
     await owner.ok("ts.tsk.create", {"title": "t", "idempotency_key": "shared"})
     await owner.ok("ts.edv.create", {"name": "t", "idempotency_key": "shared"})  # another tool: its own
     async with as_role(owner, store, "member") as (member, _):
         mine = await raw(member, "ts.tsk.create", {"title": "t", "idempotency_key": "shared"})
         assert not mine.is_error and not replayed(mine)
-    assert rows(db_path, "SELECT COUNT(*) FROM task") == 2
+    assert await rows(store, "SELECT COUNT(*) FROM task") == 2
 
 
 @pytest.mark.parametrize(
@@ -128,11 +125,11 @@ async def test_keys_are_scoped_to_the_caller_and_the_tool(owner: Agent, store: S
     [("", "must not be empty"), ("k" * 201, "at most 200"), ("a\nb", "printable"), ("tab\there", "printable"),
      (42, "must be a string")],
 )  # fmt: skip
-async def test_a_malformed_key_is_invalid_input_naming_it(owner: Agent, db_path: Path, key: object, said: str) -> None:
+async def test_a_malformed_key_is_invalid_input_naming_it(owner: Agent, store: Store, key: object, said: str) -> None:
     refused = await owner.err("ts.tsk.create", {"title": "t", "idempotency_key": key})
     assert refused["code"] == "invalid_input" and refused["details"][0]["loc"] == ["idempotency_key"]
     assert said in refused["details"][0]["msg"]
-    assert rows(db_path, "SELECT COUNT(*) FROM task") == 0
+    assert await rows(store, "SELECT COUNT(*) FROM task") == 0
 
 
 @pytest.mark.parametrize(
@@ -152,7 +149,7 @@ def test_every_write_but_login_logout_key_create_secrets_and_sweep_takes_a_key()
     assert takes == writes - {"ts.auth.login", "ts.auth.logout", "ts.key.create", "ts.wrn.secrets", "ts.run.sweep"}
 
 
-async def test_twenty_concurrent_repeats_all_succeed_with_one_effect(owner: Agent, db_path: Path) -> None:
+async def test_twenty_concurrent_repeats_all_succeed_with_one_effect(owner: Agent, store: Store) -> None:
     answers: list[CallToolResult] = []
 
     async def send() -> None:
@@ -164,7 +161,7 @@ async def test_twenty_concurrent_repeats_all_succeed_with_one_effect(owner: Agen
     assert all(not a.is_error for a in answers)
     assert len({a.structured_content["id"] for a in answers}) == 1
     assert sum(replayed(a) for a in answers) == 19
-    assert rows(db_path, "SELECT COUNT(*) FROM task") == 1
+    assert await rows(store, "SELECT COUNT(*) FROM task") == 1
 
 
 async def test_a_replay_comes_even_after_the_caller_lost_the_right(owner: Agent, store: Store) -> None:
@@ -322,19 +319,19 @@ WRITES = sorted(t.name for t in ALL_TOOLS if t.takes_idempotency_key)
 
 @pytest.mark.parametrize("tool", WRITES)
 async def test_every_write_tool_replays_refuses_reuse_and_keeps_no_refusal(
-    owner: Agent, db_path: Path, tool: str
+    owner: Agent, store: Store, tool: str
 ) -> None:
     good, other, refused = await _requests(owner, tool)
     # A refusal keeps nothing: the fixed request may use the same key.
     assert (await owner.err(tool, {**refused, "idempotency_key": "k1"}))["code"] in ("invalid_input", "not_found",
                                                                                         "invalid_transition")  # fmt: skip
-    trail = rows(db_path, "SELECT COUNT(*) FROM change_record")
+    trail = await rows(store, "SELECT COUNT(*) FROM change_record")
     first = await raw(owner, tool, {**good, "idempotency_key": "k1"})
     assert not first.is_error and not replayed(first), first.structured_content
-    after_first = rows(db_path, "SELECT COUNT(*) FROM change_record")
+    after_first = await rows(store, "SELECT COUNT(*) FROM change_record")
     assert after_first == trail + RECORDS.get(tool, 1)
     again = await raw(owner, tool, {**good, "idempotency_key": "k1"})
     assert replayed(again) and again.structured_content == first.structured_content
     reused = await owner.err(tool, {**other, "idempotency_key": "k1"})
     assert reused["details"]["reason"] == "idempotency_key_reused" and reused["details"]["tool"] == tool
-    assert rows(db_path, "SELECT COUNT(*) FROM change_record") == after_first  # neither wrote anything
+    assert await rows(store, "SELECT COUNT(*) FROM change_record") == after_first  # neither wrote anything

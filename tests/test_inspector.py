@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import subprocess
+import tempfile
 import sys
 from pathlib import Path
 
@@ -40,10 +41,11 @@ def inspector(version: str) -> Path:
     return command
 
 
-def run(version: str, db: Path, api_key: str, *method: str) -> subprocess.CompletedProcess[str]:
+def run(version: str, db: Path | str, api_key: str, *method: str) -> subprocess.CompletedProcess[str]:
     serve = [sys.executable, "-m", "worktrail", "serve", "--db", str(db)]
     command = [str(inspector(version)), "--cli", "-e", f"WORKTRAIL_API_KEY={api_key}", *serve, *method]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=db.parent)
+    where = db.parent if isinstance(db, Path) else tempfile.gettempdir()
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=where)
 
 
 def printed(done: subprocess.CompletedProcess[str]) -> dict[str, object]:

@@ -1,15 +1,22 @@
-"""Every list reads its page in the order of an index that also serves its filter: SQLite's plan
-for each page query a list tool runs has no sort of its own (no "TEMP B-TREE FOR ORDER BY").
+"""Every list reads its page in the order of an index that also serves its filter: each store's
+plan for each page query a list tool runs has no sort of its own (SQLite: no "TEMP B-TREE FOR
+ORDER BY"; PostgreSQL: no Sort node).
 What is measured at a million rows is for benchmarks/; this pins that the plan stays right."""
 
 from __future__ import annotations
 
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.conftest import Agent
+from tests.conftest import Agent, connect
+from worktrail.domain.clock import SystemClock, format_ts
+from worktrail.store.audit import Origin
+from worktrail.store.connection import Connection
+from worktrail.store.postgresql.database import PostgresqlDatabase
+from worktrail.store.sqlite.database import SqliteDatabase
 from worktrail.store.store import Store
 
 pytestmark = pytest.mark.anyio
@@ -27,24 +34,71 @@ LISTS = [
 ]  # fmt: skip
 
 
-async def test_every_list_page_reads_in_index_order(owner: Agent, store: Store, db_path: Path) -> None:
+async def _lists(owner: Agent) -> list[tuple[str, dict]]:
     edv = (await owner.ok("ts.edv.create", {"name": "e"}))["id"]
     ritual = (await owner.ok("ts.rtl.create", {"name": "r", "prompt": "p"}))["id"]
     mission = (await owner.ok("ts.msn.create", {"name": "m"}))["data"]["mission_id"]
+    return [
+        (tool, {k: {"$E": edv, "$R": ritual, "$M": mission}.get(v, v) for k, v in arguments.items()})
+        for tool, arguments in LISTS
+    ]
+
+
+async def test_every_list_page_reads_in_index_order_on_sqlite(
+    owner: Agent, store: Store, ledger: str, tmp_path: Path
+) -> None:
+    if isinstance(store.db, SqliteDatabase):
+        await _sqlite_plans(owner, store, Path(ledger))
+        return
+    beside = await Store.open(tmp_path / "plans.db")  # the PostgreSQL run checks SQLite's plans too
+    try:
+        _, _, key = await beside.keys.bootstrap_owner(Origin(None, "test", format_ts(SystemClock().now())), "owner")
+        async with connect(beside, key) as agent:
+            await _sqlite_plans(agent, beside, tmp_path / "plans.db")
+    finally:
+        await beside.close()
+
+
+async def _sqlite_plans(owner: Agent, store: Store, db: Path) -> None:
+    assert isinstance(store.db, SqliteDatabase)
     traced: list[str] = []
     reader = store.db._reader  # the connection list reads go through (a test may look inside)
     assert reader is not None
     await store.db._hop(reader, lambda conn: conn.set_trace_callback(traced.append))
     try:
-        for tool, arguments in LISTS:
-            text = {k: {"$E": edv, "$R": ritual, "$M": mission}.get(v, v) for k, v in arguments.items()}
+        for tool, arguments in await _lists(owner):
             before = len(traced)
-            await owner.ok(tool, text)
+            await owner.ok(tool, arguments)
             pages = [q for q in traced[before:] if " ORDER BY " in q and " LIMIT " in q]
             assert pages, (tool, arguments, "ran no page query")
-            with sqlite3.connect(db_path) as conn:
+            with sqlite3.connect(db) as conn:
                 for query in pages:
                     plan = " | ".join(row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {query}"))
                     assert "TEMP B-TREE FOR ORDER BY" not in plan, (tool, arguments, plan)
     finally:
         await store.db._hop(reader, lambda conn: conn.set_trace_callback(None))
+
+
+async def test_every_list_page_reads_in_index_order_on_postgresql(owner: Agent, store: Store) -> None:
+    """PostgreSQL's planner sorts a small table rather than read an index, so the plan is asked
+    with sorting priced out of reach: a Sort left in it means no index serves that order."""
+    if not isinstance(store.db, PostgresqlDatabase):
+        pytest.skip("the suite's PostgreSQL run (WORKTRAIL_TEST_POSTGRESQL) checks PostgreSQL's plans")
+    traced: list[tuple[str, tuple[Any, ...]]] = []
+    store.db.traced = traced
+    try:
+        for tool, arguments in await _lists(owner):
+            before = len(traced)
+            await owner.ok(tool, arguments)
+            pages = [(q, p) for q, p in traced[before:] if " ORDER BY " in q and " LIMIT " in q]
+            assert pages, (tool, arguments, "ran no page query")
+            for query, params in pages:
+
+                async def explain(conn: Connection, query: str = query, params: tuple = params) -> str:
+                    await conn.execute("SET LOCAL enable_sort = off")
+                    return " | ".join(row[0] for row in await conn.fetchall(f"EXPLAIN {query}", params))
+
+                plan = await store.db.read(explain)
+                assert "Sort" not in plan.replace("Sort Key", ""), (tool, arguments, plan)
+    finally:
+        store.db.traced = None

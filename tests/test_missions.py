@@ -4,24 +4,21 @@ server processes at once logs once."""
 
 from __future__ import annotations
 
-import sqlite3
 import sys
-from pathlib import Path
 
 import anyio
 import pytest
 from mcp import Client, StdioServerParameters
 
-from tests.conftest import Agent, as_role
+from tests.conftest import Agent, as_role, scalar
 from tests.test_mission_runs import run_in
 from worktrail.store.store import Store
 
 pytestmark = pytest.mark.anyio
 
 
-def count(db: Path, table: str) -> int:
-    with sqlite3.connect(db) as conn:
-        return int(conn.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0])
+async def count(store: Store, table: str) -> int:
+    return int(await scalar(store, f"SELECT COUNT(*) FROM {table}"))
 
 
 async def test_a_mission_is_defined_read_listed_and_updated(owner: Agent) -> None:
@@ -52,7 +49,7 @@ async def test_a_clone_copies_the_definition_and_no_runs(owner: Agent) -> None:
     assert named["name"] == "Triage 2"
 
 
-async def test_delete_waits_for_unfinished_runs_then_removes_everything(owner: Agent, db_path: Path) -> None:
+async def test_delete_waits_for_unfinished_runs_then_removes_everything(owner: Agent, store: Store) -> None:
     ref = await run_in(owner, "running")
     await owner.ok("ts.pln.create", {**ref, "steps": [{"step_id": "s", "sequence": 1, "description": "d"}]})
     refused = await owner.err("ts.msn.delete", {"mission_id": ref["mission_id"]})
@@ -60,7 +57,7 @@ async def test_delete_waits_for_unfinished_runs_then_removes_everything(owner: A
     await owner.ok("ts.mrn.cancel", ref)
     gone = await owner.ok("ts.msn.delete", {"mission_id": ref["mission_id"]})
     assert gone["data"] == {"mission_id": ref["mission_id"], "deleted": True, "runs_deleted": 1}
-    assert [count(db_path, t) for t in ("mission", "mission_run", "plan_step", "mission_event")] == [0, 0, 0, 0]
+    assert [await count(store, t) for t in ("mission", "mission_run", "plan_step", "mission_event")] == [0, 0, 0, 0]
     trail = await owner.ok("ts.aud.list", {"entity_id": ref["mission_id"]})
     assert trail["records"][-1]["action"] == "delete"
     assert (await owner.err("ts.msn.get", {"mission_id": ref["mission_id"]}))["code"] == "not_found"
@@ -80,9 +77,11 @@ async def test_roles_viewers_read_members_work_and_only_the_creator_or_an_admin_
         assert (await member.ok("ts.msn.delete", {"mission_id": theirs}))["data"]["deleted"]
 
 
-async def test_an_event_logged_at_once_from_four_processes_is_logged_once(db_path: Path, owner_key: str) -> None:
+async def test_an_event_logged_at_once_from_four_processes_is_logged_once(
+    ledger: str, store: Store, owner_key: str
+) -> None:
     params = StdioServerParameters(
-        command=sys.executable, args=["-m", "worktrail", "serve", "--db", str(db_path)],
+        command=sys.executable, args=["-m", "worktrail", "serve", "--db", ledger],
         env={"WORKTRAIL_API_KEY": owner_key},
     )  # fmt: skip
     async with Client(params) as client:
@@ -102,9 +101,7 @@ async def test_an_event_logged_at_once_from_four_processes_is_logged_once(db_pat
             group.start_soon(window)
     assert len(answers) == 20 and not [a for a in answers if a.is_error]
     assert len({a.structured_content["data"]["event_id"] for a in answers}) == 1
-    with sqlite3.connect(db_path) as conn:
-        logged = conn.execute("SELECT COUNT(*) FROM mission_event WHERE type = 'tool_call'").fetchone()[0]
-    assert logged == 1
+    assert await scalar(store, "SELECT COUNT(*) FROM mission_event WHERE type = 'tool_call'") == 1
 
 
 async def _log(client: Client, event: dict, answers: list) -> None:

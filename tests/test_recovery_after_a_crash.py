@@ -10,11 +10,19 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import anyio
 import pytest
 from mcp import Client, StdioServerParameters
+
+from tests.conftest import PinnedClock, column, scalar
+from tests.servers import free_port, stop
+from tests.test_executions import agent_at
+from worktrail.domain.clock import SystemClock, format_ts
+from worktrail.store.store import Store
 
 pytestmark = pytest.mark.anyio
 
@@ -51,8 +59,8 @@ class Raw:
         return result["structuredContent"]
 
 
-async def test_runs_of_a_killed_server_are_swept_by_the_next_one(db_path: Path, owner_key: str) -> None:
-    dead = Raw(db_path, owner_key)
+async def test_runs_of_a_killed_server_are_swept_by_the_next_one(ledger: str, owner_key: str) -> None:
+    dead = Raw(ledger, owner_key)
     execution = dead.call("ts.exe.create", config_id="import")["execution_id"]
     ritual = dead.call("ts.rtl.create", name="r", prompt="p")["id"]
     ritual_run = dead.call("ts.rtr.create", ritual_id=ritual)["id"]
@@ -66,7 +74,7 @@ async def test_runs_of_a_killed_server_are_swept_by_the_next_one(db_path: Path, 
     dead.process.wait(timeout=10)
     time.sleep(2.5)  # longer than every duration the next server is given
 
-    params = StdioServerParameters(command=sys.executable, args=["-m", "worktrail", "serve", "--db", str(db_path),
+    params = StdioServerParameters(command=sys.executable, args=["-m", "worktrail", "serve", "--db", str(ledger),
                                                                  *QUICK], env={"WORKTRAIL_API_KEY": owner_key})  # fmt: skip
     async with Client(params) as client:
 
@@ -85,3 +93,32 @@ async def test_runs_of_a_killed_server_are_swept_by_the_next_one(db_path: Path, 
         assert {r["entity_id"] for r in swept["records"]} == {execution, ritual_run, mission_run, workflow_run}
         settled = await get("ts.exe.update", execution_id=execution, status="completed")
         assert settled["previous_status"] == "interrupted"
+
+
+async def test_four_processes_sweeping_at_once_move_each_stale_run_once(
+    store: Store, ledger: str, owner_key: str
+) -> None:
+    an_hour_ago = PinnedClock(format_ts(SystemClock().now() - timedelta(hours=1)))
+    async with agent_at(store, owner_key, an_hour_ago, instance="ins_gone") as agent:  # a process long gone
+        made = [(await agent.ok("ts.exe.create", {"config_id": f"c{i}"}))["execution_id"] for i in range(20)]
+        ritual = (await agent.ok("ts.rtl.create", {"name": "r", "prompt": "p"}))["id"]
+        made += [(await agent.ok("ts.rtr.create", {"ritual_id": ritual}))["id"] for _ in range(5)]
+    command = [sys.executable, "-m", "worktrail", "serve", "--http", "--db", ledger, *QUICK]
+    sweepers = [
+        subprocess.Popen(
+            [*command, "--port", str(free_port())], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
+        for _ in range(4)
+    ]  # each sweeps as it starts, all at once
+    try:
+        deadline = time.monotonic() + 60
+        while await scalar(store, "SELECT COUNT(*) FROM change_record WHERE action = 'sweep'") < len(made):
+            assert time.monotonic() < deadline, "the sweeps did not move every stale run"
+            await anyio.sleep(0.2)
+        await anyio.sleep(1.5)  # another round of sweeps in every process: none moves a run again
+    finally:
+        for sweeper in sweepers:
+            stop(sweeper)
+    moved = await column(store, "SELECT entity_id FROM change_record WHERE action = 'sweep'")
+    assert sorted(moved) == sorted(made), "each stale run moved once, by one of the four"
+    assert await scalar(store, "SELECT COUNT(*) FROM execution WHERE status = 'interrupted'") == 20

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 import time
@@ -17,7 +16,9 @@ import anyio
 import pytest
 from mcp import Client, StdioServerParameters
 
+from tests.conftest import column, scalar
 from tests.servers import TRANSPORTS, Servers, real_servers
+from worktrail.store.store import Store
 
 pytestmark = pytest.mark.anyio
 
@@ -31,9 +32,13 @@ def serve_params(db: Path, api_key: str) -> StdioServerParameters:
     )
 
 
-def count(db: Path, sql: str, *params: object) -> int:
-    with sqlite3.connect(db) as conn:
-        return int(conn.execute(sql, params).fetchone()[0])
+async def count(ledger: str, sql: str, *params: object) -> int:
+    """One count, read from the ledger as another process would."""
+    store = await Store.open(ledger, access="read_only")
+    try:
+        return int(await scalar(store, sql, *params))
+    finally:
+        await store.close()
 
 
 async def from_every_process(
@@ -61,40 +66,40 @@ async def _send(client: Client, tool: str, arguments: dict[str, Any], answers: l
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
 async def test_one_create_sent_twenty_times_from_four_processes_creates_one_task(
-    db_path: Path, owner_key: str, transport: str
+    ledger: str, owner_key: str, transport: str
 ) -> None:
     answers = await from_every_process(
-        db_path, owner_key, "ts.tsk.create", {"title": "once", "idempotency_key": "c1"}, transport
+        ledger, owner_key, "ts.tsk.create", {"title": "once", "idempotency_key": "c1"}, transport
     )
     assert len(answers) == REPEATS and not [a for a in answers if a.is_error]
     assert len({json.dumps(a.structured_content, sort_keys=True) for a in answers}) == 1  # one id, one timestamp
     task_id = answers[0].structured_content["id"]
-    assert count(db_path, "SELECT COUNT(*) FROM task") == 1
-    assert count(db_path, "SELECT COUNT(*) FROM change_record WHERE entity_id = ?", task_id) == 1
+    assert await count(ledger, "SELECT COUNT(*) FROM task") == 1
+    assert await count(ledger, "SELECT COUNT(*) FROM change_record WHERE entity_id = ?", task_id) == 1
 
 
 @pytest.mark.parametrize("transport", TRANSPORTS)
 async def test_one_status_move_sent_twenty_times_from_four_processes_moves_once(
-    db_path: Path, owner_key: str, transport: str
+    ledger: str, owner_key: str, transport: str
 ) -> None:
-    async with Client(serve_params(db_path, owner_key)) as client:
+    async with Client(serve_params(ledger, owner_key)) as client:
         task = (await client.call_tool("ts.tsk.create", {"title": "t"})).structured_content
     move = {"id": task["id"], "status": "active", "idempotency_key": "start-t"}
-    answers = await from_every_process(db_path, owner_key, "ts.tsk.update", move, transport)
+    answers = await from_every_process(ledger, owner_key, "ts.tsk.update", move, transport)
     assert not [a.structured_content for a in answers if a.is_error]  # no "already active"
     assert len({json.dumps(a.structured_content, sort_keys=True) for a in answers}) == 1
     updates = "SELECT COUNT(*) FROM change_record WHERE entity_id = ? AND action = 'update'"
-    assert count(db_path, updates, task["id"]) == 1
+    assert await count(ledger, updates, task["id"]) == 1
 
 
 def _line(message: dict[str, Any]) -> str:
     return json.dumps(message) + "\n"
 
 
-async def test_keyed_writes_cut_off_by_sigkill_happen_exactly_once_when_retried(db_path: Path, owner_key: str) -> None:
+async def test_keyed_writes_cut_off_by_sigkill_happen_exactly_once_when_retried(ledger: str, owner_key: str) -> None:
     keys = [f"crash-{i}" for i in range(40)]
     server = subprocess.Popen(
-        [sys.executable, "-m", "worktrail", "serve", "--db", str(db_path)],
+        [sys.executable, "-m", "worktrail", "serve", "--db", str(ledger)],
         env={**os.environ, "WORKTRAIL_API_KEY": owner_key},
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )  # fmt: skip
@@ -112,15 +117,18 @@ async def test_keyed_writes_cut_off_by_sigkill_happen_exactly_once_when_retried(
     time.sleep(0.01)
     server.send_signal(signal.SIGKILL)
     server.wait(timeout=10)
-    done_before = count(db_path, "SELECT COUNT(*) FROM task")
+    done_before = await count(ledger, "SELECT COUNT(*) FROM task")
     assert 1 <= done_before <= len(keys)
 
-    async with Client(serve_params(db_path, owner_key)) as client:
+    async with Client(serve_params(ledger, owner_key)) as client:
         for key in keys:
             answer = await client.call_tool("ts.tsk.create", {"title": key, "idempotency_key": key})
             assert not answer.is_error and answer.structured_content["title"] == key
-    with sqlite3.connect(db_path) as conn:
-        titles = [r[0] for r in conn.execute("SELECT title FROM task ORDER BY title")]
-        creates = conn.execute("SELECT COUNT(*) FROM change_record WHERE entity_type = 'task'").fetchone()[0]
-        kept = conn.execute("SELECT COUNT(*) FROM idempotency_key").fetchone()[0]
+    store = await Store.open(ledger, access="read_only")
+    try:
+        titles = sorted(await column(store, "SELECT title FROM task"))
+        creates = await scalar(store, "SELECT COUNT(*) FROM change_record WHERE entity_type = 'task'")
+        kept = await scalar(store, "SELECT COUNT(*) FROM idempotency_key")
+    finally:
+        await store.close()
     assert titles == sorted(keys) and creates == len(keys) and kept == len(keys)

@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import re
-import sqlite3
-from pathlib import Path
 
 import anyio
 import pytest
 
-from tests.conftest import Agent, as_role, connect
+from tests.conftest import Agent, as_role, connect, execute
 from worktrail.store.store import Store
 
 pytestmark = pytest.mark.anyio
@@ -221,14 +219,19 @@ async def test_two_agents_finishing_one_run_at_once_leave_one_outcome(owner: Age
     assert history["total"] == 1
 
 
-async def test_a_run_update_and_its_change_record_commit_together(owner: Agent, db_path: Path) -> None:
+async def test_a_run_update_and_its_change_record_commit_together(owner: Agent, store: Store, ledger: str) -> None:
     run = await new_run(owner)
-    with sqlite3.connect(db_path) as conn:  # a record that cannot be written must undo the change
-        conn.execute(
-            "CREATE TRIGGER refuse BEFORE INSERT ON change_record WHEN NEW.entity_type = 'ritual_run' "
-            "BEGIN SELECT RAISE(ABORT, 'audit unavailable'); END"
+    # A record that cannot be written must undo the change: a trigger refuses it, in each store's words.
+    if ledger.startswith("postgresql"):
+        await execute(store, "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                      "IF NEW.entity_type = 'ritual_run' THEN RAISE EXCEPTION 'audit unavailable'; END IF; "
+                      "RETURN NEW; END $$")  # fmt: skip
+        await execute(
+            store, "CREATE TRIGGER refuse BEFORE INSERT ON change_record FOR EACH ROW EXECUTE FUNCTION refuse()"
         )
-    conn.close()
+    else:
+        await execute(store, "CREATE TRIGGER refuse BEFORE INSERT ON change_record WHEN NEW.entity_type = "
+                      "'ritual_run' BEGIN SELECT RAISE(ABORT, 'audit unavailable'); END")  # fmt: skip
     error = await owner.err("ts.rtr.update", {"id": run["id"], "status": "succeeded", "result_summary": "ok"})
     assert error["code"] == "internal_error"
     stored = await owner.ok("ts.rtr.get", {"id": run["id"]})

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
-from pathlib import Path
 
 import pytest
 
-from tests.conftest import Agent, PinnedClock
+from tests.conftest import Agent, PinnedClock, execute, scalar
 from tests.test_executions import agent_at
 from tests.test_workflow_runs import workflow
 from tests.test_workflow_secrets_and_files import SECRET, on_disk
@@ -27,48 +25,47 @@ async def _run_with_a_secret(agent: Agent, **extra: object) -> str:
 
 
 async def test_the_sweep_ending_a_stale_run_takes_its_secret_off_the_disk(
-    store: Store, owner_key: str, db_path: Path
+    store: Store, owner_key: str, ledger: str
 ) -> None:
     clock = PinnedClock("2026-05-01T10:00:00Z")
     async with agent_at(store, owner_key, clock) as agent:
         run_id = await _run_with_a_secret(agent)
-        assert SECRET.encode() in on_disk(db_path)
+        assert SECRET.encode() in on_disk(ledger)
         clock.set("2026-05-01T11:30:00Z")  # quiet for 90 minutes: stale
         swept = await agent.ok("ts.run.sweep")
         assert [(c["id"], c["to"]) for c in swept["changed"]] == [(run_id, "error")]
-        assert SECRET.encode() not in on_disk(db_path)
+        assert SECRET.encode() not in on_disk(ledger)
         assert (await agent.ok("ts.wrn.secrets", {"id": run_id}))["sensitive_input_values"] == {}
 
 
-async def test_bulk_runs_lose_their_secrets_each_as_it_ends(owner: Agent, db_path: Path) -> None:
+async def test_bulk_runs_lose_their_secrets_each_as_it_ends(owner: Agent, ledger: str) -> None:
     w = await workflow(owner, input_schema=None, output_schema=None)
     made = await owner.ok("ts.wrn.bulk_create", {"workflow_id": w, "count": 3, "sensitive_input_values": {"t": SECRET}})
     ids = [r["id"] for r in made["created_runs"]]
     for i, run_id in enumerate(ids):
-        assert SECRET.encode() in on_disk(db_path), f"run {i} still holds it"
+        assert SECRET.encode() in on_disk(ledger), f"run {i} still holds it"
         await owner.ok("ts.wrn.update", {"id": run_id, "status": "cancelled"})
-    assert SECRET.encode() not in on_disk(db_path)
+    assert SECRET.encode() not in on_disk(ledger)
 
 
-async def test_deleting_a_workflow_erases_any_secret_its_runs_kept(owner: Agent, db_path: Path) -> None:
+async def test_deleting_a_workflow_erases_any_secret_its_runs_kept(owner: Agent, store: Store, ledger: str) -> None:
     w = await workflow(owner, input_schema=None, output_schema=None)
     run = await owner.ok("ts.wrn.create", {"workflow_id": w, "sensitive_input_values": {"token": SECRET}})
     await owner.ok("ts.wrn.update", {"id": run["id"], "status": "cancelled"})
-    with sqlite3.connect(db_path) as raw:  # a secret left behind by a worktrail before the sweep erased them
-        raw.execute("INSERT INTO workflow_secret (run_id, alias, value) VALUES (?, 'old', ?)", (run["id"], SECRET))
-    raw.close()
+    # A secret left behind by a worktrail before the sweep erased them.
+    await execute(store, "INSERT INTO workflow_secret (run_id, alias, value) VALUES (?, 'old', ?)", run["id"], SECRET)
     await owner.ok("ts.wfl.delete", {"id": w})
-    assert SECRET.encode() not in on_disk(db_path)
+    assert SECRET.encode() not in on_disk(ledger)
 
 
-async def test_a_keyed_calls_stored_digest_cannot_confirm_a_guessed_secret(owner: Agent, db_path: Path) -> None:
+async def test_a_keyed_calls_stored_digest_cannot_confirm_a_guessed_secret(
+    owner: Agent, store: Store, ledger: str
+) -> None:
     w = await workflow(owner, input_schema=None, output_schema=None)
     sent = {"workflow_id": w, "sensitive_input_values": {"token": SECRET}}
     run = await owner.ok("ts.wrn.create", {**sent, "idempotency_key": "make-run"})
     await owner.ok("ts.wrn.update", {"id": run["id"], "status": "cancelled"})
-    with sqlite3.connect(db_path) as raw:
-        (stored,) = raw.execute("SELECT digest FROM idempotency_key WHERE key = 'make-run'").fetchone()
-    raw.close()
+    stored = await scalar(store, "SELECT digest FROM idempotency_key WHERE key = 'make-run'")
 
     def guesses(secret: str) -> set[str]:
         """The digests an attacker could compute for a guess: several canonical forms."""
@@ -78,7 +75,7 @@ async def test_a_keyed_calls_stored_digest_cannot_confirm_a_guessed_secret(owner
         return {hashlib.sha256(x.encode()).hexdigest() for x in texts}
 
     assert stored not in guesses(SECRET)  # the right guess confirms nothing
-    assert SECRET.encode() not in on_disk(db_path)
+    assert SECRET.encode() not in on_disk(ledger)
     # The key still does its work: the same request answers the first run, once.
     again = await owner.ok("ts.wrn.create", {**sent, "idempotency_key": "make-run"})
     assert again["id"] == run["id"]

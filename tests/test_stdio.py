@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from mcp import Client, StdioServerParameters
+
+from tests.conftest import peek
 
 pytestmark = pytest.mark.anyio
 
@@ -24,9 +25,9 @@ def serve_params(db: Path, api_key: str | None = None, *extra: str) -> StdioServ
 
 @pytest.mark.parametrize("client_mode", ["auto", "legacy"])
 async def test_not_authenticated_until_login_then_a_task_lifecycle(
-    db_path: Path, owner_key: str, client_mode: str
+    ledger: str, owner_key: str, client_mode: str
 ) -> None:
-    async with Client(serve_params(db_path), mode=client_mode) as client:
+    async with Client(serve_params(ledger), mode=client_mode) as client:
         refused = await client.call_tool("ts.tsk.create", {"title": "t"})
         assert refused.is_error and refused.structured_content["error"]["code"] == "not_authenticated"
         assert not (await client.call_tool("ts.auth.login", {"api_key": owner_key})).is_error
@@ -37,17 +38,17 @@ async def test_not_authenticated_until_login_then_a_task_lifecycle(
         assert jumped.structured_content["error"]["code"] == "invalid_input"
 
 
-async def test_the_environment_key_logs_the_session_in(db_path: Path, owner_key: str) -> None:
-    async with Client(serve_params(db_path, owner_key)) as client:
+async def test_the_environment_key_logs_the_session_in(ledger: str, owner_key: str) -> None:
+    async with Client(serve_params(ledger, owner_key)) as client:
         who = await client.call_tool("ts.auth.whoami", {})
         assert not who.is_error and who.structured_content["role"] == "owner"
 
 
 def test_a_wrong_environment_key_stops_the_server_with_a_clear_message(initialised: tuple[Path, str]) -> None:
-    db_path, _ = initialised
+    ledger, _ = initialised
     env = {**os.environ, "WORKTRAIL_API_KEY": "wtk_wrong"}
     done = subprocess.run(
-        [sys.executable, "-m", "worktrail", "serve", "--db", str(db_path)],
+        [sys.executable, "-m", "worktrail", "serve", "--db", str(ledger)],
         env=env, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert done.returncode == 1 and done.stdout == ""
@@ -55,7 +56,7 @@ def test_a_wrong_environment_key_stops_the_server_with_a_clear_message(initialis
 
 
 def test_stdout_carries_only_protocol_messages_and_bad_lines_are_answered(initialised: tuple[Path, str]) -> None:
-    db_path, owner_key = initialised
+    ledger, owner_key = initialised
     requests = [
         {"jsonrpc": "2.0", "id": 1, "method": "initialize",
          "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}}},
@@ -68,7 +69,7 @@ def test_stdout_carries_only_protocol_messages_and_bad_lines_are_answered(initia
         {"jsonrpc": "2.0", "id": 7, "method": "ping"},
     ]  # fmt: skip
     server = subprocess.Popen(
-        [sys.executable, "-m", "worktrail", "--log-level", "DEBUG", "serve", "--db", str(db_path)],
+        [sys.executable, "-m", "worktrail", "--log-level", "DEBUG", "serve", "--db", str(ledger)],
         env={**os.environ, "WORKTRAIL_API_KEY": owner_key},
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
@@ -95,7 +96,7 @@ def test_stdout_carries_only_protocol_messages_and_bad_lines_are_answered(initia
 def test_a_script_that_pipes_its_calls_and_closes_stdin_gets_every_answer(
     initialised: tuple[Path, str], tmp_path: Path, stdin_is: str
 ) -> None:
-    db_path, owner_key = initialised
+    ledger, owner_key = initialised
     hello = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "script", "version": "1"}}
     lines = [{"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": hello},
              {"jsonrpc": "2.0", "method": "notifications/initialized"}]  # fmt: skip
@@ -113,15 +114,14 @@ def test_a_script_that_pipes_its_calls_and_closes_stdin_gets_every_answer(
     requests.write_text(text)
     with requests.open() as file:
         done = subprocess.run(
-            [sys.executable, "-m", "worktrail", "serve", "--db", str(db_path)],
+            [sys.executable, "-m", "worktrail", "serve", "--db", str(ledger)],
             **({"input": text} if stdin_is == "a pipe" else {"stdin": file}),
             env={**os.environ, "WORKTRAIL_API_KEY": owner_key}, capture_output=True, text=True, timeout=60,
         )  # fmt: skip
     answers = {m["id"]: m for m in map(json.loads, done.stdout.splitlines())}
     assert done.returncode == 0 and set(answers) == set(range(31))
     assert all(answers[n]["result"]["isError"] is False for n in range(1, 31)), done.stdout[-500:]
-    with sqlite3.connect(db_path) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM task").fetchone()[0] == 30
+    assert peek(ledger, "SELECT COUNT(*) FROM task") == [(30,)]
 
 
 def piped(db: Path, api_key: str, lines: list[str]) -> subprocess.CompletedProcess[str]:
@@ -135,7 +135,7 @@ def piped(db: Path, api_key: str, lines: list[str]) -> subprocess.CompletedProce
 
 def test_long_lines_are_read_whole_and_blank_lines_are_no_message(initialised: tuple[Path, str]) -> None:
     """A line of megabytes (an attachment) is one message, not a refusal of its first 64 KiB."""
-    db_path, owner_key = initialised
+    ledger, owner_key = initialised
     hello = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "script", "version": "1"}}
     long_title = "x" * 3_000_000
     lines = [
@@ -147,7 +147,7 @@ def test_long_lines_are_read_whole_and_blank_lines_are_no_message(initialised: t
                     "params": {"name": "ts.tsk.create", "arguments": {"title": long_title}}}),
         json.dumps({"jsonrpc": "2.0", "id": 2, "method": "ping"}),
     ]  # fmt: skip
-    done = piped(db_path, owner_key, lines)
+    done = piped(ledger, owner_key, lines)
     messages = [json.loads(line) for line in done.stdout.splitlines()]
     assert done.returncode == 0 and [m["id"] for m in messages] == [0, 1, 2], "no answer to a blank line"
     refused = messages[1]["result"]["structuredContent"]["error"]
@@ -157,7 +157,7 @@ def test_long_lines_are_read_whole_and_blank_lines_are_no_message(initialised: t
 def test_requests_the_parser_refuses_are_answered_with_their_own_id(initialised: tuple[Path, str]) -> None:
     """Valid JSON the SDK's parser will not take (deep nesting, a lone surrogate, params of the
     wrong shape) is answered with the request's id, so the client need not wait for its timeout."""
-    db_path, owner_key = initialised
+    ledger, owner_key = initialised
     hello = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}}
 
     def call(n: int, arguments: str) -> str:
@@ -174,7 +174,7 @@ def test_requests_the_parser_refuses_are_answered_with_their_own_id(initialised:
         '{"jsonrpc": "2.0", "id": {"an": "object"}, "method": "ping"}',
         '{"jsonrpc": "2.0", "id": 6, "method": "ping"}',
     ]
-    done = piped(db_path, owner_key, lines)
+    done = piped(ledger, owner_key, lines)
     messages = [json.loads(line) for line in done.stdout.splitlines()]
     assert done.returncode == 0 and len(messages) == 7, done.stdout
     by_id = {json.dumps(m["id"]): m for m in messages}

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-import sqlite3
-from pathlib import Path
+from datetime import timedelta
 
 import pytest
 
-from tests.conftest import Agent, as_role, connect
+from tests.conftest import Agent, as_role, connect, execute
+from worktrail.domain.clock import SystemClock, format_ts
 from worktrail.store.store import Store
 
 pytestmark = pytest.mark.anyio
@@ -172,24 +172,21 @@ async def test_reopen_from_done_clears_completed_at_and_keeps_started_at(owner: 
     assert "completed_at" not in stored and stored["started_at"] == started
 
 
-async def test_started_at_is_kept_after_the_first_activation(owner: Agent, db_path: Path) -> None:
+async def test_started_at_is_kept_after_the_first_activation(owner: Agent, store: Store) -> None:
     task = await new_task(owner)
     await owner.ok("ts.tsk.update", {"id": task["id"], "status": "active"})
-    with sqlite3.connect(db_path) as conn:  # pretend the first start was long ago
-        conn.execute("UPDATE task SET started_at = '2026-01-01T08:00:00Z' WHERE id = ?", (task["id"],))
+    # Pretend the first start was long ago.
+    await execute(store, "UPDATE task SET started_at = '2026-01-01T08:00:00Z' WHERE id = ?", task["id"])
     await owner.ok("ts.tsk.update", {"id": task["id"], "status": "planned"})
     await owner.ok("ts.tsk.update", {"id": task["id"], "status": "active"})
     assert (await owner.ok("ts.tsk.get", {"id": task["id"]}))["started_at"] == "2026-01-01T08:00:00Z"
 
 
-async def test_done_without_actual_fills_hours_since_started_at(owner: Agent, db_path: Path) -> None:
+async def test_done_without_actual_fills_hours_since_started_at(owner: Agent, store: Store) -> None:
     task = await new_task(owner)
     await owner.ok("ts.tsk.update", {"id": task["id"], "status": "active"})
-    with sqlite3.connect(db_path) as conn:
-        conn.execute(
-            "UPDATE task SET started_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now', '-150 minutes') WHERE id = ?",
-            (task["id"],),
-        )
+    started = format_ts(SystemClock().now() - timedelta(minutes=150))
+    await execute(store, "UPDATE task SET started_at = ? WHERE id = ?", started, task["id"])
     ack = await owner.ok("ts.tsk.update", {"id": task["id"], "status": "done"})
     assert ack["updated_fields"] == ["status"]
     assert (await owner.ok("ts.tsk.get", {"id": task["id"]}))["actual"] == 2.5

@@ -5,6 +5,7 @@ the test and localhost for ledger.example.com), and the client configuration it 
 from __future__ import annotations
 
 import json
+import os
 import re
 import shlex
 import shutil
@@ -18,8 +19,9 @@ import pytest
 from mcp import Client
 from mcp.client.streamable_http import streamable_http_client
 
+from tests.conftest import POSTGRESQL, postgresql_ledger
 from tests.conftest import run_worktrail as worktrail
-from tests.servers import free_port, stop
+from tests.servers import free_port, http_client, stop
 
 pytestmark = pytest.mark.anyio
 README = Path(__file__).resolve().parents[1] / "README.md"
@@ -97,3 +99,52 @@ def test_client_new_key_makes_a_working_key_for_an_existing_ledger(initialised: 
     key = json.loads(done.stdout[done.stdout.index("{") :])["mcpServers"]["worktrail"]["env"]["WORKTRAIL_API_KEY"]
     who = worktrail("call", "ts.auth.whoami", "--db", str(db), env={"WORKTRAIL_API_KEY": key})
     assert done.returncode == 0 and json.loads(who.stdout)["role"] == "owner"
+
+
+def postgresql_commands() -> list[list[str]]:
+    section = README.read_text().split("### Across hosts: the ledger on PostgreSQL", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", section, re.DOTALL)[:2]
+    return [shlex.split(line, comments=True) for line in "\n".join(blocks).splitlines() if line.strip()]
+
+
+@pytest.mark.skipif(not POSTGRESQL, reason="needs a PostgreSQL server: set WORKTRAIL_TEST_POSTGRESQL")
+async def test_the_postgresql_commands_work_as_written(tmp_path: Path) -> None:
+    """Two servers ("on each host") on one database, each answering the owner; then a SQLite ledger
+    moved into another database."""
+    createdb, export, init, serve, migrate = postgresql_commands()
+    assert createdb[0] == "createdb" and export[0] == "export" and migrate[:2] == ["worktrail", "migrate"]
+    async with postgresql_ledger() as url, postgresql_ledger() as moved_to:
+        readme_url = export[1].split("=", 1)[1]
+        env = {"WORKTRAIL_DB": url}
+        assert init[:2] == ["worktrail", "init"] and "--db" not in init, "init reads WORKTRAIL_DB"
+        owner_key = json.loads(worktrail(*init[1:], env=env).stdout)["api_key"]
+        servers, urls = [], []
+        for _ in range(2):
+            port = free_port()
+            words = [w.replace("8765", str(port)).replace("ledger.example.com", "localhost") for w in serve[1:]]
+            servers.append(subprocess.Popen([sys.executable, "-m", "worktrail", *words], env={**os.environ, **env},
+                                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True))  # fmt: skip
+            urls.append(f"http://localhost:{port}/mcp")
+        try:
+            for mcp_url in urls:
+                for _ in range(100):  # until it listens
+                    try:
+                        httpx2.get(mcp_url.replace("/mcp", "/healthz"), timeout=1)
+                        break
+                    except httpx2.HTTPError:
+                        time.sleep(0.1)
+                async with http_client(mcp_url, owner_key) as client:
+                    made = await client.call_tool("ts_tsk_create", {"title": f"via {mcp_url}"})
+                    assert not made.is_error, made.structured_content
+            async with http_client(urls[0], owner_key) as client:
+                listed = (await client.call_tool("ts_tsk_list", {})).structured_content
+            assert listed["total"] == 2, "both servers wrote the one ledger"
+        finally:
+            for server in servers:
+                stop(server)
+        source = tmp_path / "srv" / "ledger.db"
+        source.parent.mkdir()
+        assert worktrail("init", "--db", str(source), "--json").returncode == 0
+        words = [w.replace("/srv/worktrail/ledger.db", str(source)).replace(readme_url, moved_to) for w in migrate[1:]]
+        done = worktrail(*words)
+        assert done.returncode == 0 and "every table has the same count and checksum" in done.stdout, done.stderr

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import re
 import sys
-from pathlib import Path
 
 import pytest
 from mcp import Client, StdioServerParameters
@@ -95,9 +94,9 @@ def test_the_styler_leaves_unknown_dotted_words_alone() -> None:
 @pytest.mark.parametrize("client_mode", ["auto", "legacy"])
 @pytest.mark.parametrize(("client_name", "login"), [("cursor", "ts_auth_login"), ("mcp", "ts.auth.login")])
 async def test_stdio_instructions_follow_the_client_in_both_eras(
-    db_path: Path, owner_key: str, client_mode: str, client_name: str, login: str
+    ledger: str, owner_key: str, client_mode: str, client_name: str, login: str
 ) -> None:
-    params = StdioServerParameters(command=sys.executable, args=["-m", "worktrail", "serve", "--db", str(db_path)])
+    params = StdioServerParameters(command=sys.executable, args=["-m", "worktrail", "serve", "--db", str(ledger)])
     info = Implementation(name=client_name, version="1")
     async with Client(params, mode=client_mode, client_info=info) as client:  # type: ignore[arg-type]
         assert login in (client.instructions or "")

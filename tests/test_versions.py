@@ -3,13 +3,12 @@ current changes nothing and says what changed since, for every kind of entity th
 
 from __future__ import annotations
 
-import sqlite3
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import Agent
+from tests.conftest import Agent, scalar
+from worktrail.store.store import Store
 
 pytestmark = pytest.mark.anyio
 
@@ -86,14 +85,13 @@ async def test_lists_carry_versions(owner: Agent) -> None:
     assert all(r["version"] >= 1 for r in (await owner.ok("ts.res.list"))["resources"])
 
 
-async def test_audit_records_carry_the_version_each_change_produced(owner: Agent, db_path: Path) -> None:
+async def test_audit_records_carry_the_version_each_change_produced(owner: Agent, store: Store) -> None:
     task = await owner.ok("ts.tsk.create", {"title": "t"})
     await owner.ok("ts.tsk.update", {"id": task["id"], "status": "active"})
     await owner.ok("ts.tsk.update", {"id": task["id"], "status": "done"})
     trail = await owner.ok("ts.aud.list", {"entity_id": task["id"]})
     assert [r["version"] for r in trail["records"]] == [1, 2, 3]
-    with sqlite3.connect(db_path) as conn:
-        assert conn.execute("SELECT version FROM task").fetchone()[0] == 3
+    assert await scalar(store, "SELECT version FROM task") == 3
 
 
 async def test_a_retried_conditional_write_gets_its_answer_not_a_mismatch(owner: Agent) -> None:

@@ -3,9 +3,7 @@ schemas, the seed's update to the letter, retry in place, bulk runs, and the lis
 
 from __future__ import annotations
 
-import sqlite3
 import sys
-from pathlib import Path
 from typing import Any
 
 import anyio
@@ -13,8 +11,9 @@ import pytest
 from jsonschema import Draft202012Validator
 from mcp import Client, StdioServerParameters
 
-from tests.conftest import Agent
+from tests.conftest import Agent, scalar
 from worktrail.domain.lifecycles import WORKFLOW_RUN
+from worktrail.store.store import Store
 
 pytestmark = pytest.mark.anyio
 
@@ -117,14 +116,13 @@ async def test_the_seeds_literal_example_is_refused_and_changes_nothing(owner: A
      ({"customer": "x", "count": 0}, ["input_values", "count"]), ({"customer": "x", "extra": 1}, ["input_values"])],
 )  # fmt: skip
 async def test_inputs_that_break_the_schema_are_refused_with_its_errors(
-    owner: Agent, db_path: Path, inputs: dict, loc: list
+    owner: Agent, store: Store, inputs: dict, loc: list
 ) -> None:
     w = await workflow(owner)
     refused = await owner.err("ts.wrn.create", {"workflow_id": w, "input_values": inputs})
     assert refused["code"] == "invalid_input" and refused["details"][0]["loc"] == loc
     assert refused["details"][0]["type"].startswith("json_schema.")
-    with sqlite3.connect(db_path) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM workflow_run").fetchone()[0] == 0
+    assert await scalar(store, "SELECT COUNT(*) FROM workflow_run") == 0
     good = await owner.ok("ts.wrn.create", {"workflow_id": w, "input_values": {"customer": "ACME", "count": 2}})
     assert good["input_values"] == {"customer": "ACME", "count": 2}
 
@@ -165,7 +163,7 @@ async def test_message_history_is_limited_to_4_mib(owner: Agent) -> None:
     assert refused["code"] == "payload_too_large"
 
 
-async def test_a_final_run_is_left_only_through_retry_in_place(owner: Agent, db_path: Path) -> None:
+async def test_a_final_run_is_left_only_through_retry_in_place(owner: Agent, ledger: str) -> None:
     run_id = await run_in(owner, "running")
     out = {"run_id": run_id, "filename": "o.txt", "content_base64": "aGk=", "kind": "output"}
     made = (await owner.ok("ts.att.create", out))["id"]
@@ -201,7 +199,7 @@ async def test_racing_retries_of_one_run_have_one_winner(owner: Agent) -> None:
     assert (await owner.ok("ts.wrn.get", {"id": run_id}))["attempt"] == 2
 
 
-async def test_bulk_create_is_one_transaction_all_or_nothing(owner: Agent, db_path: Path) -> None:
+async def test_bulk_create_is_one_transaction_all_or_nothing(owner: Agent, store: Store) -> None:
     w = await workflow(owner)
     made = await owner.ok("ts.wrn.bulk_create", {"workflow_id": w, "count": 25, "input_values": {"customer": "A"}})
     assert len(made["created_runs"]) == 25 and made["failed_count"] == 0 and made["errors"] == []
@@ -209,8 +207,7 @@ async def test_bulk_create_is_one_transaction_all_or_nothing(owner: Agent, db_pa
     refused = await owner.err("ts.wrn.bulk_create", {"workflow_id": w, "count": 5, "input_values": {}})
     assert refused["code"] == "invalid_input"
     assert (await owner.err("ts.wrn.bulk_create", {"workflow_id": w, "count": 1001}))["code"] == "invalid_input"
-    with sqlite3.connect(db_path) as conn:
-        assert conn.execute("SELECT COUNT(*) FROM workflow_run").fetchone()[0] == 25
+    assert await scalar(store, "SELECT COUNT(*) FROM workflow_run") == 25
 
 
 async def test_list_puts_running_first_then_newest_end_and_projects_fields(owner: Agent) -> None:
@@ -238,8 +235,10 @@ async def test_delete_a_workflow_waits_for_active_runs(owner: Agent) -> None:
     assert (await owner.err("ts.wrn.get", {"id": run_id}))["code"] == "not_found"
 
 
-async def test_retries_racing_from_three_server_processes_have_one_winner(db_path: Path, owner_key: str) -> None:
-    params = StdioServerParameters(command=sys.executable, args=["-m", "worktrail", "serve", "--db", str(db_path)],
+async def test_retries_racing_from_three_server_processes_have_one_winner(
+    ledger: str, store: Store, owner_key: str
+) -> None:
+    params = StdioServerParameters(command=sys.executable, args=["-m", "worktrail", "serve", "--db", ledger],
                                    env={"WORKTRAIL_API_KEY": owner_key})  # fmt: skip
     async with Client(params) as client:
         w = (await client.call_tool("ts.wfl.create", {"name": "w", "main_prompt": "p"})).structured_content["id"]
@@ -256,8 +255,7 @@ async def test_retries_racing_from_three_server_processes_have_one_winner(db_pat
         for _ in range(3):
             group.start_soon(window)
     assert won.count(True) == 1 and len(won) == 12
-    with sqlite3.connect(db_path) as conn:
-        assert conn.execute("SELECT attempt FROM workflow_run").fetchone()[0] == 2
+    assert await scalar(store, "SELECT attempt FROM workflow_run") == 2
 
 
 async def _retry(client: Any, run: str, won: list[bool]) -> None:

@@ -3,12 +3,14 @@ database file and its WAL once the run is final), and attachments round-trip byt
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import json
 import os
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +25,37 @@ pytestmark = pytest.mark.anyio
 SECRET = "hunter2-Zq8vXw3p-never-show-this"
 
 
-def on_disk(db: Path) -> bytes:
-    return b"".join(p.read_bytes() for p in (db, Path(f"{db}-wal")) if p.exists())
+def on_disk(where: Path | str) -> bytes:
+    """Every byte the ledger's store keeps of it in its files: SQLite's file and WAL, or the files
+    of PostgreSQL's tables and indexes (after a CHECKPOINT has written every page out)."""
+    if not str(where).startswith("postgresql"):
+        return b"".join(p.read_bytes() for p in (Path(where), Path(f"{where}-wal")) if p.exists())
+    with ThreadPoolExecutor(1) as aside:  # asyncpg on a loop of its own, beside the test's
+        return aside.submit(asyncio.run, _postgresql_files(str(where))).result()
+
+
+async def _postgresql_files(url: str) -> bytes:
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("CHECKPOINT")
+        data = Path(await conn.fetchval("SHOW data_directory"))
+        mine = "relnamespace = current_schema()::regnamespace"
+        found = await conn.fetch(
+            f"SELECT pg_relation_filepath(oid) FROM pg_class WHERE ({mine} OR oid IN "
+            f"(SELECT reltoastrelid FROM pg_class WHERE {mine}) OR oid IN (SELECT indexrelid FROM pg_index WHERE "
+            f"indrelid IN (SELECT reltoastrelid FROM pg_class WHERE {mine}))) AND pg_relation_filepath(oid) IS NOT NULL"
+        )
+    finally:
+        await conn.close()
+    files = [
+        f
+        for (relative,) in found
+        for f in sorted(data.glob(f"{relative}*"))
+        if f.name.split("_")[-1] not in ("fsm", "vm")
+    ]
+    return b"".join(f.read_bytes() for f in files)
 
 
 def _line(message: dict[str, Any]) -> str:
@@ -96,27 +127,27 @@ def test_a_secret_is_in_no_answer_record_log_or_error_and_leaves_the_disk_when_t
     assert not Path(f"{db}-wal").exists() or Path(f"{db}-wal").stat().st_size == 0
 
 
-async def test_a_secret_leaves_the_file_when_its_run_is_deleted(owner: Agent, store: Store, db_path: Path) -> None:
+async def test_a_secret_leaves_the_file_when_its_run_is_deleted(owner: Agent, store: Store, ledger: str) -> None:
     w = await workflow(owner, input_schema=None, output_schema=None)
     run = await owner.ok("ts.wrn.create", {"workflow_id": w, "sensitive_input_values": {"token": SECRET}})
-    assert SECRET.encode() in on_disk(db_path)  # kept while the run lives...
+    assert SECRET.encode() in on_disk(ledger)  # kept while the run lives...
     await owner.ok("ts.wrn.delete", {"id": run["id"]})
-    assert SECRET.encode() not in on_disk(db_path)  # ...and gone with it
+    assert SECRET.encode() not in on_disk(ledger)  # ...and gone with it
 
 
 @pytest.mark.parametrize("final", ["success", "error", "cancelled"])
 @pytest.mark.parametrize("keyed", [False, True])
 async def test_a_secret_leaves_the_file_and_wal_on_the_final_move_while_the_ledger_stays_open(
-    owner: Agent, db_path: Path, final: str, keyed: bool
+    owner: Agent, ledger: str, final: str, keyed: bool
 ) -> None:
     w = await workflow(owner, input_schema=None, output_schema=None)
     run = await owner.ok("ts.wrn.create", {"workflow_id": w, "sensitive_input_values": {"token": SECRET}})
     if final == "success":
         await owner.ok("ts.wrn.update", {"id": run["id"], "status": "running"})
-    assert SECRET.encode() in on_disk(db_path)
+    assert SECRET.encode() in on_disk(ledger)
     key = {"idempotency_key": f"end-{final}"} if keyed else {}  # erased after a held transaction's COMMIT too
     await owner.ok("ts.wrn.update", {"id": run["id"], "status": final, **key})
-    assert SECRET.encode() not in on_disk(db_path)
+    assert SECRET.encode() not in on_disk(ledger)
 
 
 async def test_only_owners_and_admins_read_secrets(owner: Agent, store: Store) -> None:
@@ -132,7 +163,7 @@ async def test_only_owners_and_admins_read_secrets(owner: Agent, store: Store) -
     assert len(read) == 1 and read[0]["changes"] == {"sensitive_input_aliases": [None, ["token"]]}
 
 
-async def test_a_retry_takes_new_secrets(owner: Agent, db_path: Path) -> None:
+async def test_a_retry_takes_new_secrets(owner: Agent, ledger: str) -> None:
     w = await workflow(owner, input_schema=None, output_schema=None)
     run = await owner.ok("ts.wrn.create", {"workflow_id": w, "sensitive_input_values": {"token": SECRET}})
     await owner.ok("ts.wrn.update", {"id": run["id"], "status": "cancelled"})

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from worktrail.cli.ledger import db_path, login_from_env, open_store, registry_for
+from worktrail.cli.ledger import ledger, login_from_env, open_store, registry_for
 from worktrail.domain.errors import ToolError
 from worktrail.tools.call_options import digest
 from worktrail.tools.context import Session
@@ -57,7 +57,7 @@ async def call(args: argparse.Namespace) -> int:
     except UsageError as error:
         print(f"worktrail call: {error}", file=sys.stderr)
         return 2
-    async with open_store(db_path(args.db), access="readable") as store:
+    async with open_store(ledger(args.db), access="readable") as store:
         registry = registry_for(store)
         try:
             spec = registry.find(args.tool)

@@ -9,7 +9,7 @@ import os
 
 from worktrail.cli.clients import CLIENTS, Launch
 from worktrail.cli.failures import Refused
-from worktrail.cli.ledger import db_path, open_store
+from worktrail.cli.ledger import ledger, open_store
 from worktrail.cli.remote_clients import REMOTE_CLIENTS, Remote
 from worktrail.domain.clock import SystemClock, format_ts
 from worktrail.store.audit import Origin
@@ -30,7 +30,7 @@ def configuration(name: str, db: str, api_key: str, url: str | None) -> str:
 
 
 async def client(args: argparse.Namespace) -> int:
-    path = db_path(args.db).resolve()
+    path = ledger(args.db)
     api_key = args.key or os.environ.get("WORKTRAIL_API_KEY")
     if args.new_key:
         async with open_store(path) as store:
@@ -42,5 +42,5 @@ async def client(args: argparse.Namespace) -> int:
     elif args.url is None:
         async with open_store(path, access="read_only"):
             pass  # the ledger must exist: a client started on a typo would fail at every start
-    print(configuration(args.name, str(path), api_key, args.url))
+    print(configuration(args.name, path.url or str(path), api_key, args.url))
     return 0

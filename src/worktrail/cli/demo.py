@@ -21,6 +21,7 @@ from mcp import Client, StdioServerParameters
 from mcp.types import Implementation
 
 from worktrail import __version__
+from worktrail.cli.ledger import ledger
 
 
 def _show(value: Any) -> str:
@@ -46,7 +47,7 @@ class Walkthrough:
         return result.structured_content
 
 
-async def walk(db: Path, api_key: str) -> None:
+async def walk(db: Path | str, api_key: str) -> None:
     # Dotted names, as the README and this walkthrough spell them.
     server = StdioServerParameters(
         command=sys.executable, args=["-m", "worktrail", "serve", "--db", str(db), "--tool-names", "dotted"]
@@ -161,21 +162,35 @@ _VERBS = {"update": "updated", "cancel": "canceled", "revoke": "revoked"}
 
 
 async def demo(args: argparse.Namespace) -> int:
+    if args.db:  # a ledger of the user's choice (a PostgreSQL database, say): made there, and kept
+        where = str(ledger(args.db))
+        if not await _initialised(where, f"the ledger {where}"):
+            return 1
+        print(f"The walk-through's ledger is {where}; it stays there when the demo ends.")
+        return 0
     with tempfile.TemporaryDirectory(prefix="worktrail-demo-") as folder:
         db = Path(folder) / "demo.db"
-        made = subprocess.run(
-            [sys.executable, "-m", "worktrail", "init", "--db", str(db), "--json"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if made.returncode != 0:
-            print(f"worktrail demo: init failed: {made.stderr or made.stdout}", file=sys.stderr)
+        if not await _initialised(str(db), f"a ledger in a temporary directory ({db.name})"):
             return 1
-        print(f"Initialised a ledger in a temporary directory ({db.name}); `worktrail init` printed its key once.")
-        await walk(db, json.loads(made.stdout)["api_key"])
     print(NEXT)
     return 0
+
+
+async def _initialised(where: str, named: str) -> bool:
+    """`worktrail init` on `where` and the walk through it; False (having said why) if init refused."""
+    made = subprocess.run(
+        [sys.executable, "-m", "worktrail", "init", "--db", where, "--json"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if made.returncode != 0:
+        said = made.stderr.strip() or json.loads(made.stdout)["error"]["message"]
+        print(f"worktrail demo: init failed: {said} (the demo needs a new, empty ledger)", file=sys.stderr)
+        return False
+    print(f"Initialised {named}; `worktrail init` printed its key once.")
+    await walk(where, json.loads(made.stdout)["api_key"])
+    return True
 
 
 NEXT = """

@@ -10,7 +10,7 @@ import sys
 from typing import Any, TextIO
 
 from worktrail.cli.failures import Refused
-from worktrail.cli.ledger import db_path, open_store
+from worktrail.cli.ledger import ledger, open_store
 from worktrail.domain.fields import normalize_moment
 from worktrail.store.export import BY_NAME, KINDS, Kind
 from worktrail.store.store import Store
@@ -24,7 +24,7 @@ async def export(args: argparse.Namespace) -> int:
         since = normalize_moment(args.since) if args.since is not None else None
     except ValueError as error:
         raise Refused(f"--since {error}") from None
-    async with open_store(db_path(args.db), access="read_only") as store:
+    async with open_store(ledger(args.db), access="read_only") as store:
         total = 0
         for kind in kinds:
             total += await _one_kind(store, kind, since, args.format, sys.stdout, sys.stderr.isatty())

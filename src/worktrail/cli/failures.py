@@ -7,8 +7,9 @@ import os
 import sqlite3
 from pathlib import Path
 
-from worktrail.cli.ledger import db_path
+from worktrail.cli.ledger import ledger_location
 from worktrail.store.locator import LocationError
+from worktrail.store.postgresql.database import StoreUnreachable
 from worktrail.store.sqlite.ledger_file import LedgerFileError, NoLedger
 
 
@@ -26,12 +27,15 @@ def innermost(error: BaseException) -> BaseException:
 def explain(error: BaseException, db: str | None) -> str | None:
     """One line for a failure a user can fix, or None for one that is a bug."""
     error = innermost(error)
+    if isinstance(error, Refused | NoLedger | StoreUnreachable | LocationError):
+        return str(error)
     try:
-        path = db_path(db)
+        location = ledger_location(db)
     except LocationError as unusable:
         return str(unusable)
-    if isinstance(error, Refused | NoLedger):
-        return str(error)
+    if location.path is None:  # PostgreSQL: its errors name the server themselves
+        return f"{location}: {error}" if isinstance(error, LedgerFileError) else None
+    path = location.path
     if isinstance(error, LedgerFileError):
         return f"cannot use {path}: {error}"
     other = getattr(error, "filename", None)

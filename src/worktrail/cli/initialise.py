@@ -8,14 +8,14 @@ import sys
 
 from worktrail.cli.client import configuration
 from worktrail.cli.clients import CLIENTS
-from worktrail.cli.ledger import db_path, open_store
+from worktrail.cli.ledger import ledger, open_store
 from worktrail.domain.clock import SystemClock, format_ts
 from worktrail.domain.errors import ToolError
 from worktrail.store.audit import Origin
 
 
 async def initialise(args: argparse.Namespace) -> int:
-    path = db_path(args.db).resolve()
+    path = ledger(args.db)
     async with open_store(path, access="create") as store:
         try:
             owner, key, api_key = await store.keys.bootstrap_owner(
@@ -37,7 +37,7 @@ async def initialise(args: argparse.Namespace) -> int:
     print("API key (shown only now; it is stored hashed):")
     print(f"  {api_key}")
     print()
-    print(configuration(args.client or "generic", str(path), api_key, args.url))
+    print(configuration(args.client or "generic", path.url or str(path), api_key, args.url))
     if not args.client:
         print()
         print(f"For one client's own form and file: worktrail init --client {{{','.join(sorted(CLIENTS))}}}")

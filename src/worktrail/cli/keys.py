@@ -8,14 +8,14 @@ import json
 from typing import Any
 
 from worktrail.cli.failures import Refused
-from worktrail.cli.ledger import db_path, open_store
+from worktrail.cli.ledger import ledger, open_store
 from worktrail.domain.clock import SystemClock, format_ts
 from worktrail.domain.errors import ToolError
 from worktrail.store.audit import Origin
 
 
 async def keys(args: argparse.Namespace) -> int:
-    path = db_path(args.db)
+    path = ledger(args.db)
     if args.key_command == "list":
         async with open_store(path, access="read_only") as store:
             return _print_keys(await store.maintenance.keys(), args.json)

@@ -42,21 +42,30 @@ def db_path(explicit: str | None) -> Path:
     return location.path
 
 
+def ledger(explicit: str | None) -> Location:
+    """The ledger a command works on (see `ledger_location`), a SQLite file by its absolute path."""
+    location = ledger_location(explicit)
+    if location.path is not None:
+        return Location("sqlite", path=location.path.resolve())
+    return location
+
+
 @asynccontextmanager
 async def open_store(
-    path: Path, synchronous: str = "NORMAL", access: Access | Literal["readable"] = "existing"
+    where: Path | Location, synchronous: str = "NORMAL", access: Access | Literal["readable"] = "existing"
 ) -> AsyncIterator[Store]:
-    """The store on `path`, closed on exit: an existing ledger (migrated as needed; never
+    """The store `where` is, closed on exit: an existing ledger (migrated as needed; never
     created, but by `init`), or (`access`) one opened only to read; "readable": an existing
     ledger, read-only where it cannot be written (reads work there, writes say why not)."""
+    location = where if isinstance(where, Location) else Location("sqlite", path=where)
     try:
         store = await Store.open(
-            str(path), synchronous=synchronous, access="existing" if access == "readable" else access
+            location, synchronous=synchronous, access="existing" if access == "readable" else access
         )
     except ReadOnlyLedger:
         if access != "readable":
             raise
-        store = await Store.open(str(path), synchronous=synchronous, access="read_only")
+        store = await Store.open(location, synchronous=synchronous, access="read_only")
     try:
         yield store
     finally:

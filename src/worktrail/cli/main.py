@@ -26,6 +26,7 @@ COMMANDS = {
     "tools": ("worktrail.cli.catalog", "tools"),
     "schemas": ("worktrail.cli.catalog", "schemas"),
     "export": ("worktrail.cli.export", "export"),
+    "migrate": ("worktrail.cli.migrate", "migrate"),
     "client": ("worktrail.cli.client", "client"),
     "demo": ("worktrail.cli.demo", "demo"),
 }

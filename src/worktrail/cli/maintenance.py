@@ -7,13 +7,18 @@ import json
 from pathlib import Path
 
 from worktrail.cli.failures import Refused
-from worktrail.cli.ledger import db_path, open_store
-from worktrail.store.maintenance import SEARCH_OUT_OF_STEP
+from worktrail.cli.ledger import ledger, open_store
+from worktrail.store.health import SEARCH_OUT_OF_STEP
 
 
 async def backup(args: argparse.Namespace) -> int:
-    source = db_path(args.db)
+    source = ledger(args.db)
     dest = Path(args.dest).expanduser()
+    if source.kind == "postgresql":  # pg_dump makes a consistent copy while the ledger is in use
+        raise Refused(
+            f"worktrail backup copies SQLite files; back a PostgreSQL ledger up with pg_dump, e.g.: "
+            f"pg_dump --format=custom --file={dest} '{source}' (give it the password as PGPASSWORD or ~/.pgpass)"
+        )
     if dest.exists():
         raise Refused(f"{dest} already exists; name a new file (a backup never overwrites)")
     if not dest.parent.is_dir():
@@ -25,7 +30,7 @@ async def backup(args: argparse.Namespace) -> int:
 
 
 async def check(args: argparse.Namespace) -> int:
-    path = db_path(args.db)
+    path = ledger(args.db)
     async with open_store(path, access="existing" if args.repair else "read_only") as store:
         report = await store.maintenance.check()
         if args.repair and any(p.startswith(SEARCH_OUT_OF_STEP) for p in report["problems"]):

@@ -123,7 +123,8 @@ class _Commands:
 def _with_db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument(
         "--db", metavar="PATH|URL",
-        help="the ledger: a file path or sqlite:///PATH (default: $WORKTRAIL_DB, else the user data folder)",
+        help="the ledger: a file path, sqlite:///PATH or postgresql://USER@HOST/DBNAME "
+        "(default: $WORKTRAIL_DB, else the user data folder)",
     )  # fmt: skip
     return p
 
@@ -237,6 +238,13 @@ def build() -> argparse.ArgumentParser:
                        help="rebuild what the check finds out of step (the task search index); without it, "
                        "check opens the ledger read-only and changes nothing")  # fmt: skip
 
+    move = c.add("migrate", "Copy a whole ledger into a new, empty one (SQLite to PostgreSQL and back), then "
+                 "compare every table's count and checksum.",
+                 "worktrail migrate --from ~/ledger.db --to postgresql://ledger@db.internal/worktrail")  # fmt: skip
+    move.add_argument("--from", dest="source", required=True, metavar="PATH|URL", help="the ledger to copy (read only)")
+    move.add_argument("--to", dest="dest", required=True, metavar="PATH|URL",
+                      help="the ledger to copy into: a new SQLite file, or an empty PostgreSQL database")  # fmt: skip
+
     export = _with_db(c.add("export", "Write the ledger's data out as JSON lines or CSV on stdout, streamed.",
                              "worktrail export --kind tasks --format csv > tasks.csv"))  # fmt: skip
     export.add_argument("--kind", action="append", choices=EXPORT_KINDS, metavar="KIND",
@@ -261,6 +269,8 @@ def build() -> argparse.ArgumentParser:
     mode.add_argument("--write", metavar="DIR", help="write every tool's schema file into DIR")
     mode.add_argument("--check", metavar="DIR", help="fail if DIR differs from what the code generates")
 
-    c.add("demo", "Walk through an agent's session on a temporary ledger, then tell you what to do next.",
-          "worktrail demo")  # fmt: skip
+    demo = c.add("demo", "Walk through an agent's session on a temporary ledger, then tell you what to do next.",
+                 "worktrail demo")  # fmt: skip
+    demo.add_argument("--db", metavar="PATH|URL",
+                      help="walk through on this new, empty ledger instead (a PostgreSQL database, say), and keep it")  # fmt: skip
     return parser

@@ -19,7 +19,7 @@ from datetime import timedelta
 import anyio
 
 from worktrail.cli.failures import Refused
-from worktrail.cli.ledger import db_path, login_from_env, open_store, registry_for
+from worktrail.cli.ledger import ledger, login_from_env, open_store, registry_for
 from worktrail.cli.serve_http import access_lines_to_stderr, build_http_options, serve_http
 from worktrail.domain.clock import SystemClock, format_ts
 from worktrail.domain.errors import ToolError
@@ -83,7 +83,7 @@ async def _sweep(store: Store, serving: Serving) -> None:
 
 
 async def serve(args: argparse.Namespace) -> int:
-    path = db_path(args.db)
+    path = ledger(args.db)
     durations = Durations(args.instance_ttl, args.sweep_every, args.execution_stale_after, args.stale_after)
     serving = Serving(new_uuid(), durations)
     http = build_http_options(args) if args.http else None  # refused (one line) before the ledger is opened

@@ -39,6 +39,16 @@ class Connection(Protocol):
         """Every row the query answers."""
         ...
 
+    def task_match(self, text: str) -> tuple[str, str] | None:
+        """The store's own full-text test of `task_text` for every word of `text` as the start of a
+        word, with its one parameter; None when `text` has no word to look up."""
+        ...
+
+    async def ids_follow(self, table: str) -> None:
+        """After rows were copied into `table` with their ids: the ids the store generates next
+        come after theirs (SQLite does this by itself)."""
+        ...
+
 
 # A unit of work: everything one read snapshot or one write transaction does.
 Unit = Callable[[Connection], Awaitable[T]]

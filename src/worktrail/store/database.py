@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Literal, Protocol, TypeVar
 
 from worktrail.store.connection import Unit
+from worktrail.store.health import Health
 from worktrail.store.held import Held
 
 T = TypeVar("T")
@@ -49,9 +50,12 @@ class Database(Protocol):
         """The held transaction's last statements and its COMMIT."""
         ...
 
-    async def probe(self, fn: Unit[T]) -> T | None:
-        """`fn(conn)` where the store could write, always rolled back: for checks a store runs only
-        there (SQLite's FTS5 integrity check); None where the ledger cannot be written at all."""
+    async def health(self) -> Health:
+        """The store's own check of itself, for `worktrail check` (see health.py)."""
+        ...
+
+    async def rebuild_search_index(self) -> None:
+        """Make the task search index anew from the tasks (`worktrail check --repair`)."""
         ...
 
     async def readable(self) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 
 class HoldTimeout(Exception):
@@ -27,6 +28,7 @@ class Held:
     owner: object
     begun: bool = False
     committed: bool = False
+    state: Any = None  # what the backend keeps for it (PostgreSQL: the connection and its transaction)
 
 
 _HELD: ContextVar[Held | None] = ContextVar("worktrail_held_transaction", default=None)

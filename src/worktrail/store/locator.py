@@ -16,6 +16,7 @@ Kind = Literal["sqlite", "postgresql"]
 
 _SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
 _POSTGRESQL = ("postgresql", "postgres")
+_HALF_URL = re.compile(r"^(postgresql|postgres|sqlite):", re.IGNORECASE)
 FORMS = "a file path, sqlite:///PATH, or postgresql://USER@HOST[:PORT]/DBNAME"
 
 
@@ -50,6 +51,8 @@ def locate(text: str) -> Location:
         raise LocationError(f"--db is empty; give {FORMS}")
     scheme = _SCHEME.match(text)
     if scheme is None:
+        if _HALF_URL.match(text):  # postgresql:/db or sqlite:x: a URL missing its //, not a file name
+            raise LocationError(f"--db {without_password(text)}: a URL has // after its scheme; give {FORMS}")
         return Location("sqlite", path=Path(text).expanduser())
     name = scheme.group(1).lower()
     if name in _POSTGRESQL:

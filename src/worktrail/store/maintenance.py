@@ -4,7 +4,6 @@ check the file's health."""
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from worktrail.domain.errors import ToolError
@@ -69,45 +68,23 @@ class Maintenance:
         return await self.db.read(run)
 
     async def check(self) -> dict[str, Any]:
-        """Integrity, schema version and row counts: `{sound, problems, schema_version, counts}`."""
+        """The store's own check, the schema version, the owner and the row counts:
+        `{sound, problems, notes, schema_version, counts}`."""
 
-        async def run(conn: Connection) -> dict[str, Any]:
-            problems = [r[0] for r in (await conn.fetchall("PRAGMA integrity_check")) if r[0] != "ok"]
-            problems += [f"foreign key: {tuple(r)}" for r in (await conn.fetchall("PRAGMA foreign_key_check"))]
-            version = (await conn.fetchone("PRAGMA user_version"))[0]
-            if version != SCHEMA_VERSION:
-                problems.append(f"schema version {version}, expected {SCHEMA_VERSION}")
-            if await _owner(conn) is None:
-                problems.append("it has no owner: not a usable ledger; set it up with worktrail init")
+        async def run(conn: Connection) -> tuple[bool, dict[str, int]]:
             counts = {t: (await conn.fetchone(f"SELECT COUNT(*) FROM {t}"))[0] for t in COUNTED}
-            return {"sound": not problems, "problems": problems, "schema_version": version, "counts": counts}
+            return await _owner(conn) is not None, counts
 
-        report = await self.db.read(run, patient=True)  # an integrity check reads every page
-        # FTS5 checks its index only where it could write: on a throwaway connection, rolled back.
-        search = await self.db.probe(_search_index_problems)
-        if search is None:
-            report["notes"] = ["the task search index was not checked: the ledger cannot be written, and "
-                               "SQLite checks that index only where it could write"]  # fmt: skip
-        report["problems"] += search or []
-        report["sound"] = not report["problems"]
-        return report
+        found = await self.db.health()
+        owned, counts = await self.db.read(run)
+        problems = list(found.problems)
+        if found.schema_version != SCHEMA_VERSION:
+            problems.append(f"schema version {found.schema_version}, expected {SCHEMA_VERSION}")
+        if not owned:
+            problems.append("it has no owner: not a usable ledger; set it up with worktrail init")
+        report = {"sound": not problems, "problems": problems, "schema_version": found.schema_version}
+        return {**report, "counts": counts, **({"notes": found.notes} if found.notes else {})}
 
     async def rebuild_search_index(self) -> None:
         """Rebuild the task search index from the tasks (what `check --repair` does)."""
-        await self.db.write(lambda conn: conn.execute(REBUILD_SEARCH), patient=True)
-
-
-REBUILD_SEARCH = "INSERT INTO task_text(task_text) VALUES ('rebuild')"
-SEARCH_OUT_OF_STEP = "the task search index is out of step with the tasks"
-
-
-async def _search_index_problems(conn: Connection) -> list[str]:
-    """FTS5's own check of the task search index against the tasks (it is kept by rowid, which a
-    manual VACUUM may renumber); how to rebuild it, if it is out of step."""
-    try:
-        await conn.execute("INSERT INTO task_text(task_text, rank) VALUES ('integrity-check', 1)")
-    except sqlite3.OperationalError as busy:  # not an answer about the index: say so, not "out of step"
-        return [f"the task search index could not be checked just now: {busy}"]
-    except sqlite3.DatabaseError:  # SQLITE_CORRUPT_VTAB: index and tasks disagree
-        return [f"{SEARCH_OUT_OF_STEP}: rebuild it with worktrail check --repair"]
-    return []
+        await self.db.rebuild_search_index()

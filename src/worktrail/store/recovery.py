@@ -68,7 +68,7 @@ RULES = (
 BY_KIND = {rule.kind: rule for rule in RULES}
 
 # What counts as a run's last activity: its last write, or its last heartbeat.
-_ACTIVITY = "MAX(updated_at, COALESCE(heartbeat_at, updated_at))"
+_ACTIVITY = "CASE WHEN heartbeat_at > updated_at THEN heartbeat_at ELSE updated_at END"  # the later of the two
 
 
 async def _candidates(conn: Connection, rule: StaleRule, now: datetime, durations: Durations) -> list[dict[str, Any]]:

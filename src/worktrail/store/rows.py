@@ -34,6 +34,7 @@ def as_dict(row: sqlite3.Row | None, json_columns: Iterable[str] = ()) -> dict[s
     if row is None:
         return None
     out = dict(row)
+    out.pop("rowid", None)  # PostgreSQL's stand-in for SQLite's rowid is a column (`SELECT *` has it)
     for column in json_columns:
         if out.get(column) is not None:
             out[column] = json.loads(out[column])
@@ -136,7 +137,7 @@ COUNT_CAP = 10_000
 
 async def capped_count(conn: Connection, table: str, clause: str, params: Sequence[Any]) -> int:
     """How many rows of `table` match the WHERE `clause`, counted up to COUNT_CAP."""
-    counted = f"SELECT COUNT(*) FROM (SELECT 1 FROM {table}{clause} LIMIT {COUNT_CAP})"
+    counted = f"SELECT COUNT(*) FROM (SELECT 1 FROM {table}{clause} LIMIT {COUNT_CAP}) AS counted"
     return int((await conn.fetchone(counted, list(params)))[0])
 
 
@@ -145,7 +146,7 @@ async def page(
     table: str,
     where: Sequence[str],
     params: Sequence[Any],
-    limit: int,
+    limit: int | None,
     offset: int,
     json_columns: Iterable[str] = (),
     *,
@@ -157,8 +158,11 @@ async def page(
     _names([table])
     clause = f" WHERE {' AND '.join(where)}" if where else ""
     total = await capped_count(conn, table, clause, params)
-    rows = await conn.fetchall(
-        f"SELECT {select} FROM {table}{clause} ORDER BY {order} LIMIT ? OFFSET ?", [*params, limit, offset]
-    )
+    if limit is None:  # every row (neither store's "no limit" is the other's: LIMIT -1, LIMIT ALL)
+        rows = await conn.fetchall(f"SELECT {select} FROM {table}{clause} ORDER BY {order}", params)
+    else:
+        rows = await conn.fetchall(
+            f"SELECT {select} FROM {table}{clause} ORDER BY {order} LIMIT ? OFFSET ?", [*params, limit, offset]
+        )
     columns = tuple(json_columns)
     return [as_dict(r, columns) for r in rows], total  # type: ignore[misc]

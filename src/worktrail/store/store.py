@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from worktrail.store.audit import AuditTrail
 from worktrail.store.database import Access, Database
 from worktrail.store.endeavours.endeavours import Endeavours
 from worktrail.store.executions.executions import Executions
 from worktrail.store.export import Export
+from worktrail.store.locator import Location, locate
 from worktrail.store.maintenance import Maintenance
 from worktrail.store.missions.events import Events
 from worktrail.store.missions.missions import Missions
 from worktrail.store.missions.plans import Plans
 from worktrail.store.missions.runs import MissionRuns
+from worktrail.store.postgresql.database import PostgresqlDatabase
 from worktrail.store.recovery import Recovery
 from worktrail.store.replays import Replays
 from worktrail.store.resources.keys import Keys
@@ -51,10 +55,19 @@ class Store:
         self.recovery = Recovery(db)
 
     @classmethod
-    async def open(cls, path: str, *, synchronous: str = "NORMAL", access: Access = "create") -> Store:
-        """Open the database file at `path`: created and migrated as needed, or (`access`) only an
-        existing ledger, or only for reading."""
-        db = SqliteDatabase(path, synchronous="FULL" if synchronous.upper() == "FULL" else "NORMAL", access=access)
+    async def open(
+        cls, where: str | Path | Location, *, synchronous: str = "NORMAL", access: Access = "create"
+    ) -> Store:
+        """Open the ledger `where` is (a SQLite file's path, or a location: see locator.py): created
+        and migrated as needed, or (`access`) only an existing ledger, or only for reading."""
+        location = where if isinstance(where, Location) else locate(str(where))
+        mode = "FULL" if synchronous.upper() == "FULL" else "NORMAL"
+        db: Database
+        if location.kind == "postgresql":
+            db = PostgresqlDatabase(location, synchronous=mode, access=access)
+        else:
+            assert location.path is not None
+            db = SqliteDatabase(location.path, synchronous=mode, access=access)
         await db.open()
         return cls(db)
 

@@ -112,7 +112,7 @@ class Rituals:
             if due_at is None:
                 rows, total = await page(conn, "ritual", where, params, limit, offset, JSON_COLUMNS, select=_SELECT)
                 return [_shaped(r) for r in rows], total
-            rows, _ = await page(conn, "ritual", where, params, -1, 0, JSON_COLUMNS, select=_SELECT)
+            rows, _ = await page(conn, "ritual", where, params, None, 0, JSON_COLUMNS, select=_SELECT)
             chosen = [r for r in map(_shaped, rows) if bool(r["next_due_at"] and r["next_due_at"] <= due_at) == due]
             if due:
                 chosen.sort(key=lambda r: r["next_due_at"])

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterable
 from typing import Any, TypeVar
 
 from worktrail.store.connection import Connection, Params
+from worktrail.store.sqlite.search import match_query
 
 T = TypeVar("T")
 
@@ -36,6 +37,13 @@ class SqliteConnection:
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Any]:
         return self.raw.execute(sql, params).fetchall()
+
+    def task_match(self, text: str) -> tuple[str, str] | None:
+        words = match_query(text)
+        return None if words is None else ("task_text MATCH ?", words)
+
+    async def ids_follow(self, table: str) -> None:
+        return None  # a rowid, and an AUTOINCREMENT's sqlite_sequence, follow the largest stored
 
 
 def run(unit: Callable[[Connection], Awaitable[T]], conn: SqliteConnection) -> T:

@@ -47,8 +47,9 @@ from worktrail.domain.errors import ToolError
 from worktrail.store.checks import with_checks
 from worktrail.store.connection import Unit
 from worktrail.store.database import Access
+from worktrail.store.health import Health
 from worktrail.store.held import Held, HoldTimeout, enter, held_by, leave
-from worktrail.store.sqlite import erasure
+from worktrail.store.sqlite import erasure, health
 from worktrail.store.sqlite import held as holding
 from worktrail.store.sqlite.checkpoints import ANALYZE_AFTER, Checkpointer
 from worktrail.store.sqlite.connection import SqliteConnection, run
@@ -295,6 +296,12 @@ class SqliteDatabase:
                 conn.close()
 
         return await self._hop(self._require(self._reader), run)
+
+    async def health(self) -> Health:
+        return await health.health(self)
+
+    async def rebuild_search_index(self) -> None:
+        await health.rebuild_search_index(self)
 
     async def readable(self) -> None:
         """Raise unless the file can be read now, from the disk: a fresh read-only connection, not

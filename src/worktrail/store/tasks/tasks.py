@@ -18,7 +18,6 @@ from worktrail.store.database import Database
 from worktrail.store.endeavours import endeavours
 from worktrail.store.resources import resources
 from worktrail.store.rows import encoded, filters, insert, page, require_row, update_if_status
-from worktrail.store.sqlite.search import match_query
 
 JSON_COLUMNS = ("metadata",)
 
@@ -116,22 +115,25 @@ class Tasks:
         offset: int,
     ) -> tuple[list[dict[str, Any]], int]:
         where, params = filters({"endeavour_id": endeavour_id, "assignee_id": assignee_id})
-        if search:
-            words = match_query(search)
-            if words is None:  # nothing but punctuation: look for it as it is
-                more, more_params = filters({}, ("title", "description"), search)
-                where, params = where + more, params + more_params
-            else:  # the full-text index (schema_search.py)
-                where.append("rowid IN (SELECT rowid FROM task_text WHERE task_text MATCH ?)")
-                params.append(words)
         if statuses:
             where.append(f"status IN ({', '.join('?' for _ in statuses)})")
             params += list(statuses)
-        # Newest first in the order they were stored (rowid), the order of creation: every index
-        # of task, the full-text one included, hands out its matches in that order (migration 9).
-        return await self.db.read(
-            lambda conn: page(conn, "task", where, params, limit, offset, JSON_COLUMNS, order="rowid DESC")
-        )
+
+        async def run(conn: Connection) -> tuple[list[dict[str, Any]], int]:
+            terms, values = list(where), list(params)
+            if search:
+                match = conn.task_match(search)
+                if match is None:  # nothing but punctuation: look for it as it is
+                    more, more_values = filters({}, ("title", "description"), search)
+                    terms, values = terms + more, values + more_values
+                else:  # the full-text index, each store's own (sqlite/search.py, postgresql/search.py)
+                    terms.append(f"rowid IN (SELECT rowid FROM task_text WHERE {match[0]})")
+                    values.append(match[1])
+            # Newest first in the order they were stored (rowid), the order of creation: every index
+            # of task, the full-text one included, hands out its matches in that order (migration 9).
+            return await page(conn, "task", terms, values, limit, offset, JSON_COLUMNS, order="rowid DESC")
+
+        return await self.db.read(run)
 
     async def update(self, origin: Origin, actor: Actor, task_id: str, changes: Mapping[str, Any]) -> int:
         """Apply a partial update in one transaction (see `update`); answer the new version."""

@@ -1,0 +1,1 @@
+"""What the PostgreSQL store does its own way."""

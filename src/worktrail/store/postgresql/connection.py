@@ -1,0 +1,88 @@
+"""A unit of work on an asyncpg connection: the `Connection` interface over it.
+
+SQL is written once for both stores, with `?` placeholders and SQLite's case-insensitive LIKE;
+here it is said PostgreSQL's way once per statement text (`$1`, `$2`...; ILIKE) and cached."""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import asyncpg
+
+from worktrail.store.connection import Params
+from worktrail.store.postgresql.search import MATCH, match_query
+
+_TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\?|\bLIKE\b", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=1024)
+def postgresql_sql(sql: str) -> str:
+    """`sql` with its `?` numbered and LIKE made ILIKE, outside quoted text."""
+    count = 0
+
+    def one(match: re.Match[str]) -> str:
+        nonlocal count
+        token = match.group(0)
+        if token == "?":
+            count += 1
+            return f"${count}"
+        if token.upper() == "LIKE":
+            return "ILIKE"
+        return token
+
+    return _TOKENS.sub(one, sql)
+
+
+def _changed(status: str) -> int:
+    """Rows changed, from asyncpg's command status ("UPDATE 3", "INSERT 0 1", "DELETE 0")."""
+    last = status.rsplit(" ", 1)[-1]
+    return int(last) if last.isdigit() else 0
+
+
+class PostgresqlConnection:
+    """`Connection` over one asyncpg connection (rows are `asyncpg.Record`)."""
+
+    backend = "postgresql"
+
+    def __init__(self, raw: asyncpg.Connection, traced: list[tuple[str, tuple[Any, ...]]] | None = None) -> None:
+        self.raw = raw
+        self.erases = False
+        self.traced = traced  # when a list: each statement and its parameters, appended as run
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        if self.traced is not None:
+            self.traced.append((sql, tuple(params)))
+        return _changed(await self.raw.execute(postgresql_sql(sql), *params))
+
+    async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
+        await self.raw.executemany(postgresql_sql(sql), rows)
+
+    async def fetchone(self, sql: str, params: Params = ()) -> Any:
+        if self.traced is not None:
+            self.traced.append((sql, tuple(params)))
+        return await self.raw.fetchrow(postgresql_sql(sql), *params)
+
+    async def fetchall(self, sql: str, params: Params = ()) -> list[Any]:
+        if self.traced is not None:
+            self.traced.append((sql, tuple(params)))
+        return list(await self.raw.fetch(postgresql_sql(sql), *params))
+
+    def task_match(self, text: str) -> tuple[str, str] | None:
+        words = match_query(text)
+        return None if words is None else (MATCH, words)
+
+    async def ids_follow(self, table: str) -> None:
+        identities = await self.raw.fetch(
+            "SELECT column_name FROM information_schema.columns"
+            " WHERE table_schema = current_schema() AND table_name = $1 AND is_identity = 'YES'",
+            table,
+        )
+        for (column,) in identities:
+            await self.raw.execute(
+                f"SELECT setval(pg_get_serial_sequence($1, $2), COALESCE(MAX({column}), 0) + 1, false) FROM {table}",
+                table,
+                column,
+            )

@@ -1,0 +1,273 @@
+"""The PostgreSQL database: one asyncpg pool for this process, every unit of work a coroutine on
+one pooled connection.
+
+Writes keep SQLite's one guarantee that all the others rest on: one write transaction at a time
+on the whole ledger. Each takes a transaction-level advisory lock first (`WRITE_LOCK`), as SQLite's
+`BEGIN IMMEDIATE` takes its write lock, so a transition's compare-and-set, an idempotency key and
+the work it answers for, a version check and the stale-run sweep behave exactly as on SQLite,
+across every process on every host. Reads take no lock: each runs in one REPEATABLE READ, READ ONLY
+snapshot, as a SQLite read does, and scales with the pool.
+
+`synchronous` says what a COMMIT waits for, as on SQLite: NORMAL sets `synchronous_commit = off`
+(a crash of worktrail never loses an acknowledged write; a crash of the server or its machine may
+lose the last few hundred milliseconds), FULL leaves it on (the WAL reaches the disk first).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import asyncpg
+
+from worktrail.domain.errors import ToolError
+from worktrail.store.checks import with_checks
+from worktrail.store.connection import Unit
+from worktrail.store.database import Access
+from worktrail.store.health import Health
+from worktrail.store.held import Held, HoldTimeout, enter, held_by, leave
+from worktrail.store.locator import Location
+from worktrail.store.postgresql import health
+from worktrail.store.postgresql.connection import PostgresqlConnection
+from worktrail.store.postgresql.upgrade import schema_version, upgrade
+
+T = TypeVar("T")
+
+# pg_advisory_xact_lock key of the ledger's one writer: 'wkwr'.
+WRITE_LOCK = 0x776B7772
+
+
+class StoreUnreachable(RuntimeError):
+    """The PostgreSQL server or database could not be used: the message names it and the cause."""
+
+
+@dataclass
+class _HeldOn:
+    """What a held transaction keeps on PostgreSQL: its connection and, once begun, its transaction."""
+
+    raw: Any
+    transaction: Any = None
+    erases: bool = False
+
+
+class PostgresqlDatabase:
+    """A ledger in a PostgreSQL database, opened for one process."""
+
+    def __init__(
+        self,
+        location: Location,
+        *,
+        access: Access = "create",
+        synchronous: str = "NORMAL",
+        pool_size: int = 10,
+        busy_timeout_ms: int = 10_000,
+    ) -> None:
+        assert location.url is not None
+        self.location = location
+        self.access = access
+        self._synchronous = synchronous
+        self._pool_size = pool_size
+        self._busy_timeout_ms = busy_timeout_ms
+        self._pool: asyncpg.Pool | None = None
+        # When a list: every statement run, with its parameters (for a look at query plans).
+        self.traced: list[tuple[str, tuple[Any, ...]]] | None = None
+
+    @property
+    def read_only(self) -> bool:
+        return self.access == "read_only"
+
+    @property
+    def path(self) -> str:
+        """How the ledger is named in messages (its URL without the password)."""
+        return self.location.shown
+
+    async def open(self) -> PostgresqlDatabase:
+        settings = {"application_name": "worktrail",
+                    "synchronous_commit": "on" if self._synchronous == "FULL" else "off"}  # fmt: skip
+        try:
+            self._pool = await asyncpg.create_pool(
+                self.location.url, min_size=1, max_size=self._pool_size, server_settings=settings, reset=_released
+            )
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            raise StoreUnreachable(_why(error, self.location)) from None
+        try:
+            async with self._pool.acquire() as raw:
+                if self.read_only:
+                    await schema_version(raw, self.location.shown)
+                else:
+                    await upgrade(raw, create=self.access == "create", shown=self.location.shown)
+        except BaseException:
+            await self.close()
+            raise
+        return self
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
+            self._pool = None
+
+    async def __aenter__(self) -> PostgresqlDatabase:
+        return await self.open()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def _require(self) -> asyncpg.Pool:
+        if self._pool is None:
+            raise RuntimeError("the database is not open")
+        return self._pool
+
+    async def read(self, fn: Unit[T], *, patient: bool = False) -> T:
+        checked = with_checks(fn, write=False)
+        async with self._require().acquire() as raw:
+            async with raw.transaction(isolation="repeatable_read", readonly=True):
+                return await checked(PostgresqlConnection(raw, self.traced))
+
+    async def write(self, fn: Unit[T], *, patient: bool = False) -> T:
+        if self.read_only:
+            raise ToolError("forbidden", f"The ledger at {self.path} is open read-only: reads work, writes do not. "
+                            "Nothing was changed.", {"reason": "read_only"})  # fmt: skip
+        checked = with_checks(fn, write=True)
+        held = held_by(self)
+        if held is not None:
+            return await self._write_held(held, checked)
+        async with self._require().acquire() as raw:
+            conn = PostgresqlConnection(raw, self.traced)
+            try:
+                await _begin_writing(raw, self._busy_timeout_ms)
+            except asyncpg.LockNotAvailableError:
+                await raw.execute("ROLLBACK")
+                raise _busy() from None
+            try:
+                result = await checked(conn)
+            except BaseException:
+                await raw.execute("ROLLBACK")
+                raise
+            await raw.execute("COMMIT")
+            if conn.erases:
+                await _vacuum_secrets(raw)
+        return result
+
+    async def _write_held(self, held: Held, fn: Unit[T]) -> T:
+        """A write inside the held transaction, in a savepoint: a failure undoes only its own part."""
+        state: _HeldOn = held.state
+        conn = PostgresqlConnection(state.raw, self.traced)
+        async with state.raw.transaction():
+            result = await fn(conn)
+        held.begun = True
+        state.erases = state.erases or conn.erases
+        return result
+
+    @asynccontextmanager
+    async def hold(self, wait_seconds: float) -> AsyncIterator[Held]:
+        """The transaction and the ledger's write lock from the start, as on SQLite, so that a repeat
+        of a keyed call waits here for the first, at most `wait_seconds` (then `HoldTimeout`)."""
+        pool = self._require()
+        try:
+            raw = await pool.acquire(timeout=wait_seconds)
+        except TimeoutError:
+            raise HoldTimeout from None
+        transaction = raw.transaction()
+        try:
+            await transaction.start()
+            try:
+                await raw.execute(_write_lock(int(wait_seconds * 1000)))
+            except asyncpg.LockNotAvailableError:
+                raise HoldTimeout from None
+        except BaseException:
+            await transaction.rollback()
+            await pool.release(raw)
+            raise
+        held = Held(self, state=_HeldOn(raw, transaction))
+        token = enter(held)
+        try:
+            yield held
+        finally:
+            leave(token)
+            try:
+                if not held.committed:
+                    await transaction.rollback()
+            finally:
+                await pool.release(raw)
+
+    async def commit_held(self, fn: Unit[T]) -> T:
+        held = held_by(self)
+        if held is None:
+            raise RuntimeError("commit_held outside hold()")
+        state: _HeldOn = held.state
+        conn = PostgresqlConnection(state.raw, self.traced)
+        try:
+            result = await fn(conn)
+            await state.transaction.commit()
+        except BaseException:
+            await state.transaction.rollback()
+            held.committed = True  # ended: nothing is left to roll back
+            raise
+        held.committed = True
+        if conn.erases or state.erases:
+            await _vacuum_secrets(state.raw)
+        return result
+
+    async def health(self) -> Health:
+        return await health.health(self)
+
+    async def rebuild_search_index(self) -> None:
+        await health.rebuild_search_index(self)
+
+    async def readable(self) -> None:
+        async with self._require().acquire(timeout=5) as raw:
+            await raw.fetchval("SELECT 1 FROM resource LIMIT 1")
+
+    async def backup(self, dest: Path) -> None:
+        raise StoreUnreachable(
+            f"worktrail backup copies SQLite files; back a PostgreSQL ledger up with pg_dump: "
+            f"pg_dump --format=custom --file={dest} '{self.location.shown}'"
+        )
+
+
+def _write_lock(wait_ms: int) -> str:
+    """The statements that take the ledger's write lock for this transaction, waiting at most
+    `wait_ms` for it (then LockNotAvailableError), as SQLite's busy timeout bounds the wait for its
+    lock. The timeout stays for the rest of the transaction, which waits for no other lock: it
+    holds the ledger's."""
+    return f"SET LOCAL lock_timeout = {max(1, int(wait_ms))}; SELECT pg_advisory_xact_lock({WRITE_LOCK})"
+
+
+async def _begin_writing(raw: Any, wait_ms: int) -> None:
+    """A transaction and the ledger's write lock for it, in one round trip (the simple query
+    protocol takes several statements)."""
+    await raw.execute(f"BEGIN; {_write_lock(wait_ms)}")
+
+
+async def _released(raw: Any) -> None:
+    """Nothing more to undo when a connection goes back to the pool than asyncpg always does (the
+    ROLLBACK of a transaction an error left open). Its default reset costs a round trip on every
+    release (unlock all, close cursors, unlisten, reset settings), for state worktrail never
+    leaves: its locks and settings end with their transaction, and it listens to nothing."""
+
+
+def _busy() -> ToolError:
+    return ToolError(
+        "rate_limited",
+        "The ledger is busy: other writers held it for the whole wait. Nothing was changed; call again.",
+        {"reason": "database_busy", "retry_after_ms": 1000},
+    )
+
+
+async def _vacuum_secrets(raw: Any) -> None:
+    """Deleted secrets leave the table's pages now, not at the next autovacuum (they stay in the
+    WAL until PostgreSQL recycles it; the README says for how long)."""
+    await raw.execute("VACUUM workflow_secret")
+
+
+def _why(error: BaseException, location: Location) -> str:
+    """One line naming the server or database and what went wrong."""
+    if isinstance(error, asyncpg.InvalidCatalogNameError):
+        name = (location.url or "").rsplit("/", 1)[-1].split("?", 1)[0]
+        return f"{location.shown}: the database {name} does not exist; create it first: createdb {name}"
+    if isinstance(error, asyncpg.InvalidPasswordError | asyncpg.InvalidAuthorizationSpecificationError):
+        return f"{location.shown}: the server refused the user or password: {error}"
+    return f"{location.shown}: cannot reach the PostgreSQL server: {error}"
