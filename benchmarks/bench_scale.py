@@ -144,19 +144,17 @@ def count_tasks(db: Path) -> int:
         return int(conn.execute("SELECT COUNT(*) FROM task").fetchone()[0])
 
 
-async def _first(conn: Connection, sql: str) -> Any:
-    return (await conn.fetchone(sql))[0]
-
-
 async def list_cases(store: Store) -> dict[str, dict[str, Any]]:
     """The `ts.tsk.list` calls measured: limit 50 each, as the issue lists them."""
-    endeavour = await store.db.read(
-        lambda c: _first(c, "SELECT endeavour_id FROM task WHERE endeavour_id IS NOT NULL LIMIT 1")
-    )
-    assignee = await store.db.read(
-        lambda c: _first(c, "SELECT assignee_id FROM task WHERE assignee_id IS NOT NULL LIMIT 1")
-    )
-    title = await store.db.read(lambda c: _first(c, "SELECT title FROM task ORDER BY rowid DESC LIMIT 1"))
+
+    async def picks(conn: Connection) -> list[Any]:
+        return [(await conn.fetchone(sql))[0] for sql in (
+            "SELECT endeavour_id FROM task WHERE endeavour_id IS NOT NULL LIMIT 1",
+            "SELECT assignee_id FROM task WHERE assignee_id IS NOT NULL LIMIT 1",
+            "SELECT title FROM task ORDER BY rowid DESC LIMIT 1",
+        )]  # fmt: skip
+
+    endeavour, assignee, title = await store.db.read(picks)
     return {
         "no filter": {"limit": 50},
         "status": {"limit": 50, "status": ["active"]},

@@ -8,12 +8,12 @@ import os
 import sqlite3
 import subprocess
 import sys
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from mcp import Client
@@ -23,12 +23,15 @@ from tests.postgresql_schemas import POSTGRESQL, drop_emptied, give_back, postgr
 from worktrail.domain.clock import Clock, SystemClock, format_ts, parse_ts
 from worktrail.store.audit import Origin
 from worktrail.store.connection import Connection
+from worktrail.store.database import Access
 from worktrail.store.store import Store
 from worktrail.tools.catalog import ALL_TOOLS
 from worktrail.tools.context import Session
 from worktrail.tools.declaration import Tool
 from worktrail.tools.registry import Registry
 from worktrail.transport.server import build_server
+
+T = TypeVar("T")
 
 
 @pytest.fixture
@@ -242,42 +245,38 @@ def sqlite_initialised(tmp_path: Path) -> tuple[Path, str]:
     return db, key
 
 
-def peek(where: Path | str, sql: str, *params: Any) -> list[Any]:
-    """The rows of one query, read from outside any server (a test's look at what a process left)."""
+def _from_outside(where: Path | str, access: Access, work: Callable[[Store], Awaitable[T]]) -> T:
+    """`work` on the ledger opened afresh, from outside any server (and any test's event loop)."""
     import asyncio
 
-    async def read() -> list[Any]:
-        store = await Store.open(where, access="read_only")
+    async def run() -> T:
+        store = await Store.open(where, access=access)
         try:
-
-            async def rows(conn: Connection) -> list[Any]:
-                return [tuple(row) for row in await conn.fetchall(sql, params)]
-
-            return await store.db.read(rows)
+            return await work(store)
         finally:
             await store.close()
 
-    return asyncio.run(read())
+    return asyncio.run(run())
+
+
+def peek(where: Path | str, sql: str, *params: Any) -> list[Any]:
+    """The rows of one query, read from outside any server (a test's look at what a process left)."""
+
+    async def rows(conn: Connection) -> list[Any]:
+        return [tuple(row) for row in await conn.fetchall(sql, params)]
+
+    return _from_outside(where, "read_only", lambda store: store.db.read(rows))
 
 
 def alter(where: Path | str, *statements: str) -> None:
     """Statements run on the ledger from outside any server, in one transaction (a test's way to
     damage or hold what a process will meet)."""
-    import asyncio
 
-    async def write() -> None:
-        store = await Store.open(where, access="existing")
-        try:
+    async def run(conn: Connection) -> None:
+        for statement in statements:
+            await conn.execute(statement)
 
-            async def run(conn: Connection) -> None:
-                for statement in statements:
-                    await conn.execute(statement)
-
-            await store.db.write(run)
-        finally:
-            await store.close()
-
-    asyncio.run(write())
+    _from_outside(where, "existing", lambda store: store.db.write(run))
 
 
 @contextmanager

@@ -14,6 +14,7 @@ import sys
 from urllib.parse import urlsplit
 
 import anyio
+import asyncpg
 import pytest
 
 from tests.conftest import POSTGRESQL, postgresql_ledger, scalar, write_lock_held
@@ -24,6 +25,7 @@ from worktrail.store.held import HoldTimeout
 from worktrail.store.locator import locate
 from worktrail.store.migrations import SCHEMA_VERSION
 from worktrail.store.postgresql.database import PostgresqlDatabase
+from worktrail.store.store import Store
 
 pytestmark = [
     pytest.mark.anyio,
@@ -95,8 +97,6 @@ async def test_processes_initialising_one_empty_database_together_make_one_schem
         assert sorted(code for code, _, _ in outcomes) == [0, 1, 1, 1], outcomes
         refused = [json.loads(out)["error"]["code"] for code, out, _ in outcomes if code == 1]
         assert refused == ["conflict"] * 3, "the others found it initialised"
-        from worktrail.store.store import Store
-
         store = await Store.open(url, access="read_only")
         try:
             assert await scalar(store, "SELECT COUNT(*) FROM resource WHERE role = 'owner'") == 1
@@ -108,8 +108,6 @@ async def test_processes_initialising_one_empty_database_together_make_one_schem
 async def test_another_programs_database_is_refused_and_left_exactly_as_it_was() -> None:
     async with postgresql_ledger() as url:
         schema = url.split("search_path=")[1].split(",")[0]
-        import asyncpg
-
         admin = await asyncpg.connect(url)
         try:
             await admin.execute("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('mine')")
@@ -127,8 +125,6 @@ async def test_serve_on_an_empty_database_says_to_run_init_and_creates_nothing()
     async with postgresql_ledger() as url:
         done = worktrail("serve", "--db", url, stdin="")
         assert done.returncode == 1 and "worktrail init" in done.stderr and "Traceback" not in done.stderr
-        import asyncpg
-
         admin = await asyncpg.connect(url)
         try:
             assert await admin.fetchval("SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema()") == 0

@@ -164,20 +164,20 @@ _VERBS = {"update": "updated", "cancel": "canceled", "revoke": "revoked"}
 async def demo(args: argparse.Namespace) -> int:
     if args.db:  # a ledger of the user's choice (a PostgreSQL database, say): made there, and kept
         where = str(ledger(args.db))
-        if not await _initialised(where, f"the ledger {where}"):
+        if not await _walk_on_new(where, f"the ledger {where}"):
             return 1
         print(f"The walk-through's ledger is {where}; it stays there when the demo ends.")
         return 0
     with tempfile.TemporaryDirectory(prefix="worktrail-demo-") as folder:
         db = Path(folder) / "demo.db"
-        if not await _initialised(str(db), f"a ledger in a temporary directory ({db.name})"):
+        if not await _walk_on_new(str(db), f"a ledger in a temporary directory ({db.name})"):
             return 1
     print(NEXT)
     return 0
 
 
-async def _initialised(where: str, named: str) -> bool:
-    """`worktrail init` on `where` and the walk through it; False (having said why) if init refused."""
+async def _walk_on_new(where: str, named: str) -> bool:
+    """`worktrail init` on `where`, then the walk through it; False (having said why) if init refused."""
     made = subprocess.run(
         [sys.executable, "-m", "worktrail", "init", "--db", where, "--json"],
         capture_output=True,

@@ -30,15 +30,14 @@ async def migrate(args: argparse.Namespace) -> int:
         print(f"copying {source} to {dest}", file=sys.stderr)
         read = await transfer.copy(src.db, dst.db, _progress)
         written = await transfer.tally(dst.db)
-    same = all(read[t].rows == written[t].rows and read[t].checksum == written[t].checksum for t in read)
+    alike = {table: found == written[table] for table, found in read.items()}  # the same count and checksum
     print(f"{'table':<16} {'source':>10} {'destination':>12}  {'checksum':<16}  same")
     for table, found in read.items():
         there = written[table]
-        alike = found.rows == there.rows and found.checksum == there.checksum
-        checksum = found.digest if alike else f"{found.digest} != {there.digest}"
-        print(f"{table:<16} {found.rows:>10} {there.rows:>12}  {checksum:<16}  {'yes' if alike else 'NO'}")
+        checksum = found.digest if alike[table] else f"{found.digest} != {there.digest}"
+        print(f"{table:<16} {found.rows:>10} {there.rows:>12}  {checksum:<16}  {'yes' if alike[table] else 'NO'}")
     total = sum(found.rows for found in read.values())
-    if not same:
+    if not all(alike.values()):
         print(f"migrate: the copy in {dest} differs from {source} (see the table above)", file=sys.stderr)
         return 1
     print(f"copied {total} rows from {source} to {dest}; every table has the same count and checksum")

@@ -158,11 +158,8 @@ async def page(
     _names([table])
     clause = f" WHERE {' AND '.join(where)}" if where else ""
     total = await capped_count(conn, table, clause, params)
-    if limit is None:  # every row (neither store's "no limit" is the other's: LIMIT -1, LIMIT ALL)
-        rows = await conn.fetchall(f"SELECT {select} FROM {table}{clause} ORDER BY {order}", params)
-    else:
-        rows = await conn.fetchall(
-            f"SELECT {select} FROM {table}{clause} ORDER BY {order} LIMIT ? OFFSET ?", [*params, limit, offset]
-        )
+    # limit None: every row (neither store's "no limit" is the other's: LIMIT -1, LIMIT ALL).
+    tail, more = ("", []) if limit is None else (" LIMIT ? OFFSET ?", [limit, offset])
+    rows = await conn.fetchall(f"SELECT {select} FROM {table}{clause} ORDER BY {order}{tail}", [*params, *more])
     columns = tuple(json_columns)
     return [as_dict(r, columns) for r in rows], total  # type: ignore[misc]

@@ -29,6 +29,10 @@ class Table:
     name: str
     key: str = "rowid"
 
+    @property
+    def key_columns(self) -> list[str]:
+        return [column.strip() for column in self.key.split(",")]
+
 
 # Every table of the ledger's data, each after the tables it refers to. The search index of tasks,
 # SQLite's WAL restart row and the schema's version are the store's own, and are not copied.
@@ -88,11 +92,10 @@ async def _batch(conn: Connection, table: Table, after: Any) -> list[dict[str, A
         where, params = ("" if after is None else "WHERE rowid > ?"), ([] if after is None else [after])
         sql = f"SELECT rowid AS _rowid, * FROM {table.name} {where} ORDER BY rowid LIMIT {BATCH}"
         return [_row(found) for found in await conn.fetchall(sql, params)]
-    columns = [c.strip() for c in table.key.split(",")]
     if after is None:
         where, params = "", []
     else:
-        where, params = f"WHERE ({table.key}) > ({', '.join('?' for _ in columns)})", list(after)
+        where, params = f"WHERE ({table.key}) > ({', '.join('?' for _ in table.key_columns)})", list(after)
     sql = f"SELECT * FROM {table.name} {where} ORDER BY {table.key} LIMIT {BATCH}"
     return [_row(found) for found in await conn.fetchall(sql, params)]
 
@@ -100,7 +103,7 @@ async def _batch(conn: Connection, table: Table, after: Any) -> list[dict[str, A
 def _position(table: Table, row: dict[str, Any]) -> Any:
     if table.key == "rowid":
         return row["_rowid"]
-    return tuple(row[c.strip()] for c in table.key.split(","))
+    return tuple(row[column] for column in table.key_columns)
 
 
 async def rows(db: Database, table: Table) -> Any:

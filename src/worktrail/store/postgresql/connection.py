@@ -52,23 +52,23 @@ class PostgresqlConnection:
         self.erases = False
         self.traced = traced  # when a list: each statement and its parameters, appended as run
 
-    async def execute(self, sql: str, params: Params = ()) -> int:
+    def _said(self, sql: str, params: Params) -> str:
+        """`sql` in PostgreSQL's words, noted first when statements are traced."""
         if self.traced is not None:
             self.traced.append((sql, tuple(params)))
-        return _changed(await self.raw.execute(postgresql_sql(sql), *params))
+        return postgresql_sql(sql)
+
+    async def execute(self, sql: str, params: Params = ()) -> int:
+        return _changed(await self.raw.execute(self._said(sql, params), *params))
 
     async def executemany(self, sql: str, rows: Iterable[Params]) -> None:
         await self.raw.executemany(postgresql_sql(sql), rows)
 
     async def fetchone(self, sql: str, params: Params = ()) -> Any:
-        if self.traced is not None:
-            self.traced.append((sql, tuple(params)))
-        return await self.raw.fetchrow(postgresql_sql(sql), *params)
+        return await self.raw.fetchrow(self._said(sql, params), *params)
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Any]:
-        if self.traced is not None:
-            self.traced.append((sql, tuple(params)))
-        return list(await self.raw.fetch(postgresql_sql(sql), *params))
+        return list(await self.raw.fetch(self._said(sql, params), *params))
 
     def task_match(self, text: str) -> tuple[str, str] | None:
         words = match_query(text)
