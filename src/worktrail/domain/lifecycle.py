@@ -14,6 +14,10 @@ from typing import Any
 from worktrail.domain.errors import ErrorCode, ToolError
 
 
+# The statuses every kind of run shares, in the order a run passes through them.
+COMMON = ("queued", "running", "paused", "succeeded", "failed", "cancelled", "interrupted")
+
+
 @dataclass(frozen=True)
 class Lifecycle:
     """A state machine declared as data.
@@ -25,6 +29,8 @@ class Lifecycle:
     - `stale`: where a run in a state goes when nobody has touched it for too long (the sweep).
     - `clears`: columns emptied when a state is left (a reopen forgets the old outcome).
     - `refused_code`: the error code of a refused move (each seed names its own).
+    - `common`: for a run, each of its states as one of the statuses all runs share (`COMMON`),
+      so one list can hold every run of every kind (`ts.run.list`).
     """
 
     entity: str
@@ -36,12 +42,19 @@ class Lifecycle:
     stale: Mapping[str, str] = field(default_factory=dict)
     clears: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     refused_code: ErrorCode = "invalid_transition"
+    common: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         known = set(self.moves)
         targets = {t for ts in self.moves.values() for t in ts}
         if self.initial not in known or not targets <= known:
             raise ValueError(f"lifecycle {self.entity}: every state must be declared in moves")
+        if self.common and (set(self.common) != known or not set(self.common.values()) <= set(COMMON)):
+            raise ValueError(f"lifecycle {self.entity}: common must name one of {COMMON} for every state")
+
+    def native(self, common: str) -> tuple[str, ...]:
+        """This lifecycle's own states that show as the common status `common`."""
+        return tuple(s for s, c in self.common.items() if c == common)
 
     @property
     def states(self) -> tuple[str, ...]:

@@ -22,6 +22,7 @@ from worktrail.store.resources.keys import Keys
 from worktrail.store.resources.resources import Resources
 from worktrail.store.rituals.rituals import Rituals
 from worktrail.store.rituals.runs import RitualRuns
+from worktrail.store.runs import Runs
 from worktrail.store.sqlite.database import SqliteDatabase
 from worktrail.store.tasks.tasks import Tasks
 from worktrail.store.workflows.attachments import Attachments
@@ -53,6 +54,7 @@ class Store:
         self.attachments = Attachments(db)
         self.executions = Executions(db)
         self.recovery = Recovery(db)
+        self.all_runs = Runs(db)
 
     @classmethod
     async def open(

@@ -14,6 +14,7 @@ from worktrail.tools import (
     resources,
     ritual_runs,
     rituals,
+    runs,
     tasks,
     workflows,
 )
@@ -29,6 +30,7 @@ ALL_TOOLS: tuple[Tool, ...] = (
     *tasks.TOOLS,
     *rituals.TOOLS,
     *ritual_runs.TOOLS,
+    *runs.TOOLS,
     *audit.TOOLS,
     *missions.TOOLS,
     *workflows.TOOLS,
