@@ -29,6 +29,7 @@ COMMANDS = {
     "migrate": ("worktrail.cli.migrate", "migrate"),
     "client": ("worktrail.cli.client", "client"),
     "demo": ("worktrail.cli.demo", "demo"),
+    "board": ("worktrail.cli.board", "board"),
 }
 
 

@@ -181,6 +181,17 @@ def build() -> argparse.ArgumentParser:
                       help="the access log on stderr: one line a request, as text or as JSON (default text)")  # fmt: skip
     serve.add_argument("--stale-after", type=_duration, default=parse_duration("1h"), metavar="DURATION",
                        help="a ritual, mission or workflow run quiet this long is failed (default 1h)")  # fmt: skip
+    http.add_argument("--board-session-ttl", type=_duration, default=parse_duration("12h"), metavar="DURATION",
+                      help="how long a browser stays logged in to the board at / (default 12h)")  # fmt: skip
+
+    board = _with_db(c.add("board", "Serve the board (a live web view of the ledger) on this machine, and print a "
+                           "one-time login address for the ledger's owner.", "worktrail board --open"))  # fmt: skip
+    board.add_argument("--port", type=int, default=8766, help="port to listen on, on 127.0.0.1 (default 8766)")
+    board.add_argument("--open", action="store_true", help="open the login address in the default browser")
+    board.add_argument("--board-session-ttl", type=_duration, default=parse_duration("12h"), metavar="DURATION",
+                       help="how long a browser stays logged in (default 12h)")  # fmt: skip
+    board.add_argument("--drain", type=_duration, default=parse_duration("5s"), metavar="DURATION",
+                       help="on a stop signal, how long requests in flight may take to finish (default 5s)")  # fmt: skip
 
     init = _with_db(c.add("init", "Create the ledger, its owner and the owner's first API key (printed once).",
                           "worktrail init --client claude-code"))  # fmt: skip

@@ -115,8 +115,10 @@ async def serve(args: argparse.Namespace) -> int:
                              lambda: store.recovery.beat(serving.instance_id, _now()))  # fmt: skip
             group.start_soon(_every, durations.sweep_every, "sweep", lambda: _sweep(store, serving))
             if http is not None:
-                log.info("serving %s over HTTP at %s", path, http.resource_url)
-                await serve_http(registry, http, args.drain)
+                from worktrail.cli.board import board_beside  # the board's templates: not for stdio's start-up
+
+                log.info("serving %s over HTTP at %s, and the board at /", path, http.resource_url)
+                await serve_http(registry, board_beside(registry, http, args.board_session_ttl), args.drain)
             else:
                 group.start_soon(_stop_on_signal, store, serving)
                 if sys.stdin.isatty():

@@ -18,6 +18,7 @@ from datetime import timedelta
 
 import anyio
 import uvicorn
+from starlette.types import ASGIApp
 
 from worktrail.cli.failures import Refused
 from worktrail.tools.registry import Registry
@@ -80,9 +81,14 @@ class _Uvicorn(uvicorn.Server):
 
 
 async def serve_http(registry: Registry, options: HttpOptions, drain: timedelta) -> None:
+    """Serve MCP (and what `options.extra_routes` adds) until a stop signal."""
+    await serve_app(build_http_app(registry, options), options, drain)
+
+
+async def serve_app(app: ASGIApp, options: HttpOptions, drain: timedelta) -> None:
     """Serve until a stop signal, then stop accepting and let calls in flight finish (up to `drain`)."""
     config = uvicorn.Config(
-        build_http_app(registry, options), host=options.host.strip("[]"), port=options.port,
+        app, host=options.host.strip("[]"), port=options.port,
         log_level="critical", access_log=False, lifespan="on", server_header=False,
         timeout_graceful_shutdown=max(1, int(drain.total_seconds())),
         ssl_certfile=options.tls_cert, ssl_keyfile=options.tls_key,

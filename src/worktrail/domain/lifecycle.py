@@ -13,7 +13,6 @@ from typing import Any
 
 from worktrail.domain.errors import ErrorCode, ToolError
 
-
 # The statuses every kind of run shares, in the order a run passes through them.
 COMMON = ("queued", "running", "paused", "succeeded", "failed", "cancelled", "interrupted")
 

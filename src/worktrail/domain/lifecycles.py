@@ -83,8 +83,14 @@ MISSION_RUN = Lifecycle(
     move_stamps={("pending", "running"): "started_at"},
     stale={"running": "failed", "paused": "failed"},
     refused_code="invalid_transition",
-    common={"pending": "queued", "running": "running", "paused": "paused", "succeeded": "succeeded",
-            "failed": "failed", "cancelled": "cancelled"},
+    common={
+        "pending": "queued",
+        "running": "running",
+        "paused": "paused",
+        "succeeded": "succeeded",
+        "failed": "failed",
+        "cancelled": "cancelled",
+    },
 )
 
 PLAN_STEP = Lifecycle(
@@ -120,8 +126,13 @@ WORKFLOW_RUN = Lifecycle(
     stamps={"running": "started_at", "success": "ended_at", "error": "ended_at", "cancelled": "ended_at"},
     stale={"running": "error"},
     refused_code="invalid_transition",
-    common={"scheduling": "queued", "running": "running", "success": "succeeded", "error": "failed",
-            "cancelled": "cancelled"},
+    common={
+        "scheduling": "queued",
+        "running": "running",
+        "success": "succeeded",
+        "error": "failed",
+        "cancelled": "cancelled",
+    },
 )
 
 # Retry (seed 004's system): the one way out of a final workflow run, back to scheduling, in place.
@@ -153,8 +164,13 @@ EXECUTION = Lifecycle(
     stamps={"completed": "finished_at", "failed": "finished_at", "cancelled": "finished_at"},
     stale={"running": "interrupted"},
     refused_code="invalid_transition",
-    common={"running": "running", "interrupted": "interrupted", "completed": "succeeded", "failed": "failed",
-            "cancelled": "cancelled"},
+    common={
+        "running": "running",
+        "interrupted": "interrupted",
+        "completed": "succeeded",
+        "failed": "failed",
+        "cancelled": "cancelled",
+    },
 )
 
 TASK_STATUSES = TASK.states

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from worktrail.store.board.schema import BOARD_SESSIONS
 from worktrail.store.resources.schema_keys import KEY_LINEAGE
 from worktrail.store.sqlite.search_schema import TASK_INDEXES_BY_ROWID, TASK_TEXT
 
@@ -344,6 +345,8 @@ MIGRATIONS: tuple[str, ...] = (
     "CREATE TABLE wal_restart (n INTEGER NOT NULL); INSERT INTO wal_restart VALUES (0);",
     # 11: which key minted which (schema_keys.py).
     KEY_LINEAGE,
+    # 12: the board's sessions and one-time login addresses (board/schema.py).
+    BOARD_SESSIONS,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

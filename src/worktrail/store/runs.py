@@ -46,7 +46,9 @@ def _where(kind: RunKind, common: str | None) -> tuple[str, list[Any]] | None:
     return f" WHERE status IN ({', '.join('?' for _ in native)})", list(native)
 
 
-async def _kind_page(conn: Connection, kind: RunKind, common: str | None, rows: int) -> tuple[list[dict[str, Any]], int]:
+async def _kind_page(
+    conn: Connection, kind: RunKind, common: str | None, rows: int
+) -> tuple[list[dict[str, Any]], int]:
     found = _where(kind, common)
     if found is None:
         return [], 0

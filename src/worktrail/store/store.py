@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from worktrail.store.audit import AuditTrail
+from worktrail.store.board.sessions import BoardSessions
+from worktrail.store.changes import Changes
 from worktrail.store.database import Access, Database
 from worktrail.store.endeavours.endeavours import Endeavours
 from worktrail.store.executions.executions import Executions
@@ -55,6 +57,8 @@ class Store:
         self.executions = Executions(db)
         self.recovery = Recovery(db)
         self.all_runs = Runs(db)
+        self.board_sessions = BoardSessions(db)
+        self.changes = Changes(db)
 
     @classmethod
     async def open(

@@ -55,6 +55,8 @@ TABLES = (
     Table("attachment"),
     Table("instance"),
     Table("execution"),
+    Table("board_session"),
+    Table("board_ticket"),
 )
 
 

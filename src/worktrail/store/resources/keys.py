@@ -12,6 +12,7 @@ from worktrail.domain.ids import API_KEY_PREFIX, hash_api_key, new_api_key, new_
 from worktrail.domain.permissions import check_may_manage_keys_of, check_may_mint_key_for
 from worktrail.domain.roles import is_admin
 from worktrail.store.audit import Origin, record, record_created
+from worktrail.store.board.sessions import SESSION_PREFIX, session_actor
 from worktrail.store.connection import Connection
 from worktrail.store.database import Database
 from worktrail.store.resources import resources
@@ -116,8 +117,10 @@ class ActorChanged(Exception):
         self.actor = actor
 
 
-async def verified(conn: Connection, key_id: str) -> Actor:
-    """The actor behind a logged-in key as it stands now, or `session_expired`."""
+async def verified(conn: Connection, key_id: str, at: str | None = None) -> Actor:
+    """The actor behind a logged-in key (or board session) as it stands now, or `session_expired`."""
+    if key_id.startswith(SESSION_PREFIX):
+        return await session_actor(conn, key_id, at)
     row = await conn.fetchone(_ACTOR_SQL + "k.id = ?", (key_id,))
     if row is None or row["revoked_at"] is not None:
         raise ToolError("session_expired", "The API key of this session was revoked. Log in again with a valid key.")
@@ -126,9 +129,10 @@ async def verified(conn: Connection, key_id: str) -> Actor:
     return _actor(row)
 
 
-async def check_session(conn: Connection, actor: Actor) -> None:
-    """`session_expired` for a revoked key or inactive resource; `ActorChanged` when it is not `actor` any more."""
-    fresh = await verified(conn, actor.key_id)
+async def check_session(conn: Connection, actor: Actor, at: str | None = None) -> None:
+    """`session_expired` for a revoked key, an ended board session or an inactive resource;
+    `ActorChanged` when it is not `actor` any more."""
+    fresh = await verified(conn, actor.key_id, at)
     if fresh != actor:
         raise ActorChanged(fresh)
 

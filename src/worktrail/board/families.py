@@ -1,0 +1,133 @@
+"""The pages of the run families: rituals, missions, workflows and executions, each a list and a
+page per entity, read through the family's own tools (whose answers keep the seeds' shapes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.responses import Response
+
+from worktrail.board.forms import execution_acts, mission_run_acts, workflow_run_acts
+from worktrail.board.pages import history_of, offset_of
+from worktrail.board.view import PAGE, View
+
+# (field, heading) of each family's tables
+RITUAL_COLUMNS = (("name", "Ritual"), ("schedule", "Schedule"), ("next_due_at", "Next due"),
+                  ("last_run_at", "Last run"), ("status", "Status"))  # fmt: skip
+RITUAL_RUN_COLUMNS = (("id", "Run"), ("status", "Status"), ("result_summary", "Summary"), ("started_at", "Started"),
+                      ("finished_at", "Finished"))  # fmt: skip
+MISSION_COLUMNS = (("name", "Mission"), ("execution_mode", "Mode"), ("updated_at", "Updated"))
+MISSION_RUN_COLUMNS = (("run_id", "Run"), ("status", "Status"), ("result_summary", "Summary"),
+                       ("started_at", "Started"), ("updated_at", "Updated"))  # fmt: skip
+WORKFLOW_COLUMNS = (("name", "Workflow"), ("created_at", "Created"))
+WORKFLOW_RUN_COLUMNS = (("id", "Run"), ("status", "Status"), ("attempt", "Attempt"), ("created_at", "Created"),
+                        ("ended_at", "Ended"))  # fmt: skip
+EXECUTION_COLUMNS = (("execution_id", "Execution"), ("config_id", "Config"), ("status", "Status"),
+                     ("previous_status", "Previous"), ("started_at", "Started"), ("heartbeat_at", "Heartbeat"))  # fmt: skip
+
+
+def table(rows: list[dict[str, Any]], columns: tuple[tuple[str, str], ...], link: str, key: str,
+          total: int, title: str) -> dict[str, Any]:  # fmt: skip
+    """A table for `table.html`: its rows, columns, and each row's page (`link` with the row's `key`)."""
+    return {"rows": rows, "columns": columns, "link": link, "key": key, "total": total, "title": title}
+
+
+def _id(view: View, name: str = "id") -> str:
+    return str(view.request.path_params[name])
+
+
+async def rituals_page(view: View) -> Response:
+    offset = offset_of(view)
+    found = await view.reader.ok("ts.rtl.list", limit=PAGE, offset=offset)
+    runs = await view.reader.ok("ts.rtr.list", limit=PAGE)
+    tables = [table(found["rituals"], RITUAL_COLUMNS, "/rituals/{}", "id", found["total"], "Rituals"),
+              table(runs["runs"], RITUAL_RUN_COLUMNS, "/ritual-runs/{}", "id", runs["total"], "Latest runs")]  # fmt: skip
+    return view.render("tables.html", heading="Rituals", tables=tables, offset=offset, page=PAGE)
+
+
+async def ritual_page(view: View) -> Response:
+    ritual = await view.reader.ok("ts.rtl.get", id=_id(view))
+    runs = await view.reader.ok("ts.rtr.list", ritual_id=ritual["id"], limit=PAGE, offset=offset_of(view))
+    tables = [table(runs["runs"], RITUAL_RUN_COLUMNS, "/ritual-runs/{}", "id", runs["total"], "Runs")]
+    return view.render("entity.html", kind="Ritual", title=ritual["name"], entity=ritual, tables=tables,
+                       history=await history_of(view, ritual["id"]), back=("/rituals", "Rituals"))  # fmt: skip
+
+
+async def ritual_run_page(view: View) -> Response:
+    run = await view.reader.ok("ts.rtr.get", id=_id(view))
+    return view.render("entity.html", kind="Ritual run", title=run["id"], entity=run,
+                       history=await history_of(view, run["id"]), back=(f"/rituals/{run['ritual_id']}", "Ritual"))  # fmt: skip
+
+
+async def missions_page(view: View) -> Response:
+    offset = offset_of(view)
+    found = await view.reader.ok("ts.msn.list", limit=PAGE, offset=offset)
+    runs = await view.reader.ok("ts.mrn.list", limit=PAGE)
+    for run in runs["data"]:
+        run["_url"] = f"/missions/{run['mission_id']}/runs/{run['run_id']}"
+    tables = [table(found["data"], MISSION_COLUMNS, "/missions/{}", "mission_id", found["meta"]["total"], "Missions"),
+              table(runs["data"], MISSION_RUN_COLUMNS, "", "run_id", runs["meta"]["total"], "Latest runs")]  # fmt: skip
+    return view.render("tables.html", heading="Missions", tables=tables, offset=offset, page=PAGE)
+
+
+async def mission_page(view: View) -> Response:
+    mission = (await view.reader.ok("ts.msn.get", mission_id=_id(view)))["data"]
+    runs = await view.reader.ok("ts.mrn.list", mission_id=mission["mission_id"], limit=PAGE, offset=offset_of(view))
+    for run in runs["data"]:
+        run["_url"] = f"/missions/{run['mission_id']}/runs/{run['run_id']}"
+    tables = [table(runs["data"], MISSION_RUN_COLUMNS, "", "run_id", runs["meta"]["total"], "Runs")]
+    return view.render("entity.html", kind="Mission", title=mission["name"], entity=mission, tables=tables,
+                       history=await history_of(view, mission["mission_id"]), back=("/missions", "Missions"))  # fmt: skip
+
+
+async def mission_run_page(view: View) -> Response:
+    ref = {"mission_id": _id(view, "mission_id"), "run_id": _id(view, "run_id")}
+    run = (await view.reader.ok("ts.mrn.get", **ref, include=["plan"]))["data"]
+    plan = run.pop("plan", None) or {}
+    offset = offset_of(view, "events_offset")
+    events = await view.reader.ok("ts.evt.list", **ref, limit=PAGE, offset=offset)
+    return view.render("entity.html", kind="Mission run", title=run["run_id"], entity=run,
+                       forms=mission_run_acts(view, run), plan=plan, events=events, events_offset=offset, page=PAGE,
+                       history=await history_of(view, run["run_id"]),
+                       back=(f"/missions/{ref['mission_id']}", "Mission"))  # fmt: skip
+
+
+async def workflows_page(view: View) -> Response:
+    offset = offset_of(view)
+    found = await view.reader.ok("ts.wfl.list", limit=PAGE, offset=offset)
+    runs = await view.reader.ok("ts.wrn.list", limit=PAGE)
+    tables = [table(found["items"], WORKFLOW_COLUMNS, "/workflows/{}", "id", found["total"], "Workflows"),
+              table(runs["items"], WORKFLOW_RUN_COLUMNS, "/workflow-runs/{}", "id", runs["total"], "Runs")]  # fmt: skip
+    return view.render("tables.html", heading="Workflows", tables=tables, offset=offset, page=PAGE)
+
+
+async def workflow_page(view: View) -> Response:
+    workflow = await view.reader.ok("ts.wfl.get", id=_id(view))
+    runs = await view.reader.ok("ts.wrn.list", workflow_id=workflow["id"], limit=PAGE, offset=offset_of(view))
+    tables = [table(runs["items"], WORKFLOW_RUN_COLUMNS, "/workflow-runs/{}", "id", runs["total"], "Runs")]
+    return view.render("entity.html", kind="Workflow", title=workflow["name"], entity=workflow, tables=tables,
+                       history=await history_of(view, workflow["id"]), back=("/workflows", "Workflows"))  # fmt: skip
+
+
+async def workflow_run_page(view: View) -> Response:
+    run = await view.reader.ok("ts.wrn.get", id=_id(view))
+    history = run.pop("run_message_history", None)
+    files = (await view.reader.ok("ts.att.list", run_id=run["id"]))["items"]
+    return view.render("entity.html", kind="Workflow run", title=run["id"], entity=run,
+                       forms=workflow_run_acts(view, run), messages=history, attachments=files,
+                       history=await history_of(view, run["id"]),
+                       back=(f"/workflows/{run['workflow_id']}", "Workflow"))  # fmt: skip
+
+
+async def executions_page(view: View) -> Response:
+    offset = offset_of(view)
+    found = await view.reader.ok("ts.exe.list", limit=PAGE, offset=offset)
+    tables = [table(found["items"], EXECUTION_COLUMNS, "/executions/{}", "execution_id", found["total"], "Executions")]
+    return view.render("tables.html", heading="Executions", tables=tables, offset=offset, page=PAGE)
+
+
+async def execution_page(view: View) -> Response:
+    execution = await view.reader.ok("ts.exe.get", execution_id=_id(view))
+    return view.render("entity.html", kind="Execution", title=execution["execution_id"], entity=execution,
+                       forms=execution_acts(view, execution), history=await history_of(view, execution["execution_id"]),
+                       back=("/executions", "Executions"))  # fmt: skip

@@ -1,0 +1,71 @@
+"""Live pages: one watcher per process finds new changes (one indexed read of the change record's
+high-water mark, at most twice a second, and only while a page listens), and every open page's
+stream is told by it. 100 open boards cost the database what one does.
+
+A stream is held to the same session rules as a page: when its session ends (logout, expiry, a
+revoked key, an inactive resource) the stream says `ended` and closes, and the page goes to the
+login page."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import anyio
+
+from worktrail.store.store import Store
+
+log = logging.getLogger(__name__)
+
+# How often a stream with nothing new checks its session all the same (seconds).
+SESSION_CHECK_EVERY = 15.0
+
+
+class Watcher:
+    """The one watcher of a process: runs while at least one stream listens."""
+
+    def __init__(self, store: Store, period: float) -> None:
+        self.store = store
+        self.period = period
+        self.seq: int | None = None
+        self.listeners = 0
+        self.reads = 0  # how many times it has read the ledger (what 100 pages cost: the same)
+        self._moved = anyio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    async def _run(self) -> None:
+        while self.listeners > 0:
+            try:
+                seq = await self.store.changes.latest()
+                self.reads += 1
+            except Exception:  # the ledger is away for a moment: try again next round
+                log.warning("the board's watcher could not read the ledger", exc_info=True)
+                seq = self.seq
+            if seq != self.seq:
+                self.seq = seq
+                moved, self._moved = self._moved, anyio.Event()
+                moved.set()
+            await anyio.sleep(self.period)
+        self._task = None
+
+    async def changes(self, still_allowed: Callable[[], Awaitable[bool]]) -> AsyncIterator[str]:
+        """What one stream sends: `change` after each new commit, `ended` when its session is over."""
+        self.listeners += 1
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._run())
+        try:
+            seen = self.seq
+            while True:
+                moved = self._moved
+                if self.seq == seen:
+                    with anyio.move_on_after(SESSION_CHECK_EVERY):
+                        await moved.wait()
+                if not await still_allowed():
+                    yield "ended"
+                    return
+                if self.seq != seen and seen is not None:
+                    yield "change"
+                seen = self.seq
+        finally:
+            self.listeners -= 1

@@ -1,0 +1,83 @@
+"""Logging in and out: an API key typed into a form (never put in a URL, a log or a page), or a
+one-time address printed by `worktrail board`; logout ends the session for every copy of its cookie."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
+
+from worktrail.board.auth import COOKIE, cookie_settings, csrf_ok, host_allowed, same_origin
+from worktrail.board.view import Board, secured
+from worktrail.domain.clock import format_ts
+from worktrail.domain.errors import ToolError
+
+
+def _next(wanted: str | None) -> str:
+    """Where to go after logging in: a path on this board only."""
+    if wanted and wanted.startswith("/") and not wanted.startswith("//") and "\\" not in wanted:
+        return wanted
+    return "/"
+
+
+def _logged_in(board: Board, token: str, to: str) -> Response:
+    response = RedirectResponse(to, status_code=303)
+    ttl = int(board.options.session_ttl.total_seconds())
+    response.set_cookie(COOKIE, token, max_age=ttl, **cookie_settings(board.options))  # type: ignore[arg-type]
+    return secured(response)
+
+
+def _misdirected() -> Response:
+    return secured(PlainTextResponse("Misdirected request: this board does not answer to that Host.", 421))
+
+
+def login_page(board: Board, request: Request, status: int = 200, said: str | None = None) -> Response:
+    return board.page(request, "login.html", status, next=_next(request.query_params.get("next")), refused=said)
+
+
+def login_routes(board: Board) -> dict[str, object]:
+    """The endpoints of /login, /login/once and /logout."""
+
+    async def show(request: Request) -> Response:
+        if not host_allowed(request, board.options):
+            return _misdirected()
+        return login_page(board, request)
+
+    async def with_key(request: Request) -> Response:
+        if not host_allowed(request, board.options):
+            return _misdirected()
+        if not same_origin(request, board.options):
+            return secured(PlainTextResponse("Forbidden: this form did not come from this board's pages.", 403))
+        form = await request.form()
+        api_key = str(form.get("api_key") or "").strip()
+        now = board.clock.now()
+        try:
+            actor = await board.store.keys.login(api_key, format_ts(now))
+        except ToolError:
+            return login_page(board, request, 401, "That key was not accepted: it is unknown, revoked, or its "
+                              "resource is inactive. Check it and try again.")  # fmt: skip
+        token = await board.store.board_sessions.open_with_key(actor, now, board.options.session_ttl)
+        return _logged_in(board, token, _next(str(form.get("next") or "")))
+
+    async def once(request: Request) -> Response:
+        if not host_allowed(request, board.options):
+            return _misdirected()
+        ticket = request.query_params.get("token", "")
+        token = await board.store.board_sessions.redeem(ticket, board.clock.now(), board.options.session_ttl)
+        if token is None:
+            said = "That login address was already used or has expired: run worktrail board again for a new one."
+            return login_page(board, request, 401, said)
+        return _logged_in(board, token, "/")
+
+    async def logout(request: Request) -> Response:
+        if not host_allowed(request, board.options):
+            return _misdirected()
+        token = request.cookies.get(COOKIE)
+        form = await request.form()
+        if not same_origin(request, board.options) or token is None or not csrf_ok(token, str(form.get("csrf") or "")):
+            return secured(PlainTextResponse("Forbidden: this form did not come from this board's pages.", 403))
+        await board.store.board_sessions.end(token, board.clock.now())
+        response = RedirectResponse("/login", status_code=303)
+        response.delete_cookie(COOKIE, path="/")
+        return secured(response)
+
+    return {"show": show, "with_key": with_key, "once": once, "logout": logout}

@@ -1,0 +1,120 @@
+"""The board's own pages: Now, the task board and a task's page, the audit trail, an entity's
+history, and the keys. Each reads through the tools as the logged-in person."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.responses import Response
+
+from worktrail.board.forms import Form, task_moves
+from worktrail.board.view import PAGE, View
+from worktrail.domain.clock import format_ts, parse_ts
+from worktrail.domain.lifecycles import TASK
+from worktrail.domain.roles import is_admin
+from worktrail.store.runs import KINDS
+
+# Shown on Now: what is under way, whatever its kind.
+UNDER_WAY = ("running", "paused", "queued", "interrupted")
+
+
+def kept(filters: dict[str, Any]) -> str:
+    """The filters in effect, for the pager's links."""
+    return urlencode({k: v for k, v in filters.items() if v})
+
+
+def offset_of(view: View, name: str = "offset") -> int:
+    value = view.request.query_params.get(name, "0")
+    return int(value) if value.isdigit() and int(value) <= 1_000_000 else 0
+
+
+def _stale(view: View, run: dict[str, Any]) -> bool:
+    """Quiet for longer than the sweep allows (it will be moved at the next sweep)."""
+    durations = view.board.registry.serving.durations
+    allowed = durations.execution_stale_after if run["kind"] == "execution" else durations.stale_after
+    last = max(run["updated_at"], run.get("last_heartbeat_at") or run["updated_at"])
+    return run["status"] in ("running", "paused") and parse_ts(last) < view.now - allowed
+
+
+async def now_page(view: View) -> Response:
+    reader = view.reader
+    under_way = []
+    for status in UNDER_WAY:
+        under_way += (await reader.ok("ts.run.list", status=status, limit=PAGE))["runs"]
+    for run in under_way:
+        run["stale"] = _stale(view, run)
+    since = format_ts(view.now - timedelta(hours=24))
+    failed = [
+        r for r in (await reader.ok("ts.run.list", status="failed", limit=100))["runs"] if r["updated_at"] >= since
+    ]
+    active = await reader.ok("ts.tsk.list", status=["active"], limit=PAGE)
+    counts: dict[str, dict[str, int]] = {"task": {}}
+    for status in TASK.states:
+        counts["task"][status] = (await reader.ok("ts.tsk.list", status=[status], limit=1))["total"]
+    for kind in KINDS:
+        counts[kind.kind] = {}
+        for common in dict.fromkeys(kind.lifecycle.common.values()):
+            counts[kind.kind][common] = (await reader.ok("ts.run.list", kind=kind.kind, status=common, limit=1))[
+                "total"
+            ]
+    return view.render("now.html", under_way=under_way, failed=failed, active=active, counts=counts)
+
+
+async def tasks_page(view: View) -> Response:
+    q = view.request.query_params
+    filters = {"endeavour_id": q.get("endeavour_id"), "assignee_id": q.get("assignee_id"), "search": q.get("search")}
+    offset = offset_of(view)
+    columns = []
+    for status in TASK.states:
+        found = await view.reader.ok("ts.tsk.list", status=[status], limit=PAGE, offset=offset, **filters)
+        columns.append((status, found["tasks"], found["total"]))
+    endeavours = (await view.reader.ok("ts.edv.list", limit=200))["endeavours"]
+    resources = (await view.reader.ok("ts.res.list", limit=200))["resources"]
+    more = any(offset + PAGE < total for _, _, total in columns)
+    return view.render("tasks.html", columns=columns, filters=filters, endeavours=endeavours, resources=resources,
+                       offset=offset, more=more, page=PAGE, keep=kept(filters))  # fmt: skip
+
+
+async def history_of(view: View, entity_id: str) -> dict[str, Any]:
+    return await view.reader.ok("ts.aud.list", entity_id=entity_id, limit=200)
+
+
+async def task_page(view: View) -> Response:
+    task_id = view.request.path_params["id"]
+    task = await view.reader.ok("ts.tsk.get", id=task_id)
+    forms: list[Form] = task_moves(view, task) if view.reader.may("ts.tsk.update") else []
+    history = await history_of(view, task_id)
+    return view.render("entity.html", kind="Task", title=task["title"], entity=task, forms=forms,
+                       history=history, back=("/tasks", "Tasks"))  # fmt: skip
+
+
+async def history_page(view: View) -> Response:
+    entity_id = view.request.path_params["id"]
+    history = await history_of(view, entity_id)
+    return view.render("history.html", entity_id=entity_id, history=history)
+
+
+AUDIT_FILTERS = ("entity_type", "entity_id", "actor_id", "action", "since")
+
+
+async def audit_page(view: View) -> Response:
+    q = view.request.query_params
+    filters = {name: q.get(name) or None for name in AUDIT_FILTERS}
+    offset = offset_of(view)
+    found = await view.reader.ok("ts.aud.list", limit=PAGE, offset=offset, **filters)
+    return view.render("audit.html", found=found, filters=filters, offset=offset, page=PAGE, keep=kept(filters))
+
+
+async def keys_page(view: View) -> Response:
+    if not is_admin(view.actor.role):
+        return view.render("error.html", 403, code="forbidden", message="The keys page is for owners and admins.")
+    offset = offset_of(view)
+    found = await view.reader.ok("ts.key.list", limit=PAGE, offset=offset)
+    forms = {
+        k["id"]: Form(f"/keys/{k['id']}/revoke", "Revoke", danger=True)
+        for k in found["keys"]
+        if not k.get("revoked_at")
+    }
+    return view.render("keys.html", found=found, offset=offset, page=PAGE, forms=forms)

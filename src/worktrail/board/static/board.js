@@ -1,0 +1,29 @@
+// The board works without this file (links and plain forms); htmx makes it live, and this says
+// when the live stream is lost (the SSE extension reconnects by itself) or the session ended.
+(function () {
+  "use strict";
+  var lost = false;
+  function banner(show) {
+    var el = document.getElementById("offline");
+    if (el) { el.hidden = !show; }
+  }
+  document.addEventListener("htmx:sseError", function () { lost = true; banner(true); });
+  document.addEventListener("htmx:sseOpen", function () {
+    banner(false);
+    if (lost) {  // changes may have landed while the stream was away: read the page once more
+      lost = false;
+      var live = document.getElementById("live");
+      if (live && window.htmx) { window.htmx.trigger(live, "sse:change"); }
+    }
+  });
+  document.addEventListener("htmx:sseMessage", function (event) {
+    if (event.detail && event.detail.type === "ended") { window.location.assign("/login"); }
+  });
+  // A form sends once: a second click while it is on its way does nothing (the server makes a
+  // second send harmless anyway, by the form's idempotency key).
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.dataset.sent) { event.preventDefault(); return; }
+    form.dataset.sent = "1";
+  });
+})();

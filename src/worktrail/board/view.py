@@ -1,0 +1,149 @@
+"""What every board request goes through: the Host check, the session, the form check for
+actions, the security headers; and what a page handler is handed (`View`)."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from jinja2 import Environment
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
+
+from worktrail.board.auth import COOKIE, csrf_ok, csrf_token, host_allowed, same_origin
+from worktrail.board.live import Watcher
+from worktrail.board.options import BoardOptions
+from worktrail.board.reader import Reader, Refused
+from worktrail.board.render import age, environment
+from worktrail.domain.actor import Actor
+from worktrail.domain.clock import Clock, SystemClock
+from worktrail.domain.roles import is_admin
+from worktrail.store.store import Store
+from worktrail.tools.registry import Registry
+
+# Scripts, styles and images from the board itself only; never framed; no Referer leaves a page.
+HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+NAV = (("/", "Now"), ("/tasks", "Tasks"), ("/rituals", "Rituals"), ("/missions", "Missions"),
+       ("/workflows", "Workflows"), ("/executions", "Executions"), ("/audit", "Audit"))  # fmt: skip
+# Page sizes the board reads with (every list tool takes up to 200).
+PAGE = 25
+
+
+@dataclass
+class Board:
+    """Everything the board's pages share in one process."""
+
+    registry: Registry
+    options: BoardOptions
+    clock: Clock = field(default_factory=SystemClock)
+    env: Environment = field(default_factory=environment)
+    watcher: Watcher | None = None
+
+    def __post_init__(self) -> None:
+        if self.watcher is None:
+            self.watcher = Watcher(self.store, self.options.poll_every)
+
+    @property
+    def store(self) -> Store:
+        return self.registry.store
+
+    def page(self, request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+        html = self.env.get_template(template).render(request=request, now=self.clock.now(), age=age, **context)
+        return secured(HTMLResponse(html, status_code=status))
+
+
+# What a page says after an action went through (`?done=`): a fixed vocabulary, never free text.
+DONE = {"moved": "Moved.", "paused": "Run paused.", "resumed": "Run resumed.", "cancelled": "Cancelled.",
+        "retried": "Run retried: back to scheduling.", "revoked": "Key revoked."}  # fmt: skip
+AGAIN = "This form was already sent: its first answer stands, and nothing changed again."
+
+
+@dataclass
+class View:
+    """One request of a logged-in person. An action that was refused sets `refused` (the tool's
+    own message), its `status`, and `back`, the page it is shown on."""
+
+    board: Board
+    request: Request
+    actor: Actor
+    token: str
+    reader: Reader
+    refused: str | None = None
+    status: int = 200
+    back: str | None = None
+
+    @property
+    def now(self) -> datetime:
+        return self.board.clock.now()
+
+    def said(self) -> str | None:
+        q = self.request.query_params
+        done = DONE.get(q.get("done", ""))
+        return None if done is None else (f"{done} {AGAIN}" if q.get("again") else done)
+
+    def render(self, template: str, status: int | None = None, **context: Any) -> HTMLResponse:
+        links = [*NAV, ("/keys", "Keys")] if is_admin(self.actor.role) else list(NAV)
+        url = self.request.url
+        live = self.back or url.path + (f"?{url.query}" if url.query else "")
+        return self.board.page(self.request, template, status or self.status, actor=self.actor, nav=links,
+                               csrf=csrf_token(self.token), reader=self.reader, live_url=live, said=self.said(),
+                               refused=self.refused, **context)  # fmt: skip
+
+    def refusal(self, refused: Refused) -> Response:
+        """A page whose read the tool refused: its own message, with a fitting status."""
+        status = {"not_found": 404, "forbidden": 403, "invalid_input": 400}.get(refused.code, 409)
+        return self.render("error.html", status, code=refused.code, message=refused.message)
+
+
+Handler = Callable[[View], Awaitable[Response]]
+
+
+def secured(response: Response) -> Response:
+    for name, value in HEADERS.items():
+        response.headers.setdefault(name, value)
+    return response
+
+
+def to_login(request: Request) -> Response:
+    wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    response = RedirectResponse(f"/login?next={quote(wanted, safe='')}", status_code=303)
+    response.delete_cookie(COOKIE, path="/")
+    return secured(response)
+
+
+def guarded(board: Board, handler: Handler, *, action: bool = False) -> Callable[[Request], Awaitable[Response]]:
+    """A route's endpoint: the handler, run only for a live session (and, for an action, only for
+    a form from this board's own pages: 403 otherwise, before anything is read or changed)."""
+
+    async def endpoint(request: Request) -> Response:
+        if not host_allowed(request, board.options):
+            return secured(PlainTextResponse("Misdirected request: this board does not answer to that Host.", 421))
+        token = request.cookies.get(COOKIE)
+        if action:
+            form = await request.form()
+            sent = form.get("csrf")
+            if not same_origin(request, board.options) or token is None or not csrf_ok(token, str(sent or "")):
+                return secured(PlainTextResponse("Forbidden: this form did not come from this board's pages.", 403))
+        actor = await board.store.board_sessions.actor(token, board.clock.now()) if token else None
+        if actor is None:
+            if token:  # over for good: a resource made active again does not bring it back
+                await board.store.board_sessions.end(token, board.clock.now())
+            return to_login(request)
+        view = View(board, request, actor, token, Reader(board.registry, actor))  # type: ignore[arg-type]
+        try:
+            return await handler(view)
+        except Refused as refused:
+            if refused.code == "session_expired":
+                await board.store.board_sessions.end(view.token, board.clock.now())
+                return to_login(request)
+            return view.refusal(refused)
+
+    return endpoint

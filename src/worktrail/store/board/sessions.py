@@ -1,0 +1,132 @@
+"""Board sessions: opened with an API key or a one-time address, checked on every request, ended
+by logout, by expiry, by revoking their key or by making their resource inactive.
+
+A session acts as its resource; its id (`bss_…`) stands where a key id stands in an `Actor`, so
+the registry's check on every call (`keys.verified`) sees an ended session as it sees a revoked key."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from worktrail.domain.actor import Actor
+from worktrail.domain.clock import format_ts
+from worktrail.domain.errors import ToolError
+from worktrail.domain.ids import hash_api_key, new_id
+from worktrail.store.connection import Connection
+from worktrail.store.database import Database
+
+SESSION_PREFIX = "bss_"
+# What a one-time login address is good for: one use, within this long.
+TICKET_TTL = timedelta(minutes=5)
+
+_SESSION_SQL = (
+    "SELECT s.id AS key_id, s.expires_at, s.ended_at, k.revoked_at, r.id AS resource_id, r.name, r.role, "
+    "r.status FROM board_session s JOIN resource r ON r.id = s.resource_id "
+    "LEFT JOIN api_key k ON k.id = s.key_id WHERE "
+)
+
+
+def new_token() -> str:
+    """A session cookie's or a one-time address's secret: 256 random bits."""
+    return secrets.token_urlsafe(32)
+
+
+def _why_not(row: Any, at: str | None) -> str | None:
+    """Why a session row no longer logs anyone in (None: it does)."""
+    if row is None or row["ended_at"] is not None:
+        return "This board session has ended. Log in again."
+    if at is not None and row["expires_at"] <= at:
+        return "This board session has expired. Log in again."
+    if row["revoked_at"] is not None:
+        return "The API key of this board session was revoked. Log in again with a valid key."
+    if row["status"] != "active":
+        return "The resource of this board session is inactive. Log in with another key."
+    return None
+
+
+def _actor(row: Any) -> Actor:
+    return Actor(resource_id=row["resource_id"], name=row["name"], role=row["role"], key_id=row["key_id"])
+
+
+async def session_actor(conn: Connection, session_id: str, at: str | None) -> Actor:
+    """The actor of a live session as it stands now, or `session_expired`."""
+    row = await conn.fetchone(_SESSION_SQL + "s.id = ?", (session_id,))
+    why = _why_not(row, at)
+    if why is not None:
+        raise ToolError("session_expired", why)
+    return _actor(row)
+
+
+async def _open(conn: Connection, resource_id: str, key_id: str | None, at: datetime, ttl: timedelta) -> str:
+    token = new_token()
+    now = format_ts(at)
+    await conn.execute("DELETE FROM board_session WHERE expires_at < ?", (now,))
+    await conn.execute(
+        "INSERT INTO board_session (id, token_hash, resource_id, key_id, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (new_id(SESSION_PREFIX.rstrip("_")), hash_api_key(token), resource_id, key_id, now, format_ts(at + ttl)),
+    )
+    return token
+
+
+class BoardSessions:
+    """The board's sessions and one-time addresses."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def open_with_key(self, actor: Actor, at: datetime, ttl: timedelta) -> str:
+        """A new session for a logged-in key's actor: its cookie token."""
+        return await self.db.write(lambda conn: _open(conn, actor.resource_id, actor.key_id, at, ttl))
+
+    async def ticket(self, at: datetime) -> str:
+        """A one-time login address's token for the ledger's owner (whoever may run worktrail on it)."""
+
+        async def run(conn: Connection) -> str:
+            owner = await conn.fetchone(
+                "SELECT id FROM resource WHERE role = 'owner' AND status = 'active' ORDER BY created_at, rowid LIMIT 1"
+            )
+            if owner is None:
+                raise ToolError("not_found", "This ledger has no active owner to log in as; run worktrail init.")
+            token, now = new_token(), format_ts(at)
+            await conn.execute("DELETE FROM board_ticket WHERE expires_at < ?", (now,))
+            await conn.execute(
+                "INSERT INTO board_ticket (token_hash, resource_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                (hash_api_key(token), owner["id"], now, format_ts(at + TICKET_TTL)),
+            )
+            return token
+
+        return await self.db.write(run)
+
+    async def redeem(self, ticket: str, at: datetime, ttl: timedelta) -> str | None:
+        """A new session for a one-time address, used now (None if unknown, used or expired)."""
+
+        async def run(conn: Connection) -> str | None:
+            now = format_ts(at)
+            used = await conn.fetchone(
+                "UPDATE board_ticket SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? "
+                "RETURNING resource_id",
+                (now, hash_api_key(ticket), now),
+            )
+            return None if used is None else await _open(conn, used["resource_id"], None, at, ttl)
+
+        return await self.db.write(run)
+
+    async def actor(self, token: str, at: datetime) -> Actor | None:
+        """Who a session cookie logs in, now (None: nobody, for whatever reason)."""
+
+        async def run(conn: Connection) -> Actor | None:
+            row = await conn.fetchone(_SESSION_SQL + "s.token_hash = ?", (hash_api_key(token),))
+            return None if _why_not(row, format_ts(at)) is not None else _actor(row)
+
+        return await self.db.read(run)
+
+    async def end(self, token: str, at: datetime) -> None:
+        """Log out: the session ends for every copy of its cookie."""
+        await self.db.write(
+            lambda conn: conn.execute(
+                "UPDATE board_session SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL",
+                (format_ts(at), hash_api_key(token)),
+            )
+        )
