@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from starlette.responses import Response
 
 from worktrail.board.forms import Form, task_moves
+from worktrail.board.reader import Refused
 from worktrail.board.view import PAGE, View
 from worktrail.domain.clock import format_ts, parse_ts
 from worktrail.domain.lifecycles import TASK
@@ -77,8 +78,22 @@ async def tasks_page(view: View) -> Response:
                        offset=offset, more=more, page=PAGE, keep=kept(filters))  # fmt: skip
 
 
+async def named(view: View, records: list[dict[str, Any]]) -> dict[str, Any]:
+    """The records with each actor's name beside its id (`actor`), read once per actor."""
+    names: dict[str, str] = {}
+    for actor_id in {r["actor_id"] for r in records if r.get("actor_id")}:
+        try:
+            names[actor_id] = (await view.reader.ok("ts.res.get", id=actor_id))["name"]
+        except Refused:  # a resource this person may not read: its id stands
+            names[actor_id] = actor_id
+    for r in records:
+        r["actor"] = names.get(r.get("actor_id") or "", "worktrail")
+    return {"records": records}
+
+
 async def history_of(view: View, entity_id: str) -> dict[str, Any]:
-    return await view.reader.ok("ts.aud.list", entity_id=entity_id, limit=200)
+    found = await view.reader.ok("ts.aud.list", entity_id=entity_id, limit=200)
+    return {**found, **await named(view, found["records"])}
 
 
 async def task_page(view: View) -> Response:
@@ -104,6 +119,7 @@ async def audit_page(view: View) -> Response:
     filters = {name: q.get(name) or None for name in AUDIT_FILTERS}
     offset = offset_of(view)
     found = await view.reader.ok("ts.aud.list", limit=PAGE, offset=offset, **filters)
+    await named(view, found["records"])
     return view.render("audit.html", found=found, filters=filters, offset=offset, page=PAGE, keep=kept(filters))
 
 

@@ -24,11 +24,12 @@ from worktrail.domain.roles import is_admin
 from worktrail.store.store import Store
 from worktrail.tools.registry import Registry
 
-# Scripts, styles and images from the board itself only; never framed; no Referer leaves a page.
+# Scripts, styles and images from the board itself only; never framed; no Referer leaves the board
+# (same-origin, not no-referrer: with no-referrer a browser sends `Origin: null` on a form).
 HEADERS = {
     "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
     "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "no-referrer",
+    "Referrer-Policy": "same-origin",
     "Cache-Control": "no-store",
 }
 NAV = (("/", "Now"), ("/tasks", "Tasks"), ("/rituals", "Rituals"), ("/missions", "Missions"),

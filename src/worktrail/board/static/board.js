@@ -8,16 +8,18 @@
     if (el) { el.hidden = !show; }
   }
   document.addEventListener("htmx:sseError", function () { lost = true; banner(true); });
-  document.addEventListener("htmx:sseOpen", function () {
+  document.addEventListener("htmx:sseOpen", function (event) {
+    var source = event.detail && event.detail.source;
+    if (source && !source.worktrailEnded) {  // the session is over (logout, expiry, a revoked key)
+      source.worktrailEnded = true;
+      source.addEventListener("ended", function () { source.close(); window.location.assign("/login"); });
+    }
     banner(false);
     if (lost) {  // changes may have landed while the stream was away: read the page once more
       lost = false;
       var live = document.getElementById("live");
       if (live && window.htmx) { window.htmx.trigger(live, "sse:change"); }
     }
-  });
-  document.addEventListener("htmx:sseMessage", function (event) {
-    if (event.detail && event.detail.type === "ended") { window.location.assign("/login"); }
   });
   // A form sends once: a second click while it is on its way does nothing (the server makes a
   // second send harmless anyway, by the form's idempotency key).
