@@ -116,6 +116,8 @@ def board_process(db: Path | str) -> Iterator[str]:
 def shot(page: Any, name: str) -> Path:
     """Save what the test checked (tests/screenshots/, not committed)."""
     SHOTS.mkdir(exist_ok=True)
-    path = SHOTS / f"{re.sub(r'[0-9a-f-]{20,}|_(tsk|rtl|rtr)_[0-9a-f]+', '', name)}.png"  # one file per page, not per id
+    path = (
+        SHOTS / f"{re.sub(r'[0-9a-f-]{20,}|_(tsk|rtl|rtr)_[0-9a-f]+', '', name)}.png"
+    )  # one file per page, not per id
     page.screenshot(path=str(path), full_page=True)
     return path

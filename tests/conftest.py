@@ -209,10 +209,13 @@ def cli_ledger(tmp_path: Path) -> Iterator[Path | str]:
     WORKTRAIL_TEST_POSTGRESQL a PostgreSQL schema's URL."""
     if POSTGRESQL:
         import asyncio
+        from concurrent.futures import ThreadPoolExecutor
 
-        schema = asyncio.run(take_schema(reuse=True))
-        yield schema_url(schema)
-        asyncio.run(give_back(schema, reuse=True))
+        # On a thread of its own: a browser test's driver keeps an event loop on this one.
+        with ThreadPoolExecutor(1) as aside:
+            schema = aside.submit(asyncio.run, take_schema(reuse=True)).result()
+            yield schema_url(schema)
+            aside.submit(asyncio.run, give_back(schema, reuse=True)).result()
     else:
         yield tmp_path / "cli.db"
 

@@ -1,6 +1,7 @@
 """Live pages: one watcher per process finds new changes (one indexed read of the change record's
-high-water mark, at most twice a second, and only while a page listens), and every open page's
-stream is told by it. 100 open boards cost the database what one does.
+high-water mark whenever the store signals: at most twice a second on SQLite, on NOTIFY on
+PostgreSQL; and only while a page listens), and every open page's stream is told by it. 100
+open boards cost the database what one does.
 
 A stream is held to the same session rules as a page: when its session ends (logout, expiry, a
 revoked key, an inactive resource) the stream says `ended` and closes, and the page goes to the
@@ -36,17 +37,21 @@ class Watcher:
 
     async def _run(self) -> None:
         while self.listeners > 0:
+            following = self.store.changes.follow(self.period)
             try:
-                seq = await self.store.changes.latest()
-                self.reads += 1
-            except Exception:  # the ledger is away for a moment: try again next round
+                async for seq in following:
+                    self.reads += 1
+                    if seq != self.seq:
+                        self.seq = seq
+                        moved, self._moved = self._moved, anyio.Event()
+                        moved.set()
+                    if self.listeners == 0:
+                        break
+            except Exception:  # the ledger is away for a moment: look again shortly
                 log.warning("the board's watcher could not read the ledger", exc_info=True)
-                seq = self.seq
-            if seq != self.seq:
-                self.seq = seq
-                moved, self._moved = self._moved, anyio.Event()
-                moved.set()
-            await anyio.sleep(self.period)
+                await anyio.sleep(self.period)
+            finally:
+                await following.aclose()  # type: ignore[attr-defined]
         self._task = None
 
     async def changes(self, still_allowed: Callable[[], Awaitable[bool]]) -> AsyncIterator[str]:
@@ -69,3 +74,6 @@ class Watcher:
                 seen = self.seq
         finally:
             self.listeners -= 1
+            if self.listeners == 0 and self._task is not None:  # nobody listens: stop looking
+                self._task.cancel()
+                self._task = None

@@ -6,6 +6,8 @@ are numbered in the order they commit and a new number means a new commit."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from worktrail.store.connection import Connection
 from worktrail.store.database import Database
 
@@ -23,3 +25,9 @@ class Changes:
 
     async def latest(self) -> int:
         return await self.db.read(_latest)
+
+    async def follow(self, period: float) -> AsyncIterator[int]:
+        """The high-water mark each time the store signals that it may have moved: every `period`
+        on SQLite, on NOTIFY on PostgreSQL (and once at the start)."""
+        async for _ in self.db.signals(period):
+            yield await self.latest()

@@ -5,6 +5,7 @@ implements it its own way; repositories know only this."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from pathlib import Path
 from typing import Literal, Protocol, TypeVar
@@ -64,4 +65,9 @@ class Database(Protocol):
 
     async def backup(self, dest: Path) -> None:
         """A consistent copy of the whole ledger to a new file `dest`."""
+        ...
+
+    def signals(self, period: float) -> AsyncIterator[None]:
+        """A tick whenever a change may have been committed, by any process, at most once every
+        `period` seconds (SQLite: every `period`; PostgreSQL: on NOTIFY from the change record)."""
         ...

@@ -32,6 +32,7 @@ from worktrail.store.held import Held, HoldTimeout, enter, held_by, leave
 from worktrail.store.locator import Location
 from worktrail.store.postgresql import health
 from worktrail.store.postgresql.connection import PostgresqlConnection
+from worktrail.store.postgresql.notices import notices
 from worktrail.store.postgresql.upgrade import schema_version, upgrade
 
 T = TypeVar("T")
@@ -216,6 +217,9 @@ class PostgresqlDatabase:
 
     async def rebuild_search_index(self) -> None:
         await health.rebuild_search_index(self)
+
+    def signals(self, period: float) -> AsyncIterator[None]:
+        return notices(self.location.url or "", period)
 
     async def readable(self) -> None:
         async with self._require().acquire(timeout=5) as raw:

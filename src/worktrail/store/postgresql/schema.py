@@ -44,7 +44,9 @@ def translated(step: str, without_rowid: frozenset[str] = frozenset()) -> str:
 def step(number: int, shared: str) -> str:
     """Migration `number` (0-based) for PostgreSQL: its own where SQLite's is SQLite's alone."""
     from worktrail.store.migrations import MIGRATIONS
+    from worktrail.store.postgresql.notices import NOTIFY_CHANGES
     from worktrail.store.postgresql.search import TASK_TEXT
 
-    own = {7: TASK_TEXT}  # 8: full-text search
-    return own.get(number) or translated(shared, without_rowid(MIGRATIONS))
+    shared = translated(shared, without_rowid(MIGRATIONS))
+    own = {7: TASK_TEXT, 11: shared + NOTIFY_CHANGES}  # 8: full-text search; 12: changes heard as they commit
+    return own.get(number) or shared

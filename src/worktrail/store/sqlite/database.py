@@ -55,6 +55,7 @@ from worktrail.store.sqlite.checkpoints import ANALYZE_AFTER, Checkpointer
 from worktrail.store.sqlite.connection import SqliteConnection, run
 from worktrail.store.sqlite.ledger_file import ReadOnlyLedger, check_existing, create_private, read_only_uri
 from worktrail.store.sqlite.setup import Synchronous, configure, prepare_file
+from worktrail.store.sqlite.signals import ticks
 from worktrail.store.sqlite.storage_errors import busy, storage_refusal
 from worktrail.store.sqlite.units import checkpoint, impatient, in_read_snapshot, in_write_transaction, patiently
 from worktrail.store.sqlite.upgrade import check_readable_schema
@@ -302,6 +303,9 @@ class SqliteDatabase:
 
     async def rebuild_search_index(self) -> None:
         await health.rebuild_search_index(self)
+
+    def signals(self, period: float) -> AsyncIterator[None]:
+        return ticks(period)
 
     async def readable(self) -> None:
         """Raise unless the file can be read now, from the disk: a fresh read-only connection, not
