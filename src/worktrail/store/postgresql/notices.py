@@ -44,8 +44,9 @@ async def notices(url: str, period: float) -> AsyncIterator[None]:
             schema = await conn.fetchval("SELECT current_schema()")
             heard = [anyio.Event()]
 
-            def note(_conn: object, _pid: int, _channel: str, payload: str) -> None:
-                if payload == schema:
+            def note(_conn: object, _pid: int, _channel: str, payload: str, ours: str = schema,
+                     heard: list[anyio.Event] = heard) -> None:  # fmt: skip
+                if payload == ours:
                     heard[0].set()
 
             await conn.add_listener(CHANNEL, note)
