@@ -229,3 +229,24 @@ async def test_every_page_renders_and_none_holds_a_secret_or_a_key(
     assert {"", "tasks", "rituals", "ritual-runs", "missions", "workflows", "workflow-runs", "executions",
             "audit", "keys", "attachments"} <= kinds  # fmt: skip
     assert len(seen) > 20
+
+
+async def test_the_task_board_filters_into_its_columns(agent: Agent, person: Browser) -> None:
+    resource_id, _ = await make_resource(agent, "member", "Ada")
+    mine = await agent.ok("ts.tsk.create", {"title": "Plan the harvest", "assignee_id": resource_id})
+    await agent.ok("ts.tsk.update", {"id": mine["id"], "status": "active"})
+    await task(agent, "Plant the seeds")
+
+    def column(html: str, status: str) -> str:
+        found = re.search(rf'id="col-{status}".*?</section>', html, re.S)
+        assert found is not None
+        return found.group(0)
+
+    searched = (await person.get("/tasks?search=harv")).text
+    assert "Plan the harvest" in column(searched, "active") and "Plant the seeds" not in searched
+    assert "1 task matches" in searched
+    assigned = (await person.get(f"/tasks?assignee_id={resource_id}")).text
+    assert "Plan the harvest" in column(assigned, "active") and "Ada" in column(assigned, "active")
+    assert "Plant the seeds" not in assigned
+    everything = (await person.get("/tasks")).text
+    assert "Plant the seeds" in column(everything, "planned")

@@ -43,7 +43,7 @@ README = Path(__file__).resolve().parents[1] / "README.md"
 
 @pytest.mark.parametrize(
     "command", ["serve", "init", "call", "key create", "key revoke", "key list", "backup", "check", "tools", "schemas",
-                "export", "demo"],
+                "export", "demo", "board"],
 )  # fmt: skip
 def test_every_option_and_choice_in_help_is_in_the_readme(command: str) -> None:
     done = worktrail(*command.split(), "--help")

@@ -17,6 +17,8 @@ from worktrail.domain.lifecycles import TASK
 from worktrail.domain.roles import is_admin
 from worktrail.store.runs import KINDS
 
+# A search's page: its matches, newest first, sorted into the columns.
+SEARCHED = 100
 # Shown on Now: what is under way, whatever its kind.
 UNDER_WAY = ("running", "paused", "queued", "interrupted")
 
@@ -67,15 +69,24 @@ async def tasks_page(view: View) -> Response:
     q = view.request.query_params
     filters = {"endeavour_id": q.get("endeavour_id"), "assignee_id": q.get("assignee_id"), "search": q.get("search")}
     offset = offset_of(view)
-    columns = []
-    for status in TASK.states:
-        found = await view.reader.ok("ts.tsk.list", status=[status], limit=PAGE, offset=offset, **filters)
-        columns.append((status, found["tasks"], found["total"]))
+    columns, matches = [], None
+    if filters["search"]:  # one search, its matches sorted into the columns (a search reads its matches once)
+        found = await view.reader.ok("ts.tsk.list", limit=SEARCHED, offset=offset, **filters)
+        matches = found["total"]
+        for status in TASK.states:
+            tasks = [t for t in found["tasks"] if t["status"] == status]
+            columns.append((status, tasks, len(tasks)))
+    else:
+        for status in TASK.states:
+            found = await view.reader.ok("ts.tsk.list", status=[status], limit=PAGE, offset=offset, **filters)
+            columns.append((status, found["tasks"], found["total"]))
     endeavours = (await view.reader.ok("ts.edv.list", limit=200))["endeavours"]
     resources = (await view.reader.ok("ts.res.list", limit=200))["resources"]
-    more = any(offset + PAGE < total for _, _, total in columns)
+    page = PAGE if matches is None else SEARCHED
+    more = offset + page < matches if matches is not None else any(offset + PAGE < total for _, _, total in columns)
+    names = {r["id"]: r["name"] for r in resources}
     return view.render("tasks.html", columns=columns, filters=filters, endeavours=endeavours, resources=resources,
-                       offset=offset, more=more, page=PAGE, keep=kept(filters))  # fmt: skip
+                       offset=offset, more=more, page=page, keep=kept(filters), matches=matches, names=names)  # fmt: skip
 
 
 async def named(view: View, records: list[dict[str, Any]]) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from worktrail.store.board.schema import BOARD_SESSIONS
 from worktrail.store.resources.schema_keys import KEY_LINEAGE
 from worktrail.store.sqlite.search_schema import TASK_INDEXES_BY_ROWID, TASK_TEXT
+from worktrail.store.tasks.indexes import TASK_COLUMN_INDEXES
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: resources, keys, endeavours, tasks and the change records of the audit trail.
@@ -347,6 +348,8 @@ MIGRATIONS: tuple[str, ...] = (
     KEY_LINEAGE,
     # 12: the board's sessions and one-time login addresses (board/schema.py).
     BOARD_SESSIONS,
+    # 13: a status within an endeavour or an assignee, for the board's columns (tasks/indexes.py).
+    TASK_COLUMN_INDEXES,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
