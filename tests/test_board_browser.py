@@ -79,8 +79,31 @@ def test_log_in_with_the_one_time_address_once(served: Served, chromium: Any) ->
         second.context.close()
 
 
+def some_work(served: Served) -> None:
+    """A little of every family, as agents would leave it."""
+    agent = served.owner
+    edv = agent.ok("ts.edv.create", {"name": "Release 2.4"})
+    for title, status in (("Draft the changelog", "done"), ("Update the install guide", "active"),
+                          ("Triage new issues", "planned"), ("Benchmark the search", "planned")):  # fmt: skip
+        made = agent.ok("ts.tsk.create", {"title": title, "endeavour_id": edv["id"]})
+        for step in {"done": ["active", "done"], "active": ["active"], "planned": []}[status]:
+            agent.ok("ts.tsk.update", {"id": made["id"], "status": step})
+    ritual = agent.ok("ts.rtl.create", {"name": "Morning triage", "prompt": "Sort the new issues."})
+    agent.ok("ts.rtr.create", {"ritual_id": ritual["id"]})
+    mission = agent.ok("ts.msn.create", {"name": "Ship 2.4"})["data"]["mission_id"]
+    run = agent.ok("ts.mrn.create", {"mission_id": mission})["data"]["run_id"]
+    agent.ok("ts.mrn.pause", {"mission_id": mission, "run_id": run, "reason": "waiting for review"})
+    flow = agent.ok("ts.wfl.create", {"name": "Nightly report", "main_prompt": "Summarise the day."})
+    failed = agent.ok("ts.wrn.create", {"workflow_id": flow["id"]})
+    agent.ok("ts.wrn.update", {"id": failed["id"], "status": "running"})
+    agent.ok("ts.wrn.update", {"id": failed["id"], "status": "error", "error": ["the mail server refused"]})
+    agent.ok("ts.exe.create", {"config_id": "import-orders"})
+
+
 def test_an_agents_change_shows_live_without_a_reload(served: Served, page: Any) -> None:
+    some_work(served)
     log_in(page, served.base, served.owner_key)
+    shot(page, "now")
     page.goto(f"{served.base}/tasks")
     page.evaluate("window.notReloaded = true")
     page.wait_for_timeout(300)  # the stream is open
