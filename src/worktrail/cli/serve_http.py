@@ -18,6 +18,7 @@ from datetime import timedelta
 
 import anyio
 import uvicorn
+from sse_starlette.sse import AppStatus
 from starlette.types import ASGIApp
 
 from worktrail.cli.failures import Refused
@@ -104,6 +105,9 @@ async def serve_app(app: ASGIApp, options: HttpOptions, drain: timedelta) -> Non
                     continue
                 log.info("%s: stopping after the calls in flight (up to %s)", signal.Signals(signum).name, drain)
                 server.should_exit = True
+                # The board's open streams end now rather than hold the drain to its end: sse-starlette
+                # looks for uvicorn's own signal handler, which is ours here, so it is told directly.
+                AppStatus.should_exit = True
 
     async with anyio.create_task_group() as group:
         group.start_soon(stop_on_signal)
