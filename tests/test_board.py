@@ -250,3 +250,34 @@ async def test_the_task_board_filters_into_its_columns(agent: Agent, person: Bro
     assert "Plant the seeds" not in assigned
     everything = (await person.get("/tasks")).text
     assert "Plant the seeds" in column(everything, "planned")
+
+
+async def test_every_run_action_goes_through_its_tool(agent: Agent, person: Browser, store: Store) -> None:
+    mission = (await agent.ok("ts.msn.create", {"name": "Ship"}))["data"]["mission_id"]
+    run = (await agent.ok("ts.mrn.create", {"mission_id": mission}))["data"]["run_id"]
+    page = f"/missions/{mission}/runs/{run}"
+    for act, status in (("pause", "paused"), ("resume", "running"), ("cancel", "cancelled")):
+        done = await person.act(page, f"{page}/{act}", **({"reason": "by hand"} if act != "resume" else {}))
+        assert done.status_code == 303, (act, done.text[:300])
+        got = await agent.ok("ts.mrn.get", {"mission_id": mission, "run_id": run})
+        assert got["data"]["status"] == status
+    assert "<button" not in (await person.get(page)).text.split("Log out")[1]  # final: nothing more to do
+    flow = await agent.ok("ts.wfl.create", {"name": "Report", "main_prompt": "Write it."})
+    wrun = await agent.ok("ts.wrn.create", {"workflow_id": flow["id"]})
+    wpage = f"/workflow-runs/{wrun['id']}"
+    assert (await person.act(wpage, f"{wpage}/cancel")).status_code == 303
+    assert (await agent.ok("ts.wrn.get", {"id": wrun["id"]}))["status"] == "cancelled"
+    assert (await person.act(wpage, f"{wpage}/retry")).status_code == 303
+    assert (await agent.ok("ts.wrn.get", {"id": wrun["id"]}))["attempt"] == 2
+    execution = (await agent.ok("ts.exe.create", {"config_id": "nightly"}))["execution_id"]
+    epage = f"/executions/{execution}"
+    assert (await person.act(epage, f"{epage}/cancel", reason="not needed")).status_code == 303
+    shown = (await person.get(epage)).text
+    assert "(was running)" in shown and "cancelled" in shown
+    resource_id, _ = await make_resource(agent, "member", "Temp")
+    key_id = (await agent.ok("ts.key.list", {"resource_id": resource_id}))["keys"][0]["id"]
+    assert (await person.act("/keys", f"/keys/{key_id}/revoke")).status_code == 303
+    assert (await agent.ok("ts.key.list", {"resource_id": resource_id}))["keys"][0].get("revoked_at")
+    records = (await agent.ok("ts.aud.list", {"actor_id": "me", "limit": 50}))["records"]
+    assert {"ts.mrn.pause", "ts.mrn.resume", "ts.mrn.cancel", "ts.wrn.update", "ts.wrn.retry", "ts.exe.cancel",
+            "ts.key.revoke"} <= {r["tool"] for r in records}  # fmt: skip

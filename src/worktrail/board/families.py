@@ -23,7 +23,7 @@ WORKFLOW_COLUMNS = (("name", "Workflow"), ("created_at", "Created"))
 WORKFLOW_RUN_COLUMNS = (("id", "Run"), ("status", "Status"), ("attempt", "Attempt"), ("created_at", "Created"),
                         ("ended_at", "Ended"))  # fmt: skip
 EXECUTION_COLUMNS = (("execution_id", "Execution"), ("config_id", "Config"), ("status", "Status"),
-                     ("previous_status", "Previous"), ("started_at", "Started"), ("heartbeat_at", "Heartbeat"))  # fmt: skip
+                     ("started_at", "Started"), ("heartbeat_at", "Heartbeat"), ("finished_at", "Finished"))  # fmt: skip
 
 
 def table(rows: list[dict[str, Any]], columns: tuple[tuple[str, str], ...], link: str, key: str,
@@ -128,6 +128,10 @@ async def executions_page(view: View) -> Response:
 
 async def execution_page(view: View) -> Response:
     execution = await view.reader.ok("ts.exe.get", execution_id=_id(view))
+    history = await history_of(view, execution["execution_id"])
+    moves = [r["changes"]["status"] for r in history["records"] if "status" in r["changes"]]
+    if moves:  # where it was before its last move (seed 002's previous_status), from its history
+        execution = {**execution, "previous_status": moves[-1][0]}
     return view.render("entity.html", kind="Execution", title=execution["execution_id"], entity=execution,
-                       forms=execution_acts(view, execution), history=await history_of(view, execution["execution_id"]),
+                       forms=execution_acts(view, execution), history=history,
                        back=("/executions", "Executions"))  # fmt: skip
