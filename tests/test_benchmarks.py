@@ -4,6 +4,7 @@ benchmarks are run by hand, and their figures recorded in benchmarks/README.md).
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -63,3 +64,21 @@ def test_bench_scale_out_measures_every_row_at_a_tiny_size(tmp_path: Path) -> No
     assert [(r["store"], r["processes"]) for r in rows] == [("sqlite", 1), ("postgresql", 1), ("postgresql", 2)]
     assert all(r["calls_per_s"] > 0 and r["lost"] == 0 and r["duplicated"] == 0 and r["errors"] == 0 for r in rows)
     assert "| store | processes | calls/s |" in done.stdout
+
+
+def test_bench_board_times_every_page_at_a_tiny_size(initialised: tuple[Path | str, str], tmp_path: Path) -> None:
+    db, _ = initialised
+    made = subprocess.run(
+        [sys.executable, "-m", "worktrail", "call", "--db", str(db), "ts.tsk.create", '{"title": "One task"}'],
+        capture_output=True, text=True, env={**os.environ, "WORKTRAIL_API_KEY": initialised[1]}, timeout=120,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    out = tmp_path / "board.json"
+    bench = BENCH.parent / "bench_board.py"
+    done = subprocess.run([sys.executable, str(bench), "--db", str(db), "--repeats", "2", "--json", str(out)],
+                          capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    result = json.loads(out.read_text())
+    pages = {row["page"].split("?")[0].split("/")[1] for row in result["pages"]}
+    assert {"login", "", "tasks", "rituals", "missions", "workflows", "executions", "audit", "keys"} <= pages
+    assert result["tasks"] == 1 and all(row["median_ms"] > 0 for row in result["pages"])
