@@ -14,7 +14,7 @@ from starlette.staticfiles import StaticFiles
 
 from worktrail.board import actions, families, pages
 from worktrail.board.login import login_routes
-from worktrail.board.view import Board, Handler, View, guarded
+from worktrail.board.view import HEADERS, Board, Handler, View, guarded
 
 STATIC = Path(__file__).parent / "static"
 
@@ -66,7 +66,7 @@ def _events(board: Board) -> Handler:
             async for name in board.watcher.changes(still_allowed):
                 yield {"event": name, "data": name}
 
-        return EventSourceResponse(events(), ping=15, headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+        return EventSourceResponse(events(), ping=15, headers={**HEADERS, "X-Accel-Buffering": "no"})
 
     return stream
 

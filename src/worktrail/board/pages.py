@@ -89,17 +89,17 @@ async def tasks_page(view: View) -> Response:
                        offset=offset, more=more, page=page, keep=kept(filters), matches=matches, names=names)  # fmt: skip
 
 
-async def named(view: View, records: list[dict[str, Any]]) -> dict[str, Any]:
-    """The records with each actor's name beside its id (`actor`), read once per actor."""
+async def named(view: View, rows: list[dict[str, Any]], by: str = "actor_id") -> dict[str, Any]:
+    """The rows with the name of the resource each names in `by` beside it (`actor`), read once per resource."""
     names: dict[str, str] = {}
-    for actor_id in {r["actor_id"] for r in records if r.get("actor_id")}:
+    for resource_id in {r[by] for r in rows if r.get(by)}:
         try:
-            names[actor_id] = (await view.reader.ok("ts.res.get", id=actor_id))["name"]
+            names[resource_id] = (await view.reader.ok("ts.res.get", id=resource_id))["name"]
         except Refused:  # a resource this person may not read: its id stands
-            names[actor_id] = actor_id
-    for r in records:
-        r["actor"] = names.get(r.get("actor_id") or "", "worktrail")
-    return {"records": records}
+            names[resource_id] = resource_id
+    for r in rows:
+        r["actor"] = names.get(r.get(by) or "", "worktrail")
+    return {"records": rows}
 
 
 async def history_of(view: View, entity_id: str) -> dict[str, Any]:
@@ -139,6 +139,7 @@ async def keys_page(view: View) -> Response:
         return view.render("error.html", 403, code="forbidden", message="The keys page is for owners and admins.")
     offset = offset_of(view)
     found = await view.reader.ok("ts.key.list", limit=PAGE, offset=offset)
+    await named(view, found["keys"], by="resource_id")
     forms = {
         k["id"]: Form(f"/keys/{k['id']}/revoke", "Revoke", danger=True)
         for k in found["keys"]
