@@ -27,10 +27,6 @@ class Form:
     danger: bool = False
     key: str = field(default_factory=lambda: uuid.uuid4().hex)
 
-    @classmethod
-    def new(cls, url: str, label: str, **values: str) -> Form:
-        return cls(url, label, dict(values))
-
 
 def task_moves(view: View, task: dict[str, Any]) -> list[Form]:
     """A form for each status the task's lifecycle allows from where it is; canceled asks why."""

@@ -4,10 +4,10 @@ one-time address printed by `worktrail board`; logout ends the session for every
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import RedirectResponse, Response
 
-from worktrail.board.auth import COOKIE, cookie_settings, csrf_ok, host_allowed, same_origin
-from worktrail.board.view import Board, secured
+from worktrail.board.auth import COOKIE, cookie_settings, host_allowed, same_origin
+from worktrail.board.view import Board, View, forbidden_form, guarded, misdirected, secured
 from worktrail.domain.clock import format_ts
 from worktrail.domain.errors import ToolError
 
@@ -26,10 +26,6 @@ def _logged_in(board: Board, token: str, to: str) -> Response:
     return secured(response)
 
 
-def _misdirected() -> Response:
-    return secured(PlainTextResponse("Misdirected request: this board does not answer to that Host.", 421))
-
-
 def login_page(board: Board, request: Request, status: int = 200, said: str | None = None) -> Response:
     return board.page(request, "login.html", status, next=_next(request.query_params.get("next")), refused=said)
 
@@ -39,14 +35,14 @@ def login_routes(board: Board) -> dict[str, object]:
 
     async def show(request: Request) -> Response:
         if not host_allowed(request, board.options):
-            return _misdirected()
+            return misdirected()
         return login_page(board, request)
 
     async def with_key(request: Request) -> Response:
         if not host_allowed(request, board.options):
-            return _misdirected()
+            return misdirected()
         if not same_origin(request, board.options):
-            return secured(PlainTextResponse("Forbidden: this form did not come from this board's pages.", 403))
+            return forbidden_form()
         form = await request.form()
         api_key = str(form.get("api_key") or "").strip()
         now = board.clock.now()
@@ -60,7 +56,7 @@ def login_routes(board: Board) -> dict[str, object]:
 
     async def once(request: Request) -> Response:
         if not host_allowed(request, board.options):
-            return _misdirected()
+            return misdirected()
         ticket = request.query_params.get("token", "")
         token = await board.store.board_sessions.redeem(ticket, board.clock.now(), board.options.session_ttl)
         if token is None:
@@ -68,16 +64,10 @@ def login_routes(board: Board) -> dict[str, object]:
             return login_page(board, request, 401, said)
         return _logged_in(board, token, "/")
 
-    async def logout(request: Request) -> Response:
-        if not host_allowed(request, board.options):
-            return _misdirected()
-        token = request.cookies.get(COOKIE)
-        form = await request.form()
-        if not same_origin(request, board.options) or token is None or not csrf_ok(token, str(form.get("csrf") or "")):
-            return secured(PlainTextResponse("Forbidden: this form did not come from this board's pages.", 403))
-        await board.store.board_sessions.end(token, board.clock.now())
+    async def logout(view: View) -> Response:
+        await board.store.board_sessions.end(view.token, board.clock.now())
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(COOKIE, path="/")
         return secured(response)
 
-    return {"show": show, "with_key": with_key, "once": once, "logout": logout}
+    return {"show": show, "with_key": with_key, "once": once, "logout": guarded(board, logout, action=True)}

@@ -42,7 +42,6 @@ def environment() -> Environment:
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True
     )
     env.filters["shown"] = shown
-    env.filters["tojson_pretty"] = lambda v: json.dumps(v, indent=2, ensure_ascii=False)
     env.globals["entity_url"] = entity_url
     env.globals["is_structured"] = lambda v: isinstance(v, dict | list)
     return env

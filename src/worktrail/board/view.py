@@ -113,6 +113,14 @@ def secured(response: Response) -> Response:
     return response
 
 
+def misdirected() -> Response:
+    return secured(PlainTextResponse("Misdirected request: this board does not answer to that Host.", 421))
+
+
+def forbidden_form() -> Response:
+    return secured(PlainTextResponse("Forbidden: this form did not come from this board's pages.", 403))
+
+
 def to_login(request: Request) -> Response:
     wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     response = RedirectResponse(f"/login?next={quote(wanted, safe='')}", status_code=303)
@@ -126,13 +134,13 @@ def guarded(board: Board, handler: Handler, *, action: bool = False) -> Callable
 
     async def endpoint(request: Request) -> Response:
         if not host_allowed(request, board.options):
-            return secured(PlainTextResponse("Misdirected request: this board does not answer to that Host.", 421))
+            return misdirected()
         token = request.cookies.get(COOKIE)
         if action:
             form = await request.form()
             sent = form.get("csrf")
             if not same_origin(request, board.options) or token is None or not csrf_ok(token, str(sent or "")):
-                return secured(PlainTextResponse("Forbidden: this form did not come from this board's pages.", 403))
+                return forbidden_form()
         actor = await board.store.board_sessions.actor(token, board.clock.now()) if token else None
         if actor is None:
             if token:  # over for good: a resource made active again does not bring it back
