@@ -102,3 +102,37 @@ async def test_every_list_page_reads_in_index_order_on_postgresql(owner: Agent, 
                 assert "Sort" not in plan.replace("Sort Key", ""), (tool, arguments, plan)
     finally:
         store.db.traced = None
+
+
+async def test_no_list_is_planned_in_parallel_on_postgresql(owner: Agent, store: Store) -> None:
+    """A list reads a page: a parallel plan only delays it. At a million tasks PostgreSQL chose
+    parallel backward walks for a search (500 ms, 1 s when nothing matched; 4-35 ms serially), so
+    the pool's connections plan serially. Asked with parallel work priced at nothing, no plan
+    may gather workers."""
+    if not isinstance(store.db, PostgresqlDatabase):
+        pytest.skip("the suite's PostgreSQL run (WORKTRAIL_TEST_POSTGRESQL) checks PostgreSQL's plans")
+    for n in range(30):
+        await owner.ok("ts.tsk.create", {"title": f"plan week {n}", "description": "parallel or not"})
+    traced: list[tuple[str, tuple[Any, ...]]] = []
+    store.db.traced = traced
+    try:
+        for arguments in ({"search": "plan"}, {"search": "zzz"}, {"status": "planned", "offset": 10}, {}):
+            before = len(traced)
+            await owner.ok("ts.tsk.list", arguments)
+            for query, params in traced[before:]:
+
+                async def explain(conn: Connection, query: str = query, params: tuple = params) -> str:
+                    for setting in ("parallel_setup_cost", "parallel_tuple_cost", "min_parallel_table_scan_size",
+                                    "min_parallel_index_scan_size"):  # fmt: skip
+                        await conn.execute(f"SET LOCAL {setting} = 0")
+                    return " | ".join(row[0] for row in await conn.fetchall(f"EXPLAIN {query}", params))
+
+                plan = await store.db.read(explain)
+                assert "Gather" not in plan and "Parallel" not in plan, (arguments, plan)
+
+        async def page_cost(conn: Connection) -> str:  # an index read priced as one held in memory
+            return str((await conn.fetchone("SHOW random_page_cost"))[0])
+
+        assert await store.db.read(page_cost) == "1.1"
+    finally:
+        store.db.traced = None
