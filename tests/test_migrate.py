@@ -13,9 +13,11 @@ import pytest
 
 from tests.conftest import Agent, connect, postgresql_ledger
 from tests.conftest import run_worktrail as worktrail
+from tests.postgresql_schemas import POSTGRESQL
 from tests.test_plans_and_events import planned
-from worktrail.domain.clock import SystemClock
+from worktrail.domain.clock import SystemClock, format_ts
 from worktrail.store import transfer
+from worktrail.store.audit import Origin
 from worktrail.store.store import Store
 
 pytestmark = pytest.mark.anyio
@@ -59,44 +61,61 @@ async def _tallies(where: str) -> dict[str, transfer.Tally]:
 async def test_a_ledger_round_trips_with_the_same_counts_and_checksums(
     store: Store, owner: Agent, owner_key: str, ledger: str, tmp_path: Path
 ) -> None:
+    async with AsyncExitStack() as stack:
+        # Through the other store and back when PostgreSQL is at hand (PostgreSQL -> SQLite ->
+        # PostgreSQL), else through a second SQLite file.
+        on_postgresql = ledger.startswith("postgresql")
+        back = await stack.enter_async_context(postgresql_ledger()) if on_postgresql else str(tmp_path / "back.db")
+        await _round_trip(store, owner, owner_key, ledger, str(tmp_path / "middle.db"), back)
+
+
+async def test_a_sqlite_ledger_round_trips_through_postgresql(store: Store, tmp_path: Path) -> None:
+    """SQLite -> PostgreSQL -> SQLite, the way a team moves its ledger to a server and back."""
+    if not POSTGRESQL:
+        pytest.skip("the suite's PostgreSQL run (WORKTRAIL_TEST_POSTGRESQL) has a server to copy through")
+    home = str(tmp_path / "home.db")
+    sqlite_store = await Store.open(home)
+    try:
+        _, _, key = await sqlite_store.keys.bootstrap_owner(Origin(None, "test", format_ts(SystemClock().now())), "o")
+        async with postgresql_ledger() as middle, connect(sqlite_store, key) as owner:
+            await _round_trip(sqlite_store, owner, key, home, middle, str(tmp_path / "back.db"))
+    finally:
+        await sqlite_store.close()
+
+
+async def _round_trip(store: Store, owner: Agent, owner_key: str, ledger: str, middle: str, back: str) -> None:
+    """Fill `ledger`, copy it to `middle` and on to `back`: the same counts and checksums, and a copy
+    that goes on working."""
     task_id = await fill(owner)
     now = SystemClock().now()  # a board session opened through a one-time address: both rows
     await store.board_sessions.redeem(await store.board_sessions.ticket(now), now, timedelta(hours=1))
     before = await transfer.tally(store.db)
     empty = [t for t, found in before.items() if found.rows == 0 and t != "instance"]
     assert empty == [], "every table of the ledger has a row to copy"
-    async with AsyncExitStack() as stack:
-        # Through the other store and back when PostgreSQL is at hand (PostgreSQL -> SQLite ->
-        # PostgreSQL), else through a second SQLite file.
-        on_postgresql = ledger.startswith("postgresql")
-        middle = str(tmp_path / "middle.db")
-        back = await stack.enter_async_context(postgresql_ledger()) if on_postgresql else str(tmp_path / "back.db")
-        there = _cli(ledger, middle)
-        assert there[0] == 0, there[2]
-        assert "every table has the same count and checksum" in there[1] and " NO" not in there[1]
-        home = _cli(middle, back)
-        assert home[0] == 0, home[2]
-        after = await _tallies(back)
-        assert {t: (f.rows, f.checksum) for t, f in after.items()} == {
-            t: (f.rows, f.checksum) for t, f in before.items()
-        }
-        assert "s3cret" not in there[1] + there[2] + home[1] + home[2]
-        copied = await Store.open(back)
-        try:
-            async with connect(copied, owner_key) as agent:  # the owner's key logs in on the copy
-                found = await agent.ok("ts.tsk.list", {"search": "cafe"})
-                assert [t["title"] for t in found["tasks"]] == ["Café order"], "the copy's search index"
-                fresh = await agent.ok("ts.tsk.create", {"title": "after the move"})
-                titles = [t["title"] for t in (await agent.ok("ts.tsk.list", {}))["tasks"]]
-                assert titles[0] == "after the move" and fresh["version"] == 1, (
-                    "new rows come after (newest first) the copied"
-                )
-                ref = await planned(agent)
-                await agent.ok("ts.evt.log", {**ref, "type": "message", "summary": "next"})
-                repeat = await agent.ok("ts.tsk.create", {"title": "Café order", "idempotency_key": "k1"})
-                assert repeat["id"] == task_id, "idempotency records came along: the first answer, not a new task"
-        finally:
-            await copied.close()
+    there = _cli(ledger, middle)
+    assert there[0] == 0, there[2]
+    assert "every table has the same count and checksum" in there[1] and " NO" not in there[1]
+    home = _cli(middle, back)
+    assert home[0] == 0, home[2]
+    after = await _tallies(back)
+    assert {t: (f.rows, f.checksum) for t, f in after.items()} == {t: (f.rows, f.checksum) for t, f in before.items()}
+    assert "s3cret" not in there[1] + there[2] + home[1] + home[2]
+    copied = await Store.open(back)
+    try:
+        async with connect(copied, owner_key) as agent:  # the owner's key logs in on the copy
+            found = await agent.ok("ts.tsk.list", {"search": "cafe"})
+            assert [t["title"] for t in found["tasks"]] == ["Café order"], "the copy's search index"
+            fresh = await agent.ok("ts.tsk.create", {"title": "after the move"})
+            titles = [t["title"] for t in (await agent.ok("ts.tsk.list", {}))["tasks"]]
+            assert titles[0] == "after the move" and fresh["version"] == 1, (
+                "new rows come after (newest first) the copied"
+            )
+            ref = await planned(agent)
+            await agent.ok("ts.evt.log", {**ref, "type": "message", "summary": "next"})
+            repeat = await agent.ok("ts.tsk.create", {"title": "Café order", "idempotency_key": "k1"})
+            assert repeat["id"] == task_id, "idempotency records came along: the first answer, not a new task"
+    finally:
+        await copied.close()
 
 
 async def test_a_destination_that_is_not_empty_is_refused_and_left_as_it_was(

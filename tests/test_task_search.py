@@ -44,3 +44,15 @@ async def test_search_text_is_words_never_query_syntax(owner: Agent, text: str) 
     found = await owner.ok("ts.tsk.list", {"search": text})
     assert found["total"] in (0, 1)  # answered as words, never refused as a broken query
     assert (await owner.ok("ts.tsk.list", {}))["total"] == 1
+
+
+async def test_a_search_counts_every_match_beyond_its_page_alone_or_filtered(owner: Agent) -> None:
+    """A search alone is counted from the index's entries, a filtered one from the tasks: the same."""
+    made = [await owner.ok("ts.tsk.create", {"title": f"Plan part {n}"}) for n in range(5)]
+    await owner.ok("ts.tsk.create", {"title": "Other work", "description": "no match here"})
+    await owner.ok("ts.tsk.update", {"id": made[0]["id"], "status": "active"})
+    alone = await owner.ok("ts.tsk.list", {"search": "plan", "limit": 2})
+    assert (alone["total"], [t["title"] for t in alone["tasks"]]) == (5, ["Plan part 4", "Plan part 3"])
+    assert (await owner.ok("ts.tsk.list", {"search": "plan", "status": ["planned"], "limit": 2}))["total"] == 4
+    assert (await owner.ok("ts.tsk.list", {"search": "plan part", "offset": 4}))["total"] == 5
+    assert (await owner.ok("ts.tsk.list", {"search": "zzz"}))["total"] == 0

@@ -152,12 +152,15 @@ async def page(
     *,
     select: str = "*",
     order: str = "created_at DESC, rowid DESC",
+    counted: tuple[str, str, Sequence[Any]] | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of rows (newest first and stable unless `order` says otherwise) and the total that
-    match (up to COUNT_CAP), from one snapshot. `select` and `order` come from code, never from a caller."""
+    match (up to COUNT_CAP), from one snapshot. `select` and `order` come from code, never from a caller.
+    `counted` (table, WHERE clause, parameters): rows of another table that match one-to-one the
+    rows this page is read from, counted instead when that is cheaper."""
     _names([table])
     clause = f" WHERE {' AND '.join(where)}" if where else ""
-    total = await capped_count(conn, table, clause, params)
+    total = await capped_count(conn, *(counted or (table, clause, params)))
     # limit None: every row (neither store's "no limit" is the other's: LIMIT -1, LIMIT ALL).
     tail, more = ("", []) if limit is None else (" LIMIT ? OFFSET ?", [limit, offset])
     rows = await conn.fetchall(f"SELECT {select} FROM {table}{clause} ORDER BY {order}{tail}", [*params, *more])

@@ -121,17 +121,22 @@ class Tasks:
 
         async def run(conn: Connection) -> tuple[list[dict[str, Any]], int]:
             terms, values = list(where), list(params)
+            counted = None
             if search:
                 match = conn.task_match(search)
                 if match is None:  # nothing but punctuation: look for it as it is
                     more, more_values = filters({}, ("title", "description"), search)
                     terms, values = terms + more, values + more_values
                 else:  # the full-text index, each store's own (sqlite/search.py, postgresql/search.py)
+                    if not terms:  # a search alone: its entries are counted without a look-up of each task
+                        counted = ("task_text", f" WHERE {match[0]}", [match[1]])
                     terms.append(f"rowid IN (SELECT rowid FROM task_text WHERE {match[0]})")
                     values.append(match[1])
             # Newest first in the order they were stored (rowid), the order of creation: every index
             # of task, the full-text one included, hands out its matches in that order (migration 9).
-            return await page(conn, "task", terms, values, limit, offset, JSON_COLUMNS, order="rowid DESC")
+            return await page(
+                conn, "task", terms, values, limit, offset, JSON_COLUMNS, order="rowid DESC", counted=counted
+            )
 
         return await self.db.read(run)
 
