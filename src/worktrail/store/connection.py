@@ -44,6 +44,12 @@ class Connection(Protocol):
         word, with its one parameter; None when `text` has no word to look up."""
         ...
 
+    def deep_page(self, table: str, clause: str, order: str) -> str | None:
+        """A page past the first (OFFSET > 0) of `SELECT * FROM table clause ORDER BY order`, as this
+        store reads it best, with the same parameters (the clause's, then LIMIT and OFFSET); None
+        for the plain query."""
+        ...
+
     async def ids_follow(self, table: str) -> None:
         """After rows were copied into `table` with their ids: the ids the store generates next
         come after theirs (SQLite does this by itself)."""

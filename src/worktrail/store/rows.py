@@ -163,6 +163,8 @@ async def page(
     total = await capped_count(conn, *(counted or (table, clause, params)))
     # limit None: every row (neither store's "no limit" is the other's: LIMIT -1, LIMIT ALL).
     tail, more = ("", []) if limit is None else (" LIMIT ? OFFSET ?", [limit, offset])
-    rows = await conn.fetchall(f"SELECT {select} FROM {table}{clause} ORDER BY {order}{tail}", [*params, *more])
+    deep = conn.deep_page(table, clause, order) if offset and limit is not None and select == "*" else None
+    query = deep or f"SELECT {select} FROM {table}{clause} ORDER BY {order}{tail}"
+    rows = await conn.fetchall(query, [*params, *more])
     columns = tuple(json_columns)
     return [as_dict(r, columns) for r in rows], total  # type: ignore[misc]

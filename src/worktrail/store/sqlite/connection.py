@@ -42,6 +42,9 @@ class SqliteConnection:
         words = match_query(text)
         return None if words is None else ("task_text MATCH ?", words)
 
+    def deep_page(self, table: str, clause: str, order: str) -> str | None:
+        return None  # SQLite skips the rows before the page in the index without reading them (a deferred seek)
+
     async def ids_follow(self, table: str) -> None:
         return None  # a rowid, and an AUTOINCREMENT's sqlite_sequence, follow the largest stored
 
