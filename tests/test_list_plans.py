@@ -97,13 +97,8 @@ async def test_every_list_page_reads_in_index_order_on_postgresql(owner: Agent, 
             pages = [(q, p) for q, p in traced[before:] if " ORDER BY " in q and " LIMIT " in q]
             assert pages, (tool, arguments, "ran no page query")
             for query, params in pages:
-
-                async def explain(conn: Connection, query: str = query, params: tuple = params) -> str:
-                    await conn.execute("SET LOCAL enable_sort = off")
-                    await conn.execute("SET LOCAL enable_seqscan = off")  # a tiny table is scanned, else
-                    return " | ".join(row[0] for row in await conn.fetchall(f"EXPLAIN {query}", params))
-
-                plan = await store.db.read(explain)
+                # Sorting and whole-table scans priced out (a tiny table is scanned, else).
+                plan = await _postgresql_plan(store, query, params, enable_sort="off", enable_seqscan="off")
                 assert "Sort" not in plan.replace("Sort Key", ""), (tool, arguments, plan)
                 # A page past the first is skipped to in the index (postgresql/connection.py). How its
                 # rows are then joined is the planner's to choose on tables this small.
@@ -129,14 +124,9 @@ async def test_no_list_is_planned_in_parallel_on_postgresql(owner: Agent, store:
             before = len(traced)
             await owner.ok("ts.tsk.list", arguments)
             for query, params in traced[before:]:
-
-                async def explain(conn: Connection, query: str = query, params: tuple = params) -> str:
-                    for setting in ("parallel_setup_cost", "parallel_tuple_cost", "min_parallel_table_scan_size",
-                                    "min_parallel_index_scan_size"):  # fmt: skip
-                        await conn.execute(f"SET LOCAL {setting} = 0")
-                    return " | ".join(row[0] for row in await conn.fetchall(f"EXPLAIN {query}", params))
-
-                plan = await store.db.read(explain)
+                free = ("parallel_setup_cost", "parallel_tuple_cost", "min_parallel_table_scan_size",
+                        "min_parallel_index_scan_size")  # fmt: skip
+                plan = await _postgresql_plan(store, query, params, **dict.fromkeys(free, "0"))
                 assert "Gather" not in plan and "Parallel" not in plan, (arguments, plan)
 
         async def page_cost(conn: Connection) -> str:  # an index read priced as one held in memory
@@ -145,3 +135,14 @@ async def test_no_list_is_planned_in_parallel_on_postgresql(owner: Agent, store:
         assert await store.db.read(page_cost) == "1.1"
     finally:
         store.db.traced = None
+
+
+async def _postgresql_plan(store: Store, query: str, params: tuple[Any, ...], **settings: str) -> str:
+    """PostgreSQL's plan for `query`, one line after another, asked with `settings` for the moment."""
+
+    async def explain(conn: Connection) -> str:
+        for name, value in settings.items():
+            await conn.execute(f"SET LOCAL {name} = {value}")
+        return " | ".join(row[0] for row in await conn.fetchall(f"EXPLAIN {query}", params))
+
+    return await store.db.read(explain)

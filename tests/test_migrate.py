@@ -69,7 +69,7 @@ async def test_a_ledger_round_trips_with_the_same_counts_and_checksums(
         await _round_trip(store, owner, owner_key, ledger, str(tmp_path / "middle.db"), back)
 
 
-async def test_a_sqlite_ledger_round_trips_through_postgresql(store: Store, tmp_path: Path) -> None:
+async def test_a_sqlite_ledger_round_trips_through_postgresql(tmp_path: Path) -> None:
     """SQLite -> PostgreSQL -> SQLite, the way a team moves its ledger to a server and back."""
     if not POSTGRESQL:
         pytest.skip("the suite's PostgreSQL run (WORKTRAIL_TEST_POSTGRESQL) has a server to copy through")

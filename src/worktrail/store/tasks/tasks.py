@@ -128,9 +128,10 @@ class Tasks:
                     more, more_values = filters({}, ("title", "description"), search)
                     terms, values = terms + more, values + more_values
                 else:  # the full-text index, each store's own (sqlite/search.py, postgresql/search.py)
+                    found = f" WHERE {match[0]}"
                     if not terms:  # a search alone: its entries are counted without a look-up of each task
-                        counted = ("task_text", f" WHERE {match[0]}", [match[1]])
-                    terms.append(f"rowid IN (SELECT rowid FROM task_text WHERE {match[0]})")
+                        counted = ("task_text", found, [match[1]])
+                    terms.append(f"rowid IN (SELECT rowid FROM task_text{found})")
                     values.append(match[1])
             # Newest first in the order they were stored (rowid), the order of creation: every index
             # of task, the full-text one included, hands out its matches in that order (migration 9).
