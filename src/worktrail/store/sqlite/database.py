@@ -271,7 +271,8 @@ class SqliteDatabase:
 
     async def _truncate_wal(self) -> None:
         writer = self._require(self._writer)
-        held_up, _, _ = await self._hop(writer, patiently, self._busy_timeout_ms, checkpoint, "TRUNCATE")
+        wait = self._busy_timeout_ms
+        held_up, _, _ = await self._hop(writer, patiently, wait, checkpoint, "TRUNCATE", wait)
         if held_up:
             log.warning("the WAL of %s could not be truncated yet: another process holds a read snapshot", self.path)
 

@@ -5,6 +5,7 @@ thread (database.py); they know neither."""
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Callable
 from typing import Any, Literal, TypeVar
 
@@ -45,6 +46,15 @@ def patiently(conn: sqlite3.Connection, wait_ms: int, fn: Callable[..., T], *arg
         impatient(conn)
 
 
-def checkpoint(conn: sqlite3.Connection, mode: Literal["RESTART", "TRUNCATE"]) -> tuple[int, int, int]:
-    row = conn.execute(f"PRAGMA wal_checkpoint({mode})").fetchone()
-    return int(row[0]), int(row[1]), int(row[2])
+def checkpoint(
+    conn: sqlite3.Connection, mode: Literal["RESTART", "TRUNCATE"], wait_ms: int = 0
+) -> tuple[int, int, int]:
+    """(busy, frames, copied). SQLite answers at once, busy with -1 frames, when another checkpoint
+    is running (the checkpoint thread's): that is tried again every 5 ms for up to `wait_ms`,
+    since a TRUNCATE that erases a secret from the WAL must not give up on the first try."""
+    deadline = time.monotonic() + wait_ms / 1000
+    while True:
+        busy, frames, copied = (int(v) for v in conn.execute(f"PRAGMA wal_checkpoint({mode})").fetchone())
+        if not (busy and frames < 0) or time.monotonic() >= deadline:
+            return busy, frames, copied
+        time.sleep(0.005)
