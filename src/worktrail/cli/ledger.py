@@ -19,7 +19,6 @@ from worktrail.store.store import Store
 from worktrail.tools.catalog import select
 from worktrail.tools.context import Serving, Session
 from worktrail.tools.registry import Registry
-from worktrail.transport.http.app import NOT_OVER_HTTP
 
 
 def ledger_location(explicit: str | None) -> Location:
@@ -88,5 +87,8 @@ def registry_for(
 ) -> Registry:
     """The registry over the selected toolsets (over HTTP, without the login tools: the bearer
     header is the login)."""
+    # Imported here: the HTTP app brings the whole SDK, which commands such as init never need.
+    from worktrail.transport.http.app import NOT_OVER_HTTP
+
     tools = [t for t in select(toolsets) if not (over_http and t.name in NOT_OVER_HTTP)]
     return Registry(tools, store, idempotency_ttl=idempotency_ttl, serving=serving)
