@@ -32,6 +32,7 @@ WHERE n.nspname = $1
 ORDER BY 1
 """
 _REFERENCE: list[str] = []  # the shape of a freshly migrated ledger schema, made once
+_EXTENDED: list[bool] = []  # this process made sure of the unaccent extension
 
 
 async def _shape(admin: Any, schema: str) -> list[str]:
@@ -69,7 +70,12 @@ async def take_schema(reuse: bool) -> str:
     schema = _EMPTIED.pop() if reuse and _EMPTIED else f"test_{uuid.uuid4().hex[:12]}"
     admin = await asyncpg.connect(POSTGRESQL)
     try:
-        await admin.execute("CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public")
+        if not _EXTENDED:
+            # Under a lock: workers creating it at once would collide on pg_extension's unique name.
+            async with admin.transaction():
+                await admin.execute("SELECT pg_advisory_xact_lock(hashtext('worktrail tests: unaccent'))")
+                await admin.execute("CREATE EXTENSION IF NOT EXISTS unaccent SCHEMA public")
+            _EXTENDED.append(True)
         await admin.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
     finally:
         await admin.close()
