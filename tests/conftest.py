@@ -32,6 +32,8 @@ from worktrail.tools.registry import Registry
 from worktrail.transport.server import build_server
 
 T = TypeVar("T")
+# How the suite runs (markers, the PostgreSQL run's selection, xdist's workers): tests/suite_plan.py.
+pytest_plugins = ["tests.suite_plan"]
 
 
 @pytest.fixture

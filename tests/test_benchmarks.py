@@ -13,6 +13,8 @@ import pytest
 
 from tests.conftest import POSTGRESQL
 
+pytestmark = pytest.mark.processes
+
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks" / "bench_all.py"
 
 
@@ -50,6 +52,7 @@ def test_bench_http_measures_every_row_at_a_tiny_size(tmp_path: Path) -> None:
     assert all(r["lost"] == 0 and r["duplicated"] == 0 and r["errors"] == 0 for r in report["concurrent"])
 
 
+@pytest.mark.store
 @pytest.mark.skipif(not POSTGRESQL, reason="needs a PostgreSQL server: set WORKTRAIL_TEST_POSTGRESQL")
 def test_bench_scale_out_measures_every_row_at_a_tiny_size(tmp_path: Path) -> None:
     out = tmp_path / "scale-out.json"

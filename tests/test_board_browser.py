@@ -18,6 +18,8 @@ import pytest
 from tests.browsers import CHROMIUM, CHROMIUM_ARGS, Served, board_process, need_chromium, shot
 from tests.servers import free_port
 
+pytestmark = [pytest.mark.processes, pytest.mark.browser]
+
 SECRET = "correct-horse-battery-staple"
 
 

@@ -10,9 +10,12 @@ import time
 from pathlib import Path
 
 import httpx2
+import pytest
 
 from tests.conftest import run_worktrail
 from tests.servers import free_port, start_http, stop
+
+pytestmark = pytest.mark.processes
 
 
 def test_an_open_stream_ends_at_a_stop_signal(initialised: tuple[Path | str, str]) -> None:

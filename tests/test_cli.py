@@ -5,8 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import peek, shown
 from tests.conftest import run_worktrail as worktrail
+
+pytestmark = pytest.mark.processes
 
 
 def test_init_prints_the_key_and_a_client_configuration(tmp_path: Path) -> None:

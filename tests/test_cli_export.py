@@ -17,6 +17,8 @@ from worktrail.store import export
 from worktrail.store.store import Store
 from worktrail.tools.catalog import select
 
+pytestmark = pytest.mark.processes
+
 
 def test_the_parser_offers_every_kind_the_store_exports() -> None:
     assert EXPORT_KINDS == tuple(kind.name for kind in export.KINDS)

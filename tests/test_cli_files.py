@@ -16,6 +16,8 @@ import pytest
 from tests.conftest import alter
 from tests.conftest import run_worktrail as worktrail
 
+pytestmark = pytest.mark.processes
+
 
 def files_in(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}

@@ -10,6 +10,8 @@ import pytest
 from tests.conftest import run_worktrail as worktrail
 from worktrail.domain.durations import parse_duration, shown
 
+pytestmark = pytest.mark.processes
+
 
 @pytest.mark.parametrize(
     ("value", "says"),

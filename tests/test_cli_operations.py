@@ -22,6 +22,8 @@ from worktrail.cli.parser import TOOLSETS as PARSER_TOOLSETS
 from worktrail.store.store import Store
 from worktrail.tools.catalog import TOOLSETS
 
+pytestmark = pytest.mark.processes
+
 COMMANDS = ["serve", "init", "call", "key", "backup", "check", "tools", "schemas", "demo"]
 
 

@@ -56,6 +56,7 @@ async def test_racing_writers_on_separate_connections_exactly_one_wins(ledger: s
             await s.close()
 
 
+@pytest.mark.processes
 @pytest.mark.parametrize("transport", TRANSPORTS)
 async def test_several_server_processes_share_one_ledger_without_losing_or_doubling(
     store: Store, ledger: str, owner_key: str, transport: str
@@ -102,6 +103,7 @@ async def test_several_server_processes_share_one_ledger_without_losing_or_doubl
     assert status == "active"
 
 
+@pytest.mark.processes
 @pytest.mark.parametrize("transport", TRANSPORTS)
 async def test_server_processes_racing_to_finish_one_run_leave_one_outcome(
     store: Store, ledger: str, owner_key: str, transport: str

@@ -23,7 +23,11 @@ ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(os.environ.get("WORKTRAIL_INSPECTOR_DIR", ROOT / ".cache" / "inspector"))
 VERSIONS = ("0.15.0", "2.12.0")
 
-pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed")
+pytestmark = [
+    pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed"),
+    pytest.mark.processes,
+    pytest.mark.xdist_group("inspector"),  # one npm install at a time into .cache/inspector
+]
 
 
 def inspector(version: str) -> Path:

@@ -52,6 +52,7 @@ async def test_the_tool_refuses_a_key_sent_in_place_of_its_id(owner: Agent) -> N
     assert key["api_key"] not in json.dumps(refused)
 
 
+@pytest.mark.processes
 def test_the_command_line_revokes_by_the_key_itself_never_printing_it(initialised: tuple[Path, str]) -> None:
     db, api_key = initialised
     spare = json.loads(worktrail("key", "create", "--db", str(db), "--json").stdout)
@@ -65,6 +66,7 @@ def test_the_command_line_revokes_by_the_key_itself_never_printing_it(initialise
         assert spare["api_key"] not in said.stdout + said.stderr and "wtk_" + "0" * 64 not in said.stderr
 
 
+@pytest.mark.processes
 def test_the_command_line_revokes_with_descendants(initialised: tuple[Path, str]) -> None:
     db, api_key = initialised
     env = {"WORKTRAIL_API_KEY": api_key}

@@ -20,7 +20,7 @@ from worktrail.store import transfer
 from worktrail.store.audit import Origin
 from worktrail.store.store import Store
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.processes]
 
 
 async def fill(owner: Agent) -> str:
@@ -69,6 +69,7 @@ async def test_a_ledger_round_trips_with_the_same_counts_and_checksums(
         await _round_trip(store, owner, owner_key, ledger, str(tmp_path / "middle.db"), back)
 
 
+@pytest.mark.store
 async def test_a_sqlite_ledger_round_trips_through_postgresql(tmp_path: Path) -> None:
     """SQLite -> PostgreSQL -> SQLite, the way a team moves its ledger to a server and back."""
     if not POSTGRESQL:

@@ -77,6 +77,7 @@ async def test_roles_viewers_read_members_work_and_only_the_creator_or_an_admin_
         assert (await member.ok("ts.msn.delete", {"mission_id": theirs}))["data"]["deleted"]
 
 
+@pytest.mark.processes
 async def test_an_event_logged_at_once_from_four_processes_is_logged_once(
     ledger: str, store: Store, owner_key: str
 ) -> None:

@@ -29,6 +29,7 @@ from worktrail.store.store import Store
 
 pytestmark = [
     pytest.mark.anyio,
+    pytest.mark.store,
     pytest.mark.skipif(not POSTGRESQL, reason="needs a PostgreSQL server: set WORKTRAIL_TEST_POSTGRESQL"),
 ]
 
@@ -85,6 +86,7 @@ async def test_a_lock_held_past_the_busy_timeout_is_refused_and_changes_nothing(
         assert await db.read(_count) == before + 1
 
 
+@pytest.mark.processes
 async def test_processes_initialising_one_empty_database_together_make_one_schema_and_one_owner() -> None:
     async with postgresql_ledger() as url:  # an empty schema: nothing migrated yet
         command = [sys.executable, "-m", "worktrail", "init", "--db", url, "--json"]
@@ -121,6 +123,7 @@ async def test_another_programs_database_is_refused_and_left_exactly_as_it_was()
             await admin.close()
 
 
+@pytest.mark.processes
 async def test_serve_on_an_empty_database_says_to_run_init_and_creates_nothing() -> None:
     async with postgresql_ledger() as url:
         done = worktrail("serve", "--db", url, stdin="")
@@ -140,6 +143,7 @@ async def test_serve_on_an_empty_database_says_to_run_init_and_creates_nothing()
         (lambda: f"postgresql://nobody_here:hunter2@127.0.0.1:{urlsplit(POSTGRESQL or '').port or 5432}/postgres", "refused the user or password"),
     ],
 )  # fmt: skip
+@pytest.mark.processes
 def test_a_store_out_of_reach_is_one_line_naming_it_without_the_password(url, says: str) -> None:  # type: ignore[no-untyped-def]
     where = url()
     for command in (["init"], ["check"], ["call", "ts.tsk.list"], ["serve"], ["key", "list"]):
@@ -149,6 +153,7 @@ def test_a_store_out_of_reach_is_one_line_naming_it_without_the_password(url, sa
         assert len(done.stderr.strip().splitlines()) == 1, done.stderr
 
 
+@pytest.mark.processes
 def test_backup_of_a_postgresql_ledger_prints_the_pg_dump_command(tmp_path) -> None:  # type: ignore[no-untyped-def]
     done = worktrail("backup", str(tmp_path / "copy.dump"), "--db", "postgresql://team:hunter2@db.example/ledger")
     assert done.returncode == 1 and "pg_dump --format=custom" in done.stderr

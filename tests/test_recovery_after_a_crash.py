@@ -24,7 +24,7 @@ from tests.test_executions import agent_at
 from worktrail.domain.clock import SystemClock, format_ts
 from worktrail.store.store import Store
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.processes]
 
 QUICK = ["--instance-ttl", "1s", "--execution-stale-after", "1s", "--stale-after", "1s"]
 

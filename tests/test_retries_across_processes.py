@@ -20,7 +20,7 @@ from tests.conftest import column, scalar
 from tests.servers import TRANSPORTS, Servers, real_servers
 from worktrail.store.store import Store
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.processes]
 
 PROCESSES = 4
 REPEATS = 20

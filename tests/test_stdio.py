@@ -13,7 +13,7 @@ from mcp import Client, StdioServerParameters
 
 from tests.conftest import peek
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.processes]
 
 
 def serve_params(db: Path, api_key: str | None = None, *extra: str) -> StdioServerParameters:

@@ -68,6 +68,7 @@ def test_a_password_is_never_shown() -> None:
     assert str(locate("postgresql:///ledger")) == "postgresql:///ledger", "a URL with no host is shown as written"
 
 
+@pytest.mark.processes
 def test_the_commands_take_a_sqlite_url_relative_to_the_working_folder(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "worktrail", "init", "--db", "sqlite:///team/ledger.db", "--json"],
@@ -79,6 +80,7 @@ def test_the_commands_take_a_sqlite_url_relative_to_the_working_folder(tmp_path:
     assert checked.returncode == 0 and json.loads(checked.stdout)["sound"] is True, checked.stderr
 
 
+@pytest.mark.processes
 def test_an_unusable_db_is_one_line_that_never_shows_the_password(tmp_path: Path) -> None:
     for command in (["check"], ["key", "list"], ["call", "ts.auth.whoami"]):
         done = worktrail(*command, "--db", "mysql://admin:hunter2@db/ledger", env={"WORKTRAIL_DB": ""})
@@ -90,6 +92,7 @@ def test_an_unusable_db_is_one_line_that_never_shows_the_password(tmp_path: Path
     assert not any(tmp_path.iterdir())
 
 
+@pytest.mark.processes
 def test_a_postgresql_server_out_of_reach_is_one_line_without_the_password() -> None:
     done = worktrail("check", "--db", "postgresql://team:hunter2@127.0.0.1:1/ledger", env={"WORKTRAIL_DB": ""})
     assert done.returncode == 1 and "Traceback" not in done.stderr and "hunter2" not in done.stderr + done.stdout

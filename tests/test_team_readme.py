@@ -23,7 +23,7 @@ from tests.conftest import POSTGRESQL, postgresql_ledger
 from tests.conftest import run_worktrail as worktrail
 from tests.servers import free_port, http_client, stop
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.processes]
 README = Path(__file__).resolve().parents[1] / "README.md"
 
 
@@ -107,6 +107,7 @@ def postgresql_commands() -> list[list[str]]:
     return [shlex.split(line, comments=True) for line in "\n".join(blocks).splitlines() if line.strip()]
 
 
+@pytest.mark.store
 @pytest.mark.skipif(not POSTGRESQL, reason="needs a PostgreSQL server: set WORKTRAIL_TEST_POSTGRESQL")
 async def test_the_postgresql_commands_work_as_written(tmp_path: Path) -> None:
     """Two servers ("on each host") on one database, each answering the owner; then a SQLite ledger

@@ -91,6 +91,7 @@ def test_the_styler_leaves_unknown_dotted_words_alone() -> None:
     assert styler.value({"k.x": ["ts.tsk.update"]}, "underscore") == {"k.x": ["ts_tsk_update"]}
 
 
+@pytest.mark.processes
 @pytest.mark.parametrize("client_mode", ["auto", "legacy"])
 @pytest.mark.parametrize(("client_name", "login"), [("cursor", "ts_auth_login"), ("mcp", "ts.auth.login")])
 async def test_stdio_instructions_follow_the_client_in_both_eras(

@@ -235,6 +235,7 @@ async def test_delete_a_workflow_waits_for_active_runs(owner: Agent) -> None:
     assert (await owner.err("ts.wrn.get", {"id": run_id}))["code"] == "not_found"
 
 
+@pytest.mark.processes
 async def test_retries_racing_from_three_server_processes_have_one_winner(
     ledger: str, store: Store, owner_key: str
 ) -> None:

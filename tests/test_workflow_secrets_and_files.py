@@ -62,6 +62,7 @@ def _line(message: dict[str, Any]) -> str:
     return json.dumps(message) + "\n"
 
 
+@pytest.mark.processes
 def test_a_secret_is_in_no_answer_record_log_or_error_and_leaves_the_disk_when_the_run_ends(
     initialised: tuple[Path, str], tmp_path: Path
 ) -> None:
