@@ -15,7 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from worktrail.board.families import execution_page, mission_run_page, workflow_run_page
 from worktrail.board.pages import keys_page, task_page
 from worktrail.board.reader import Refused
-from worktrail.board.view import View, secured
+from worktrail.board.view import View
 
 Page = Callable[[View], Awaitable[Response]]
 # How much of an attachment one read takes (the tool's own cap).
@@ -38,7 +38,7 @@ async def _act(view: View, tool: str, arguments: dict[str, Any], page: Page, bac
         view.status = 403 if error["code"] == "forbidden" else 409
         return await page(view)
     again = "&again=1" if outcome.replayed else ""
-    return secured(RedirectResponse(f"{back}?done={done}{again}", status_code=303))
+    return RedirectResponse(f"{back}?done={done}{again}", status_code=303)
 
 
 async def _reason(view: View) -> str | None:
@@ -111,4 +111,4 @@ async def download(view: View) -> Response:
             break
     name = quote(str(meta.get("filename") or attachment_id), safe="")
     headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{name}"}
-    return secured(Response(b"".join(parts), media_type="application/octet-stream", headers=headers))
+    return Response(b"".join(parts), media_type="application/octet-stream", headers=headers)

@@ -7,7 +7,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from worktrail.board.auth import COOKIE, cookie_settings, host_allowed, same_origin
-from worktrail.board.view import Board, View, forbidden_form, guarded, misdirected, secured
+from worktrail.board.bodies import form_of
+from worktrail.board.view import Board, View, forbidden_form, guarded, misdirected
 from worktrail.domain.clock import format_ts
 from worktrail.domain.errors import ToolError
 
@@ -23,7 +24,7 @@ def _logged_in(board: Board, token: str, to: str) -> Response:
     response = RedirectResponse(to, status_code=303)
     ttl = int(board.options.session_ttl.total_seconds())
     response.set_cookie(COOKIE, token, max_age=ttl, **cookie_settings(board.options))  # type: ignore[arg-type]
-    return secured(response)
+    return response
 
 
 def login_page(board: Board, request: Request, status: int = 200, said: str | None = None) -> Response:
@@ -43,7 +44,7 @@ def login_routes(board: Board) -> dict[str, object]:
             return misdirected()
         if not same_origin(request, board.options):
             return forbidden_form()
-        form = await request.form()
+        form = await form_of(request)
         api_key = str(form.get("api_key") or "").strip()
         now = board.clock.now()
         try:
@@ -68,6 +69,6 @@ def login_routes(board: Board) -> dict[str, object]:
         await board.store.board_sessions.end(view.token, board.clock.now())
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(COOKIE, path="/")
-        return secured(response)
+        return response
 
     return {"show": show, "with_key": with_key, "once": once, "logout": guarded(board, logout, action=True)}

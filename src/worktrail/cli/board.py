@@ -10,7 +10,9 @@ import sys
 import webbrowser
 from dataclasses import replace
 
-from worktrail.board.app import board_app, board_routes
+from starlette.routing import Mount
+
+from worktrail.board.app import board_app
 from worktrail.board.options import BoardOptions
 from worktrail.board.view import Board
 from worktrail.cli.failures import Refused
@@ -29,12 +31,13 @@ log = logging.getLogger(__name__)
 
 
 def board_beside(registry: Registry, http: HttpOptions, session_ttl: object) -> HttpOptions:
-    """`serve --http`'s options with the board's routes added at `/` (its own registry of every
-    tool over the same store: the board reads every family whatever --toolsets serves)."""
+    """`serve --http`'s options with the board's app mounted at `/`, after `/mcp` and the health
+    routes: every other address is the board's, its 404 page and its headers included (its own
+    registry of every tool over the same store: the board reads every family whatever --toolsets serves)."""
     own = Registry(ALL_TOOLS, registry.store, registry.clock, idempotency_ttl=registry.idempotency_ttl,
                    serving=registry.serving)  # fmt: skip
     options = BoardOptions(session_ttl=session_ttl, secure=http.tls, allowed_hosts=http.allowed_hosts)  # type: ignore[arg-type]
-    return replace(http, extra_routes=(*http.extra_routes, *board_routes(Board(own, options))))
+    return replace(http, extra_routes=(*http.extra_routes, Mount("", app=board_app(Board(own, options)))))
 
 
 async def board(args: argparse.Namespace) -> int:
