@@ -150,8 +150,10 @@ async def test_a_refused_action_shows_the_tools_own_message(agent: Agent, person
     await agent.ok("ts.tsk.update", {"id": made["id"], "status": "active"})
     await agent.ok("ts.tsk.update", {"id": made["id"], "status": "done"})
     refused = await person.send(f"{page}/move", {**fields, "status": "canceled", "reason": "late"})
-    assert refused.status_code == 409
-    assert "Cannot move the task from done to canceled; allowed from done: active." in refused.text
+    assert refused.status_code == 303 and refused.headers["location"] == page  # back on the task's page
+    shown = await person.get(page)
+    assert shown.status_code == 409
+    assert "Cannot move the task from done to canceled; allowed from done: active." in shown.text
 
 
 async def test_a_cross_origin_or_forged_form_is_403_and_changes_nothing(agent: Agent, person: Browser) -> None:
@@ -185,7 +187,9 @@ async def test_a_viewer_sees_no_action_and_a_forged_one_is_refused(agent: Agent,
         assert made["title"] in html and 'action="' + page + '/move"' not in html and "<button" in html  # logout only
         assert html.count("<button") == 1
         forged = await viewer.send(f"{page}/move", {"csrf": viewer.csrf(html), "status": "active"})
-        assert forged.status_code == 403 and "needs the role member" in forged.text
+        assert forged.status_code == 303 and forged.headers["location"] == page
+        shown = await viewer.get(page)
+        assert shown.status_code == 403 and "needs the role member" in shown.text
         assert (await viewer.get("/keys")).status_code == 403
     assert (await agent.ok("ts.tsk.get", {"id": made["id"]}))["status"] == "planned"
 

@@ -18,6 +18,7 @@ from worktrail.board.bodies import form_of
 from worktrail.board.live import Watcher
 from worktrail.board.options import BoardOptions
 from worktrail.board.reader import Reader, Refused
+from worktrail.board.refusals import carried, forget
 from worktrail.board.render import age, environment
 from worktrail.domain.actor import Actor
 from worktrail.domain.clock import Clock, SystemClock
@@ -62,17 +63,13 @@ AGAIN = "This form was already sent: its first answer stands, and nothing change
 
 @dataclass
 class View:
-    """One request of a logged-in person. An action that was refused sets `refused` (the tool's
-    own message), its `status`, and `back`, the page it is shown on."""
+    """One request of a logged-in person."""
 
     board: Board
     request: Request
     actor: Actor
     token: str
     reader: Reader
-    refused: str | None = None
-    status: int = 200
-    back: str | None = None
 
     @property
     def now(self) -> datetime:
@@ -86,10 +83,14 @@ class View:
     def render(self, template: str, status: int | None = None, **context: Any) -> HTMLResponse:
         links = [*NAV, ("/keys", "Keys")] if is_admin(self.actor.role) else list(NAV)
         url = self.request.url
-        live = self.back or url.path + (f"?{url.query}" if url.query else "")
-        return self.board.page(self.request, template, status or self.status, actor=self.actor, nav=links,
+        live = url.path + (f"?{url.query}" if url.query else "")
+        refusal = carried(self.request, self.token)  # an action's, brought here by its redirect
+        if refusal is not None and status is None:
+            status = refusal.status
+        page = self.board.page(self.request, template, status or 200, actor=self.actor, nav=links,
                                csrf=csrf_token(self.token), reader=self.reader, live_url=live, said=self.said(),
-                               refused=self.refused, **context)  # fmt: skip
+                               refused=refusal.message if refusal else None, **context)  # fmt: skip
+        return forget(page) if refusal is not None else page
 
     def refusal(self, refused: Refused) -> Response:
         """A page whose read the tool refused: its own message, with a fitting status."""
