@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.board_client import Browser, board_over, browser
+from tests.board_client import ORIGIN, Browser, board_over, browser
 from tests.conftest import Agent, PinnedClock, connect, make_resource
 from worktrail.board.auth import COOKIE
 from worktrail.domain.lifecycles import TASK
@@ -62,15 +62,15 @@ async def test_the_cookie_is_secure_under_tls(store: Store, owner_key: str) -> N
 
 async def test_a_one_time_address_logs_in_once_within_five_minutes(store: Store, owner_key: str) -> None:
     clock = PinnedClock("2026-12-03T10:00:00Z")
-    async with browser(board_over(store, clock)) as b:
-        ticket = await store.board_sessions.ticket(clock.now())
+    async with browser(board_over(store, clock, ticket_origin=ORIGIN)) as b:
+        ticket = await store.board_sessions.ticket(clock.now(), ORIGIN)
         first = await b.get(f"/login/once?token={ticket}")
         assert first.status_code == 303 and COOKIE in first.headers["set-cookie"]
         assert "owner" in (await b.get("/")).text
-    async with browser(board_over(store, clock)) as again:
+    async with browser(board_over(store, clock, ticket_origin=ORIGIN)) as again:
         used = await again.get(f"/login/once?token={ticket}")
         assert used.status_code == 401 and "already used or has expired" in used.text
-        late = await store.board_sessions.ticket(clock.now())
+        late = await store.board_sessions.ticket(clock.now(), ORIGIN)
         clock.moment += timedelta(minutes=5, seconds=1)
         assert (await again.get(f"/login/once?token={late}")).status_code == 401
         assert (await again.get("/")).status_code == 303  # still not logged in

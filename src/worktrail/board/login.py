@@ -58,10 +58,15 @@ def login_routes(board: Board) -> dict[str, object]:
     async def once(request: Request) -> Response:
         if not host_allowed(request, board.options):
             return misdirected()
-        ticket = request.query_params.get("token", "")
-        token = await board.store.board_sessions.redeem(ticket, board.clock.now(), board.options.session_ttl)
+        ticket, origin = request.query_params.get("token", ""), board.options.ticket_origin
+        if origin is None:
+            said = ("One-time login addresses work only on the worktrail board that printed them, on its own "
+                    "machine; log in here with an API key.")  # fmt: skip
+            return login_page(board, request, 401, said)
+        token = await board.store.board_sessions.redeem(ticket, board.clock.now(), board.options.session_ttl, origin)
         if token is None:
-            said = "That login address was already used or has expired: run worktrail board again for a new one."
+            said = ("That login address was already used or has expired, or it was printed for another board: "
+                    "run worktrail board again for a new one.")  # fmt: skip
             return login_page(board, request, 401, said)
         return _logged_in(board, token, "/")
 

@@ -45,12 +45,13 @@ async def board(args: argparse.Namespace) -> int:
     access_lines_to_stderr(args.log_level)
     async with open_store(path) as store:
         registry = Registry(ALL_TOOLS, store, serving=Serving(None))
-        app = board_app(Board(registry, BoardOptions(session_ttl=args.board_session_ttl)))
+        origin = f"http://127.0.0.1:{args.port}"  # its one-time address logs in here and nowhere else
+        app = board_app(Board(registry, BoardOptions(session_ttl=args.board_session_ttl, ticket_origin=origin)))
         try:
-            ticket = await store.board_sessions.ticket(SystemClock().now())
+            ticket = await store.board_sessions.ticket(SystemClock().now(), origin)
         except ToolError as refused:
             raise Refused(refused.message) from None
-        address = f"http://127.0.0.1:{args.port}/login/once?token={ticket}"
+        address = f"{origin}/login/once?token={ticket}"
         minutes = int(TICKET_TTL.total_seconds() // 60)
         print(f"The board of {path} is at http://127.0.0.1:{args.port}/ (this machine only).", file=sys.stderr)
         print(f"Log in as the ledger's owner, once, within {minutes} minutes, at:\n  {address}", file=sys.stderr)

@@ -1,6 +1,7 @@
 """The board's sessions and one-time login addresses (migration 12). Only hashes of their tokens
 are kept, as for API keys; a session names the key it was opened with (none for a one-time
-address), so revoking the key ends it."""
+address), so revoking the key ends it. A one-time address names the origin of the board it was
+printed for (migration 14): it logs in there and nowhere else."""
 
 BOARD_SESSIONS = """
 CREATE TABLE board_session (
@@ -20,4 +21,8 @@ CREATE TABLE board_ticket (
     expires_at TEXT NOT NULL,
     used_at TEXT
 );
+"""
+
+TICKET_ORIGIN = """
+ALTER TABLE board_ticket ADD COLUMN origin TEXT NOT NULL DEFAULT '';
 """
