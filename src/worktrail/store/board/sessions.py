@@ -132,10 +132,15 @@ class BoardSessions:
         return await self.db.read(run)
 
     async def end(self, token: str, at: datetime) -> None:
-        """Log out: the session ends for every copy of its cookie."""
-        await self.db.write(
-            lambda conn: conn.execute(
+        """Log out: the session ends for every copy of its cookie, and every process's watcher
+        hears of it (its streams look at their sessions again at once)."""
+
+        async def run(conn: Connection) -> None:
+            ended = await conn.execute(
                 "UPDATE board_session SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL",
                 (format_ts(at), hash_api_key(token)),
             )
-        )
+            if ended:
+                await conn.execute("UPDATE board_session_ends SET n = n + 1")
+
+        await self.db.write(run)
