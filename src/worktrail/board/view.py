@@ -1,5 +1,6 @@
 """What every board request goes through: the Host check, the session, the form check for
-actions (the security headers are `headers.py`'s, on every answer); and what a page handler is handed (`View`)."""
+actions (the security headers are `headers.py`'s, on every answer); and what a page handler is
+handed (`View`)."""
 
 from __future__ import annotations
 
@@ -132,7 +133,7 @@ def guarded(board: Board, handler: Handler, *, action: bool = False) -> Callable
             if token:  # over for good: a resource made active again does not bring it back
                 await board.store.board_sessions.end(token, board.clock.now())
             return to_login(request)
-        if action and not csrf_ok(token, str((await form_of(request)).get("csrf") or "")):  # type: ignore[arg-type]
+        if action and not csrf_ok(token, str((await form_of(request)).get("csrf") or "")):
             return forbidden_form()
         view = View(board, request, actor, token, Reader(board.registry, actor))  # type: ignore[arg-type]
         try:
