@@ -36,7 +36,7 @@ class Browser:
         return await self.http.post("/login", data={"api_key": api_key, "next": "/"}, headers={"Origin": ORIGIN})
 
     async def once(self) -> httpx2.Response:
-        ticket = await self.board.store.board_sessions.ticket(self.board.clock.now())
+        ticket = await self.board.store.board_sessions.ticket(self.board.clock.now(), ORIGIN)
         return await self.http.get(f"/login/once?token={ticket}")
 
     async def form(self, page: str, action: str) -> dict[str, str]:

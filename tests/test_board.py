@@ -11,7 +11,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.board_client import Browser, board_over, browser
+from tests.board_client import ORIGIN, Browser, board_over, browser
 from tests.conftest import Agent, PinnedClock, connect, make_resource
 from worktrail.board.auth import COOKIE
 from worktrail.domain.lifecycles import TASK
@@ -62,15 +62,15 @@ async def test_the_cookie_is_secure_under_tls(store: Store, owner_key: str) -> N
 
 async def test_a_one_time_address_logs_in_once_within_five_minutes(store: Store, owner_key: str) -> None:
     clock = PinnedClock("2026-12-03T10:00:00Z")
-    async with browser(board_over(store, clock)) as b:
-        ticket = await store.board_sessions.ticket(clock.now())
+    async with browser(board_over(store, clock, ticket_origin=ORIGIN)) as b:
+        ticket = await store.board_sessions.ticket(clock.now(), ORIGIN)
         first = await b.get(f"/login/once?token={ticket}")
         assert first.status_code == 303 and COOKIE in first.headers["set-cookie"]
         assert "owner" in (await b.get("/")).text
-    async with browser(board_over(store, clock)) as again:
+    async with browser(board_over(store, clock, ticket_origin=ORIGIN)) as again:
         used = await again.get(f"/login/once?token={ticket}")
         assert used.status_code == 401 and "already used or has expired" in used.text
-        late = await store.board_sessions.ticket(clock.now())
+        late = await store.board_sessions.ticket(clock.now(), ORIGIN)
         clock.moment += timedelta(minutes=5, seconds=1)
         assert (await again.get(f"/login/once?token={late}")).status_code == 401
         assert (await again.get("/")).status_code == 303  # still not logged in
@@ -150,8 +150,10 @@ async def test_a_refused_action_shows_the_tools_own_message(agent: Agent, person
     await agent.ok("ts.tsk.update", {"id": made["id"], "status": "active"})
     await agent.ok("ts.tsk.update", {"id": made["id"], "status": "done"})
     refused = await person.send(f"{page}/move", {**fields, "status": "canceled", "reason": "late"})
-    assert refused.status_code == 409
-    assert "Cannot move the task from done to canceled; allowed from done: active." in refused.text
+    assert refused.status_code == 303 and refused.headers["location"] == page  # back on the task's page
+    shown = await person.get(page)
+    assert shown.status_code == 409
+    assert "Cannot move the task from done to canceled; allowed from done: active." in shown.text
 
 
 async def test_a_cross_origin_or_forged_form_is_403_and_changes_nothing(agent: Agent, person: Browser) -> None:
@@ -185,7 +187,9 @@ async def test_a_viewer_sees_no_action_and_a_forged_one_is_refused(agent: Agent,
         assert made["title"] in html and 'action="' + page + '/move"' not in html and "<button" in html  # logout only
         assert html.count("<button") == 1
         forged = await viewer.send(f"{page}/move", {"csrf": viewer.csrf(html), "status": "active"})
-        assert forged.status_code == 403 and "needs the role member" in forged.text
+        assert forged.status_code == 303 and forged.headers["location"] == page
+        shown = await viewer.get(page)
+        assert shown.status_code == 403 and "needs the role member" in shown.text
         assert (await viewer.get("/keys")).status_code == 403
     assert (await agent.ok("ts.tsk.get", {"id": made["id"]}))["status"] == "planned"
 

@@ -89,7 +89,8 @@ async def _round_trip(store: Store, owner: Agent, owner_key: str, ledger: str, m
     that goes on working."""
     task_id = await fill(owner)
     now = SystemClock().now()  # a board session opened through a one-time address: both rows
-    await store.board_sessions.redeem(await store.board_sessions.ticket(now), now, timedelta(hours=1))
+    ticket = await store.board_sessions.ticket(now, "http://127.0.0.1:8766")
+    await store.board_sessions.redeem(ticket, now, timedelta(hours=1), "http://127.0.0.1:8766")
     before = await transfer.tally(store.db)
     empty = [t for t, found in before.items() if found.rows == 0 and t != "instance"]
     assert empty == [], "every table of the ledger has a row to copy"

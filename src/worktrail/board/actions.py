@@ -1,7 +1,7 @@
 """What a person does from the board, each through the registry as a tool call made by them:
 validated, role-checked, audited under their name, and idempotent by the form's own key, so a
-double submit changes once and the second answer is the first's. A refusal shows the tool's
-own message on the page it came from."""
+double submit changes once and the second answer is the first's. Every action ends on the
+entity's page (POST/redirect/GET); a refusal shows the tool's own message there."""
 
 from __future__ import annotations
 
@@ -12,19 +12,17 @@ from urllib.parse import quote
 
 from starlette.responses import RedirectResponse, Response
 
-from worktrail.board.families import execution_page, mission_run_page, workflow_run_page
-from worktrail.board.pages import keys_page, task_page
 from worktrail.board.reader import Refused
-from worktrail.board.view import View, secured
+from worktrail.board.refusals import carry
+from worktrail.board.view import View
 
-Page = Callable[[View], Awaitable[Response]]
 # How much of an attachment one read takes (the tool's own cap).
 CHUNK = 1024 * 1024
 
 
-async def _act(view: View, tool: str, arguments: dict[str, Any], page: Page, back: str, done: str) -> Response:
-    """Call the tool as the person; on success go back to the page (303) saying so, on a refusal
-    show the page with the tool's own message."""
+async def _act(view: View, tool: str, arguments: dict[str, Any], back: str, done: str) -> Response:
+    """Call the tool as the person, then go to the entity's page (303) whatever the answer
+    (POST/redirect/GET): saying so on success, showing the tool's own message on a refusal."""
     form = await view.request.form()
     key = str(form.get("idempotency_key") or "")
     if key:
@@ -34,11 +32,10 @@ async def _act(view: View, tool: str, arguments: dict[str, Any], page: Page, bac
         error = outcome.payload["error"]
         if error["code"] == "session_expired":
             raise Refused(error["code"], error["message"])
-        view.refused, view.back = error["message"], back
-        view.status = 403 if error["code"] == "forbidden" else 409
-        return await page(view)
+        back_here = RedirectResponse(back, status_code=303)
+        return carry(back_here, view.token, error["code"], error["message"], view.board.options)
     again = "&again=1" if outcome.replayed else ""
-    return secured(RedirectResponse(f"{back}?done={done}{again}", status_code=303))
+    return RedirectResponse(f"{back}?done={done}{again}", status_code=303)
 
 
 async def _reason(view: View) -> str | None:
@@ -55,7 +52,7 @@ async def move_task(view: View) -> Response:
     arguments: dict[str, Any] = {"id": task_id, "status": to}
     if to == "canceled":
         arguments["canceled_reason"] = await _reason(view)
-    return await _act(view, "ts.tsk.update", arguments, task_page, _path("tasks", task_id), "moved")
+    return await _act(view, "ts.tsk.update", arguments, _path("tasks", task_id), "moved")
 
 
 MISSION_DONE = {"pause": "paused", "resume": "resumed", "cancel": "cancelled"}
@@ -68,7 +65,7 @@ def mission_run_act(act: str) -> Callable[[View], Awaitable[Response]]:
         if act != "resume":
             arguments["reason"] = await _reason(view)
         back = _path("missions", p["mission_id"], "runs", p["run_id"])
-        return await _act(view, f"ts.mrn.{act}", arguments, mission_run_page, back, MISSION_DONE[act])
+        return await _act(view, f"ts.mrn.{act}", arguments, back, MISSION_DONE[act])
 
     return acting
 
@@ -76,25 +73,23 @@ def mission_run_act(act: str) -> Callable[[View], Awaitable[Response]]:
 async def cancel_workflow_run(view: View) -> Response:
     run_id = view.request.path_params["id"]
     arguments = {"id": run_id, "status": "cancelled"}
-    return await _act(view, "ts.wrn.update", arguments, workflow_run_page, _path("workflow-runs", run_id), "cancelled")
+    return await _act(view, "ts.wrn.update", arguments, _path("workflow-runs", run_id), "cancelled")
 
 
 async def retry_workflow_run(view: View) -> Response:
     run_id = view.request.path_params["id"]
-    return await _act(
-        view, "ts.wrn.retry", {"id": run_id}, workflow_run_page, _path("workflow-runs", run_id), "retried"
-    )
+    return await _act(view, "ts.wrn.retry", {"id": run_id}, _path("workflow-runs", run_id), "retried")
 
 
 async def cancel_execution(view: View) -> Response:
     execution_id = view.request.path_params["id"]
     arguments = {"execution_id": execution_id, "reason": await _reason(view)}
     back = _path("executions", execution_id)
-    return await _act(view, "ts.exe.cancel", arguments, execution_page, back, "cancelled")
+    return await _act(view, "ts.exe.cancel", arguments, back, "cancelled")
 
 
 async def revoke_key(view: View) -> Response:
-    return await _act(view, "ts.key.revoke", {"id": view.request.path_params["id"]}, keys_page, "/keys", "revoked")
+    return await _act(view, "ts.key.revoke", {"id": view.request.path_params["id"]}, "/keys", "revoked")
 
 
 async def download(view: View) -> Response:
@@ -111,4 +106,4 @@ async def download(view: View) -> Response:
             break
     name = quote(str(meta.get("filename") or attachment_id), safe="")
     headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{name}"}
-    return secured(Response(b"".join(parts), media_type="application/octet-stream", headers=headers))
+    return Response(b"".join(parts), media_type="application/octet-stream", headers=headers)

@@ -7,14 +7,17 @@ from typing import Any
 
 from sse_starlette import EventSourceResponse
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from worktrail.board import actions, families, pages
+from worktrail.board.bodies import BodyLimit
+from worktrail.board.headers import HEADERS, SecurityHeaders
 from worktrail.board.login import login_routes
-from worktrail.board.view import HEADERS, Board, Handler, View, guarded
+from worktrail.board.view import Board, Handler, View, guarded
 
 STATIC = Path(__file__).parent / "static"
 
@@ -66,7 +69,7 @@ def _events(board: Board) -> Handler:
             async for name in board.watcher.changes(still_allowed):
                 yield {"event": name, "data": name}
 
-        return EventSourceResponse(events(), ping=15, headers={**HEADERS, "X-Accel-Buffering": "no"})
+        return EventSourceResponse(events(), ping=15, headers={"X-Accel-Buffering": "no"})
 
     return stream
 
@@ -88,9 +91,19 @@ def board_routes(board: Board) -> list[BaseRoute]:
 
 
 def board_app(board: Board) -> Starlette:
-    """The board alone (`worktrail board`): no `/mcp`."""
+    """The board's app: alone for `worktrail board`, mounted at `/` beside `/mcp` for `serve
+    --http`. Every answer it gives carries the security headers, its own 404 page included."""
 
     async def not_found(request: Request, exc: Exception) -> Response:
         return board.page(request, "error.html", 404, code="not_found", message="No such page on this board.")
 
-    return Starlette(routes=board_routes(board), exception_handlers={404: not_found})
+    async def failed(request: Request, exc: Exception) -> Response:  # outside the middleware: headers by hand
+        answer = PlainTextResponse("Internal error: the board could not answer; its log says why.", 500)
+        answer.headers.update(HEADERS)
+        return answer
+
+    return Starlette(
+        routes=board_routes(board),
+        middleware=[Middleware(SecurityHeaders), Middleware(BodyLimit)],
+        exception_handlers={404: not_found, 500: failed},
+    )

@@ -82,8 +82,8 @@ async def mission_page(view: View) -> Response:
 
 async def mission_run_page(view: View) -> Response:
     ref = {"mission_id": _id(view, "mission_id"), "run_id": _id(view, "run_id")}
-    run = (await view.reader.ok("ts.mrn.get", **ref, include=["plan"]))["data"]
-    plan = run.pop("plan", None) or {}
+    got = await view.reader.ok("ts.mrn.get", **ref, include=["plan"])
+    run, plan = got["data"], got.get("plan") or {}  # the plan comes beside the run, not inside it
     offset = offset_of(view, "events_offset")
     events = await view.reader.ok("ts.evt.list", **ref, limit=PAGE, offset=offset)
     return view.render("entity.html", kind="Mission run", title=run["run_id"], entity=run,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 from worktrail.domain.lifecycles import EXECUTION, MISSION_RUN, TASK, WORKFLOW_RETRY, WORKFLOW_RUN
+from worktrail.domain.permissions import may_cancel_task
 
 if TYPE_CHECKING:
     from worktrail.board.view import View
@@ -29,11 +30,14 @@ class Form:
 
 
 def task_moves(view: View, task: dict[str, Any]) -> list[Form]:
-    """A form for each status the task's lifecycle allows from where it is; canceled asks why."""
+    """A form for each status the task's lifecycle allows from where it is, cancel only for whom
+    may cancel this task (its creator, its assignee, an admin); canceled asks why."""
     url = f"/tasks/{quote(task['id'], safe='')}/move"
     forms = []
     for to in TASK.allowed(task["status"]):
         asks = to == "canceled"
+        if asks and not may_cancel_task(view.actor, task):
+            continue
         forms.append(Form(url, f"Move to {to}", {"status": to}, "Why cancel it?" if asks else None, asks, asks))
     return forms
 

@@ -3,9 +3,10 @@ high-water mark whenever the store signals: at most twice a second on SQLite, on
 PostgreSQL; and only while a page listens), and every open page's stream is told by it. 100
 open boards cost the database what one does.
 
-A stream is held to the same session rules as a page: when its session ends (logout, expiry, a
-revoked key, an inactive resource) the stream says `ended` and closes, and the page goes to the
-login page."""
+A stream is held to the same session rules as a page: when its session ends the stream says
+`ended` and closes, and the page goes to the login page. A logout (in any process) and a revoked
+key or an inactive resource (commits) wake every stream, which looks at its session at once; an
+expiry is found by the check every `SESSION_CHECK_EVERY` seconds."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ class Watcher:
         self.store = store
         self.period = period
         self.seq: int | None = None
+        self.ends: int | None = None  # how many board sessions have ended (a logout moves it)
         self.listeners = 0
         self.reads = 0  # how many times it has read the ledger (what 100 pages cost: the same)
         self._moved = anyio.Event()
@@ -39,10 +41,10 @@ class Watcher:
         while self.listeners > 0:
             following = self.store.changes.follow(self.period)
             try:
-                async for seq in following:
+                async for seq, ends in following:
                     self.reads += 1
-                    if seq != self.seq:
-                        self.seq = seq
+                    if seq != self.seq or ends != self.ends:
+                        self.seq, self.ends = seq, ends
                         moved, self._moved = self._moved, anyio.Event()
                         moved.set()
                     if self.listeners == 0:
@@ -60,12 +62,13 @@ class Watcher:
         if self._task is None:
             self._task = asyncio.get_running_loop().create_task(self._run())
         try:
-            seen = self.seq
+            seen, seen_ends = self.seq, self.ends
             while True:
                 moved = self._moved
-                if self.seq == seen:
+                if self.seq == seen and self.ends == seen_ends:
                     with anyio.move_on_after(SESSION_CHECK_EVERY):
                         await moved.wait()
+                seen_ends = self.ends
                 if not await still_allowed():
                     yield "ended"
                     return

@@ -7,7 +7,8 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from worktrail.board.auth import COOKIE, cookie_settings, host_allowed, same_origin
-from worktrail.board.view import Board, View, forbidden_form, guarded, misdirected, secured
+from worktrail.board.bodies import form_of
+from worktrail.board.view import Board, View, forbidden_form, guarded, misdirected
 from worktrail.domain.clock import format_ts
 from worktrail.domain.errors import ToolError
 
@@ -23,7 +24,7 @@ def _logged_in(board: Board, token: str, to: str) -> Response:
     response = RedirectResponse(to, status_code=303)
     ttl = int(board.options.session_ttl.total_seconds())
     response.set_cookie(COOKIE, token, max_age=ttl, **cookie_settings(board.options))  # type: ignore[arg-type]
-    return secured(response)
+    return response
 
 
 def login_page(board: Board, request: Request, status: int = 200, said: str | None = None) -> Response:
@@ -43,7 +44,7 @@ def login_routes(board: Board) -> dict[str, object]:
             return misdirected()
         if not same_origin(request, board.options):
             return forbidden_form()
-        form = await request.form()
+        form = await form_of(request)
         api_key = str(form.get("api_key") or "").strip()
         now = board.clock.now()
         try:
@@ -57,10 +58,15 @@ def login_routes(board: Board) -> dict[str, object]:
     async def once(request: Request) -> Response:
         if not host_allowed(request, board.options):
             return misdirected()
-        ticket = request.query_params.get("token", "")
-        token = await board.store.board_sessions.redeem(ticket, board.clock.now(), board.options.session_ttl)
+        ticket, origin = request.query_params.get("token", ""), board.options.ticket_origin
+        if origin is None:
+            said = ("One-time login addresses work only on the worktrail board that printed them, on its own "
+                    "machine; log in here with an API key.")  # fmt: skip
+            return login_page(board, request, 401, said)
+        token = await board.store.board_sessions.redeem(ticket, board.clock.now(), board.options.session_ttl, origin)
         if token is None:
-            said = "That login address was already used or has expired: run worktrail board again for a new one."
+            said = ("That login address was already used or has expired, or it was printed for another board: "
+                    "run worktrail board again for a new one.")  # fmt: skip
             return login_page(board, request, 401, said)
         return _logged_in(board, token, "/")
 
@@ -68,6 +74,6 @@ def login_routes(board: Board) -> dict[str, object]:
         await board.store.board_sessions.end(view.token, board.clock.now())
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(COOKIE, path="/")
-        return secured(response)
+        return response
 
     return {"show": show, "with_key": with_key, "once": once, "logout": guarded(board, logout, action=True)}

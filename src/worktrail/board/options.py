@@ -13,9 +13,12 @@ SESSION_TTL = timedelta(hours=12)
 class BoardOptions:
     """`secure`: the cookie is sent over TLS only (the server, or a proxy, terminates TLS).
     `allowed_hosts`: Host names beyond loopback the board answers to (others get 421).
-    `poll_every`: how often the process's one watcher looks for new changes (seconds)."""
+    `poll_every`: how often the process's one watcher looks for new changes (seconds).
+    `ticket_origin`: the origin this board prints one-time login addresses for (`worktrail
+    board`'s own, loopback only); None: it takes none (`serve --http`, which may be on a network)."""
 
     session_ttl: timedelta = SESSION_TTL
     secure: bool = False
     allowed_hosts: tuple[str, ...] = ()
     poll_every: float = 0.5
+    ticket_origin: str | None = None

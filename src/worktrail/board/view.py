@@ -1,5 +1,6 @@
 """What every board request goes through: the Host check, the session, the form check for
-actions, the security headers; and what a page handler is handed (`View`)."""
+actions (the security headers are `headers.py`'s, on every answer); and what a page handler is
+handed (`View`)."""
 
 from __future__ import annotations
 
@@ -14,9 +15,11 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 
 from worktrail.board.auth import COOKIE, csrf_ok, csrf_token, host_allowed, same_origin
+from worktrail.board.bodies import form_of
 from worktrail.board.live import Watcher
 from worktrail.board.options import BoardOptions
 from worktrail.board.reader import Reader, Refused
+from worktrail.board.refusals import carried, forget
 from worktrail.board.render import age, environment
 from worktrail.domain.actor import Actor
 from worktrail.domain.clock import Clock, SystemClock
@@ -24,14 +27,6 @@ from worktrail.domain.roles import is_admin
 from worktrail.store.store import Store
 from worktrail.tools.registry import Registry
 
-# Scripts, styles and images from the board itself only; never framed; no Referer leaves the board
-# (same-origin, not no-referrer: with no-referrer a browser sends `Origin: null` on a form).
-HEADERS = {
-    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'",
-    "X-Content-Type-Options": "nosniff",
-    "Referrer-Policy": "same-origin",
-    "Cache-Control": "no-store",
-}
 NAV = (("/", "Now"), ("/tasks", "Tasks"), ("/rituals", "Rituals"), ("/missions", "Missions"),
        ("/workflows", "Workflows"), ("/executions", "Executions"), ("/audit", "Audit"))  # fmt: skip
 # Page sizes the board reads with (every list tool takes up to 200).
@@ -58,7 +53,7 @@ class Board:
 
     def page(self, request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
         html = self.env.get_template(template).render(request=request, now=self.clock.now(), age=age, **context)
-        return secured(HTMLResponse(html, status_code=status))
+        return HTMLResponse(html, status_code=status)
 
 
 # What a page says after an action went through (`?done=`): a fixed vocabulary, never free text.
@@ -69,17 +64,13 @@ AGAIN = "This form was already sent: its first answer stands, and nothing change
 
 @dataclass
 class View:
-    """One request of a logged-in person. An action that was refused sets `refused` (the tool's
-    own message), its `status`, and `back`, the page it is shown on."""
+    """One request of a logged-in person."""
 
     board: Board
     request: Request
     actor: Actor
     token: str
     reader: Reader
-    refused: str | None = None
-    status: int = 200
-    back: str | None = None
 
     @property
     def now(self) -> datetime:
@@ -93,10 +84,14 @@ class View:
     def render(self, template: str, status: int | None = None, **context: Any) -> HTMLResponse:
         links = [*NAV, ("/keys", "Keys")] if is_admin(self.actor.role) else list(NAV)
         url = self.request.url
-        live = self.back or url.path + (f"?{url.query}" if url.query else "")
-        return self.board.page(self.request, template, status or self.status, actor=self.actor, nav=links,
+        live = url.path + (f"?{url.query}" if url.query else "")
+        refusal = carried(self.request, self.token)  # an action's, brought here by its redirect
+        if refusal is not None and status is None:
+            status = refusal.status
+        page = self.board.page(self.request, template, status or 200, actor=self.actor, nav=links,
                                csrf=csrf_token(self.token), reader=self.reader, live_url=live, said=self.said(),
-                               refused=self.refused, **context)  # fmt: skip
+                               refused=refusal.message if refusal else None, **context)  # fmt: skip
+        return forget(page) if refusal is not None else page
 
     def refusal(self, refused: Refused) -> Response:
         """A page whose read the tool refused: its own message, with a fitting status."""
@@ -107,45 +102,39 @@ class View:
 Handler = Callable[[View], Awaitable[Response]]
 
 
-def secured(response: Response) -> Response:
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
-    return response
-
-
 def misdirected() -> Response:
-    return secured(PlainTextResponse("Misdirected request: this board does not answer to that Host.", 421))
+    return PlainTextResponse("Misdirected request: this board does not answer to that Host.", 421)
 
 
 def forbidden_form() -> Response:
-    return secured(PlainTextResponse("Forbidden: this form did not come from this board's pages.", 403))
+    return PlainTextResponse("Forbidden: this form did not come from this board's pages.", 403)
 
 
 def to_login(request: Request) -> Response:
     wanted = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     response = RedirectResponse(f"/login?next={quote(wanted, safe='')}", status_code=303)
     response.delete_cookie(COOKIE, path="/")
-    return secured(response)
+    return response
 
 
 def guarded(board: Board, handler: Handler, *, action: bool = False) -> Callable[[Request], Awaitable[Response]]:
     """A route's endpoint: the handler, run only for a live session (and, for an action, only for
-    a form from this board's own pages: 403 otherwise, before anything is read or changed)."""
+    a form from this board's own pages: 403 otherwise, before anything is changed). The Host, the
+    Origin and the session are checked before a byte of the body is read (`bodies.py`)."""
 
     async def endpoint(request: Request) -> Response:
         if not host_allowed(request, board.options):
             return misdirected()
         token = request.cookies.get(COOKIE)
-        if action:
-            form = await request.form()
-            sent = form.get("csrf")
-            if not same_origin(request, board.options) or token is None or not csrf_ok(token, str(sent or "")):
-                return forbidden_form()
+        if action and (token is None or not same_origin(request, board.options)):
+            return forbidden_form()
         actor = await board.store.board_sessions.actor(token, board.clock.now()) if token else None
         if actor is None:
             if token:  # over for good: a resource made active again does not bring it back
                 await board.store.board_sessions.end(token, board.clock.now())
             return to_login(request)
+        if action and not csrf_ok(token, str((await form_of(request)).get("csrf") or "")):
+            return forbidden_form()
         view = View(board, request, actor, token, Reader(board.registry, actor))  # type: ignore[arg-type]
         try:
             return await handler(view)

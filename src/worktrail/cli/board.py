@@ -10,7 +10,9 @@ import sys
 import webbrowser
 from dataclasses import replace
 
-from worktrail.board.app import board_app, board_routes
+from starlette.routing import Mount
+
+from worktrail.board.app import board_app
 from worktrail.board.options import BoardOptions
 from worktrail.board.view import Board
 from worktrail.cli.failures import Refused
@@ -29,12 +31,13 @@ log = logging.getLogger(__name__)
 
 
 def board_beside(registry: Registry, http: HttpOptions, session_ttl: object) -> HttpOptions:
-    """`serve --http`'s options with the board's routes added at `/` (its own registry of every
-    tool over the same store: the board reads every family whatever --toolsets serves)."""
+    """`serve --http`'s options with the board's app mounted at `/`, after `/mcp` and the health
+    routes: every other address is the board's, its 404 page and its headers included (its own
+    registry of every tool over the same store: the board reads every family whatever --toolsets serves)."""
     own = Registry(ALL_TOOLS, registry.store, registry.clock, idempotency_ttl=registry.idempotency_ttl,
                    serving=registry.serving)  # fmt: skip
     options = BoardOptions(session_ttl=session_ttl, secure=http.tls, allowed_hosts=http.allowed_hosts)  # type: ignore[arg-type]
-    return replace(http, extra_routes=(*http.extra_routes, *board_routes(Board(own, options))))
+    return replace(http, extra_routes=(*http.extra_routes, Mount("", app=board_app(Board(own, options)))))
 
 
 async def board(args: argparse.Namespace) -> int:
@@ -42,12 +45,13 @@ async def board(args: argparse.Namespace) -> int:
     access_lines_to_stderr(args.log_level)
     async with open_store(path) as store:
         registry = Registry(ALL_TOOLS, store, serving=Serving(None))
-        app = board_app(Board(registry, BoardOptions(session_ttl=args.board_session_ttl)))
+        origin = f"http://127.0.0.1:{args.port}"  # its one-time address logs in here and nowhere else
+        app = board_app(Board(registry, BoardOptions(session_ttl=args.board_session_ttl, ticket_origin=origin)))
         try:
-            ticket = await store.board_sessions.ticket(SystemClock().now())
+            ticket = await store.board_sessions.ticket(SystemClock().now(), origin)
         except ToolError as refused:
             raise Refused(refused.message) from None
-        address = f"http://127.0.0.1:{args.port}/login/once?token={ticket}"
+        address = f"{origin}/login/once?token={ticket}"
         minutes = int(TICKET_TTL.total_seconds() // 60)
         print(f"The board of {path} is at http://127.0.0.1:{args.port}/ (this machine only).", file=sys.stderr)
         print(f"Log in as the ledger's owner, once, within {minutes} minutes, at:\n  {address}", file=sys.stderr)

@@ -13,9 +13,13 @@ from worktrail.domain.roles import is_admin
 SELF_EDITABLE_RESOURCE_FIELDS = frozenset({"name", "skills", "capacity_model", "capacity_value", "metadata"})
 
 
-def check_may_cancel_task(actor: Actor, task: Mapping[str, Any]) -> None:
+def may_cancel_task(actor: Actor, task: Mapping[str, Any]) -> bool:
     """Cancelling a task needs an admin, its creator or its assignee."""
-    if is_admin(actor.role) or actor.resource_id in (task.get("creator_id"), task.get("assignee_id")):
+    return is_admin(actor.role) or actor.resource_id in (task.get("creator_id"), task.get("assignee_id"))
+
+
+def check_may_cancel_task(actor: Actor, task: Mapping[str, Any]) -> None:
+    if may_cancel_task(actor, task):
         return
     raise forbidden("Cancelling a task needs an owner or admin, the task's creator, or its assignee.")
 

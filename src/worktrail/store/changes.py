@@ -1,5 +1,6 @@
 """Where the change record stands: the number of its latest record, one indexed read (the
-rowid's own index on both stores), for the board's one watcher per process.
+rowid's own index on both stores), for the board's one watcher per process; and, in the same
+read, how many board sessions have ended (a one-row count), so a logout wakes it too.
 
 Writes are serialised on both stores (SQLite's one writer, PostgreSQL's write lock), so records
 are numbered in the order they commit and a new number means a new commit."""
@@ -17,6 +18,13 @@ async def _latest(conn: Connection) -> int:
     return int(row[0] or 0)
 
 
+async def _mark(conn: Connection) -> tuple[int, int]:
+    row = await conn.fetchone(
+        "SELECT (SELECT MAX(rowid) FROM change_record), (SELECT MAX(n) FROM board_session_ends)"
+    )
+    return int(row[0] or 0), int(row[1] or 0)
+
+
 class Changes:
     """The change record's high-water mark."""
 
@@ -26,8 +34,9 @@ class Changes:
     async def latest(self) -> int:
         return await self.db.read(_latest)
 
-    async def follow(self, period: float) -> AsyncIterator[int]:
-        """The high-water mark each time the store signals that it may have moved: every `period`
-        on SQLite, on NOTIFY on PostgreSQL (and once at the start)."""
+    async def follow(self, period: float) -> AsyncIterator[tuple[int, int]]:
+        """The high-water mark and the count of ended board sessions, each time the store signals
+        that they may have moved: every `period` on SQLite, on NOTIFY on PostgreSQL (and once at
+        the start)."""
         async for _ in self.db.signals(period):
-            yield await self.latest()
+            yield await self.db.read(_mark)

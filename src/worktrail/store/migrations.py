@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from worktrail.store.board.schema import BOARD_SESSIONS
+from worktrail.store.board.schema import BOARD_SESSIONS, SESSION_ENDS, TICKET_ORIGIN
 from worktrail.store.resources.schema_keys import KEY_LINEAGE
 from worktrail.store.sqlite.search_schema import TASK_INDEXES_BY_ROWID, TASK_TEXT
 from worktrail.store.tasks.indexes import TASK_COLUMN_INDEXES
@@ -350,6 +350,10 @@ MIGRATIONS: tuple[str, ...] = (
     BOARD_SESSIONS,
     # 13: a status within an endeavour or an assignee, for the board's columns (tasks/indexes.py).
     TASK_COLUMN_INDEXES,
+    # 14: the origin a one-time login address was printed for (board/schema.py).
+    TICKET_ORIGIN,
+    # 15: how many board sessions have ended, for the board's watcher (board/schema.py).
+    SESSION_ENDS,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -1,5 +1,7 @@
 """Board sessions: opened with an API key or a one-time address, checked on every request, ended
-by logout, by expiry, by revoking their key or by making their resource inactive.
+by logout, by expiry, by revoking their key or by making their resource inactive. A session
+opened with a one-time address has no key of its own: revoking any key of its resource after it
+began ends it (whoever revokes the owner's keys means to shut the owner's doors).
 
 A session acts as its resource; its id (`bss_…`) stands where a key id stands in an `Actor`, so
 the registry's check on every call (`keys.verified`) sees an ended session as it sees a revoked key."""
@@ -23,7 +25,9 @@ TICKET_TTL = timedelta(minutes=5)
 
 _SESSION_SQL = (
     "SELECT s.id AS key_id, s.expires_at, s.ended_at, k.revoked_at, r.id AS resource_id, r.name, r.role, "
-    "r.status FROM board_session s JOIN resource r ON r.id = s.resource_id "
+    "r.status, CASE WHEN s.key_id IS NULL THEN (SELECT MAX(x.revoked_at) FROM api_key x "
+    "WHERE x.resource_id = s.resource_id AND x.revoked_at >= s.created_at) END AS keys_revoked_at "
+    "FROM board_session s JOIN resource r ON r.id = s.resource_id "
     "LEFT JOIN api_key k ON k.id = s.key_id WHERE "
 )
 
@@ -41,6 +45,8 @@ def _why_not(row: Any, at: str | None) -> str | None:
         return "This board session has expired. Log in again."
     if row["revoked_at"] is not None:
         return "The API key of this board session was revoked. Log in again with a valid key."
+    if row["keys_revoked_at"] is not None:
+        return "A key of this one-time login's resource was revoked since it began. Log in again."
     if row["status"] != "active":
         return "The resource of this board session is inactive. Log in with another key."
     return None
@@ -80,8 +86,9 @@ class BoardSessions:
         """A new session for a logged-in key's actor: its cookie token."""
         return await self.db.write(lambda conn: _open(conn, actor.resource_id, actor.key_id, at, ttl))
 
-    async def ticket(self, at: datetime) -> str:
-        """A one-time login address's token for the ledger's owner (whoever may run worktrail on it)."""
+    async def ticket(self, at: datetime, origin: str) -> str:
+        """A one-time login address's token for the ledger's owner (whoever may run worktrail on it),
+        good at the board of `origin` only."""
 
         async def run(conn: Connection) -> str:
             owner = await conn.fetchone(
@@ -92,22 +99,24 @@ class BoardSessions:
             token, now = new_token(), format_ts(at)
             await conn.execute("DELETE FROM board_ticket WHERE expires_at < ?", (now,))
             await conn.execute(
-                "INSERT INTO board_ticket (token_hash, resource_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
-                (hash_api_key(token), owner["id"], now, format_ts(at + TICKET_TTL)),
+                "INSERT INTO board_ticket (token_hash, resource_id, created_at, expires_at, origin) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (hash_api_key(token), owner["id"], now, format_ts(at + TICKET_TTL), origin),
             )
             return token
 
         return await self.db.write(run)
 
-    async def redeem(self, ticket: str, at: datetime, ttl: timedelta) -> str | None:
-        """A new session for a one-time address, used now (None if unknown, used or expired)."""
+    async def redeem(self, ticket: str, at: datetime, ttl: timedelta, origin: str) -> str | None:
+        """A new session for a one-time address, used now at the board of `origin` (None if unknown,
+        used, expired, or printed for another board's origin: then it stays unused)."""
 
         async def run(conn: Connection) -> str | None:
             now = format_ts(at)
             used = await conn.fetchone(
                 "UPDATE board_ticket SET used_at = ? WHERE token_hash = ? AND used_at IS NULL AND expires_at > ? "
-                "RETURNING resource_id",
-                (now, hash_api_key(ticket), now),
+                "AND origin = ? RETURNING resource_id",
+                (now, hash_api_key(ticket), now, origin),
             )
             return None if used is None else await _open(conn, used["resource_id"], None, at, ttl)
 
@@ -123,10 +132,15 @@ class BoardSessions:
         return await self.db.read(run)
 
     async def end(self, token: str, at: datetime) -> None:
-        """Log out: the session ends for every copy of its cookie."""
-        await self.db.write(
-            lambda conn: conn.execute(
+        """Log out: the session ends for every copy of its cookie, and every process's watcher
+        hears of it (its streams look at their sessions again at once)."""
+
+        async def run(conn: Connection) -> None:
+            ended = await conn.execute(
                 "UPDATE board_session SET ended_at = ? WHERE token_hash = ? AND ended_at IS NULL",
                 (format_ts(at), hash_api_key(token)),
             )
-        )
+            if ended:
+                await conn.execute("UPDATE board_session_ends SET n = n + 1")
+
+        await self.db.write(run)

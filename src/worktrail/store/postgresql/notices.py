@@ -1,5 +1,5 @@
-"""Changes heard as they commit, on PostgreSQL: a statement trigger on the change record sends
-NOTIFY (after commit, once per writing statement, naming the ledger's schema), and one
+"""Changes heard as they commit, on PostgreSQL: a statement trigger on the change record (and on
+the count of ended board sessions, so a logout is heard too) sends NOTIFY (after commit, once per writing statement, naming the ledger's schema), and one
 connection per process LISTENs. Nobody polls; a lost connection is opened again, and a tick
 after it says that something may have been missed meanwhile."""
 
@@ -26,6 +26,12 @@ BEGIN
 END
 $$;
 CREATE TRIGGER change_record_notify AFTER INSERT ON change_record
+    FOR EACH STATEMENT EXECUTE FUNCTION change_record_notify();
+"""
+
+# Part of migration 15 on PostgreSQL: a board session's end is heard as a commit is.
+NOTIFY_SESSION_ENDS = """
+CREATE TRIGGER board_session_ends_notify AFTER UPDATE ON board_session_ends
     FOR EACH STATEMENT EXECUTE FUNCTION change_record_notify();
 """
 

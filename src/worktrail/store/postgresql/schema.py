@@ -44,12 +44,13 @@ def translated(step: str, without_rowid: frozenset[str] = frozenset()) -> str:
 def step(number: int, shared: str) -> str:
     """Migration `number` (0-based) for PostgreSQL: its own where SQLite's is SQLite's alone."""
     from worktrail.store.migrations import MIGRATIONS
-    from worktrail.store.postgresql.notices import NOTIFY_CHANGES
+    from worktrail.store.postgresql.notices import NOTIFY_CHANGES, NOTIFY_SESSION_ENDS
     from worktrail.store.postgresql.search import TASK_TEXT
 
     shared = translated(shared, without_rowid(MIGRATIONS))
     # 13 without its ANALYZE: on an empty table it would record "no rows", and the first foreign-key
     # check of a bulk copy (worktrail migrate) would plan a scan of task that is then cached and
     # reused for every row: quadratic (30,000 tasks: 110 s). PostgreSQL's autovacuum takes its own.
-    own = {7: TASK_TEXT, 11: shared + NOTIFY_CHANGES, 12: shared.replace("ANALYZE task;", "")}
+    own = {7: TASK_TEXT, 11: shared + NOTIFY_CHANGES, 12: shared.replace("ANALYZE task;", ""),
+           14: shared + NOTIFY_SESSION_ENDS}  # fmt: skip
     return own.get(number) or shared
