@@ -10,10 +10,13 @@ import time
 from pathlib import Path
 
 import httpx2
+import pytest
 
 from tests.servers import http_servers
 from worktrail.board.auth import COOKIE
 from worktrail.board.headers import HEADERS
+
+pytestmark = pytest.mark.processes
 
 
 def test_a_stream_ends_within_a_second_of_a_logout_on_another_process(initialised: tuple[Path | str, str]) -> None:
