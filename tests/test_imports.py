@@ -1,5 +1,6 @@
 """Imports flow one way: cli -> transport | board -> tools -> store -> domain, and no module of
-ours imports itself back through another (not even under TYPE_CHECKING or inside a function)."""
+ours imports itself back through another (not even under TYPE_CHECKING or inside a function);
+and no file is over 400 lines."""
 
 from __future__ import annotations
 
@@ -69,3 +70,10 @@ def test_layers_import_only_the_layers_below_them() -> None:
             if LAYERS.index(theirs) < LAYERS.index(mine):
                 upward.append(f"{module} imports {dep}")
     assert upward == []
+
+
+def test_no_file_of_ours_is_over_400_lines() -> None:
+    root = SRC.parent
+    files = [*PACKAGE.rglob("*.py"), *(root / "tests").glob("*.py"), *(root / "benchmarks").glob("*.py")]
+    long = {str(f.relative_to(root)): n for f in files if (n := len(f.read_text().splitlines())) > 400}
+    assert len(files) > 100 and long == {}, f"split these by concept: {long}"
