@@ -9,6 +9,7 @@ absent; the Inspectors are installed with npm into .cache/inspector (`.ci/run` d
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
@@ -26,7 +27,6 @@ VERSIONS = ("0.15.0", "2.12.0")
 pytestmark = [
     pytest.mark.skipif(shutil.which("node") is None, reason="Node.js is not installed"),
     pytest.mark.processes,
-    pytest.mark.xdist_group("inspector"),  # one npm install at a time into .cache/inspector
 ]
 
 
@@ -34,15 +34,21 @@ def inspector(version: str) -> Path:
     """The Inspector's command, installed with npm into the cache the first time it is needed."""
     prefix = CACHE / version
     command = prefix / "node_modules" / ".bin" / "mcp-inspector"
-    if not command.exists():
-        prefix.mkdir(parents=True, exist_ok=True)
-        done = subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund", "--prefix", str(prefix),
-             f"@modelcontextprotocol/inspector@{version}"],
-            capture_output=True, text=True, timeout=600,
-        )  # fmt: skip
-        assert done.returncode == 0, f"npm could not install MCP Inspector {version}: {done.stderr[-2000:]}"
+    prefix.mkdir(parents=True, exist_ok=True)
+    with (prefix / ".installing").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # one install at a time, whichever test worker asks first
+        if not command.exists():
+            _install(prefix, version)
     return command
+
+
+def _install(prefix: Path, version: str) -> None:
+    done = subprocess.run(
+        ["npm", "install", "--no-audit", "--no-fund", "--prefix", str(prefix),
+         f"@modelcontextprotocol/inspector@{version}"],
+        capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert done.returncode == 0, f"npm could not install MCP Inspector {version}: {done.stderr[-2000:]}"
 
 
 def run(version: str, db: Path | str, api_key: str, *method: str) -> subprocess.CompletedProcess[str]:
