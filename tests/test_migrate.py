@@ -126,7 +126,7 @@ async def test_a_destination_that_is_not_empty_is_refused_and_left_as_it_was(
     assert worktrail("init", "--db", other, "--json").returncode == 0
     before = await _tallies(other)
     code, out, err = _cli(ledger, other)
-    assert code == 1 and "is not empty: resource (1 rows), api_key (1 rows)" in err and out == ""
+    assert code == 1 and "is not empty: resource (1 row), api_key (1 row)" in err and out == ""
     assert await _tallies(other) == before
     same = _cli(ledger, ledger)
     assert same[0] == 1 and "the same ledger" in same[2]

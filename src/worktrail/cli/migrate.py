@@ -25,7 +25,7 @@ async def migrate(args: argparse.Namespace) -> int:
     async with open_store(source, access="read_only") as src, open_store(dest, access="create") as dst:
         filled = {table: n for table, n in (await transfer.counts(dst.db)).items() if n}
         if filled:
-            listed = ", ".join(f"{table} ({n} rows)" for table, n in filled.items())
+            listed = ", ".join(f"{table} ({n} row{'' if n == 1 else 's'})" for table, n in filled.items())
             raise Refused(f"{dest} is not empty: {listed}; migrate copies into an empty ledger only")
         print(f"copying {source} to {dest}", file=sys.stderr)
         read = await transfer.copy(src.db, dst.db, _progress)
