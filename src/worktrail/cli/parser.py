@@ -257,6 +257,10 @@ def build() -> argparse.ArgumentParser:
     move.add_argument("--from", dest="source", required=True, metavar="PATH|URL", type=value.ledger_place, help="the ledger to copy (read only)")
     move.add_argument("--to", dest="dest", required=True, metavar="PATH|URL", type=value.ledger_place,
                       help="the ledger to copy into: a new SQLite file, or an empty PostgreSQL database")  # fmt: skip
+    move.add_argument("--instance-ttl", type=_duration, default=parse_duration("30s"), metavar="DURATION",
+                      help="a server with a heartbeat this recent is serving the source: refused (default 30s)")  # fmt: skip
+    move.add_argument("--force", action="store_true",
+                      help="copy even while servers write to the source (what they write after the copy is lost)")  # fmt: skip
 
     export = _with_db(c.add("export", "Write the ledger's data out as JSON lines or CSV on stdout, streamed.",
                              "worktrail export --kind tasks --format csv > tasks.csv"))  # fmt: skip
