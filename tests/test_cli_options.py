@@ -63,7 +63,8 @@ def test_an_option_with_a_bad_value_says_what_it_takes(
     if action.choices is not None:
         bad = "nosuch"
     else:
-        assert action.type in BAD, f"{option} takes any text: give it a type from cli/option_values.py (and one here)"
+        assert action.type in BAD, (f"{option}: give it a type from cli/option_values.py that checks its value (int "
+                                    "takes -5 and 10**9), and a bad value of that type in BAD above")
         bad = BAD[action.type]  # type: ignore[index]
     line = _one_line([*command, f"{option}={bad}"], capsys)
     assert line.startswith(f"worktrail{''.join(' ' + c for c in command)}: {option}: "), line
