@@ -3,6 +3,7 @@ the whole drain, and `worktrail board` refuses a ledger it cannot serve in one l
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
 import threading
@@ -64,3 +65,17 @@ def test_worktrail_board_says_where_and_how_to_log_in(initialised: tuple[Path | 
     assert process.stdout is not None and process.stdout.read() == ""  # stdout stays clean
     assert f"http://127.0.0.1:{port}/ (this machine only)" in said[0] and "once, within 5 minutes" in said[1]
     assert "/login/once?token=" in said[2] and "API key" in said[3]
+
+
+def test_worktrail_board_on_a_port_in_use_says_so_and_prints_no_login_address(
+    initialised: tuple[Path | str, str],
+) -> None:
+    db, _ = initialised
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = run_worktrail("board", "--db", str(db), "--port", str(port))
+    assert done.returncode == 1 and "login" not in done.stderr.lower() and done.stdout == ""
+    assert f"127.0.0.1:{port}" in done.stderr and "in use" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr

@@ -99,3 +99,15 @@ def test_demo_on_a_ledger_of_ones_choice_keeps_it_and_needs_it_new(cli_ledger: P
     assert peek(cli_ledger, "SELECT COUNT(*) FROM task")[0][0] >= 1, "the walk's tasks are kept"
     again = worktrail("demo", "--db", str(cli_ledger))
     assert again.returncode == 1 and "already initialised" in again.stderr and "new, empty ledger" in again.stderr
+
+
+def test_claude_codes_project_file_names_the_key_by_variable_not_by_value(initialised: tuple[Path, str]) -> None:
+    db, api_key = initialised
+    done = worktrail("client", "claude-code", "--db", str(db), "--key", api_key)
+    assert done.returncode == 0, done.stderr
+    command, project = done.stdout.split(".mcp.json", 1)
+    assert f"WORKTRAIL_API_KEY={api_key}" in command, "the user-scope command carries the key itself"
+    config, _ = json.JSONDecoder().raw_decode(project[project.index("{") :])
+    assert config["mcpServers"]["worktrail"]["env"] == {"WORKTRAIL_API_KEY": "${WORKTRAIL_API_KEY}"}
+    assert api_key not in json.dumps(config)
+    assert f"export WORKTRAIL_API_KEY={api_key}" in project, "the export line beside the file"

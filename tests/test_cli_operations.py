@@ -279,3 +279,24 @@ def test_call_without_a_key_says_to_set_the_environment_key(initialised: tuple[P
     assert done.returncode == 1 and error["code"] == "not_authenticated"
     assert "WORKTRAIL_API_KEY" in error["message"] and "worktrail key create" in error["message"]
     assert "ts.auth.login" not in error["message"]
+
+
+def test_checking_a_backup_leaves_no_wal_or_shm_file_beside_it(sqlite_initialised: tuple[Path, str], tmp_path: Path) -> None:
+    db, _ = sqlite_initialised
+    copy = tmp_path / "kept" / "copy.db"
+    copy.parent.mkdir()
+    assert worktrail("backup", str(copy), "--db", str(db)).returncode == 0
+    assert worktrail("check", "--db", str(copy)).returncode == 0
+    assert sorted(p.name for p in copy.parent.iterdir()) == ["copy.db"], "a backup stays one file"
+
+
+def test_one_key_is_counted_in_the_singular(initialised: tuple[Path, str]) -> None:
+    db, _ = initialised
+    done = worktrail("key", "list", "--db", str(db))
+    assert done.returncode == 0 and "\n1 key, 1 active" in done.stdout
+
+
+def test_the_postgresql_backup_refusal_does_not_repeat_the_command_name(tmp_path: Path) -> None:
+    done = worktrail("backup", str(tmp_path / "copy.dump"), "--db", "postgresql://team@db.example/ledger")
+    assert done.returncode == 1 and "pg_dump --format=custom" in done.stderr
+    assert done.stderr.count("worktrail backup") == 1, done.stderr

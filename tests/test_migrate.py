@@ -16,6 +16,7 @@ from tests.conftest import run_worktrail as worktrail
 from tests.postgresql_schemas import POSTGRESQL
 from tests.test_plans_and_events import planned
 from worktrail.domain.clock import SystemClock, format_ts
+from worktrail.domain.ids import new_uuid
 from worktrail.store import transfer
 from worktrail.store.audit import Origin
 from worktrail.store.store import Store
@@ -45,8 +46,8 @@ async def fill(owner: Agent) -> str:
     return str(task["id"])
 
 
-def _cli(source: str, dest: str) -> tuple[int, str, str]:
-    done = worktrail("migrate", "--from", source, "--to", dest)
+def _cli(source: str, dest: str, *options: str) -> tuple[int, str, str]:
+    done = worktrail("migrate", "--from", source, "--to", dest, *options)
     return done.returncode, done.stdout, done.stderr
 
 
@@ -128,7 +129,7 @@ async def test_a_destination_that_is_not_empty_is_refused_and_left_as_it_was(
     assert worktrail("init", "--db", other, "--json").returncode == 0
     before = await _tallies(other)
     code, out, err = _cli(ledger, other)
-    assert code == 1 and "is not empty: resource (1 rows), api_key (1 rows)" in err and out == ""
+    assert code == 1 and "is not empty: resource (1 row), api_key (1 row)" in err and out == ""
     assert await _tallies(other) == before
     same = _cli(ledger, ledger)
     assert same[0] == 1 and "the same ledger" in same[2]
@@ -140,3 +141,20 @@ async def test_progress_is_shown_only_on_a_terminal(store: Store, owner: Agent, 
     assert code == 0 and "copying" in err and "\r" not in err, "no carriage returns in a log"
     rows = {line.split()[0]: line.split()[1:] for line in out.splitlines()[1:-1]}
     assert rows["task"][:2] == ["1", "1"] and rows["task"][-1] == "yes"
+
+
+async def test_a_ledger_being_served_is_not_copied_unless_forced(
+    store: Store, owner: Agent, ledger: str, tmp_path: Path
+) -> None:
+    now = SystemClock().now()
+    await store.recovery.register(new_uuid(), 4242, format_ts(now - timedelta(minutes=5)))  # quiet for 5 minutes
+    assert _cli(ledger, str(tmp_path / "one.db"))[0] == 0, "no heartbeat within --instance-ttl (30s): gone"
+    code, _, err = _cli(ledger, str(tmp_path / "two.db"), "--instance-ttl", "10m")
+    assert code == 1 and "pid 4242" in err, err
+    await store.recovery.register(new_uuid(), 4343, format_ts(now))
+    dest = tmp_path / "three.db"
+    code, out, err = _cli(ledger, str(dest))
+    assert code == 1 and out == "" and "being served" in err and "pid 4343" in err and "4242" not in err, err
+    assert "--force" in err and len(err.strip().splitlines()) == 1 and not dest.exists(), "nothing made"
+    assert _cli(ledger, str(dest), "--force")[0] == 0
+

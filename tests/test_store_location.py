@@ -84,7 +84,8 @@ def test_the_commands_take_a_sqlite_url_relative_to_the_working_folder(tmp_path:
 def test_an_unusable_db_is_one_line_that_never_shows_the_password(tmp_path: Path) -> None:
     for command in (["check"], ["key", "list"], ["call", "ts.auth.whoami"]):
         done = worktrail(*command, "--db", "mysql://admin:hunter2@db/ledger", env={"WORKTRAIL_DB": ""})
-        assert done.returncode == 1 and "Traceback" not in done.stderr
+        assert done.returncode == 2 and "Traceback" not in done.stderr, "a usage error, naming --db"
+        assert done.stderr.startswith(f"worktrail {' '.join(command[:1 + (command[0] == 'key')])}: --db: mysql://admin:***@db")
         assert "hunter2" not in done.stderr + done.stdout
         assert done.stderr.count("\n") == 1 and "SQLite or PostgreSQL" in done.stderr, done.stderr
     from_env = worktrail("check", env={"WORKTRAIL_DB": "mysql://admin:hunter2@db/ledger"})

@@ -78,7 +78,8 @@ async def test_the_team_section_works_as_written(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("client", "marker"),
     [("claude-code", "claude mcp add --transport http"), ("vscode", '"type": "http"'), ("cursor", '"url"'),
-     ("windsurf", '"serverUrl"'), ("inspector", "--transport http"), ("generic", '"type": "http"')],
+     ("windsurf", '"serverUrl"'), ("inspector", "--transport http"), ("generic", '"type": "http"'),
+     ("zed", '"context_servers"')],
 )  # fmt: skip
 def test_each_client_is_told_the_url_and_the_bearer_header(client: str, marker: str) -> None:
     url = "http://ledger.example.com:8765/mcp"
@@ -87,7 +88,30 @@ def test_each_client_is_told_the_url_and_the_bearer_header(client: str, marker: 
     assert f"Bearer wtk_{'a' * 64}" in done.stdout
 
 
-@pytest.mark.parametrize("client", ["claude-desktop", "zed"])
+def test_zed_is_told_the_url_and_the_header_in_its_context_servers_form() -> None:
+    done = worktrail("client", "zed", "--url", "http://h:1/mcp", "--key", "wtk_x")
+    config = json.loads(done.stdout[done.stdout.index("{") :])["context_servers"]["worktrail"]
+    assert done.returncode == 0 and config == {"url": "http://h:1/mcp", "headers": {"Authorization": "Bearer wtk_x"}}
+
+
+@pytest.mark.parametrize(
+    "argv", [["init", "--client", "claude-desktop", "--url", "http://h:1/mcp"], ["init", "--client", "inspector"],
+             ["init", "--client", "zed", "--url", "htp://h:1/mcp"]],
+)  # fmt: skip
+def test_init_checks_the_client_form_before_it_makes_anything(argv: list[str], tmp_path: Path) -> None:
+    done = worktrail(*argv, "--db", str(tmp_path / "l.db"))
+    assert done.returncode in (1, 2) and done.stdout == "" and len(done.stderr.strip().splitlines()) == 1
+    assert list(tmp_path.iterdir()) == [], "no ledger, no owner, no key"
+
+
+def test_client_new_key_makes_no_key_for_a_form_the_client_cannot_take(initialised: tuple[Path, str]) -> None:
+    db, _ = initialised
+    done = worktrail("client", "claude-desktop", "--url", "http://h:1/mcp", "--new-key", "--db", str(db))
+    assert done.returncode == 1 and done.stdout == "" and "OAuth" in done.stderr
+    assert len(worktrail("key", "list", "--db", str(db), "--json").stdout.splitlines()) == 1
+
+
+@pytest.mark.parametrize("client", ["claude-desktop"])
 def test_a_client_that_cannot_send_a_key_by_url_is_told_to_use_stdio(client: str) -> None:
     done = worktrail("client", client, "--url", "http://h:1/mcp", "--key", "wtk_x")
     assert done.returncode == 1 and "OAuth" in done.stderr and f"worktrail client {client}" in done.stderr
@@ -149,3 +173,10 @@ async def test_the_postgresql_commands_work_as_written(tmp_path: Path) -> None:
         words = [w.replace("/srv/worktrail/ledger.db", str(source)).replace(readme_url, moved_to) for w in migrate[1:]]
         done = worktrail(*words)
         assert done.returncode == 0 and "every table has the same count and checksum" in done.stdout, done.stderr
+
+
+@pytest.mark.parametrize("url", ["htp://h:1/mcp", "127.0.0.1:8765/mcp", "http:///mcp", "http://h:1/api"])
+def test_a_url_without_scheme_host_or_mcp_path_is_refused_naming_url(url: str) -> None:
+    done = worktrail("client", "cursor", "--url", url, "--key", "wtk_x")
+    assert done.returncode == 2 and done.stdout == "" and done.stderr.startswith("worktrail client: --url: takes ")
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -17,7 +17,7 @@ from worktrail.board.options import BoardOptions
 from worktrail.board.view import Board
 from worktrail.cli.failures import Refused
 from worktrail.cli.ledger import ledger, open_store
-from worktrail.cli.serve_http import access_lines_to_stderr, serve_app
+from worktrail.cli.serve_http import access_lines_to_stderr, listening_socket, serve_app
 from worktrail.domain.clock import SystemClock
 from worktrail.domain.errors import ToolError
 from worktrail.store.board.sessions import TICKET_TTL
@@ -44,6 +44,7 @@ async def board(args: argparse.Namespace) -> int:
     path = ledger(args.db)
     access_lines_to_stderr(args.log_level)
     async with open_store(path) as store:
+        sock = listening_socket("127.0.0.1", args.port)  # before a login address is made and printed
         registry = Registry(ALL_TOOLS, store, serving=Serving(None))
         origin = f"http://127.0.0.1:{args.port}"  # its one-time address logs in here and nowhere else
         app = board_app(Board(registry, BoardOptions(session_ttl=args.board_session_ttl, ticket_origin=origin)))
@@ -59,5 +60,5 @@ async def board(args: argparse.Namespace) -> int:
         sys.stderr.flush()
         if args.open:
             webbrowser.open(address)
-        await serve_app(AccessLog(app), HttpOptions(port=args.port), args.drain)
+        await serve_app(AccessLog(app), HttpOptions(port=args.port), args.drain, sock)
     return 0

@@ -12,6 +12,7 @@ from worktrail.cli.failures import Refused
 from worktrail.cli.ledger import ledger, open_store
 from worktrail.cli.remote_clients import REMOTE_CLIENTS, Remote
 from worktrail.domain.clock import SystemClock, format_ts
+from worktrail.domain.ids import API_KEY_PREFIX
 from worktrail.store.audit import Origin
 
 
@@ -29,8 +30,15 @@ def configuration(name: str, db: str, api_key: str, url: str | None) -> str:
         raise Refused(str(refused)) from None
 
 
+def check_form(name: str, db: str, url: str | None) -> None:
+    """Refuse, before anything is written (a ledger, a key), a form client `name` cannot take: the
+    configuration is made with a stand-in key and thrown away."""
+    configuration(name, db, f"{API_KEY_PREFIX}...", url)
+
+
 async def client(args: argparse.Namespace) -> int:
     path = ledger(args.db)
+    check_form(args.name, path.url or str(path), args.url)
     api_key = args.key or os.environ.get("WORKTRAIL_API_KEY")
     if args.new_key:
         async with open_store(path) as store:

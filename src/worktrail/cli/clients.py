@@ -43,10 +43,13 @@ def claude_code(launch: Launch) -> str:
     words = ["claude", "mcp", "add", "--transport", "stdio", "--scope", "user",
              "--env", f"WORKTRAIL_API_KEY={launch.api_key}", "worktrail"]  # fmt: skip
     command = shlex.join([*words, "--", launch.command, *launch.args])
+    # The project file is shared through git: it names the key by variable, which Claude Code expands.
+    shared = Launch(launch.command, launch.args, "${WORKTRAIL_API_KEY}")
     return (
         f"Run:\n  {command}\n\n"
-        "or share it with a project in .mcp.json at the project's root (keep the key out of git):\n\n"
-        + _mcp_servers(launch)
+        "or share it with a project in .mcp.json at the project's root; it names the key by variable, so the "
+        "file may go in git;\nset the variable in the shell that starts Claude Code:\n\n"
+        f"  export WORKTRAIL_API_KEY={shlex.quote(launch.api_key)}\n\n" + _mcp_servers(shared)
     )
 
 

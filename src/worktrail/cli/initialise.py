@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 
-from worktrail.cli.client import configuration
+from worktrail.cli.client import check_form, configuration
 from worktrail.cli.clients import CLIENTS
 from worktrail.cli.ledger import ledger, open_store
 from worktrail.domain.clock import SystemClock, format_ts
@@ -16,6 +16,7 @@ from worktrail.store.audit import Origin
 
 async def initialise(args: argparse.Namespace) -> int:
     path = ledger(args.db)
+    check_form(args.client or "generic", path.url or str(path), args.url)  # before the ledger is made
     async with open_store(path, access="create") as store:
         try:
             owner, key, api_key = await store.keys.bootstrap_owner(

@@ -55,5 +55,5 @@ def _print_keys(keys: list[dict[str, Any]], as_json: bool) -> int:
     for row in rows:
         print("  ".join(str(cell).ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
     active = sum(1 for key in keys if key["revoked_at"] is None)
-    print(f"\n{len(keys)} keys, {active} active")
+    print(f"\n{len(keys)} key{'' if len(keys) == 1 else 's'}, {active} active")
     return 0

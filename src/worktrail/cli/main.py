@@ -10,10 +10,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from importlib import import_module
 
-import anyio
-
-from worktrail.cli.failures import explain, innermost
-from worktrail.cli.parser import build, joined_negative_values
+from worktrail.cli import early_stop
 
 # Each command's module and function, imported only when run (`worktrail tools` skips the SDK's start-up).
 COMMANDS = {
@@ -39,8 +36,25 @@ def _command(name: str) -> Callable[[argparse.Namespace], Awaitable[int] | int]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if argv is None:  # the process's own command: before the imports below, which take a while
+        early_stop.install(sys.argv[1:])
+    try:
+        return _main(sys.argv[1:] if argv is None else argv)
+    except BaseException as error:
+        if early_stop.stopped_while_starting(error):
+            sys.stderr.flush()
+            return 0
+        raise
+
+
+def _main(argv: list[str]) -> int:
+    import anyio
+
+    from worktrail.cli.failures import explain, innermost
+    from worktrail.cli.parser import build, joined_negative_values
+
     parser = build()
-    args = parser.parse_args(joined_negative_values(sys.argv[1:] if argv is None else argv))
+    args = parser.parse_args(joined_negative_values(argv))
     if args.command is None:  # bare `worktrail`: say what it can do
         parser.print_help()
         return 0

@@ -16,7 +16,7 @@ async def backup(args: argparse.Namespace) -> int:
     dest = Path(args.dest).expanduser()
     if source.kind == "postgresql":  # pg_dump makes a consistent copy while the ledger is in use
         raise Refused(
-            f"worktrail backup copies SQLite files; back a PostgreSQL ledger up with pg_dump, e.g.: "
+            f"{source} is a PostgreSQL ledger and this copies SQLite files; back it up with pg_dump, e.g.: "
             f"pg_dump --format=custom --file={dest} '{source}' (give it the password as PGPASSWORD or ~/.pgpass)"
         )
     if dest.exists():

@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import timedelta
 
 from worktrail.cli.failures import Refused
 from worktrail.cli.ledger import ledger, open_store
+from worktrail.domain.clock import SystemClock
+from worktrail.domain.durations import shown
 from worktrail.store import transfer
+from worktrail.store.locator import Location
+from worktrail.store.store import Store
 
 
 def _progress(table: str, done: int, total: int) -> None:
@@ -18,18 +23,34 @@ def _progress(table: str, done: int, total: int) -> None:
         print(f"\r  copying {table:<16} {done:>10,} / {total:,}", end=end, file=sys.stderr, flush=True)
 
 
+async def _refuse_while_served(src: Store, source: Location, instance_ttl: timedelta) -> None:
+    """A server writing to the source would lose what it writes after the copy's snapshot (and its
+    instance row would be copied as if it served the destination)."""
+    alive = await src.recovery.alive(SystemClock().now(), instance_ttl)
+    if alive:
+        latest = alive[0]
+        raise Refused(
+            f"{source} is being served: {len(alive)} process{'' if len(alive) == 1 else 'es'} with a heartbeat within "
+            f"{shown(instance_ttl)} (pid {latest['pid']} on {latest['host']}, last at {latest['heartbeat_at']}); "
+            "stop the servers first, so that nothing they write is left behind, or copy anyway with --force"
+        )
+
+
 async def migrate(args: argparse.Namespace) -> int:
     source, dest = ledger(args.source), ledger(args.dest)
     if source == dest:
         raise Refused(f"--from and --to are the same ledger ({source}); name a new, empty one to copy into")
-    async with open_store(source, access="read_only") as src, open_store(dest, access="create") as dst:
-        filled = {table: n for table, n in (await transfer.counts(dst.db)).items() if n}
-        if filled:
-            listed = ", ".join(f"{table} ({n} rows)" for table, n in filled.items())
-            raise Refused(f"{dest} is not empty: {listed}; migrate copies into an empty ledger only")
-        print(f"copying {source} to {dest}", file=sys.stderr)
-        read = await transfer.copy(src.db, dst.db, _progress)
-        written = await transfer.tally(dst.db)
+    async with open_store(source, access="read_only") as src:
+        if not args.force:  # before the destination is made
+            await _refuse_while_served(src, source, args.instance_ttl)
+        async with open_store(dest, access="create") as dst:
+            filled = {table: n for table, n in (await transfer.counts(dst.db)).items() if n}
+            if filled:
+                listed = ", ".join(f"{table} ({n} row{'' if n == 1 else 's'})" for table, n in filled.items())
+                raise Refused(f"{dest} is not empty: {listed}; migrate copies into an empty ledger only")
+            print(f"copying {source} to {dest}", file=sys.stderr)
+            read = await transfer.copy(src.db, dst.db, _progress)
+            written = await transfer.tally(dst.db)
     alike = {table: found == written[table] for table, found in read.items()}  # the same count and checksum
     print(f"{'table':<16} {'source':>10} {'destination':>12}  {'checksum':<16}  same")
     for table, found in read.items():

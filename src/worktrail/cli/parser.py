@@ -8,8 +8,10 @@ from datetime import timedelta
 from typing import Any
 
 from worktrail import __version__
+from worktrail.cli import option_values as value
 from worktrail.cli.clients import CLIENTS
 from worktrail.cli.remote_clients import REMOTE_CLIENTS
+from worktrail.cli.usage import OneLineParser
 from worktrail.domain.durations import parse_duration
 from worktrail.transport.tool_names import TOOL_NAME_MODES
 
@@ -122,7 +124,7 @@ class _Commands:
 
 def _with_db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
     p.add_argument(
-        "--db", metavar="PATH|URL",
+        "--db", metavar="PATH|URL", type=value.ledger_place,
         help="the ledger: a file path, sqlite:///PATH or postgresql://USER@HOST/DBNAME "
         "(default: $WORKTRAIL_DB, else the user data folder)",
     )  # fmt: skip
@@ -130,7 +132,7 @@ def _with_db(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
 
 
 def build() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="worktrail", description=DESCRIPTION, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--version", action="version", version=f"worktrail {__version__}")
@@ -161,14 +163,14 @@ def build() -> argparse.ArgumentParser:
     http = serve.add_argument_group("over HTTP (--http)")
     http.add_argument("--http", action="store_true",
                       help="serve MCP over streamable HTTP at /mcp, for any number of clients with bearer API keys")  # fmt: skip
-    http.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, loopback only)")
-    http.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765)")
-    http.add_argument("--allowed-host", action="append", metavar="NAME",
+    http.add_argument("--host", default="127.0.0.1", type=value.host, help="address to listen on (default 127.0.0.1, loopback only)")
+    http.add_argument("--port", type=value.port, default=8765, help="port to listen on (default 8765)")
+    http.add_argument("--allowed-host", action="append", metavar="NAME", type=value.host,
                       help="a Host name clients reach this server by (repeat; needed beyond loopback; others get 421)")  # fmt: skip
-    http.add_argument("--allowed-origin", action="append", metavar="ORIGIN",
+    http.add_argument("--allowed-origin", action="append", metavar="ORIGIN", type=value.origin,
                       help="a browser Origin allowed to call, e.g. https://app.example.com (repeat; others get 403)")  # fmt: skip
-    http.add_argument("--tls-cert", metavar="FILE", help="serve HTTPS with this certificate (with --tls-key)")
-    http.add_argument("--tls-key", metavar="FILE", help="the certificate's private key")
+    http.add_argument("--tls-cert", metavar="FILE", type=value.certificate, help="serve HTTPS with this certificate (with --tls-key)")
+    http.add_argument("--tls-key", metavar="FILE", type=value.private_key, help="the certificate's private key")
     http.add_argument("--behind-tls-proxy", action="store_true",
                       help="a proxy in front terminates TLS (no warning for a non-loopback --host without TLS)")  # fmt: skip
     http.add_argument("--max-body", type=_size, default=16 * 1024 * 1024, metavar="SIZE",
@@ -186,7 +188,7 @@ def build() -> argparse.ArgumentParser:
 
     board = _with_db(c.add("board", "Serve the board (a live web view of the ledger) on this machine, and print a "
                            "one-time login address for the ledger's owner.", "worktrail board --open"))  # fmt: skip
-    board.add_argument("--port", type=int, default=8766, help="port to listen on, on 127.0.0.1 (default 8766)")
+    board.add_argument("--port", type=value.port, default=8766, help="port to listen on, on 127.0.0.1 (default 8766)")
     board.add_argument("--open", action="store_true", help="open the login address in the default browser")
     board.add_argument("--board-session-ttl", type=_duration, default=parse_duration("12h"), metavar="DURATION",
                        help="how long a browser stays logged in (default 12h)")  # fmt: skip
@@ -196,25 +198,25 @@ def build() -> argparse.ArgumentParser:
     init = _with_db(c.add("init", "Create the ledger, its owner and the owner's first API key (printed once).",
                           "worktrail init --client claude-code"))  # fmt: skip
     init.add_argument("--json", action="store_true", help='print only {"db", "resource_id", "api_key"}')
-    init.add_argument("--name", default="owner", help="the owner's name (default: owner)")
+    init.add_argument("--name", default="owner", type=value.text, help="the owner's name (default: owner)")
     init.add_argument("--client", choices=sorted(CLIENT_NAMES), help="print the configuration for this MCP client")
-    init.add_argument("--url", metavar="URL",
+    init.add_argument("--url", metavar="URL", type=value.mcp_url,
                       help="the client reaches a serve --http server at this /mcp URL (print that form instead)")  # fmt: skip
 
     client = _with_db(c.add("client", "Print a client's configuration for an existing ledger, over stdio or by --url.",
                             "worktrail client cursor --url http://ledger.example:8765/mcp --new-key"))  # fmt: skip
     client.add_argument("name", choices=sorted(CLIENT_NAMES), metavar="NAME",
                         help=f"the client: {', '.join(sorted(CLIENT_NAMES))}")  # fmt: skip
-    client.add_argument("--url", metavar="URL", help="the /mcp URL of a serve --http server (default: stdio)")
+    client.add_argument("--url", metavar="URL", type=value.mcp_url, help="the /mcp URL of a serve --http server (default: stdio)")
     which = client.add_mutually_exclusive_group()
-    which.add_argument("--key", metavar="KEY", help="the API key the client sends (default: $WORKTRAIL_API_KEY)")
+    which.add_argument("--key", metavar="KEY", type=value.api_key, help="the API key the client sends (default: $WORKTRAIL_API_KEY)")
     which.add_argument("--new-key", action="store_true", help="make a new key of the owner's for this client")
 
     call = _with_db(c.add("call", "Call one tool, logged in with $WORKTRAIL_API_KEY; prints the answer as JSON.",
                           "worktrail call ts.tsk.create '{\"title\": \"Write the docs\"}'"))  # fmt: skip
     call.add_argument("tool", help="tool name, e.g. ts.tsk.update (ts_tsk_update works too)")
     call.add_argument("arguments", nargs="?", help="a JSON object, @file, or - for standard input (default: {})")
-    call.add_argument("--idempotency-key", metavar="KEY",
+    call.add_argument("--idempotency-key", metavar="KEY", type=value.text,
                       help="make the call safe to retry: the same KEY and arguments answer the first result; "
                       "auto derives the key from the tool and its arguments")  # fmt: skip
 
@@ -224,9 +226,9 @@ def build() -> argparse.ArgumentParser:
     create = _with_db(c.add("create", "Create an API key (the owner's unless --resource) and print it once.",
                             "worktrail key create --resource res_0123abcd... --name laptop", key_commands))  # fmt: skip
     whose = create.add_mutually_exclusive_group()
-    whose.add_argument("--resource", metavar="ID", help="the resource the key logs in as")
+    whose.add_argument("--resource", metavar="ID", type=value.resource_id, help="the resource the key logs in as")
     whose.add_argument("--owner", action="store_true", help="the ledger's owner (the default)")
-    create.add_argument("--name", default="cli key", help="a label to tell keys apart (default: cli key)")
+    create.add_argument("--name", default="cli key", type=value.text, help="a label to tell keys apart (default: cli key)")
     create.add_argument("--json", action="store_true", help='print only {"id", "resource_id", "api_key"}')
     revoke = _with_db(c.add("revoke", "Revoke an API key: its sessions stop working on their next call.",
                             "worktrail key revoke key_0123abcd...", key_commands))  # fmt: skip
@@ -252,9 +254,13 @@ def build() -> argparse.ArgumentParser:
     move = c.add("migrate", "Copy a whole ledger into a new, empty one (SQLite to PostgreSQL and back), then "
                  "compare every table's count and checksum.",
                  "worktrail migrate --from ~/ledger.db --to postgresql://ledger@db.internal/worktrail")  # fmt: skip
-    move.add_argument("--from", dest="source", required=True, metavar="PATH|URL", help="the ledger to copy (read only)")
-    move.add_argument("--to", dest="dest", required=True, metavar="PATH|URL",
+    move.add_argument("--from", dest="source", required=True, metavar="PATH|URL", type=value.ledger_place, help="the ledger to copy (read only)")
+    move.add_argument("--to", dest="dest", required=True, metavar="PATH|URL", type=value.ledger_place,
                       help="the ledger to copy into: a new SQLite file, or an empty PostgreSQL database")  # fmt: skip
+    move.add_argument("--instance-ttl", type=_duration, default=parse_duration("30s"), metavar="DURATION",
+                      help="a server with a heartbeat this recent is serving the source: refused (default 30s)")  # fmt: skip
+    move.add_argument("--force", action="store_true",
+                      help="copy even while servers write to the source (what they write after the copy is lost)")  # fmt: skip
 
     export = _with_db(c.add("export", "Write the ledger's data out as JSON lines or CSV on stdout, streamed.",
                              "worktrail export --kind tasks --format csv > tasks.csv"))  # fmt: skip
@@ -262,7 +268,7 @@ def build() -> argparse.ArgumentParser:
                         help=f"only this kind (repeat for more; default: all): {', '.join(EXPORT_KINDS)}")  # fmt: skip
     export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl",
                         help='jsonl (default: one object a row, with "_kind") or csv (one --kind)')  # fmt: skip
-    export.add_argument("--since", metavar="T",
+    export.add_argument("--since", metavar="T", type=value.moment,
                         help="only rows changed (or, for audit, keys, events and attachments, made) at or after T, "
                         "an ISO 8601 date or date-time")  # fmt: skip
 
@@ -277,11 +283,11 @@ def build() -> argparse.ArgumentParser:
     schemas = c.add("schemas", "Write or check the committed tool schemas (for development and CI).",
                     "worktrail schemas --check tool_schemas")  # fmt: skip
     mode = schemas.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--write", metavar="DIR", help="write every tool's schema file into DIR")
-    mode.add_argument("--check", metavar="DIR", help="fail if DIR differs from what the code generates")
+    mode.add_argument("--write", metavar="DIR", type=value.text, help="write every tool's schema file into DIR")
+    mode.add_argument("--check", metavar="DIR", type=value.text, help="fail if DIR differs from what the code generates")
 
     demo = c.add("demo", "Walk through an agent's session on a temporary ledger, then tell you what to do next.",
                  "worktrail demo")  # fmt: skip
-    demo.add_argument("--db", metavar="PATH|URL",
+    demo.add_argument("--db", metavar="PATH|URL", type=value.ledger_place,
                       help="walk through on this new, empty ledger instead (a PostgreSQL database, say), and keep it")  # fmt: skip
     return parser

@@ -48,6 +48,11 @@ def windsurf(remote: Remote) -> str:
     )
 
 
+def zed(remote: Remote) -> str:
+    entry = {"url": remote.url, "headers": remote.headers}
+    return "Add to Zed's settings.json:\n\n" + json.dumps({"context_servers": {"worktrail": entry}}, indent=2)
+
+
 def inspector(remote: Remote) -> str:
     words = ["npx", "@modelcontextprotocol/inspector", "--cli", remote.url, "--transport", "http",
              "--header", f"Authorization: Bearer {remote.api_key}", "--method", "tools/list"]  # fmt: skip
@@ -76,8 +81,8 @@ REMOTE_CLIENTS: dict[str, Callable[[Remote], str]] = {
     "vscode": vscode,
     "cursor": cursor,
     "windsurf": windsurf,
+    "zed": zed,
     "inspector": inspector,
     "generic": generic,
     "claude-desktop": _stdio_only("Claude Desktop", "claude-desktop"),
-    "zed": _stdio_only("Zed", "zed"),
 }

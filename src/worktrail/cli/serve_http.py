@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import ipaddress
 import logging
+import os
 import signal
+import socket
 import sys
 from collections.abc import Iterator
 from datetime import timedelta
@@ -86,8 +89,23 @@ async def serve_http(registry: Registry, options: HttpOptions, drain: timedelta)
     await serve_app(build_http_app(registry, options), options, drain)
 
 
-async def serve_app(app: ASGIApp, options: HttpOptions, drain: timedelta) -> None:
-    """Serve until a stop signal, then stop accepting and let calls in flight finish (up to `drain`)."""
+def listening_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to `host:port` (as uvicorn binds one), or a one-line refusal: bound before
+    anything is announced, so that an address printed is one that answers."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        why = "the port is in use" if error.errno == errno.EADDRINUSE else os.strerror(error.errno or 0).lower()
+        raise Refused(f"could not listen on {host}:{port}: {why}; choose another --port") from None
+    return sock
+
+
+async def serve_app(app: ASGIApp, options: HttpOptions, drain: timedelta, sock: socket.socket | None = None) -> None:
+    """Serve until a stop signal, then stop accepting and let calls in flight finish (up to `drain`);
+    on `sock` when it is given (bound already), else on `options`' host and port."""
     config = uvicorn.Config(
         app, host=options.host.strip("[]"), port=options.port,
         log_level="critical", access_log=False, lifespan="on", server_header=False,
@@ -112,7 +130,7 @@ async def serve_app(app: ASGIApp, options: HttpOptions, drain: timedelta) -> Non
     async with anyio.create_task_group() as group:
         group.start_soon(stop_on_signal)
         try:
-            await server.serve()
+            await server.serve(sockets=None if sock is None else [sock])
         except SystemExit:  # uvicorn's word for a failed start (its own log line says why)
             raise Refused(
                 f"could not listen on {options.host}:{options.port}: the port is in use, or the address is not "

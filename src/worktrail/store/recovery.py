@@ -165,6 +165,16 @@ class Recovery:
     async def remove(self, instance_id: str) -> None:
         await self.db.write(lambda conn: conn.execute("DELETE FROM instance WHERE id = ?", (instance_id,)))
 
+    async def alive(self, now: datetime, instance_ttl: timedelta) -> list[dict[str, Any]]:
+        """The serving processes with a heartbeat within `instance_ttl`, the latest first."""
+
+        async def read(conn: Connection) -> list[dict[str, Any]]:
+            rows = await conn.fetchall("SELECT id, pid, host, heartbeat_at FROM instance WHERE heartbeat_at >= ? "
+                                       "ORDER BY heartbeat_at DESC", [format_ts(now - instance_ttl)])  # fmt: skip
+            return [dict(row) for row in rows]
+
+        return await self.db.read(read)
+
     async def stale(self, now: datetime, durations: Durations) -> list[dict[str, Any]]:
         return await self.db.read(lambda conn: stale(conn, now, durations))
 

@@ -234,7 +234,7 @@ class PostgresqlDatabase:
 
     async def backup(self, dest: Path) -> None:
         raise StoreUnreachable(
-            f"worktrail backup copies SQLite files; back a PostgreSQL ledger up with pg_dump: "
+            f"{self.location.shown} is a PostgreSQL ledger and this copies SQLite files; back it up with pg_dump: "
             f"pg_dump --format=custom --file={dest} '{self.location.shown}'"
         )
 

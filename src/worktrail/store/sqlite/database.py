@@ -358,6 +358,9 @@ class SqliteDatabase:
             target = sqlite3.connect(str(dest))
             try:
                 conn.backup(target)
+                # One self-contained file: in WAL mode, a read-only open of the copy (worktrail check)
+                # would leave -wal and -shm files beside it; a server that opens it turns WAL back on.
+                target.execute("PRAGMA journal_mode = DELETE")
             finally:
                 target.close()
 

@@ -1,0 +1,48 @@
+"""A stop signal (SIGTERM, SIGHUP) that comes while `serve` or `board` is still starting: its
+imports alone take a good part of a second, and the asynchronous handlers that stop it cleanly
+come only once the ledger is open. Until then the signal's default action would kill the process
+with the signal's status; with these handlers, installed before anything else is imported, it
+stops with status 0, as a stop signal at any later moment does. Standard library only."""
+
+from __future__ import annotations
+
+import signal
+from types import FrameType
+
+# The commands that serve until stopped; the others keep the signals' default action.
+SERVING = frozenset({"serve", "board"})
+SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+
+class StoppedWhileStarting(BaseException):
+    """Raised where start-up is when a stop signal comes (a BaseException, like KeyboardInterrupt:
+    no `except Exception` on the way swallows it)."""
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    raise StoppedWhileStarting(signal.Signals(signum).name)
+
+
+def command_of(argv: list[str]) -> str | None:
+    """The command word of a command line (the first word that is no option or --log-level's value)."""
+    words = iter(argv)
+    for word in words:
+        if word == "--log-level":
+            next(words, None)
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
+def install(argv: list[str]) -> None:
+    """Stop a serving command that is still starting on SIGTERM or SIGHUP (see the module's note)."""
+    if command_of(argv) in SERVING:
+        for signum in SIGNALS:
+            signal.signal(signum, _stop)
+
+
+def stopped_while_starting(error: BaseException) -> bool:
+    """Whether `error` is (a task group's wrapping of) an early stop."""
+    while isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
+        error = error.exceptions[0]
+    return isinstance(error, StoppedWhileStarting)

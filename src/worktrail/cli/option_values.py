@@ -1,0 +1,149 @@
+"""What an option's value must be, checked as the command line is read: each function takes the
+text given and returns the value, or raises ArgumentTypeError saying what the option takes (the
+parser puts the option's name in front: `worktrail serve: --port: takes a port number 1-65535
+(got 99999)`). A value that may be a secret (a key) is never echoed back."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+from argparse import ArgumentTypeError
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from worktrail.domain.fields import normalize_moment
+from worktrail.domain.ids import API_KEY_PREFIX
+from worktrail.store.locator import FORMS, LocationError, locate
+
+_LABEL = re.compile(r"^(?!-)[A-Za-z0-9-]{1,63}(?<!-)$")
+_RESOURCE_ID = re.compile(r"^res_[0-9a-f]{24}$")
+
+
+def text(value: str) -> str:
+    """Any text but none: a name, a label, a key of one's choosing."""
+    if not value.strip():
+        raise ArgumentTypeError("takes some text (got nothing)")
+    return value
+
+
+def port(value: str) -> int:
+    """A TCP port, 1-65535."""
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if not 1 <= number <= 65535:
+        raise ArgumentTypeError(f"takes a port number 1-65535 (got {value!r})")
+    return number
+
+
+def _is_host(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value[1:-1] if value.startswith("[") and value.endswith("]") else value)
+        return True
+    except ValueError:
+        pass
+    labels = value.rstrip(".").split(".")
+    if all(label.isdigit() for label in labels):  # 999.1.1.1 is no address and no name
+        return False
+    return len(value) <= 253 and all(_LABEL.match(label) for label in labels)
+
+
+def host(value: str) -> str:
+    """An address or a host name, without a scheme, a port or a path."""
+    if not _is_host(value):
+        raise ArgumentTypeError(
+            f"takes an IP address or a host name, without scheme, port or path, e.g. 127.0.0.1 or ledger.example.com "
+            f"(got {value!r})"
+        )
+    return value
+
+
+def origin(value: str) -> str:
+    """A browser Origin: scheme, host and an optional port, nothing more."""
+    parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018 - raises for a port out of range
+        fine = parts.scheme in ("http", "https") and _is_host(parts.hostname or "")
+    except ValueError:
+        fine = False
+    if not fine or parts.path or parts.query or parts.fragment or "@" in parts.netloc:
+        raise ArgumentTypeError(
+            f"takes an origin: http:// or https://, a host and an optional port, no path, e.g. "
+            f"https://app.example.com (got {value!r})"
+        )
+    return value
+
+
+def mcp_url(value: str) -> str:
+    """The /mcp URL of a `serve --http` server."""
+    parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018 - raises for a port out of range
+        fine = parts.scheme in ("http", "https") and _is_host(parts.hostname or "")
+    except ValueError:
+        fine = False
+    if not fine or not parts.path.rstrip("/").endswith("/mcp"):
+        raise ArgumentTypeError(
+            "takes the URL of a serve --http server's MCP endpoint: http:// or https://, a host, and a path "
+            f"ending in /mcp, e.g. http://ledger.example.com:8765/mcp (got {value!r})"
+        )
+    return value
+
+
+def _readable(value: str, what: str) -> Path:
+    path = Path(value).expanduser()
+    if not path.is_file():
+        raise ArgumentTypeError(f"takes {what} (there is no file {value})")
+    if not os.access(path, os.R_OK):
+        raise ArgumentTypeError(f"takes {what} ({value} cannot be read: permission denied)")
+    return path
+
+
+def certificate(value: str) -> str:
+    """A PEM certificate (chain) file."""
+    if b"-----BEGIN CERTIFICATE-----" not in _readable(value, "a PEM certificate file").read_bytes():
+        raise ArgumentTypeError(f"takes a PEM certificate file ({value} holds no BEGIN CERTIFICATE block)")
+    return value
+
+
+def private_key(value: str) -> str:
+    """A PEM private key file."""
+    if not re.search(rb"-----BEGIN [A-Z ]*PRIVATE KEY-----", _readable(value, "a PEM private key file").read_bytes()):
+        raise ArgumentTypeError(f"takes a PEM private key file ({value} holds no BEGIN PRIVATE KEY block)")
+    return value
+
+
+def ledger_place(value: str) -> str:
+    """A ledger's place as `--db` takes it (kept as written: the commands locate it themselves)."""
+    if not value.strip():
+        raise ArgumentTypeError(f"takes a ledger: {FORMS} (got nothing)")
+    try:
+        locate(value)
+    except LocationError as error:
+        raise ArgumentTypeError(str(error).removeprefix("--db ")) from None
+    return value
+
+
+def api_key(value: str) -> str:
+    """An API key (never echoed)."""
+    if not value.startswith(API_KEY_PREFIX) or len(value) <= len(API_KEY_PREFIX) or not value.isprintable():
+        raise ArgumentTypeError(f"takes an API key, which starts with {API_KEY_PREFIX} (the one given does not)")
+    return value
+
+
+def resource_id(value: str) -> str:
+    """A resource's id, res_ and 24 hex digits."""
+    if not _RESOURCE_ID.match(value):
+        raise ArgumentTypeError(f"takes a resource id: res_ and 24 lowercase hex digits (got {value!r})")
+    return value
+
+
+def moment(value: str) -> str:
+    """An ISO 8601 date or date-time (the command normalises it)."""
+    try:
+        normalize_moment(value)
+    except ValueError as error:
+        raise ArgumentTypeError(str(error)) from None
+    return value

@@ -1,0 +1,55 @@
+"""A stop signal that comes while `serve` or `board` is still starting (importing, opening the
+ledger, waiting for its write lock) stops it with status 0, as one that comes later does: the
+handlers are the first thing the command installs, not the last thing its start-up reaches."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import write_lock_held
+from tests.servers import free_port
+
+
+def _catches(pid: int, *signums: int) -> bool:
+    """Whether process `pid` has a handler for each of `signums` (Linux: SigCgt in its status)."""
+    status = Path(f"/proc/{pid}/status").read_text()
+    caught = int(next(line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:")), 16)
+    return all(caught & (1 << (signum - 1)) for signum in signums)
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads a process's handlers from /proc (Linux)")
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGHUP], ids=["SIGTERM", "SIGHUP"])
+@pytest.mark.parametrize("command", [["serve"], ["serve", "--http", "--port"], ["board", "--port"]],
+                         ids=["serve", "serve --http", "board"])  # fmt: skip
+def test_a_stop_signal_while_starting_stops_with_status_0(
+    sqlite_initialised: tuple[Path, str], command: list[str], signum: int
+) -> None:
+    db, api_key = sqlite_initialised
+    with write_lock_held(db):  # start-up cannot finish: the signal comes while it is under way
+        process = subprocess.Popen(
+            [sys.executable, "-m", "worktrail", *command, *([str(free_port())] * (command[-1] == "--port")),
+             "--db", str(db)],
+            env={**os.environ, "WORKTRAIL_API_KEY": api_key},
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 30
+            while process.poll() is None and not _catches(process.pid, signal.SIGTERM, signal.SIGHUP):
+                assert time.monotonic() < deadline, "no stop handlers within 30 s"
+                time.sleep(0.005)
+            assert process.poll() is None, f"it ended ({process.returncode}) before it could be stopped"
+            process.send_signal(signum)
+            _, stderr = process.communicate(timeout=60)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+    assert process.returncode == 0, stderr
+    assert "Traceback" not in stderr, stderr
