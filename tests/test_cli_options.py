@@ -71,6 +71,7 @@ def test_an_option_with_a_bad_value_says_what_it_takes(
     assert "invalid" not in line.split(": ", 2)[2][:8] and "Error" not in line, "words, not argparse's or Python's"
 
 
+@pytest.mark.processes
 @pytest.mark.parametrize(
     ("argv", "says"),
     [(["serve", "--http", "--port", "99999"], "worktrail serve: --port: takes a port number 1-65535 (got '99999')"),

@@ -16,6 +16,8 @@ import pytest
 from tests.conftest import write_lock_held
 from tests.servers import free_port
 
+pytestmark = pytest.mark.processes
+
 
 def _catches(pid: int, *signums: int) -> bool:
     """Whether process `pid` has a handler for each of `signums` (Linux: SigCgt in its status)."""
