@@ -1,0 +1,47 @@
+"""The access log of `serve --http` in its text format: one line a request, whatever text the
+caller puts in a tool's name, a JSON-RPC method or the path, and a duration with its unit."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import httpx2
+
+from tests.servers import start_http, stop
+from tests.test_http import HEADERS, call, new_key, post
+
+# Text that would start a line of its own, end one early, or colour a terminal.
+HOSTILE = {"newline": "\n", "return": "\r", "nul": "\0", "ansi": "\x1b[31m"}
+FORGED = "2026-01-01T00:00:00Z tools/call ts.key.create ok 200 1.0ms key_forged"
+LINE = re.compile(r"^\d{4}-\d\d-\d\dT\S+Z ([A-Z]+ /\S*|\S+) (\S+) (\S+) (\d{3}) ([0-9.]+)ms (\S+)$")
+
+
+def test_a_caller_cannot_forge_or_break_a_text_access_line(initialised: tuple[Path, str]) -> None:
+    db, owner_key = initialised
+    _, viewer_key = new_key(db, owner_key, "viewer")
+    process, url = start_http(db)
+    base = url.removesuffix("/mcp")
+    sent = 0
+    for char in HOSTILE.values():
+        post(url, call(f"ts.tsk.list{char}{FORGED}", {}), viewer_key)  # the tool's name, with a viewer's key
+        post(url, {"jsonrpc": "2.0", "id": 1, "method": f"tools/list{char}{FORGED}"}, viewer_key)  # the method
+        encoded = "".join(f"%{ord(c):02x}" for c in char + FORGED)
+        httpx2.post(f"{base}/x{encoded}", content=b"{}", headers=HEADERS, timeout=30)  # the path, with no key
+        httpx2.post(f"{url}{encoded}", content=b"{}", headers=HEADERS, timeout=30)
+        sent += 4
+    _, stderr = stop(process)
+    lines = [line for line in stderr.splitlines() if line.strip() and "GET /healthz" not in line]
+    access = [line for line in lines if LINE.match(line)]
+    assert len(access) == sent and len(lines) == sent, stderr
+    assert not {"\0", "\x1b", "\r"} & set(stderr)
+    assert all("key_forged" in line and "\\x20" in line for line in access[:4])
+
+
+def test_a_text_access_line_gives_the_duration_in_ms(initialised: tuple[Path, str]) -> None:
+    db, key = initialised
+    process, url = start_http(db)
+    post(url, call("ts.tsk.create", {"title": "timed"}), key)
+    _, stderr = stop(process)
+    found = LINE.match(stderr.splitlines()[-1])
+    assert found and found.group(1, 2, 3, 4) == ("tools/call", "ts.tsk.create", "ok", "200"), stderr
