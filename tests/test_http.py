@@ -16,7 +16,7 @@ import pytest
 
 from tests.conftest import alter, peek, write_lock_held
 from tests.conftest import run_worktrail as worktrail
-from tests.servers import free_port, http_client, start_http, stop
+from tests.servers import free_port, http_client, start_http, start_http_on_any_port, stop
 
 pytestmark = pytest.mark.anyio
 
@@ -219,3 +219,15 @@ def test_beyond_loopback_without_tls_it_serves_with_a_warning(initialised: tuple
     finally:
         code, stderr = stop(process)
     assert "without TLS" in stderr and "--tls-cert" in stderr
+
+
+def test_once_listening_it_says_where_mcp_and_the_board_are_and_how_to_stop(initialised: tuple[Path, str]) -> None:
+    db, key = initialised
+    process, url, said = start_http_on_any_port(db)
+    try:
+        assert not url.endswith(":0/mcp") and post(url, LIST, key).status_code == 200, said
+        base = url.removesuffix("/mcp")
+        assert f"the board at {base}/" in said and "Ctrl-C" in said and said.count("\n") == 1
+        assert httpx2.get(f"{base}/login", timeout=30).status_code == 200
+    finally:
+        stop(process)

@@ -162,7 +162,8 @@ def build() -> argparse.ArgumentParser:
     http.add_argument("--http", action="store_true",
                       help="serve MCP over streamable HTTP at /mcp, for any number of clients with bearer API keys")  # fmt: skip
     http.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1, loopback only)")
-    http.add_argument("--port", type=int, default=8765, help="port to listen on (default 8765)")
+    http.add_argument("--port", type=int, default=8765,
+                      help="port to listen on (default 8765; 0: a free one, named in the line printed at start)")  # fmt: skip
     http.add_argument("--allowed-host", action="append", metavar="NAME",
                       help="a Host name clients reach this server by (repeat; needed beyond loopback; others get 421)")  # fmt: skip
     http.add_argument("--allowed-origin", action="append", metavar="ORIGIN",

@@ -13,8 +13,9 @@ import ipaddress
 import logging
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
+from typing import Any
 
 import anyio
 import uvicorn
@@ -74,27 +75,52 @@ def access_lines_to_stderr(level: str) -> None:
 
 
 class _Uvicorn(uvicorn.Server):
-    """uvicorn without its own signal handling (see the module's note)."""
+    """uvicorn without its own signal handling (see the module's note), which says once where it
+    listens (the port it was given, or the one the system chose for `--port 0`)."""
+
+    def __init__(self, config: uvicorn.Config, listening: Callable[[int], None] | None) -> None:
+        super().__init__(config)
+        self.listening = listening
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
 
+    async def startup(self, sockets: list[Any] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started and self.listening is not None:
+            self.listening(self.servers[0].sockets[0].getsockname()[1])
+
+
+def announce(options: HttpOptions, board: bool = True) -> Callable[[int], None]:
+    """The line `serve --http` prints on stderr once it listens: where, and how to stop it."""
+
+    def say(port: int) -> None:
+        base = f"{options.scheme}://{options.public_host}:{port}"
+        board_at = f", the board at {base}/" if board else ""
+        print(f"worktrail serve: MCP at {base}/mcp (each request with Authorization: Bearer <key>){board_at}; "
+              "Ctrl-C or SIGTERM stops it.", file=sys.stderr, flush=True)  # fmt: skip
+
+    return say
+
 
 async def serve_http(registry: Registry, options: HttpOptions, drain: timedelta) -> None:
     """Serve MCP (and what `options.extra_routes` adds) until a stop signal."""
-    await serve_app(build_http_app(registry, options), options, drain)
+    await serve_app(build_http_app(registry, options), options, drain, announce(options, bool(options.extra_routes)))
 
 
-async def serve_app(app: ASGIApp, options: HttpOptions, drain: timedelta) -> None:
-    """Serve until a stop signal, then stop accepting and let calls in flight finish (up to `drain`)."""
+async def serve_app(
+    app: ASGIApp, options: HttpOptions, drain: timedelta, listening: Callable[[int], None] | None = None
+) -> None:
+    """Serve until a stop signal, then stop accepting and let calls in flight finish (up to `drain`);
+    `listening` is told the port once the server listens."""
     config = uvicorn.Config(
         app, host=options.host.strip("[]"), port=options.port,
         log_level="critical", access_log=False, lifespan="on", server_header=False,
         timeout_graceful_shutdown=max(1, int(drain.total_seconds())),
         ssl_certfile=options.tls_cert, ssl_keyfile=options.tls_key,
     )  # fmt: skip
-    server = _Uvicorn(config)
+    server = _Uvicorn(config, listening)
 
     async def stop_on_signal() -> None:
         with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM, signal.SIGHUP) as signals:

@@ -62,8 +62,12 @@ class HttpOptions:
         return f"[{self.host}]" if ":" in self.host else self.host
 
     @property
+    def scheme(self) -> str:
+        return "https" if self.tls else "http"
+
+    @property
     def resource_url(self) -> str:
-        return f"{'https' if self.tls else 'http'}://{self.public_host}:{self.port}{MCP_PATH}"
+        return f"{self.scheme}://{self.public_host}:{self.port}{MCP_PATH}"
 
     def security(self) -> TransportSecuritySettings:
         """Host and Origin allow-lists: loopback always, plus the names given (never off)."""
