@@ -6,6 +6,7 @@ SDK's streamable HTTP client."""
 from __future__ import annotations
 
 import json
+import re
 import signal
 import threading
 import time
@@ -231,3 +232,14 @@ def test_once_listening_it_says_where_mcp_and_the_board_are_and_how_to_stop(init
         assert httpx2.get(f"{base}/login", timeout=30).status_code == 200
     finally:
         stop(process)
+
+
+async def test_the_instructions_name_only_listed_tools_by_their_listed_names(server) -> None:  # type: ignore[no-untyped-def]
+    _, key, url, _ = server
+    for mode, client_name in (("auto", "mcp"), ("auto", "cursor"), ("legacy", "mcp"), ("legacy", "cursor")):
+        async with http_client(url, key, mode, client_name=client_name) as client:
+            listed = {t.name for t in (await client.list_tools()).tools}
+            said = client.instructions or ""
+        named = set(re.findall(r"\bts[._][a-z]+[._][a-z_]+\b", said))
+        assert named and named <= listed, (mode, client_name, named - listed)
+        assert "Authorization: Bearer" in said
