@@ -23,6 +23,7 @@ from worktrail.domain.clock import Clock, SystemClock
 from worktrail.domain.roles import is_admin
 from worktrail.store.store import Store
 from worktrail.tools.registry import Registry
+from worktrail.transport.http.refusals import MISDIRECTED
 
 # Scripts, styles and images from the board itself only; never framed; no Referer leaves the board
 # (same-origin, not no-referrer: with no-referrer a browser sends `Origin: null` on a form).
@@ -114,7 +115,7 @@ def secured(response: Response) -> Response:
 
 
 def misdirected() -> Response:
-    return secured(PlainTextResponse("Misdirected request: this board does not answer to that Host.", 421))
+    return secured(PlainTextResponse(MISDIRECTED, 421))
 
 
 def forbidden_form() -> Response:

@@ -20,13 +20,14 @@ from worktrail.tools.registry import Registry
 from worktrail.transport.http.access_log import AccessLog, NoteCalls
 from worktrail.transport.http.bearer import KeyVerifier, actor_of
 from worktrail.transport.http.health import health_routes
+from worktrail.transport.http.hosts import LOOPBACK
 from worktrail.transport.http.rate_limit import RateLimit
+from worktrail.transport.http.refusals import KeyRequired, Refusals
 from worktrail.transport.server import build_server
 from worktrail.transport.tool_names import ToolNames
 
 MCP_PATH = "/mcp"
 METADATA_PATH = "/.well-known/oauth-protected-resource/mcp"
-LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
 # The login tools are not served over HTTP: the bearer header is the login.
 NOT_OVER_HTTP = frozenset({"ts.auth.login", "ts.auth.logout"})
 
@@ -112,7 +113,10 @@ def build_http_app(registry: Registry, options: HttpOptions) -> ASGIApp:
     # Ours answers at the metadata path; the SDK's would list an authorization server there.
     sdk_metadata = next(r for r in app.router.routes if getattr(r, "path", None) == METADATA_PATH)
     app.router.routes.remove(sdk_metadata)
-    wrapped: ASGIApp = app
+    mcp = next(r for r in app.router.routes if getattr(r, "path", None) == MCP_PATH)
+    sdk_auth: Any = mcp.app  # type: ignore[attr-defined]
+    mcp.app = KeyRequired(sdk_auth.app, sdk_auth.required_scopes, sdk_auth.resource_metadata_url)  # type: ignore[attr-defined]
+    wrapped: ASGIApp = Refusals(app, MCP_PATH, options.allowed_hosts, options.max_body)
     if options.rate_limit:
         wrapped = RateLimit(wrapped, options.rate_limit)
     return AccessLog(wrapped, options.log_json)
