@@ -25,7 +25,7 @@ from typing import Any
 import mcp.types as types
 from mcp.shared.message import SessionMessage
 
-from worktrail.transport.unreadable import Unreadable, with_bad_id
+from worktrail.transport.unreadable import Unreadable, screen
 
 # The longest line taken (a 2 MiB attachment is under 3 MiB as JSON); longer is refused.
 LINE_LIMIT = 64 * 1024 * 1024
@@ -100,7 +100,7 @@ class PipeLines:
             message = types.jsonrpc_message_adapter.validate_json(line, by_name=False)
         except Exception as problem:  # the same screen the SDK's transport applies, keeping the line
             return Unreadable(line, problem)
-        return with_bad_id(line, message) or SessionMessage(message)
+        return screen(line) or SessionMessage(message)
 
 
 class PipeOut:

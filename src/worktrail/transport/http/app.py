@@ -22,7 +22,7 @@ from worktrail.transport.http.bearer import KeyVerifier, actor_of
 from worktrail.transport.http.health import health_routes
 from worktrail.transport.http.hosts import LOOPBACK
 from worktrail.transport.http.rate_limit import RateLimit
-from worktrail.transport.http.refusals import KeyRequired, Refusals
+from worktrail.transport.http.refusals import KeyRequired, Refusals, Screened
 from worktrail.transport.server import build_server
 from worktrail.transport.tool_names import ToolNames
 
@@ -115,7 +115,8 @@ def build_http_app(registry: Registry, options: HttpOptions) -> ASGIApp:
     app.router.routes.remove(sdk_metadata)
     mcp = next(r for r in app.router.routes if getattr(r, "path", None) == MCP_PATH)
     sdk_auth: Any = mcp.app  # type: ignore[attr-defined]
-    mcp.app = KeyRequired(sdk_auth.app, sdk_auth.required_scopes, sdk_auth.resource_metadata_url)  # type: ignore[attr-defined]
+    screened = Screened(sdk_auth.app, options.max_body)
+    mcp.app = KeyRequired(screened, sdk_auth.required_scopes, sdk_auth.resource_metadata_url)  # type: ignore[attr-defined]
     wrapped: ASGIApp = Refusals(app, MCP_PATH, options.allowed_hosts, options.max_body)
     if options.rate_limit:
         wrapped = RateLimit(wrapped, options.rate_limit)

@@ -5,16 +5,21 @@
 - 413 for a body over `--max-body` (the SDK's limit refuses it; its answer is replaced with one
   naming the limit and the option);
 - 401 telling "no key" from "key refused" (unknown, revoked or inactive, without saying which:
-  that would tell a guesser which keys exist), in the SDK's `WWW-Authenticate` form.
+  that would tell a guesser which keys exist), in the SDK's `WWW-Authenticate` form;
+- once the key is accepted, -32600 (HTTP 400) for a body the SDK would misread, as stdio answers
+  it (unreadable.py): an id that is none (the SDK would take the request for a notification and
+  answer 202, nothing) or a key sent twice in one object (it would run the last).
 """
 
 from __future__ import annotations
 
 from mcp.server.auth.middleware.bearer_auth import AuthenticatedUser, RequireAuthMiddleware
-from starlette.responses import PlainTextResponse
+from mcp.shared.inbound import ERROR_CODE_HTTP_STATUS
+from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from worktrail.transport.http.hosts import host_allowed
+from worktrail.transport.unreadable import refusal, screen
 
 NO_KEY = (
     "No API key: send the header Authorization: Bearer <key> on every request "
@@ -90,3 +95,43 @@ class Refusals:
                 await send(message)
 
         await self.app(scope, receive, explaining)
+
+
+class Screened:
+    """Between the key check and the SDK: a POST body it would misread is answered here. At most
+    `max_body` bytes are read; a longer body goes on to the SDK's limit (413)."""
+
+    def __init__(self, app: ASGIApp, max_body: int) -> None:
+        self.app = app
+        self.max_body = max_body
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size, more, other = 0, True, None
+        while more and size <= self.max_body:
+            message = await receive()
+            if message["type"] != "http.request":
+                other = message
+                break
+            chunks.append(message.get("body", b""))
+            size += len(chunks[-1])
+            more = message.get("more_body", False)
+        body = b"".join(chunks)
+        problem = screen(body) if not more and other is None and size <= self.max_body else None
+        if problem is not None:
+            error = refusal(problem).message
+            answer = {**error.model_dump(by_alias=True, exclude_none=True), "id": getattr(error, "id", None)}
+            status = ERROR_CODE_HTTP_STATUS.get(answer.get("error", {}).get("code"), 400)
+            await JSONResponse(answer, status_code=status)(scope, receive, send)
+            return
+        replay: list[Message] = [{"type": "http.request", "body": body, "more_body": more}]
+        if other is not None:
+            replay.append(other)
+
+        async def replaying() -> Message:
+            return replay.pop(0) if replay else await receive()
+
+        await self.app(scope, replaying, send)
