@@ -23,6 +23,7 @@ from worktrail.domain.clock import Clock, SystemClock
 from worktrail.domain.roles import is_admin
 from worktrail.store.store import Store
 from worktrail.tools.registry import Registry
+from worktrail.transport.http.rate_limit import Limits, retry_after
 from worktrail.transport.http.refusals import MISDIRECTED
 
 # Scripts, styles and images from the board itself only; never framed; no Referer leaves the board
@@ -48,6 +49,7 @@ class Board:
     clock: Clock = field(default_factory=SystemClock)
     env: Environment = field(default_factory=environment)
     watcher: Watcher | None = None
+    limits: Limits = field(default_factory=Limits)  # beside /mcp, the same as its
 
     def __post_init__(self) -> None:
         if self.watcher is None:
@@ -118,6 +120,12 @@ def misdirected() -> Response:
     return secured(PlainTextResponse(MISDIRECTED, 421))
 
 
+def slow_down(wait: float, limits: Limits) -> Response:
+    said = (f"Too many requests in this session (over {limits.per_second:g} a second): retry in "
+            f"{retry_after(wait)['Retry-After']} seconds.")  # fmt: skip
+    return secured(PlainTextResponse(said, 429, headers=retry_after(wait)))
+
+
 def forbidden_form() -> Response:
     return secured(PlainTextResponse("Forbidden: this form did not come from this board's pages.", 403))
 
@@ -147,6 +155,9 @@ def guarded(board: Board, handler: Handler, *, action: bool = False) -> Callable
             if token:  # over for good: a resource made active again does not bring it back
                 await board.store.board_sessions.end(token, board.clock.now())
             return to_login(request)
+        wait = board.limits.for_key(actor.key_id)  # the session's budget, as a key's on /mcp
+        if wait:
+            return slow_down(wait, board.limits)
         view = View(board, request, actor, token, Reader(board.registry, actor))  # type: ignore[arg-type]
         try:
             return await handler(view)

@@ -34,7 +34,8 @@ def board_beside(registry: Registry, http: HttpOptions, session_ttl: object) -> 
     own = Registry(ALL_TOOLS, registry.store, registry.clock, idempotency_ttl=registry.idempotency_ttl,
                    serving=registry.serving)  # fmt: skip
     options = BoardOptions(session_ttl=session_ttl, secure=http.tls, allowed_hosts=http.allowed_hosts)  # type: ignore[arg-type]
-    return replace(http, extra_routes=(*http.extra_routes, *board_routes(Board(own, options))))
+    board = Board(own, options, limits=http.limits)  # one budget per key (or session) and address for both
+    return replace(http, extra_routes=(*http.extra_routes, *board_routes(board)))
 
 
 async def board(args: argparse.Namespace) -> int:

@@ -25,6 +25,7 @@ from starlette.types import ASGIApp
 from worktrail.cli.failures import Refused
 from worktrail.tools.registry import Registry
 from worktrail.transport.http.app import HttpOptions, build_http_app
+from worktrail.transport.http.rate_limit import Limits
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +58,7 @@ def build_http_options(args: argparse.Namespace) -> HttpOptions:
         )  # fmt: skip
     return HttpOptions(
         host=args.host, port=args.port, allowed_hosts=allowed, allowed_origins=tuple(args.allowed_origin or ()),
-        max_body=args.max_body, rate_limit=args.rate_limit, tls_cert=args.tls_cert, tls_key=args.tls_key,
+        max_body=args.max_body, limits=Limits(args.rate_limit, args.auth_fail_limit), tls_cert=args.tls_cert, tls_key=args.tls_key,
         behind_tls_proxy=args.behind_tls_proxy,
         log_json=args.log_format == "json", tool_names=args.tool_names, otel=args.otel,
     )  # fmt: skip

@@ -1,7 +1,12 @@
 """The HTTP app: the SDK's streamable HTTP app (`Server.streamable_http_app`) over the same
 registry as stdio, stateless so that any process may serve any request, behind bearer API keys,
-DNS-rebinding protection with an explicit allow-list, a body limit, an optional rate limit,
-health routes and an access log."""
+DNS-rebinding protection with an explicit allow-list read strictly, a body limit, limits per key
+and on failed authentications per address, health routes and an access log.
+
+Around the SDK's `/mcp` endpoint, outermost first: the access log; the Host check and the 413's
+wording (refusals.py); the failed-authentication gate (rate_limit.py); the SDK's key check
+(starlette's AuthenticationMiddleware with our KeyVerifier); the key's budget; the 401's wording;
+the JSON-RPC screen; the SDK's transport."""
 
 from __future__ import annotations
 
@@ -21,7 +26,7 @@ from worktrail.transport.http.access_log import AccessLog, NoteCalls
 from worktrail.transport.http.bearer import KeyVerifier, actor_of
 from worktrail.transport.http.health import health_routes
 from worktrail.transport.http.hosts import LOOPBACK
-from worktrail.transport.http.rate_limit import RateLimit
+from worktrail.transport.http.rate_limit import AuthFailureGate, KeyBudget, Limits
 from worktrail.transport.http.refusals import KeyRequired, Refusals, Screened
 from worktrail.transport.server import build_server
 from worktrail.transport.tool_names import ToolNames
@@ -41,7 +46,7 @@ class HttpOptions:
     allowed_hosts: tuple[str, ...] = ()
     allowed_origins: tuple[str, ...] = ()
     max_body: int = 16 * 1024 * 1024
-    rate_limit: float | None = None
+    limits: Limits = field(default_factory=Limits)  # shared with the board beside /mcp
     tls_cert: str | None = None
     tls_key: str | None = None
     behind_tls_proxy: bool = False
@@ -116,8 +121,7 @@ def build_http_app(registry: Registry, options: HttpOptions) -> ASGIApp:
     mcp = next(r for r in app.router.routes if getattr(r, "path", None) == MCP_PATH)
     sdk_auth: Any = mcp.app  # type: ignore[attr-defined]
     screened = Screened(sdk_auth.app, options.max_body)
-    mcp.app = KeyRequired(screened, sdk_auth.required_scopes, sdk_auth.resource_metadata_url)  # type: ignore[attr-defined]
-    wrapped: ASGIApp = Refusals(app, MCP_PATH, options.allowed_hosts, options.max_body)
-    if options.rate_limit:
-        wrapped = RateLimit(wrapped, options.rate_limit)
-    return AccessLog(wrapped, options.log_json)
+    key_required = KeyRequired(screened, sdk_auth.required_scopes, sdk_auth.resource_metadata_url)
+    mcp.app = KeyBudget(key_required, options.limits)  # type: ignore[attr-defined]
+    gated = AuthFailureGate(app, MCP_PATH, options.limits)
+    return AccessLog(Refusals(gated, MCP_PATH, options.allowed_hosts, options.max_body), options.log_json)
