@@ -1,5 +1,6 @@
 """The access log of `serve --http` in its text format: one line a request, whatever text the
-caller puts in a tool's name, a JSON-RPC method or the path, and a duration with its unit."""
+caller puts in a tool's name, a JSON-RPC method or the path, and a duration with its unit; and
+every other log line is one line too."""
 
 from __future__ import annotations
 
@@ -46,3 +47,15 @@ def test_a_text_access_line_gives_the_duration_in_ms(initialised: tuple[Path, st
     _, stderr = stop(process)
     found = LINE.match(stderr.splitlines()[-1])
     assert found and found.group(1, 2, 3, 4) == ("tools/call", "ts.tsk.create", "ok", "200"), stderr
+
+
+def test_a_log_line_that_quotes_a_caller_stays_one_line(initialised: tuple[Path, str]) -> None:
+    db, key = initialised
+    process, url = start_http(db, "--log-level", "DEBUG")
+    for era in ("2025-11-25", "2026-07-28"):  # the SDK logs a dropped notification's method at DEBUG
+        for char in HOSTILE.values():
+            note = {"jsonrpc": "2.0", "method": f"notifications/x{char}FORGED {char}"}
+            assert post(url, note, key, **{"MCP-Protocol-Version": era}).status_code == 202
+    _, stderr = stop(process)
+    assert "FORGED" in stderr and not {"\0", "\x1b", "\r"} & set(stderr)
+    assert not [line for line in stderr.splitlines() if line.startswith("FORGED")], stderr[-2000:]

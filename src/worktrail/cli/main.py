@@ -13,6 +13,7 @@ from importlib import import_module
 import anyio
 
 from worktrail.cli.failures import explain, innermost
+from worktrail.cli.log_lines import OneLineFormatter
 from worktrail.cli.parser import build, joined_negative_values
 
 # Each command's module and function, imported only when run (`worktrail tools` skips the SDK's start-up).
@@ -44,9 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:  # bare `worktrail`: say what it can do
         parser.print_help()
         return 0
-    logging.basicConfig(
-        stream=sys.stderr, level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    stderr = logging.StreamHandler(sys.stderr)
+    stderr.setFormatter(OneLineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))  # whatever a caller sent
+    logging.basicConfig(level=args.log_level, handlers=[stderr])
     try:
         result = _command(args.command)(args)
         if isinstance(result, int):
