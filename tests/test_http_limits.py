@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx2
 
+from tests.conftest import run_worktrail as worktrail
 from tests.servers import start_http, stop
 from tests.test_http import HEADERS, LIST
 
@@ -82,3 +83,9 @@ def test_the_boards_pages_draw_on_the_signed_in_persons_budget(initialised: tupl
     limited = [p for p in pages if p.status_code == 429]
     assert pages[0].status_code == 200 and len(limited) >= 5, [p.status_code for p in pages]
     assert all(int(p.headers["retry-after"]) >= 1 for p in limited)
+
+
+def test_a_bad_auth_fail_limit_names_the_option_and_the_fix(initialised: tuple[Path, str]) -> None:
+    db, _ = initialised
+    done = worktrail("serve", "--http", "--db", str(db), "--auth-fail-limit", "lots")
+    assert done.returncode == 2 and "--auth-fail-limit" in done.stderr and "20/min" in done.stderr

@@ -183,7 +183,7 @@ def build() -> argparse.ArgumentParser:
     http.add_argument("--max-body", type=_size, default=16 * 1024 * 1024, metavar="SIZE",
                       help="largest request body, in bytes or with a unit (64KiB, 16MiB; default 16MiB): past it, 413")  # fmt: skip
     http.add_argument("--rate-limit", type=_rate, metavar="N/s",
-                      help="requests a key may make each second, e.g. 20/s (default: no limit): past it, 429")  # fmt: skip
+                      help="requests a key (or a board session) may make each second, e.g. 20/s (default: no limit): past it, 429")  # fmt: skip
     http.add_argument("--auth-fail-limit", type=_per_minute, default=20, metavar="N/min",
                       help="failed authentications (refused keys, board logins) an address may make a minute "
                       "(default 20; 0 turns it off): past it, 429 for its keys and logins until the minute refills")  # fmt: skip
