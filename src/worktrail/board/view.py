@@ -49,7 +49,7 @@ class Board:
     clock: Clock = field(default_factory=SystemClock)
     env: Environment = field(default_factory=environment)
     watcher: Watcher | None = None
-    limits: Limits = field(default_factory=Limits)  # beside /mcp, the same as its
+    limits: Limits = field(default_factory=Limits)  # beside /mcp, the one /mcp counts with
 
     def __post_init__(self) -> None:
         if self.watcher is None:

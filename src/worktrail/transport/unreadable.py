@@ -3,13 +3,15 @@
 The SDK's parser refuses some valid JSON: nesting deeper than its limit (about 200 levels) and a
 lone surrogate escape (`"\\ud800"`); it refuses JSON-RPC of the wrong shape (`"params": [1]`); and
 it lets through an `id` that is neither a string nor a number, which the server then never
-answers; and, as every JSON parser does, it keeps the last of a key sent twice in one object
-(`"name": "ts.auth.whoami", "name": "ts.key.create"` would run the second), so such a request is
-refused, naming the key (`screen`, for stdio and HTTP alike). Whenever the request's own id can be read, the answer carries it (a client matches
-answers by id, and one answered with `id: null` waits for its own timeout). A `tools/call` whose
-arguments the parser refused is answered as a tool error, `invalid_input`, like any other bad
-argument; anything else as JSON-RPC says: -32700 for text that is not JSON, -32600 for JSON that
-is not a request we can take.
+answers. Like every JSON parser, it also keeps the last of a key sent twice in one object
+(`"name": "ts.auth.whoami", "name": "ts.key.create"` would run the second): `screen` finds both,
+for stdio and HTTP alike, and such a request is refused (-32600), naming the key.
+
+Whenever the request's own id can be read, the answer carries it (a client matches answers by
+id, and one answered with `id: null` waits for its own timeout). A `tools/call` whose arguments
+the parser refused is answered as a tool error, `invalid_input`, like any other bad argument;
+anything else as JSON-RPC says: -32700 for text that is not JSON, -32600 for JSON that is not a
+request we can take.
 """
 
 from __future__ import annotations
