@@ -5,6 +5,9 @@ key, instead of running the last one)."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import httpx2
@@ -58,7 +61,10 @@ def test_over_http_a_bad_id_and_a_key_sent_twice_are_refused(initialised: tuple[
     assert keys(db) == before, "nothing ran"
 
 
-def test_over_stdio_a_bad_id_and_a_key_sent_twice_are_refused(initialised: tuple[Path, str]) -> None:
+@pytest.mark.parametrize("stdin_is", ["a pipe", "a file"])  # the loop's own pipes; a worker thread's reads
+def test_over_stdio_a_bad_id_and_a_key_sent_twice_are_refused(
+    initialised: tuple[Path, str], tmp_path: Path, stdin_is: str
+) -> None:
     db, key = initialised
     before = keys(db)
     hello = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}}
@@ -66,7 +72,15 @@ def test_over_stdio_a_bad_id_and_a_key_sent_twice_are_refused(initialised: tuple
              "ready": json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}),
              "twice": TWICE, "twice deep": TWICE_DEEP, "twice id": TWICE_ID}  # fmt: skip
     lines |= {bad: f'{{"jsonrpc": "2.0", "id": {bad}, "method": "ping"}}' for bad in BAD_IDS}
-    done = piped(db, key, list(lines.values()))
+    if stdin_is == "a pipe":
+        done = piped(db, key, list(lines.values()))
+    else:
+        requests = tmp_path / "requests.jsonl"
+        requests.write_text("\n".join(lines.values()) + "\n")
+        with requests.open() as file:
+            done = subprocess.run([sys.executable, "-m", "worktrail", "serve", "--db", str(db)], stdin=file,
+                                  env={**os.environ, "WORKTRAIL_API_KEY": key}, capture_output=True, text=True,
+                                  timeout=60)  # fmt: skip
     messages = [json.loads(line) for line in done.stdout.splitlines()]
     assert done.returncode == 0 and len(messages) == len(lines) - 1, done.stdout
     expect_refusals(dict(zip([k for k in lines if k != "ready"][1:], messages[1:], strict=True)), "stdio")

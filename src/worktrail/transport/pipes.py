@@ -22,7 +22,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 import mcp.types as types
+from mcp.server.stdio import stdio_server
 from mcp.shared.message import SessionMessage
 
 from worktrail.transport.unreadable import Unreadable, screen
@@ -142,6 +144,37 @@ def _claim(fd: int, diversion: int) -> int:
 def _restore(fd: int, private: int) -> None:
     os.dup2(private, fd)
     os.set_blocking(fd, True)  # the loop made the shared description non-blocking
+
+
+class _NoLines:
+    """An input that ends at once: handed to the SDK's transport where we read stdin ourselves."""
+
+    def __aiter__(self) -> _NoLines:
+        return self
+
+    async def __anext__(self) -> str:
+        raise StopAsyncIteration
+
+
+@asynccontextmanager
+async def file_stdio() -> AsyncIterator[tuple[PipeLines, Any]]:
+    """stdin that the loop cannot watch (a terminal, a file): read through anyio's worker thread
+    and screened line by line as pipes are; answers go out through the SDK's stdio transport
+    (which claims stdout). stdin is claimed here, as pipe_stdio claims it."""
+    null = os.open(os.devnull, os.O_RDONLY)
+    try:
+        wire_in = _claim(0, null)
+    finally:
+        os.close(null)
+    keep_in = os.dup(wire_in)
+    lines = anyio.wrap_file(os.fdopen(wire_in, "rb"))
+    try:
+        async with stdio_server(stdin=_NoLines()) as (_, wire_out):  # type: ignore[arg-type]
+            yield PipeLines(lines), wire_out  # type: ignore[arg-type]
+    finally:
+        await lines.aclose()
+        _restore(0, keep_in)
+        os.close(keep_in)
 
 
 @asynccontextmanager
