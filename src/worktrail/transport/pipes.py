@@ -5,7 +5,8 @@ answer through two more; each is a thread round trip that wakes the loop. On POS
 sockets) the loop can watch the descriptors directly, so a call costs no thread at all. This
 module offers the same two ends the SDK's `stdio_server` does — an async iterator of parsed
 messages (or the exception a line raised) and a `send` for answers — so the exchange in stdio.py
-serves both alike; stdio.py falls back to the SDK's transport where these are not pipes.
+serves both alike. Where they are not pipes (a terminal, a file), `file_stdio` reads stdin
+through a worker thread into the same lines, and the SDK's transport writes stdout.
 
 Like the SDK, it claims the descriptors: while serving, fd 0 reads the null device and fd 1 writes
 to stderr, so a stray print or a child process cannot reach the wire; both are restored on exit.
