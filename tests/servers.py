@@ -6,10 +6,12 @@ and is written once."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
@@ -55,6 +57,24 @@ def start_http(
             time.sleep(0.1)
     process.kill()
     raise RuntimeError("serve --http did not answer /healthz within 30 s")
+
+
+def start_http_on_any_port(db: Path, *extra: str) -> tuple[subprocess.Popen[str], str, str]:
+    """A `worktrail serve --http --port 0` process: (process, its /mcp URL, its start line), read
+    from the line it prints on stderr once it listens (no race for a free port)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "worktrail", "serve", "--http", "--db", str(db), "--port", "0", *extra],
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    said: list[str] = []
+    reader = threading.Thread(target=lambda: said.append(process.stderr.readline() if process.stderr else ""))
+    reader.start()
+    reader.join(30)
+    found = re.search(r"MCP at (\S+/mcp)", said[0]) if said else None
+    if found is None:
+        process.kill()
+        raise RuntimeError(f"serve --http printed no start line: {said}")
+    return process, found.group(1), said[0]
 
 
 def stop(process: subprocess.Popen[str], signum: int = signal.SIGTERM) -> tuple[int, str]:

@@ -20,7 +20,8 @@ BAD = {
     value.port: "99999", value.host: "no such host", value.origin: "htp://x", value.mcp_url: "127.0.0.1:8765/mcp",
     value.certificate: "/nope.pem", value.private_key: "/nope.pem", value.text: "", value.ledger_place: "mysql://x/y",
     value.api_key: "nope", value.resource_id: "res_x", value.moment: "soon", words._duration: "0s",
-    words._size: "1", words._rate: "0/s", words._toolsets: "nosuch",
+    words._size: "1", words._rate: "0/s", words._toolsets: "nosuch", words._per_minute: "-1/min",
+    value.port_or_any: "99999",
 }  # fmt: skip
 
 
@@ -74,7 +75,7 @@ def test_an_option_with_a_bad_value_says_what_it_takes(
 @pytest.mark.processes
 @pytest.mark.parametrize(
     ("argv", "says"),
-    [(["serve", "--http", "--port", "99999"], "worktrail serve: --port: takes a port number 1-65535 (got '99999')"),
+    [(["serve", "--http", "--port", "99999"], "worktrail serve: --port: takes a port number 1-65535, or 0 for a free one (got '99999')"),
      (["serve", "--http", "--tls-cert", "/nope.pem", "--tls-key", "/nope.key"],
       "worktrail serve: --tls-cert: takes a PEM certificate file (there is no file /nope.pem)"),
      (["serve", "--toolsets", "nosuch"], "worktrail serve: --toolsets: unknown toolset nosuch; known: core, admin, "

@@ -6,6 +6,7 @@ SDK's streamable HTTP client."""
 from __future__ import annotations
 
 import json
+import re
 import signal
 import threading
 import time
@@ -16,7 +17,7 @@ import pytest
 
 from tests.conftest import alter, peek, write_lock_held
 from tests.conftest import run_worktrail as worktrail
-from tests.servers import free_port, http_client, start_http, stop
+from tests.servers import free_port, http_client, start_http, start_http_on_any_port, stop
 
 pytestmark = [pytest.mark.anyio, pytest.mark.processes]
 
@@ -114,7 +115,9 @@ def test_a_foreign_origin_is_403_and_a_foreign_host_421(server) -> None:  # type
 
 def test_a_body_over_the_limit_is_413_and_past_the_rate_429(initialised: tuple[Path, str]) -> None:
     db, key = initialised
-    process, url = start_http(db, "--max-body", "64KiB", "--rate-limit", "1/s")  # 12 calls in under 12 s: some refused, however slow the machine
+    # The 413 and the first call take the budget of 2; the next eleven are refused unless each takes
+    # half a second (at 5/s a loaded machine let them all through).
+    process, url = start_http(db, "--max-body", "64KiB", "--rate-limit", "2/s")
     try:
         big = call("ts.tsk.create", {"title": "x", "description": "y" * 70_000})
         assert post(url, big, key).status_code == 413
@@ -219,3 +222,26 @@ def test_beyond_loopback_without_tls_it_serves_with_a_warning(initialised: tuple
     finally:
         code, stderr = stop(process)
     assert "without TLS" in stderr and "--tls-cert" in stderr
+
+
+def test_once_listening_it_says_where_mcp_and_the_board_are_and_how_to_stop(initialised: tuple[Path, str]) -> None:
+    db, key = initialised
+    process, url, said = start_http_on_any_port(db)
+    try:
+        assert not url.endswith(":0/mcp") and post(url, LIST, key).status_code == 200, said
+        base = url.removesuffix("/mcp")
+        assert f"the board at {base}/" in said and "Ctrl-C" in said and said.count("\n") == 1
+        assert httpx2.get(f"{base}/login", timeout=30).status_code == 200
+    finally:
+        stop(process)
+
+
+async def test_the_instructions_name_only_listed_tools_by_their_listed_names(server) -> None:  # type: ignore[no-untyped-def]
+    _, key, url, _ = server
+    for mode, client_name in (("auto", "mcp"), ("auto", "cursor"), ("legacy", "mcp"), ("legacy", "cursor")):
+        async with http_client(url, key, mode, client_name=client_name) as client:
+            listed = {t.name for t in (await client.list_tools()).tools}
+            said = client.instructions or ""
+        named = set(re.findall(r"\bts[._][a-z]+[._][a-z_]+\b", said))
+        assert named and named <= listed, (mode, client_name, named - listed)
+        assert "Authorization: Bearer" in said

@@ -6,8 +6,8 @@
 - A form carries a token derived from the session's (`csrf_token`): a page on another origin can
   neither read nor guess it. Its `Origin` (or, without one, its `Referer`) must be this board's
   own origin too: SameSite does not stop a page on another port of the same host.
-- The Host must be one the board answers to (loopback, or an `--allowed-host`): 421 otherwise,
-  which keeps a DNS-rebinding page away.
+- The Host must be one the board answers to (loopback, or an `--allowed-host`), read strictly as
+  `/mcp` reads it (transport/http/hosts.py): 421 otherwise, which keeps a DNS-rebinding page away.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from urllib.parse import urlsplit
 from starlette.requests import Request
 
 from worktrail.board.options import BoardOptions
+from worktrail.transport.http import hosts
 
 COOKIE = "worktrail_board"
-LOOPBACK = ("127.0.0.1", "localhost", "[::1]", "::1")
 
 
 def csrf_token(session_token: str) -> str:
@@ -33,16 +33,10 @@ def csrf_ok(session_token: str, sent: str | None) -> bool:
     return sent is not None and hmac.compare_digest(csrf_token(session_token), sent)
 
 
-def _host_name(host: str) -> str:
-    if host.startswith("["):
-        return host[: host.find("]") + 1]
-    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
-
-
 def host_allowed(request: Request, options: BoardOptions) -> bool:
-    """Whether the request's Host is one the board answers to."""
-    host = request.headers.get("host")
-    return host is not None and _host_name(host) in (*LOOPBACK, *options.allowed_hosts)
+    """Whether the request's Host, read strictly (a name or IP literal, an optional numeric port),
+    is one the board answers to."""
+    return hosts.host_allowed(request.headers.get("host"), options.allowed_hosts)
 
 
 def own_origin(request: Request, options: BoardOptions) -> str:

@@ -11,6 +11,7 @@ from worktrail.board.bodies import form_of
 from worktrail.board.view import Board, View, forbidden_form, guarded, misdirected
 from worktrail.domain.clock import format_ts
 from worktrail.domain.errors import ToolError
+from worktrail.transport.http.rate_limit import address_of, retry_after
 
 
 def _next(wanted: str | None) -> str:
@@ -31,6 +32,14 @@ def login_page(board: Board, request: Request, status: int = 200, said: str | No
     return board.page(request, "login.html", status, next=_next(request.query_params.get("next")), refused=said)
 
 
+def _too_many_failures(board: Board, request: Request, wait: float) -> Response:
+    seconds = retry_after(wait)["Retry-After"]
+    said = f"Too many failed logins from this address: try again in {seconds} seconds, with a key that is valid."
+    response = login_page(board, request, 429, said)
+    response.headers.update(retry_after(wait))
+    return response
+
+
 def login_routes(board: Board) -> dict[str, object]:
     """The endpoints of /login, /login/once and /logout."""
 
@@ -44,12 +53,17 @@ def login_routes(board: Board) -> dict[str, object]:
             return misdirected()
         if not same_origin(request, board.options):
             return forbidden_form()
+        address = address_of(request.scope)
+        wait = board.limits.auth_refused_for(address)  # before the key is looked at: a right guess tells nothing
+        if wait:
+            return _too_many_failures(board, request, wait)
         form = await form_of(request)
         api_key = str(form.get("api_key") or "").strip()
         now = board.clock.now()
         try:
             actor = await board.store.keys.login(api_key, format_ts(now))
         except ToolError:
+            board.limits.auth_failed(address)
             return login_page(board, request, 401, "That key was not accepted: it is unknown, revoked, or its "
                               "resource is inactive. Check it and try again.")  # fmt: skip
         token = await board.store.board_sessions.open_with_key(actor, now, board.options.session_ttl)
@@ -58,13 +72,19 @@ def login_routes(board: Board) -> dict[str, object]:
     async def once(request: Request) -> Response:
         if not host_allowed(request, board.options):
             return misdirected()
+        address = address_of(request.scope)
+        wait = board.limits.auth_refused_for(address)
+        if wait:
+            return _too_many_failures(board, request, wait)
         ticket, origin = request.query_params.get("token", ""), board.options.ticket_origin
         if origin is None:
+            board.limits.auth_failed(address)
             said = ("One-time login addresses work only on the worktrail board that printed them, on its own "
                     "machine; log in here with an API key.")  # fmt: skip
             return login_page(board, request, 401, said)
         token = await board.store.board_sessions.redeem(ticket, board.clock.now(), board.options.session_ttl, origin)
         if token is None:
+            board.limits.auth_failed(address)
             said = ("That login address was already used or has expired, or it was printed for another board: "
                     "run worktrail board again for a new one.")  # fmt: skip
             return login_page(board, request, 401, said)

@@ -26,6 +26,8 @@ from worktrail.domain.clock import Clock, SystemClock
 from worktrail.domain.roles import is_admin
 from worktrail.store.store import Store
 from worktrail.tools.registry import Registry
+from worktrail.transport.http.rate_limit import Limits, retry_after
+from worktrail.transport.http.refusals import MISDIRECTED
 
 NAV = (("/", "Now"), ("/tasks", "Tasks"), ("/rituals", "Rituals"), ("/missions", "Missions"),
        ("/workflows", "Workflows"), ("/executions", "Executions"), ("/audit", "Audit"))  # fmt: skip
@@ -42,6 +44,7 @@ class Board:
     clock: Clock = field(default_factory=SystemClock)
     env: Environment = field(default_factory=environment)
     watcher: Watcher | None = None
+    limits: Limits = field(default_factory=Limits)  # beside /mcp, the one /mcp counts with
 
     def __post_init__(self) -> None:
         if self.watcher is None:
@@ -103,7 +106,13 @@ Handler = Callable[[View], Awaitable[Response]]
 
 
 def misdirected() -> Response:
-    return PlainTextResponse("Misdirected request: this board does not answer to that Host.", 421)
+    return PlainTextResponse(MISDIRECTED, 421)
+
+
+def slow_down(wait: float, limits: Limits) -> Response:
+    said = (f"Too many requests in this session (over {limits.per_second:g} a second): retry in "
+            f"{retry_after(wait)['Retry-After']} seconds.")  # fmt: skip
+    return PlainTextResponse(said, 429, headers=retry_after(wait))
 
 
 def forbidden_form() -> Response:
@@ -133,6 +142,9 @@ def guarded(board: Board, handler: Handler, *, action: bool = False) -> Callable
             if token:  # over for good: a resource made active again does not bring it back
                 await board.store.board_sessions.end(token, board.clock.now())
             return to_login(request)
+        wait = board.limits.for_key(actor.key_id)  # the session's budget, as a key's on /mcp
+        if wait:
+            return slow_down(wait, board.limits)
         if action and not csrf_ok(token, str((await form_of(request)).get("csrf") or "")):
             return forbidden_form()
         view = View(board, request, actor, token, Reader(board.registry, actor))  # type: ignore[arg-type]

@@ -37,7 +37,8 @@ def board_beside(registry: Registry, http: HttpOptions, session_ttl: object) -> 
     own = Registry(ALL_TOOLS, registry.store, registry.clock, idempotency_ttl=registry.idempotency_ttl,
                    serving=registry.serving)  # fmt: skip
     options = BoardOptions(session_ttl=session_ttl, secure=http.tls, allowed_hosts=http.allowed_hosts)  # type: ignore[arg-type]
-    return replace(http, extra_routes=(*http.extra_routes, Mount("", app=board_app(Board(own, options)))))
+    board = Board(own, options, limits=http.limits)  # one budget per key (or session) and address for both
+    return replace(http, extra_routes=(*http.extra_routes, Mount("", app=board_app(board))))
 
 
 async def board(args: argparse.Namespace) -> int:
@@ -60,5 +61,5 @@ async def board(args: argparse.Namespace) -> int:
         sys.stderr.flush()
         if args.open:
             webbrowser.open(address)
-        await serve_app(AccessLog(app), HttpOptions(port=args.port), args.drain, sock)
+        await serve_app(AccessLog(app), HttpOptions(port=args.port), args.drain, sock=sock)
     return 0

@@ -11,6 +11,7 @@ from collections.abc import Awaitable, Callable
 from importlib import import_module
 
 from worktrail.cli import early_stop
+from worktrail.cli.log_lines import OneLineFormatter
 
 # Each command's module and function, imported only when run (`worktrail tools` skips the SDK's start-up).
 COMMANDS = {
@@ -58,9 +59,9 @@ def _main(argv: list[str]) -> int:
     if args.command is None:  # bare `worktrail`: say what it can do
         parser.print_help()
         return 0
-    logging.basicConfig(
-        stream=sys.stderr, level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    stderr = logging.StreamHandler(sys.stderr)
+    stderr.setFormatter(OneLineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))  # whatever a caller sent
+    logging.basicConfig(level=args.log_level, handlers=[stderr])
     try:
         result = _command(args.command)(args)
         if isinstance(result, int):

@@ -38,6 +38,16 @@ def port(value: str) -> int:
     return number
 
 
+def port_or_any(value: str) -> int:
+    """A TCP port, or 0 for a free one the system picks."""
+    if value.strip() == "0":
+        return 0
+    try:
+        return port(value)
+    except ArgumentTypeError:
+        raise ArgumentTypeError(f"takes a port number 1-65535, or 0 for a free one (got {value!r})") from None
+
+
 def _is_host(value: str) -> bool:
     try:
         ipaddress.ip_address(value[1:-1] if value.startswith("[") and value.endswith("]") else value)

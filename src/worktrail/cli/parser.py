@@ -22,7 +22,7 @@ EXPORT_KINDS = ("resources", "keys", "endeavours", "tasks", "rituals", "ritual_r
                 "plan_steps", "mission_events", "workflows", "workflow_runs", "attachments", "executions", "audit")  # fmt: skip
 # Options whose value may look like a negative number (see joined_negative_values).
 VALUED_OPTIONS = frozenset({"--idempotency-ttl", "--instance-ttl", "--sweep-every", "--execution-stale-after",
-                            "--stale-after", "--drain", "--rate-limit"})  # fmt: skip
+                            "--stale-after", "--drain", "--rate-limit", "--auth-fail-limit"})  # fmt: skip
 TOOLSETS = (
     "core",
     "admin",
@@ -76,6 +76,14 @@ def _rate(text: str) -> float:
     if not 0 < rate <= 1_000_000:
         raise argparse.ArgumentTypeError(f"{text!r} must be greater than zero (and at most 1000000/s)")
     return rate
+
+
+def _per_minute(text: str) -> int:
+    """A count a minute: `20/min` (or `20`); 0 for none."""
+    number = text.strip().removesuffix("/min")
+    if not number.isdigit() or int(number) > 1_000_000:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a count a minute: write e.g. 20/min, or 0 for no limit")
+    return int(number)
 
 
 def _level(text: str) -> str:
@@ -164,7 +172,8 @@ def build() -> argparse.ArgumentParser:
     http.add_argument("--http", action="store_true",
                       help="serve MCP over streamable HTTP at /mcp, for any number of clients with bearer API keys")  # fmt: skip
     http.add_argument("--host", default="127.0.0.1", type=value.host, help="address to listen on (default 127.0.0.1, loopback only)")
-    http.add_argument("--port", type=value.port, default=8765, help="port to listen on (default 8765)")
+    http.add_argument("--port", type=value.port_or_any, default=8765,
+                      help="port to listen on (default 8765; 0: a free one, named in the line printed at start)")  # fmt: skip
     http.add_argument("--allowed-host", action="append", metavar="NAME", type=value.host,
                       help="a Host name clients reach this server by (repeat; needed beyond loopback; others get 421)")  # fmt: skip
     http.add_argument("--allowed-origin", action="append", metavar="ORIGIN", type=value.origin,
@@ -176,7 +185,10 @@ def build() -> argparse.ArgumentParser:
     http.add_argument("--max-body", type=_size, default=16 * 1024 * 1024, metavar="SIZE",
                       help="largest request body, in bytes or with a unit (64KiB, 16MiB; default 16MiB): past it, 413")  # fmt: skip
     http.add_argument("--rate-limit", type=_rate, metavar="N/s",
-                      help="requests a key may make each second, e.g. 20/s (default: no limit): past it, 429")  # fmt: skip
+                      help="requests a key (or a board session) may make each second, e.g. 20/s (default: no limit): past it, 429")  # fmt: skip
+    http.add_argument("--auth-fail-limit", type=_per_minute, default=20, metavar="N/min",
+                      help="failed authentications (refused keys, board logins) an address may make a minute "
+                      "(default 20; 0 turns it off): past it, 429 for its keys and logins until the minute refills")  # fmt: skip
     http.add_argument("--drain", type=_duration, default=parse_duration("10s"), metavar="DURATION",
                       help="on a stop signal, how long calls in flight may take to finish (default 10s)")  # fmt: skip
     http.add_argument("--log-format", choices=["text", "json"], default="text",

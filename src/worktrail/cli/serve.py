@@ -117,7 +117,7 @@ async def serve(args: argparse.Namespace) -> int:
             if http is not None:
                 from worktrail.cli.board import board_beside  # the board's templates: not for stdio's start-up
 
-                log.info("serving %s over HTTP at %s, and the board at /", path, http.resource_url)
+                log.info("serving %s over HTTP", path)
                 await serve_http(registry, board_beside(registry, http, args.board_session_ttl), args.drain)
             else:
                 group.start_soon(_stop_on_signal, store, serving)

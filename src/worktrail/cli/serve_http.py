@@ -16,8 +16,9 @@ import os
 import signal
 import socket
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
+from typing import Any
 
 import anyio
 import uvicorn
@@ -27,6 +28,7 @@ from starlette.types import ASGIApp
 from worktrail.cli.failures import Refused
 from worktrail.tools.registry import Registry
 from worktrail.transport.http.app import HttpOptions, build_http_app
+from worktrail.transport.http.rate_limit import Limits
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +61,7 @@ def build_http_options(args: argparse.Namespace) -> HttpOptions:
         )  # fmt: skip
     return HttpOptions(
         host=args.host, port=args.port, allowed_hosts=allowed, allowed_origins=tuple(args.allowed_origin or ()),
-        max_body=args.max_body, rate_limit=args.rate_limit, tls_cert=args.tls_cert, tls_key=args.tls_key,
+        max_body=args.max_body, limits=Limits(args.rate_limit, args.auth_fail_limit), tls_cert=args.tls_cert, tls_key=args.tls_key,
         behind_tls_proxy=args.behind_tls_proxy,
         log_json=args.log_format == "json", tool_names=args.tool_names, otel=args.otel,
     )  # fmt: skip
@@ -77,16 +79,38 @@ def access_lines_to_stderr(level: str) -> None:
 
 
 class _Uvicorn(uvicorn.Server):
-    """uvicorn without its own signal handling (see the module's note)."""
+    """uvicorn without its own signal handling (see the module's note), which says once where it
+    listens (the port it was given, or the one the system chose for `--port 0`)."""
+
+    def __init__(self, config: uvicorn.Config, listening: Callable[[int], None] | None) -> None:
+        super().__init__(config)
+        self.listening = listening
 
     @contextlib.contextmanager
     def capture_signals(self) -> Iterator[None]:
         yield
 
+    async def startup(self, sockets: list[Any] | None = None) -> None:
+        await super().startup(sockets)
+        if self.started and self.listening is not None:
+            self.listening(self.servers[0].sockets[0].getsockname()[1])
+
+
+def announce(options: HttpOptions, board: bool = True) -> Callable[[int], None]:
+    """The line `serve --http` prints on stderr once it listens: where, and how to stop it."""
+
+    def say(port: int) -> None:
+        base = f"{options.scheme}://{options.public_host}:{port}"
+        board_at = f", the board at {base}/" if board else ""
+        print(f"worktrail serve: MCP at {base}/mcp (each request with Authorization: Bearer <key>){board_at}; "
+              "Ctrl-C or SIGTERM stops it.", file=sys.stderr, flush=True)  # fmt: skip
+
+    return say
+
 
 async def serve_http(registry: Registry, options: HttpOptions, drain: timedelta) -> None:
     """Serve MCP (and what `options.extra_routes` adds) until a stop signal."""
-    await serve_app(build_http_app(registry, options), options, drain)
+    await serve_app(build_http_app(registry, options), options, drain, announce(options, bool(options.extra_routes)))
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
@@ -103,16 +127,23 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
-async def serve_app(app: ASGIApp, options: HttpOptions, drain: timedelta, sock: socket.socket | None = None) -> None:
+async def serve_app(
+    app: ASGIApp,
+    options: HttpOptions,
+    drain: timedelta,
+    listening: Callable[[int], None] | None = None,
+    sock: socket.socket | None = None,
+) -> None:
     """Serve until a stop signal, then stop accepting and let calls in flight finish (up to `drain`);
-    on `sock` when it is given (bound already), else on `options`' host and port."""
+    on `sock` when it is given (bound already), else on `options`' host and port; `listening` is
+    told the port once the server listens."""
     config = uvicorn.Config(
         app, host=options.host.strip("[]"), port=options.port,
         log_level="critical", access_log=False, lifespan="on", server_header=False,
         timeout_graceful_shutdown=max(1, int(drain.total_seconds())),
         ssl_certfile=options.tls_cert, ssl_keyfile=options.tls_key,
     )  # fmt: skip
-    server = _Uvicorn(config)
+    server = _Uvicorn(config, listening)
 
     async def stop_on_signal() -> None:
         with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM, signal.SIGHUP) as signals:

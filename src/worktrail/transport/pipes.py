@@ -5,7 +5,8 @@ answer through two more; each is a thread round trip that wakes the loop. On POS
 sockets) the loop can watch the descriptors directly, so a call costs no thread at all. This
 module offers the same two ends the SDK's `stdio_server` does — an async iterator of parsed
 messages (or the exception a line raised) and a `send` for answers — so the exchange in stdio.py
-serves both alike; stdio.py falls back to the SDK's transport where these are not pipes.
+serves both alike. Where they are not pipes (a terminal, a file), `file_stdio` reads stdin
+through a worker thread into the same lines, and the SDK's transport writes stdout.
 
 Like the SDK, it claims the descriptors: while serving, fd 0 reads the null device and fd 1 writes
 to stderr, so a stray print or a child process cannot reach the wire; both are restored on exit.
@@ -22,10 +23,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 import mcp.types as types
+from mcp.server.stdio import stdio_server
 from mcp.shared.message import SessionMessage
 
-from worktrail.transport.unreadable import Unreadable, with_bad_id
+from worktrail.transport.unreadable import Unreadable, screen
 
 # The longest line taken (a 2 MiB attachment is under 3 MiB as JSON); longer is refused.
 LINE_LIMIT = 64 * 1024 * 1024
@@ -100,7 +103,7 @@ class PipeLines:
             message = types.jsonrpc_message_adapter.validate_json(line, by_name=False)
         except Exception as problem:  # the same screen the SDK's transport applies, keeping the line
             return Unreadable(line, problem)
-        return with_bad_id(line, message) or SessionMessage(message)
+        return screen(line) or SessionMessage(message)
 
 
 class PipeOut:
@@ -142,6 +145,37 @@ def _claim(fd: int, diversion: int) -> int:
 def _restore(fd: int, private: int) -> None:
     os.dup2(private, fd)
     os.set_blocking(fd, True)  # the loop made the shared description non-blocking
+
+
+class _NoLines:
+    """An input that ends at once: handed to the SDK's transport where we read stdin ourselves."""
+
+    def __aiter__(self) -> _NoLines:
+        return self
+
+    async def __anext__(self) -> str:
+        raise StopAsyncIteration
+
+
+@asynccontextmanager
+async def file_stdio() -> AsyncIterator[tuple[PipeLines, Any]]:
+    """stdin that the loop cannot watch (a terminal, a file): read through anyio's worker thread
+    and screened line by line as pipes are; answers go out through the SDK's stdio transport
+    (which claims stdout). stdin is claimed here, as pipe_stdio claims it."""
+    null = os.open(os.devnull, os.O_RDONLY)
+    try:
+        wire_in = _claim(0, null)
+    finally:
+        os.close(null)
+    keep_in = os.dup(wire_in)
+    lines = anyio.wrap_file(os.fdopen(wire_in, "rb"))
+    try:
+        async with stdio_server(stdin=_NoLines()) as (_, wire_out):  # type: ignore[arg-type]
+            yield PipeLines(lines), wire_out  # type: ignore[arg-type]
+    finally:
+        await lines.aclose()
+        _restore(0, keep_in)
+        os.close(keep_in)
 
 
 @asynccontextmanager

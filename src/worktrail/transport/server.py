@@ -31,9 +31,13 @@ FAMILIES = (
     ("an audit trail", "ts.aud.list"),
     ("a heartbeat that keeps a long run from being swept as stale", "ts.run.heartbeat"),
 )
+# How a client logs in: with the login tool where it is served (stdio), else by its bearer key (HTTP).
+LOGIN_BY_TOOL = (
+    "Log in with ts.auth.login {api_key} unless the server was started with WORKTRAIL_API_KEY (ts.auth.whoami tells)."
+)
+LOGIN_BY_HEADER = "Every request carries its API key as Authorization: Bearer <key> (ts.auth.whoami tells whose)."
 INSTRUCTIONS = (
-    "Log in with ts.auth.login {api_key} unless the server was started with WORKTRAIL_API_KEY "
-    "(ts.auth.whoami tells). A refused call answers isError with {error: {code, message, details}}: "
+    "A refused call answers isError with {error: {code, message, details}}: "
     f"code is one of {', '.join(ERROR_CODES)}; details name the field to fix ([{{loc, msg, type}}]) "
     "or, for a refused move, {current_status, requested_status, allowed}. Writes take idempotency_key: "
     "retry with the same key and arguments as often as needed, the work happens once and the answer is "
@@ -88,7 +92,8 @@ class Publication:
         """The server instructions, naming tools as this client was given them (and only those)."""
         served = {t.name for t in self.tools}
         held = "; ".join(f"{what} ({name})" for what, name in FAMILIES if name in served)
-        return self.styler.text(f"worktrail is a work ledger: {held}. {INSTRUCTIONS}", self.style(client))
+        login = LOGIN_BY_TOOL if "ts.auth.login" in served else LOGIN_BY_HEADER
+        return self.styler.text(f"worktrail is a work ledger: {held}. {login} {INSTRUCTIONS}", self.style(client))
 
 
 class WorktrailServer(Server[Any]):

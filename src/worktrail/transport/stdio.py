@@ -1,7 +1,8 @@
 """Serve one client over stdin/stdout. Nothing but the protocol may reach stdout.
 
 On POSIX pipes the event loop reads and writes stdin and stdout itself (pipes.py); elsewhere (a
-terminal, a file on stdin, Windows) the SDK's stdio transport does, through worker threads.
+terminal, a file on stdin) a worker thread reads stdin and the SDK's stdio transport writes
+stdout, so that every line is screened alike (unreadable.py).
 Three things the SDK's stdio transport leaves to us, handled between it and the server:
 - A line it cannot parse reaches the server as an exception, which the server drops, and the
   client waits forever. We answer it, with the request's own id wherever it can be read
@@ -21,10 +22,9 @@ from typing import Any
 
 import anyio
 import mcp.types as types
-from mcp.server.stdio import stdio_server
 from mcp.shared.message import SessionMessage
 
-from worktrail.transport.pipes import pipe_stdio, pipes_usable
+from worktrail.transport.pipes import file_stdio, pipe_stdio, pipes_usable
 from worktrail.transport.server import WorktrailServer
 from worktrail.transport.unreadable import refusal
 
@@ -119,7 +119,7 @@ async def serve_stdio(server: WorktrailServer) -> None:
     def on_initialize(client: str | None) -> None:
         options.instructions = server.publication.instructions(client)
 
-    wire = pipe_stdio() if pipes_usable() else stdio_server()
+    wire = pipe_stdio() if pipes_usable() else file_stdio()
     async with wire as (wire_in, wire_out), wire_out:  # closing wire_out ends the transport's writer
         exchange = _Exchange(wire_in, wire_out, on_initialize)
         await server.run(exchange, exchange, options)

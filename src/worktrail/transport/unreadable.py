@@ -3,11 +3,15 @@
 The SDK's parser refuses some valid JSON: nesting deeper than its limit (about 200 levels) and a
 lone surrogate escape (`"\\ud800"`); it refuses JSON-RPC of the wrong shape (`"params": [1]`); and
 it lets through an `id` that is neither a string nor a number, which the server then never
-answers. Whenever the request's own id can be read, the answer carries it (a client matches
-answers by id, and one answered with `id: null` waits for its own timeout). A `tools/call` whose
-arguments the parser refused is answered as a tool error, `invalid_input`, like any other bad
-argument; anything else as JSON-RPC says: -32700 for text that is not JSON, -32600 for JSON that
-is not a request we can take.
+answers. Like every JSON parser, it also keeps the last of a key sent twice in one object
+(`"name": "ts.auth.whoami", "name": "ts.key.create"` would run the second): `screen` finds both,
+for stdio and HTTP alike, and such a request is refused (-32600), naming the key.
+
+Whenever the request's own id can be read, the answer carries it (a client matches answers by
+id, and one answered with `id: null` waits for its own timeout). A `tools/call` whose arguments
+the parser refused is answered as a tool error, `invalid_input`, like any other bad argument;
+anything else as JSON-RPC says: -32700 for text that is not JSON, -32600 for JSON that is not a
+request we can take.
 """
 
 from __future__ import annotations
@@ -93,6 +97,8 @@ def _kind(read_as: str, problem: Exception) -> str:
         return read_as
     if isinstance(problem, BadId):
         return "bad_id"
+    if isinstance(problem, DuplicateKey):
+        return "duplicate"
     if isinstance(problem, ValidationError):
         for error in problem.errors(include_url=False, include_context=False, include_input=False):
             if error["type"] == "json_invalid":
@@ -105,6 +111,7 @@ _WHY = {
     "text": "its JSON holds text that is not valid Unicode (a lone surrogate escape such as \\ud800)",
     "shape": "it is not a JSON-RPC 2.0 request of the shape the method takes",
     "bad_id": "its id must be a string or a number",
+    "duplicate": 'the key "{key}" appears twice in one object: send each key once',
 }
 
 
@@ -140,24 +147,53 @@ def refusal(problem: Exception) -> SessionMessage:
     kind = _kind(read_as, cause)
     if kind == "not_json":
         return _error(None, types.PARSE_ERROR, "Parse error: the line is not valid JSON")
-    request_id = fields.get("id") if valid_id(fields.get("id")) else None
+    request_id = fields.get("id") if _id_taken(fields.get("id")) else None  # 1.5 cannot be echoed: null
+    if isinstance(cause, DuplicateKey) and cause.key == "id":  # which of the two ids is its own cannot be told
+        request_id = None
     if request_id is not None and fields.get("method") == "tools/call" and kind in ("too_deep", "text"):
         return _tool_error(request_id, _WHY[kind])
-    return _error(request_id, types.INVALID_REQUEST, f"Invalid Request: {_WHY[kind]}")
+    why = _WHY[kind].format(key=cause.key[:100] if isinstance(cause, DuplicateKey) else "")
+    return _error(request_id, types.INVALID_REQUEST, f"Invalid Request: {why}")
 
 
 class BadId(ValueError):
     """A request whose id is neither a string nor a number: the parser takes it for a notification."""
 
 
-def with_bad_id(line: bytes, message: Any) -> Unreadable | None:
-    """A "notification" that carries an `id` key (an object, a bool): a request the parser could
-    not take, to be answered -32600 with id null (such an id cannot be echoed). Only lines that
-    parsed as notifications are looked at, and only when they hold `"id"` at all."""
-    if not isinstance(message, types.JSONRPCNotification) or b'"id"' not in line:
-        return None
+class DuplicateKey(ValueError):
+    """A key sent twice in one JSON object (a parser would keep the last without a word)."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _once_each(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    found = dict(pairs)
+    if len(found) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise DuplicateKey(key)
+            seen.add(key)
+    return found
+
+
+def _id_taken(value: Any) -> bool:
+    """Whether the SDK takes this as a request id (a string, or a number without a fraction)."""
+    return valid_id(value) and not (isinstance(value, float) and not value.is_integer())
+
+
+def screen(line: bytes | str) -> Unreadable | None:
+    """A message the parser took but must not be served as it read it: a key twice in one object,
+    or a request whose `id` is not one (an object, a bool, null, 1.5: the parser would take it for
+    a notification, which gets no answer). None when the message may go on."""
     try:
-        fields = json.loads(line)
-    except (ValueError, RecursionError):
+        fields = json.loads(line, object_pairs_hook=_once_each)
+    except DuplicateKey as twice:
+        return Unreadable(line if isinstance(line, bytes) else line.encode(), twice)
+    except (ValueError, RecursionError):  # what the parser took and json does not, the parser answers for
         return None
-    return Unreadable(line, BadId()) if isinstance(fields, dict) and "id" in fields else None
+    if isinstance(fields, dict) and "id" in fields and "method" in fields and not _id_taken(fields["id"]):
+        return Unreadable(line if isinstance(line, bytes) else line.encode(), BadId())
+    return None

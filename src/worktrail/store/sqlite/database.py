@@ -271,8 +271,7 @@ class SqliteDatabase:
 
     async def _truncate_wal(self) -> None:
         writer = self._require(self._writer)
-        wait = self._busy_timeout_ms
-        held_up, _, _ = await self._hop(writer, patiently, wait, checkpoint, "TRUNCATE", wait)
+        held_up, _, _ = await self._hop(writer, patiently, self._busy_timeout_ms, checkpoint, "TRUNCATE")
         if held_up:
             log.warning("the WAL of %s could not be truncated yet: another process holds a read snapshot", self.path)
 
@@ -358,8 +357,7 @@ class SqliteDatabase:
             target = sqlite3.connect(str(dest))
             try:
                 conn.backup(target)
-                # One self-contained file: in WAL mode, a read-only open of the copy (worktrail check)
-                # would leave -wal and -shm files beside it; a server that opens it turns WAL back on.
+                # One self-contained file (a read-only open in WAL mode leaves -wal/-shm); serve turns WAL on.
                 target.execute("PRAGMA journal_mode = DELETE")
             finally:
                 target.close()

@@ -46,13 +46,11 @@ def patiently(conn: sqlite3.Connection, wait_ms: int, fn: Callable[..., T], *arg
         impatient(conn)
 
 
-def checkpoint(
-    conn: sqlite3.Connection, mode: Literal["RESTART", "TRUNCATE"], wait_ms: int = 0
-) -> tuple[int, int, int]:
-    """(busy, frames, copied). SQLite answers at once, busy with -1 frames, when another checkpoint
-    is running (the checkpoint thread's): that is tried again every 5 ms for up to `wait_ms`,
-    since a TRUNCATE that erases a secret from the WAL must not give up on the first try."""
-    deadline = time.monotonic() + wait_ms / 1000
+def checkpoint(conn: sqlite3.Connection, mode: Literal["RESTART", "TRUNCATE"]) -> tuple[int, int, int]:
+    """(busy, frames, copied), as patient as the connection's busy timeout (`patiently`) also with
+    the checkpoint thread at work: SQLite then answers busy at once, with -1 frames, rather than
+    wait for it, and a TRUNCATE that erases a secret from the WAL must not give up on that."""
+    deadline = time.monotonic() + int(conn.execute("PRAGMA busy_timeout").fetchone()[0]) / 1000
     while True:
         busy, frames, copied = (int(v) for v in conn.execute(f"PRAGMA wal_checkpoint({mode})").fetchone())
         if not (busy and frames < 0) or time.monotonic() >= deadline:

@@ -1,6 +1,10 @@
 """One access line per HTTP request on stderr: time, method (`tools/call`), tool, outcome (`ok`,
 the error code, or the HTTP status), duration in ms, and the key's id (never the key).
 
+The method, the tool and the path are the caller's text: in the text format every control
+character, space and backslash in a field is written as an escape (`\\n`, `\\x00`, `\\x20`), so a
+request is always one line, whatever it sends (the JSON format escapes them too).
+
 The ASGI middleware opens a record for each request in its scope and writes the line when the
 response is done; the server middleware, which sees the JSON-RPC method and the call's answer,
 fills the record in through the same scope (`ctx.request`). `--log-format json` writes one JSON
@@ -11,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import time
 from typing import Any
 
@@ -22,6 +27,20 @@ from worktrail.domain.clock import SystemClock, format_ts
 log = logging.getLogger("worktrail.access")
 
 RECORD = "worktrail.access"
+# What a text field may not hold as itself: C0 and C1 controls, DEL, whitespace (the separator), and
+# the backslash (so that an escape in the log is always one the log wrote).
+_UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f\\\s]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\\": "\\\\"}
+
+
+def _escape(found: re.Match[str]) -> str:
+    char = found.group()
+    return _NAMED.get(char) or (f"\\x{ord(char):02x}" if ord(char) < 256 else f"\\u{ord(char):04x}")
+
+
+def _escaped(value: object) -> str:
+    """A field of the text line: `-` for none, else its text with every unsafe character escaped."""
+    return "-" if value is None else _UNSAFE.sub(_escape, str(value))
 
 
 def _record_of(request: Any) -> dict[str, Any] | None:
@@ -72,8 +91,12 @@ class AccessLog:
         }
         if self.as_json:
             log.info(json.dumps(line))
-        else:
-            log.info(" ".join(str(line[k]) if line[k] is not None else "-" for k in line))
+            return
+        fields = {k: _escaped(v) for k, v in line.items()}
+        if not record.get("method"):  # the one space a field holds: between the HTTP method and the path
+            fields["method"] = f"{_escaped(record['http_method'])} {_escaped(record['path'])}"
+        fields["ms"] += "ms"
+        log.info(" ".join(fields.values()))
 
 
 class NoteCalls:

@@ -1,7 +1,12 @@
 """The HTTP app: the SDK's streamable HTTP app (`Server.streamable_http_app`) over the same
 registry as stdio, stateless so that any process may serve any request, behind bearer API keys,
-DNS-rebinding protection with an explicit allow-list, a body limit, an optional rate limit,
-health routes and an access log."""
+DNS-rebinding protection with an explicit allow-list read strictly, a body limit, limits per key
+and on failed authentications per address, health routes and an access log.
+
+Around the SDK's `/mcp` endpoint, outermost first: the access log; the Host check and the 413's
+wording (refusals.py); the failed-authentication gate (rate_limit.py); the SDK's key check
+(starlette's AuthenticationMiddleware with our KeyVerifier); the key's budget; the 401's wording;
+the JSON-RPC screen; the SDK's transport."""
 
 from __future__ import annotations
 
@@ -20,13 +25,14 @@ from worktrail.tools.registry import Registry
 from worktrail.transport.http.access_log import AccessLog, NoteCalls
 from worktrail.transport.http.bearer import KeyVerifier, actor_of
 from worktrail.transport.http.health import health_routes
-from worktrail.transport.http.rate_limit import RateLimit
+from worktrail.transport.http.hosts import LOOPBACK
+from worktrail.transport.http.rate_limit import AuthFailureGate, KeyBudget, Limits
+from worktrail.transport.http.refusals import KeyRequired, Refusals, Screened
 from worktrail.transport.server import build_server
 from worktrail.transport.tool_names import ToolNames
 
 MCP_PATH = "/mcp"
 METADATA_PATH = "/.well-known/oauth-protected-resource/mcp"
-LOOPBACK = ("127.0.0.1", "localhost", "[::1]")
 # The login tools are not served over HTTP: the bearer header is the login.
 NOT_OVER_HTTP = frozenset({"ts.auth.login", "ts.auth.logout"})
 
@@ -40,7 +46,7 @@ class HttpOptions:
     allowed_hosts: tuple[str, ...] = ()
     allowed_origins: tuple[str, ...] = ()
     max_body: int = 16 * 1024 * 1024
-    rate_limit: float | None = None
+    limits: Limits = field(default_factory=Limits)  # shared with the board beside /mcp
     tls_cert: str | None = None
     tls_key: str | None = None
     behind_tls_proxy: bool = False
@@ -62,8 +68,12 @@ class HttpOptions:
         return f"[{self.host}]" if ":" in self.host else self.host
 
     @property
+    def scheme(self) -> str:
+        return "https" if self.tls else "http"
+
+    @property
     def resource_url(self) -> str:
-        return f"{'https' if self.tls else 'http'}://{self.public_host}:{self.port}{MCP_PATH}"
+        return f"{self.scheme}://{self.public_host}:{self.port}{MCP_PATH}"
 
     def security(self) -> TransportSecuritySettings:
         """Host and Origin allow-lists: loopback always, plus the names given (never off)."""
@@ -108,7 +118,10 @@ def build_http_app(registry: Registry, options: HttpOptions) -> ASGIApp:
     # Ours answers at the metadata path; the SDK's would list an authorization server there.
     sdk_metadata = next(r for r in app.router.routes if getattr(r, "path", None) == METADATA_PATH)
     app.router.routes.remove(sdk_metadata)
-    wrapped: ASGIApp = app
-    if options.rate_limit:
-        wrapped = RateLimit(wrapped, options.rate_limit)
-    return AccessLog(wrapped, options.log_json)
+    mcp = next(r for r in app.router.routes if getattr(r, "path", None) == MCP_PATH)
+    sdk_auth: Any = mcp.app  # type: ignore[attr-defined]
+    screened = Screened(sdk_auth.app, options.max_body)
+    key_required = KeyRequired(screened, sdk_auth.required_scopes, sdk_auth.resource_metadata_url)
+    mcp.app = KeyBudget(key_required, options.limits)  # type: ignore[attr-defined]
+    gated = AuthFailureGate(app, MCP_PATH, options.limits)
+    return AccessLog(Refusals(gated, MCP_PATH, options.allowed_hosts, options.max_body), options.log_json)
