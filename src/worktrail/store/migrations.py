@@ -6,6 +6,7 @@ from worktrail.store.board.schema import BOARD_SESSIONS
 from worktrail.store.resources.schema_keys import KEY_LINEAGE
 from worktrail.store.sqlite.search_schema import TASK_INDEXES_BY_ROWID, TASK_TEXT
 from worktrail.store.tasks.indexes import TASK_COLUMN_INDEXES
+from worktrail.store.workflows.schema_creator import RUN_CREATOR
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: resources, keys, endeavours, tasks and the change records of the audit trail.
@@ -350,6 +351,8 @@ MIGRATIONS: tuple[str, ...] = (
     BOARD_SESSIONS,
     # 13: a status within an endeavour or an assignee, for the board's columns (tasks/indexes.py).
     TASK_COLUMN_INDEXES,
+    # 14: who created each workflow run (workflows/schema_creator.py).
+    RUN_CREATOR,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
