@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import sqlite3
 import subprocess
 import sys
@@ -179,8 +180,10 @@ async def owner(store: Store, owner_key: str, mode: str) -> AsyncIterator[Agent]
 
 
 async def make_resource(owner: Agent, role: str, name: str | None = None, type: str = "agent") -> tuple[str, str]:
-    """A resource with the given role and a key for it: (resource_id, api_key)."""
-    resource = await owner.ok("ts.res.create", {"type": type, "name": name or f"{role}-1", "role": role})
+    """A resource with the given role and a key for it: (resource_id, api_key). Without a `name`, a
+    name of its own (names are unique in a ledger)."""
+    resource = await owner.ok("ts.res.create", {"type": type, "name": name or f"{role}-{secrets.token_hex(3)}",
+                                                "role": role})  # fmt: skip
     key = await owner.ok("ts.key.create", {"resource_id": resource["id"]})
     return resource["id"], key["api_key"]
 

@@ -19,6 +19,7 @@ pytestmark = pytest.mark.anyio
 
 AT = "2026-01-01T00:00:00Z"
 RUN_CREATOR_STEP = 14  # the schema version that records who created a workflow run
+NAME_KEYS_STEP = 15  # the schema version that adds resource names' keys (unique from 17)
 
 
 async def _made_at(where: str, version: int, rows: Sequence[str]) -> None:
@@ -100,3 +101,26 @@ async def test_an_older_runs_creator_comes_from_the_audit_trail(tmp_path: Path) 
     async with older_ledger(tmp_path, RUN_CREATOR_STEP - 1, rows) as store:
         found = await column(store, "SELECT id || '=' || COALESCE(created_by, '-') FROM workflow_run ORDER BY id")
     assert found == ["run-gone=-", "run-traced=res_a", "run-untraced=res_b"]
+
+
+async def test_names_alike_in_an_older_ledger_are_kept_by_the_earliest_and_renamed_after(tmp_path: Path) -> None:
+    names = ["alice", "alice (2)", "Alice", "ＡＬＩＣＥ", "bob"]
+    rows = [_resource(f"res_{n}", name, f"2026-01-01T00:00:0{n}Z") for n, name in enumerate(names)]
+    async with older_ledger(tmp_path, NAME_KEYS_STEP - 1, rows) as store:
+        found = await column(store, "SELECT name || '|' || name_key || '|' || version FROM resource ORDER BY id")
+        trail = await column(store, "SELECT entity_id || ' ' || tool || ' ' || changes || ' ' || version "
+                                    "FROM change_record ORDER BY entity_id")  # fmt: skip
+        unique = await _refused(store, "UPDATE resource SET name_key = 'bob' WHERE id = 'res_0'")
+    assert found == ["alice|alice|1", "alice (2)|alice (2)|1", "Alice (3)|alice (3)|2", "ＡＬＩＣＥ (4)|alice (4)|2",
+                     "bob|bob|1"]  # fmt: skip
+    assert trail == ['res_2 worktrail upgrade {"name":["Alice","Alice (3)"]} 2',
+                     'res_3 worktrail upgrade {"name":["ＡＬＩＣＥ","ＡＬＩＣＥ (4)"]} 2']  # fmt: skip
+    assert unique, "the store itself refuses a second holder of a name"
+
+
+async def _refused(store: Store, sql: str) -> bool:
+    try:
+        await store.db.write(lambda conn: conn.execute(sql))
+    except Exception as error:  # each store's own integrity error
+        return "unique" in str(error).lower() or "duplicate" in str(error).lower()
+    return False
