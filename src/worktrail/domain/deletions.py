@@ -9,8 +9,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from worktrail.domain import lifecycles
 from worktrail.domain.actor import Actor
 from worktrail.domain.errors import ToolError
+from worktrail.domain.lifecycle import Lifecycle
 from worktrail.domain.permissions import check_may_delete
 
 # How many of the runs in the way a refusal names.
@@ -38,12 +40,18 @@ class Deletion:
         return {"tool": tool, "arguments": {k: ids.get(v, v) for k, v in arguments.items()}}
 
 
+def unfinished(lifecycle: Lifecycle) -> tuple[str, ...]:
+    """A run kind's states that are not final, in the lifecycle's order."""
+    return tuple(s for s in lifecycle.states if s not in lifecycle.terminal)
+
+
 CANCEL_WORKFLOW_RUN = ("ts.wrn.update", {"id": "{run_id}", "status": "cancelled"})
-WORKFLOW = Deletion("ts.wfl.delete", "workflow", ("scheduling", "running"), CANCEL_WORKFLOW_RUN, "active_runs")
-WORKFLOW_RUN = Deletion("ts.wrn.delete", "workflow run", ("scheduling", "running"), CANCEL_WORKFLOW_RUN,
-                        "run_not_final", is_run=True)  # fmt: skip
+WORKFLOW_RUNNING = unfinished(lifecycles.WORKFLOW_RUN)
+WORKFLOW = Deletion("ts.wfl.delete", "workflow", WORKFLOW_RUNNING, CANCEL_WORKFLOW_RUN, "active_runs")
+WORKFLOW_RUN = Deletion("ts.wrn.delete", "workflow run", WORKFLOW_RUNNING, CANCEL_WORKFLOW_RUN, "run_not_final",
+                        is_run=True)  # fmt: skip
 ATTACHMENT = Deletion("ts.att.delete", "attachment")
-MISSION = Deletion("ts.msn.delete", "mission", ("pending", "running", "paused"),
+MISSION = Deletion("ts.msn.delete", "mission", unfinished(lifecycles.MISSION_RUN),
                    ("ts.mrn.cancel", {"mission_id": "{entity_id}", "run_id": "{run_id}"}))  # fmt: skip
 
 # Every delete tool by name: a delete tool without an entry is a test failure (test_roles.py).
