@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import sqlite3
 import subprocess
 import sys
@@ -19,7 +20,15 @@ import pytest
 from mcp import Client
 from mcp.types import Implementation
 
-from tests.postgresql_schemas import POSTGRESQL, drop_emptied, give_back, postgresql_ledger, schema_url, take_schema
+from tests.postgresql_schemas import (
+    POSTGRESQL,
+    drop_emptied,
+    give_back,
+    make_worker_database,
+    postgresql_ledger,
+    schema_url,
+    take_schema,
+)
 from worktrail.domain.clock import Clock, SystemClock, format_ts, parse_ts
 from worktrail.store.audit import Origin
 from worktrail.store.connection import Connection
@@ -105,6 +114,10 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "ledger.db"
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    make_worker_database()
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
     drop_emptied()
 
@@ -181,8 +194,10 @@ async def owner(store: Store, owner_key: str, mode: str) -> AsyncIterator[Agent]
 
 
 async def make_resource(owner: Agent, role: str, name: str | None = None, type: str = "agent") -> tuple[str, str]:
-    """A resource with the given role and a key for it: (resource_id, api_key)."""
-    resource = await owner.ok("ts.res.create", {"type": type, "name": name or f"{role}-1", "role": role})
+    """A resource with the given role and a key for it: (resource_id, api_key). Without a `name`, a
+    name of its own (names are unique in a ledger)."""
+    resource = await owner.ok("ts.res.create", {"type": type, "name": name or f"{role}-{secrets.token_hex(3)}",
+                                                "role": role})  # fmt: skip
     key = await owner.ok("ts.key.create", {"resource_id": resource["id"]})
     return resource["id"], key["api_key"]
 

@@ -10,10 +10,26 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 from worktrail.store.store import Store
 
-POSTGRESQL = os.environ.get("WORKTRAIL_TEST_POSTGRESQL")
+# The database named by WORKTRAIL_TEST_POSTGRESQL; each pytest-xdist worker works in a database of
+# its own beside it (NAME_gw0, NAME_gw1, ...), made at the start of its session and dropped at its
+# end. One database for all would let one worker's open snapshots hold back what another's VACUUM
+# may remove (PostgreSQL keeps a row any transaction in the database may still see), and a
+# secret's erasure from the table's files is among what the suite checks.
+GIVEN = os.environ.get("WORKTRAIL_TEST_POSTGRESQL")
+WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def _beside(url: str, suffix: str) -> str:
+    """The URL of database NAME_suffix on the same server (postgresql:///NAME?... or postgresql://HOST/NAME)."""
+    head, mark, query = url.partition("?")
+    return f"{head}_{suffix}{mark}{query}"
+
+
+POSTGRESQL = _beside(GIVEN, WORKER) if GIVEN and WORKER else GIVEN
 
 
 # Schemas earlier tests used, emptied again and still at the current schema version: a test's
@@ -124,6 +140,28 @@ async def _drop_emptied() -> None:
 
 
 def drop_emptied() -> None:
-    """Drop the emptied schemas left for tests that did not come (at the end of the session)."""
+    """Drop the emptied schemas left for tests that did not come (at the end of the session), and
+    a worker's own database."""
     if POSTGRESQL and _EMPTIED:
         asyncio.run(_drop_emptied())
+    if GIVEN and POSTGRESQL != GIVEN:
+        asyncio.run(_worker_database(make=False))
+
+
+async def _worker_database(make: bool) -> None:
+    import asyncpg
+
+    name = urlsplit(str(POSTGRESQL)).path.lstrip("/")
+    admin = await asyncpg.connect(GIVEN)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')  # a run before this one's
+        if make:
+            await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+
+
+def make_worker_database() -> None:
+    """This worker's own database, new (at the start of its session)."""
+    if GIVEN and POSTGRESQL != GIVEN:
+        asyncio.run(_worker_database(make=True))

@@ -48,6 +48,9 @@ def test_export_streams_every_row_of_every_kind_and_never_a_secret_or_key(
     assert [r["title"] for r in by_kind["tasks"]] == ["task 0", "task 1", "task 2"], "in storing order"
     assert by_kind["tasks"][0]["metadata"] == {}, "JSON columns as JSON"
     assert len(by_kind["workflow_runs"]) == 1 and len(by_kind["keys"]) == 1
+    owner_id = by_kind["keys"][0]["resource_id"]
+    assert by_kind["workflow_runs"][0]["created_by"] == owner_id, "who created the run"
+    assert ["name_key" in r for r in by_kind["resources"]] == [False], "not the key derived from the name"
     assert "hunter2-secret" not in done.stdout and key not in done.stdout and "key_hash" not in done.stdout
     assert f"exported {len(rows):,} rows" in done.stderr
 

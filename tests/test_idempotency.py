@@ -284,8 +284,10 @@ async def _workflow_requests(owner: Agent, tool: str) -> tuple[dict, dict, dict]
     if tool == "ts.wrn.retry":
         await owner.ok("ts.wrn.update", {"id": r, "status": "cancelled"})
         return {"id": r}, {"id": r, "input_values": {"n": 3}}, {"id": r, "input_values": {"n": "x"}}
-    if tool == "ts.wrn.delete":
+    if tool == "ts.wrn.delete":  # a run is deleted once it ended
         other = (await owner.ok("ts.wrn.create", {"workflow_id": w}))["id"]
+        for ended in (r, other):
+            await owner.ok("ts.wrn.update", {"id": ended, "status": "cancelled"})
         return {"id": r}, {"id": other}, {"id": "no-such-run"}
     file = {"run_id": r, "filename": "a.txt", "content_base64": "aGVsbG8=", "kind": "input"}
     if tool == "ts.att.create":

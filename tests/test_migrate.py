@@ -11,12 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Agent, connect, postgresql_ledger
+from tests.conftest import Agent, column, connect, postgresql_ledger
 from tests.conftest import run_worktrail as worktrail
 from tests.postgresql_schemas import POSTGRESQL
 from tests.test_plans_and_events import planned
 from worktrail.domain.clock import SystemClock, format_ts
 from worktrail.domain.ids import new_uuid
+from worktrail.domain.names import name_key
 from worktrail.store import transfer
 from worktrail.store.audit import Origin
 from worktrail.store.store import Store
@@ -105,6 +106,11 @@ async def _round_trip(store: Store, owner: Agent, owner_key: str, ledger: str, m
     assert "s3cret" not in there[1] + there[2] + home[1] + home[2]
     copied = await Store.open(back)
     try:
+        owner_id = (await owner.ok("ts.auth.whoami"))["resource_id"]
+        owner_name = (await owner.ok("ts.res.get", {"id": owner_id}))["name"]
+        assert await column(copied, "SELECT created_by FROM workflow_run") == [owner_id], "a run's creator came along"
+        keys = "SELECT name_key FROM resource ORDER BY name_key"
+        assert await column(copied, keys) == await column(store, keys) == [name_key(owner_name)], "names' keys too"
         async with connect(copied, owner_key) as agent:  # the owner's key logs in on the copy
             found = await agent.ok("ts.tsk.list", {"search": "cafe"})
             assert [t["title"] for t in found["tasks"]] == ["Café order"], "the copy's search index"

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import sys
 
-from tests.conftest import Agent, as_role, make_resource
+import anyio
+import pytest
+from mcp import Client, StdioServerParameters
+
+from tests.conftest import Agent, as_role, column, make_resource
 from worktrail.store.store import Store
 
 pytestmark = pytest.mark.anyio
@@ -74,3 +78,52 @@ async def test_status_moves_follow_the_resource_lifecycle(owner: Agent) -> None:
     made = await owner.ok("ts.res.create", {"type": "service", "name": "ci"})
     error = await owner.err("ts.res.update", {"id": made["id"], "status": "active"})
     assert error["code"] == "invalid_transition" and error["details"]["allowed"] == ["inactive"]
+
+
+async def test_a_name_alike_another_resources_is_a_conflict_naming_its_holder(owner: Agent, store: Store) -> None:
+    owner_id = (await owner.ok("ts.auth.whoami"))["resource_id"]
+    alice = (await owner.ok("ts.res.create", {"type": "human", "name": "Alice"}))["id"]
+    for alike in ("alice", "ＡＬＩＣＥ", " ALICE ", "Ali\u200bce"):
+        refused = await owner.err("ts.res.create", {"type": "agent", "name": alike})
+        assert refused["code"] == "conflict" and refused["details"]["holder_id"] == alice, alike
+        assert alice in refused["message"]
+    async with as_role(owner, store, "member") as (member, member_id):
+        before = await member.ok("ts.res.get", {"id": member_id})
+        for taken, holder in (("OWNER", owner_id), ("alice", alice)):  # the owner's name, as in the issue
+            refused = await member.err("ts.res.update", {"id": member_id, "name": taken})
+            assert refused["code"] == "conflict" and refused["details"] == {
+                "field": "name", "reason": "name_taken", "holder_id": holder}  # fmt: skip
+        assert await member.ok("ts.res.get", {"id": member_id}) == before, "a refusal changes nothing"
+    await owner.ok("ts.res.update", {"id": alice, "name": "ALICE"})  # its own name, spelt anew
+    page = await owner.ok("ts.res.list", {"search": "alice"})
+    assert [r["name"] for r in page["resources"]] == ["ALICE"]
+
+
+async def test_racing_creates_and_renames_to_one_name_from_three_processes_have_one_winner(
+    ledger: str, store: Store, owner_key: str
+) -> None:
+    params = StdioServerParameters(command=sys.executable, args=["-m", "worktrail", "serve", "--db", ledger],
+                                   env={"WORKTRAIL_API_KEY": owner_key})  # fmt: skip
+    async with Client(params) as client:
+        others = [(await client.call_tool("ts.res.create", {"type": "agent", "name": f"r{n}"})).structured_content["id"]
+                  for n in range(6)]  # fmt: skip
+    answers: list[bool] = []
+
+    async def window(first: int) -> None:
+        async with Client(params) as client, anyio.create_task_group() as calls:
+            for n in (first, first + 1):  # one create and one rename of another resource each
+                request = ("ts.res.create", {"type": "agent", "name": "Racer"}) if n % 2 else (
+                    "ts.res.update", {"id": others[n], "name": "RACER"})  # fmt: skip
+                calls.start_soon(lambda r=request: _call(client, r, answers))
+
+    async with anyio.create_task_group() as group:
+        for first in (0, 2, 4):
+            group.start_soon(window, first)
+    assert answers.count(True) == 1 and len(answers) == 6
+    assert await column(store, "SELECT name_key FROM resource WHERE name_key = 'racer'") == ["racer"]
+
+
+async def _call(client: Client, request: tuple[str, dict], answers: list[bool]) -> None:
+    result = await client.call_tool(*request)
+    assert not result.is_error or result.structured_content["error"]["code"] == "conflict", result
+    answers.append(not result.is_error)

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Agent, as_role
+from worktrail.domain.deletions import DELETIONS
 from worktrail.domain.errors import ToolError
 from worktrail.domain.roles import at_least
 from worktrail.store.store import Store
@@ -97,3 +98,47 @@ async def test_each_role_is_refused_exactly_the_write_tools_above_it(owner: Agen
     expected = {name: not at_least(role, needed[name]) for name in seen}
     assert seen == expected
     assert any(seen.values()) == (role != "owner" and role != "admin")
+
+
+def _readme_deletes() -> dict[str, str]:
+    """Delete tool -> what refuses it while unfinished, from the README's table of deletes."""
+    text = README.read_text()
+    table = text[text.index("| delete tool |") :].split("\n\n", 1)[0]
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in table.splitlines()[2:]]
+    return {re.findall(r"`([a-z_.]+)`", tool)[0]: refused for tool, _, refused in rows}
+
+
+def test_every_delete_tool_has_the_one_rule_and_a_row_in_the_readme() -> None:
+    tools = {t.name for t in WRITE_TOOLS if t.name.endswith(".delete")}
+    assert set(DELETIONS) == tools == set(_readme_deletes())
+    for name, refused in _readme_deletes().items():
+        assert all(status in refused for status in DELETIONS[name].unfinished), name
+
+
+async def _deletable(agent: Agent, tool: str, workflow_id: str) -> dict[str, Any]:
+    """Arguments of `tool` for an entity `agent` creates now, ended where it must be."""
+    if tool == "ts.msn.delete":
+        return {"mission_id": (await agent.ok("ts.msn.create", {"name": "m"}))["data"]["mission_id"]}
+    if tool == "ts.wfl.delete":
+        return {"id": (await agent.ok("ts.wfl.create", {"name": "w", "main_prompt": "p"}))["id"]}
+    run = (await agent.ok("ts.wrn.create", {"workflow_id": workflow_id}))["id"]
+    if tool == "ts.wrn.delete":
+        await agent.ok("ts.wrn.update", {"id": run, "status": "cancelled"})
+        return {"id": run}
+    assert tool == "ts.att.delete", f"a new delete tool: make one of its entities here ({tool})"
+    file = {"run_id": run, "filename": "f.txt", "kind": "input", "content_base64": "aGk="}
+    return {"id": (await agent.ok("ts.att.create", file))["id"]}
+
+
+@pytest.mark.parametrize("tool", sorted(DELETIONS))
+async def test_a_delete_needs_an_owner_an_admin_or_the_entitys_creator(owner: Agent, store: Store, tool: str) -> None:
+    workflow_id = (await owner.ok("ts.wfl.create", {"name": "for runs", "main_prompt": "p"}))["id"]
+    async with as_role(owner, store, "member") as (member, _), as_role(owner, store, "admin") as (admin, _):
+        theirs = await _deletable(owner, tool, workflow_id)
+        refused = await member.err(tool, theirs)
+        assert refused["code"] == "forbidden" and "creator" in refused["message"], refused
+        assert "required_role" not in (refused.get("details") or {}), "the entity refuses it, not the role"
+        is_error, answer = await member.call(tool, await _deletable(member, tool, workflow_id))
+        assert not is_error, answer
+        is_error, answer = await admin.call(tool, theirs)
+        assert not is_error, answer

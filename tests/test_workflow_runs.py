@@ -11,7 +11,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from mcp import Client, StdioServerParameters
 
-from tests.conftest import Agent, scalar
+from tests.conftest import Agent, as_role, scalar
 from worktrail.domain.lifecycles import WORKFLOW_RUN
 from worktrail.store.store import Store
 
@@ -233,6 +233,28 @@ async def test_delete_a_workflow_waits_for_active_runs(owner: Agent) -> None:
     await owner.ok("ts.wrn.update", {"id": run_id, "status": "cancelled"})
     assert (await owner.ok("ts.wfl.delete", {"id": w}))["runs_deleted"] == 1
     assert (await owner.err("ts.wrn.get", {"id": run_id}))["code"] == "not_found"
+
+
+async def test_a_member_deletes_only_the_final_runs_it_created(owner: Agent, store: Store) -> None:
+    w = await workflow(owner, input_schema=None, output_schema=None)
+    theirs = (await owner.ok("ts.wrn.create", {"workflow_id": w, "sensitive_input_values": {"pw": "x"}}))["id"]
+    await owner.ok("ts.wrn.update", {"id": theirs, "status": "running"})
+    await owner.ok("ts.att.create", {"run_id": theirs, "filename": "a.txt", "kind": "input", "content_base64": "aGk="})
+    async with as_role(owner, store, "member") as (member, _):
+        refused = await member.err("ts.wrn.delete", {"id": theirs})
+        assert refused["code"] == "forbidden" and "creator" in refused["message"]
+        kept = await owner.ok("ts.wrn.get", {"id": theirs})
+        assert kept["status"] == "running" and len(kept["input_attachment_ids"]) == 1
+        assert await scalar(store, "SELECT COUNT(*) FROM workflow_secret") == 1
+        mine = (await member.ok("ts.wrn.create", {"workflow_id": w}))["id"]
+        not_final = await member.err("ts.wrn.delete", {"id": mine})
+        end = {"tool": "ts.wrn.update", "arguments": {"id": mine, "status": "cancelled"}}
+        assert not_final["code"] == "conflict" and not_final["details"]["end_with"] == end
+        assert f'ts.wrn.update {{"id": "{mine}", "status": "cancelled"}}' in not_final["message"]
+        await member.ok(end["tool"], end["arguments"])
+        assert (await member.ok("ts.wrn.delete", {"id": mine}))["deleted"]
+    refused = await owner.err("ts.wrn.delete", {"id": theirs})  # an owner too ends a run before deleting it
+    assert refused["code"] == "conflict" and refused["details"]["current_status"] == "running"
 
 
 @pytest.mark.processes

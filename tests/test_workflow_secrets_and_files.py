@@ -128,12 +128,32 @@ def test_a_secret_is_in_no_answer_record_log_or_error_and_leaves_the_disk_when_t
     assert not Path(f"{db}-wal").exists() or Path(f"{db}-wal").stat().st_size == 0
 
 
-async def test_a_secret_leaves_the_file_when_its_run_is_deleted(owner: Agent, store: Store, ledger: str) -> None:
+async def test_a_run_with_a_secret_is_deleted_only_once_it_ended_and_its_secret_left_the_file(
+    owner: Agent, store: Store, ledger: str
+) -> None:
     w = await workflow(owner, input_schema=None, output_schema=None)
     run = await owner.ok("ts.wrn.create", {"workflow_id": w, "sensitive_input_values": {"token": SECRET}})
     assert SECRET.encode() in on_disk(ledger)  # kept while the run lives...
+    assert (await owner.err("ts.wrn.delete", {"id": run["id"]}))["code"] == "conflict"  # ...which deleting waits for
+    assert SECRET.encode() in on_disk(ledger)
+    await owner.ok("ts.wrn.update", {"id": run["id"], "status": "cancelled"})
+    assert SECRET.encode() not in on_disk(ledger)  # gone when it ends
     await owner.ok("ts.wrn.delete", {"id": run["id"]})
-    assert SECRET.encode() not in on_disk(ledger)  # ...and gone with it
+    assert SECRET.encode() not in on_disk(ledger)
+
+
+async def test_a_member_deletes_only_the_attachments_it_created(owner: Agent, store: Store) -> None:
+    w = await workflow(owner, input_schema=None, output_schema=None)
+    run = await owner.ok("ts.wrn.create", {"workflow_id": w})
+    file = {"run_id": run["id"], "filename": "theirs.txt", "kind": "input", "content_base64": "aGk="}
+    theirs = (await owner.ok("ts.att.create", file))["id"]
+    async with as_role(owner, store, "member") as (member, _):
+        refused = await member.err("ts.att.delete", {"id": theirs})
+        assert refused["code"] == "forbidden" and "creator" in refused["message"]
+        assert (await member.ok("ts.att.get", {"id": theirs}))["filename"] == "theirs.txt"
+        mine = (await member.ok("ts.att.create", {**file, "filename": "mine.txt", "kind": "output"}))["id"]
+        assert (await member.ok("ts.att.delete", {"id": mine}))["deleted"]
+    assert (await owner.ok("ts.att.delete", {"id": theirs}))["deleted"]
 
 
 @pytest.mark.parametrize("final", ["success", "error", "cancelled"])

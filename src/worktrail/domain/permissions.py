@@ -57,8 +57,10 @@ def check_may_mint_key_for(actor: Actor, resource: Mapping[str, Any]) -> None:
         raise forbidden("Only an owner may create API keys for an owner: a key acts with its resource's role.")
 
 
+
 def check_may_delete(actor: Actor, entity: Mapping[str, Any], kind: str) -> None:
-    """Deleting needs an owner or admin, or the resource that created it."""
-    if is_admin(actor.role) or actor.resource_id == entity.get("created_by"):
+    """Deleting needs an owner or admin, or the resource that created the entity (`created_by`)."""
+    creator = entity.get("created_by")
+    if is_admin(actor.role) or (creator is not None and actor.resource_id == creator):
         return
     raise forbidden(f"Deleting a {kind} needs an owner or admin, or its creator.")

@@ -38,7 +38,7 @@ class Kind:
 
 # Secrets are never exported, keys only as their public fields, attachments without their bytes.
 KINDS = (
-    Kind("resources", "resource", resources.JSON_COLUMNS),
+    Kind("resources", "resource", resources.JSON_COLUMNS, never=("name_key",)),  # derived from the name
     Kind("keys", "api_key", (), "created_at", ("key_hash",)),
     Kind("endeavours", "endeavour", endeavours.JSON_COLUMNS),
     Kind("tasks", "task", tasks.JSON_COLUMNS),

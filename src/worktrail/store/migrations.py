@@ -1,13 +1,17 @@
-"""Numbered schema migrations, tracked by `PRAGMA user_version` (applied by upgrade.py)."""
+"""Numbered schema migrations, tracked by `PRAGMA user_version` (applied by upgrade.py): SQL, or a
+rewrite of rows by Python where SQL cannot say it (rewrite.py)."""
 
 from __future__ import annotations
 
 from worktrail.store.board.schema import BOARD_SESSIONS, SESSION_ENDS, TICKET_ORIGIN
 from worktrail.store.resources.schema_keys import KEY_LINEAGE
+from worktrail.store.resources.schema_names import NAME_KEY_COLUMN, NAME_KEY_UNIQUE, NAME_KEYS
+from worktrail.store.rewrite import Rewrite
 from worktrail.store.sqlite.search_schema import TASK_INDEXES_BY_ROWID, TASK_TEXT
 from worktrail.store.tasks.indexes import TASK_COLUMN_INDEXES
+from worktrail.store.workflows.schema_creator import RUN_CREATOR
 
-MIGRATIONS: tuple[str, ...] = (
+MIGRATIONS: tuple[str | Rewrite, ...] = (
     # 1: resources, keys, endeavours, tasks and the change records of the audit trail.
     """
     CREATE TABLE resource (
@@ -354,6 +358,12 @@ MIGRATIONS: tuple[str, ...] = (
     TICKET_ORIGIN,
     # 15: how many board sessions have ended, for the board's watcher (board/schema.py).
     SESSION_ENDS,
+    # 16: who created each workflow run (workflows/schema_creator.py).
+    RUN_CREATOR,
+    # 17 to 19: resource names unique, compared by a stored key; names alike renamed (resources/schema_names.py).
+    NAME_KEY_COLUMN,
+    NAME_KEYS,
+    NAME_KEY_UNIQUE,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

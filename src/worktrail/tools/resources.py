@@ -26,7 +26,7 @@ UPDATE_FIELDS = ("name", "role", "status", "skills", "capacity_model", "capacity
 
 class ResourceCreate(Params):
     type: ResourceType = Field(description="What the resource is: human, agent, service or team.")
-    name: Name = Field(description="Display name.")
+    name: Name = Field(description="Display name, unique in the ledger (compared ignoring case and width).")
     role: RoleName = Field("member", description="What it may do: owner, admin, member (default) or viewer.")
     skills: Skills = Field(None, description="Skills.")
     capacity_model: CapacityModel = Field(None, description="How capacity is counted, e.g. hours_per_week.")
@@ -41,7 +41,7 @@ class ResourceList(ListParams):
 
 
 class ResourceUpdate(UpdateParams):
-    name: Name = Field(None, description="New display name.")
+    name: Name = Field(None, description="New display name, unique in the ledger (taken: conflict).")
     role: RoleName = Field(None, description="New role (owners and admins only; owner only by an owner).")
     status: ResourceStatus = Field(None, description="active or inactive; an inactive resource's keys stop working.")
     skills: Skills = Field(None, description="New skills (replaces the list; [] clears).")

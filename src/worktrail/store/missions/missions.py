@@ -6,18 +6,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from worktrail.domain.actor import Actor
-from worktrail.domain.errors import ToolError
+from worktrail.domain.deletions import MISSION
 from worktrail.domain.ids import new_uuid
-from worktrail.domain.permissions import check_may_delete
 from worktrail.store.audit import Origin, diff, record, record_created
 from worktrail.store.connection import Connection
 from worktrail.store.database import Database
+from worktrail.store.deletions import check
 from worktrail.store.rows import encoded, filters, insert, page, require_row, update_versioned
 
 JSON_COLUMNS = ("metadata",)
 DEFINITION = ("name", "description", "instructions", "model", "execution_mode", "metadata")
-# Runs in these states keep their mission from being deleted.
-UNFINISHED = ("pending", "running", "paused")
 
 
 async def require(conn: Connection, mission_id: str) -> dict[str, Any]:
@@ -84,18 +82,7 @@ class Missions:
 
         async def run(conn: Connection) -> dict[str, Any]:
             row = await require(conn, mission_id)
-            check_may_delete(actor, row, "mission")
-            marks = ", ".join("?" for _ in UNFINISHED)
-            busy = [r[0] for r in (await conn.fetchall(
-                f"SELECT id FROM mission_run WHERE mission_id = ? AND status IN ({marks}) ORDER BY created_at",
-                (mission_id, *UNFINISHED),
-            ))]  # fmt: skip
-            if busy:
-                raise ToolError(
-                    "conflict",
-                    f"Mission {mission_id} has {len(busy)} unfinished run(s); cancel or finish them before deleting it.",
-                    {"reason": "unfinished_runs", "run_ids": busy[:20], "statuses": list(UNFINISHED)},
-                )
+            await check(conn, actor, MISSION, row, runs=("mission_run", "mission_id"))
             runs = (await conn.fetchone("SELECT COUNT(*) FROM mission_run WHERE mission_id = ?", (mission_id,)))[0]
             await conn.execute("DELETE FROM mission WHERE id = ?", (mission_id,))  # runs, steps, events by cascade
             await record(

@@ -7,8 +7,11 @@ from __future__ import annotations
 
 import asyncpg
 
+from worktrail.domain.clock import SystemClock, format_ts
 from worktrail.store.migrations import MIGRATIONS, SCHEMA_VERSION
+from worktrail.store.postgresql.connection import postgresql_sql
 from worktrail.store.postgresql.schema import step
+from worktrail.store.rewrite import Rewrite
 from worktrail.store.sqlite.ledger_file import NoLedger, NotALedger, SchemaTooNew
 
 # pg_advisory_xact_lock keys: 'wkmg' (migrations).
@@ -28,7 +31,13 @@ async def upgrade(raw: asyncpg.Connection, *, create: bool, shown: str) -> int:
                 "CREATE TABLE worktrail_schema (version BIGINT NOT NULL); INSERT INTO worktrail_schema VALUES (0)"
             )
         for number in range(version, SCHEMA_VERSION):
-            await raw.execute(step(number, MIGRATIONS[number]))
+            shared = MIGRATIONS[number]
+            if isinstance(shared, Rewrite):
+                rows = [tuple(row) for row in await raw.fetch(postgresql_sql(shared.select))]
+                for sql, params in shared.change(rows, format_ts(SystemClock().now())):
+                    await raw.execute(postgresql_sql(sql), *params)
+            else:
+                await raw.execute(step(number, shared))
             await raw.execute("UPDATE worktrail_schema SET version = $1", number + 1)
     return SCHEMA_VERSION
 

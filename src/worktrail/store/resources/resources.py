@@ -10,6 +10,7 @@ from worktrail.domain.errors import ToolError, not_found
 from worktrail.domain.ids import new_id
 from worktrail.domain.lifecycle import transition
 from worktrail.domain.lifecycles import RESOURCE
+from worktrail.domain.names import name_key
 from worktrail.domain.permissions import check_may_update_resource
 from worktrail.store.audit import Origin, diff, record, record_created
 from worktrail.store.connection import Connection
@@ -27,8 +28,26 @@ async def require(conn: Connection, resource_id: str) -> dict[str, Any]:
     return row
 
 
+async def check_name_free(conn: Connection, name: str, resource_id: str | None = None) -> str:
+    """The name's key, unless another resource holds a name alike (`conflict` naming it): names are
+    identities on the board, unique in a ledger (the unique index on name_key backs this)."""
+    key = name_key(name)
+    holder = await conn.fetchone(
+        "SELECT id, name FROM resource WHERE name_key = ? AND id != ?", (key, resource_id or "")
+    )
+    if holder is not None:
+        raise ToolError(
+            "conflict",
+            f"The name {name!r} is taken: resource {holder[0]} is named {holder[1]!r} (names are compared "
+            "ignoring case, width and spacing). Nothing was changed; choose another name.",
+            {"field": "name", "reason": "name_taken", "holder_id": holder[0]},
+        )
+    return key
+
+
 async def insert_resource(conn: Connection, origin: Origin, values: Mapping[str, Any]) -> dict[str, Any]:
-    """Insert a resource and its change record; return the stored row."""
+    """Insert a resource (its name free) and its change record; return the stored row."""
+    key = await check_name_free(conn, values["name"])
     row = {
         "id": new_id("res"),
         "status": "active",
@@ -40,7 +59,7 @@ async def insert_resource(conn: Connection, origin: Origin, values: Mapping[str,
         "created_at": origin.at,
         "updated_at": origin.at,
     }
-    await insert(conn, "resource", encoded(row, JSON_COLUMNS))
+    await insert(conn, "resource", encoded({**row, "name_key": key}, JSON_COLUMNS))
     await record_created(conn, origin, "resource", row["id"])
     return {**row, "version": 1}
 
@@ -94,8 +113,11 @@ class Resources:
                     ],
                 )
             values["updated_at"] = origin.at
+            stored = dict(values)
+            if "name" in values:
+                stored["name_key"] = await check_name_free(conn, values["name"], resource_id)
             version = await update_if_status(
-                conn, "resource", resource_id, encoded(values, JSON_COLUMNS), row["status"]
+                conn, "resource", resource_id, encoded(stored, JSON_COLUMNS), row["status"]
             )
             await record(conn, origin, "resource", resource_id, "update", diff(row, values), version)
             return version

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import sqlite3
 
+from worktrail.domain.clock import SystemClock, format_ts
 from worktrail.store.migrations import MIGRATIONS, SCHEMA_VERSION
+from worktrail.store.rewrite import Rewrite
 from worktrail.store.sqlite.ledger_file import NoLedger, NotALedger, ReadOnlyLedger, SchemaTooNew
 
 
@@ -29,8 +31,14 @@ def migrate(conn: sqlite3.Connection) -> int:
         if version == 0 and conn.execute("SELECT 1 FROM sqlite_master LIMIT 1").fetchone():
             raise NotALedger("it is a SQLite database with tables of another program, not a worktrail ledger")
         for number in range(version, SCHEMA_VERSION):
-            for statement in _statements(MIGRATIONS[number]):
-                conn.execute(statement)
+            step = MIGRATIONS[number]
+            if isinstance(step, Rewrite):
+                rows = [tuple(row) for row in conn.execute(step.select).fetchall()]
+                for sql, params in step.change(rows, format_ts(SystemClock().now())):
+                    conn.execute(sql, params)
+            else:
+                for statement in _statements(step):
+                    conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {number + 1}")
     except BaseException:
         conn.execute("ROLLBACK")

@@ -7,11 +7,14 @@ import hashlib
 from collections.abc import Mapping
 from typing import Any
 
+from worktrail.domain.actor import Actor
+from worktrail.domain.deletions import ATTACHMENT
 from worktrail.domain.errors import not_found
 from worktrail.domain.ids import new_uuid
 from worktrail.store.audit import Origin, record, record_created
 from worktrail.store.connection import Connection
 from worktrail.store.database import Database
+from worktrail.store.deletions import check
 from worktrail.store.rows import as_dict, insert
 from worktrail.store.workflows.runs import require as require_run
 
@@ -74,9 +77,13 @@ class Attachments:
 
         return await self.db.read(run)
 
-    async def delete(self, origin: Origin, attachment_id: str) -> dict[str, Any]:
+    async def delete(self, origin: Origin, actor: Actor, attachment_id: str) -> dict[str, Any]:
+        """Remove an attachment (an owner's, an admin's or its creator's to remove)."""
+
         async def run(conn: Connection) -> dict[str, Any]:
             row = await _require(conn, attachment_id)
+            creator = await conn.fetchone("SELECT created_by FROM attachment WHERE id = ?", (attachment_id,))
+            await check(conn, actor, ATTACHMENT, {**row, "created_by": creator[0]})
             await conn.execute("DELETE FROM attachment WHERE id = ?", (attachment_id,))
             await record(conn, origin, "attachment", attachment_id, "delete", {"filename": [row["filename"], None]})
             return {"id": attachment_id, "deleted": True}

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from worktrail.domain.actor import Actor
+from worktrail.domain.deletions import WORKFLOW_RUN as RUN_DELETION
 from worktrail.domain.errors import ToolError, invalid_field, not_found
 from worktrail.domain.finished import Outcome, check_not_finished
 from worktrail.domain.ids import new_uuid
@@ -15,6 +17,7 @@ from worktrail.domain.lifecycles import WORKFLOW_RETRY, WORKFLOW_RUN
 from worktrail.store.audit import Origin, diff, record, record_created
 from worktrail.store.connection import Connection
 from worktrail.store.database import Database
+from worktrail.store.deletions import check
 from worktrail.store.moves import apply_update
 from worktrail.store.rows import as_dict, capped_count, encoded, fetch, filters, insert, update_if_status
 from worktrail.store.workflows import secrets
@@ -60,8 +63,8 @@ async def _insert(conn: Connection, origin: Origin, workflow: Mapping[str, Any],
     fields = dict(values)
     hidden = fields.pop("sensitive_input_values", None)
     row = {"id": new_uuid(), "workflow_id": workflow["id"], "status": WORKFLOW_RUN.initial, **fields,
-           "user_id": origin.actor_id, "instance_id": origin.instance_id, "created_at": origin.at,
-           "updated_at": origin.at}  # fmt: skip
+           "user_id": origin.actor_id, "created_by": origin.actor_id, "instance_id": origin.instance_id,
+           "created_at": origin.at, "updated_at": origin.at}  # fmt: skip
     if hidden:
         row["sensitive_input_aliases"] = dict.fromkeys(hidden, secrets.MASK)
     await insert(conn, "workflow_run", encoded(row, JSON_COLUMNS))
@@ -185,9 +188,12 @@ class WorkflowRuns:
 
         return await self.db.write(run)
 
-    async def delete(self, origin: Origin, run_id: str) -> dict[str, Any]:
+    async def delete(self, origin: Origin, actor: Actor, run_id: str) -> dict[str, Any]:
+        """Remove a final run with its attachments (an owner's, an admin's or its creator's to remove)."""
+
         async def run(conn: Connection) -> dict[str, Any]:
             row = await require(conn, run_id)
+            await check(conn, actor, RUN_DELETION, row)
             attachments = (await conn.fetchone("SELECT COUNT(*) FROM attachment WHERE run_id = ?", (run_id,)))[0]
             await secrets.erase(conn, run_id)
             await conn.execute("DELETE FROM workflow_run WHERE id = ?", (run_id,))

@@ -6,18 +6,16 @@ from collections.abc import Mapping
 from typing import Any
 
 from worktrail.domain.actor import Actor
-from worktrail.domain.errors import ToolError
+from worktrail.domain.deletions import WORKFLOW
 from worktrail.domain.ids import new_uuid
-from worktrail.domain.permissions import check_may_delete
 from worktrail.store.audit import Origin, diff, record, record_created
 from worktrail.store.connection import Connection
 from worktrail.store.database import Database
+from worktrail.store.deletions import check
 from worktrail.store.rows import encoded, filters, insert, page, require_row, update_versioned
 from worktrail.store.workflows import secrets
 
 JSON_COLUMNS = ("input_schema", "output_schema", "metadata")
-# Runs in these states keep their workflow from being deleted.
-ACTIVE = ("scheduling", "running")
 
 
 async def require(conn: Connection, workflow_id: str) -> dict[str, Any]:
@@ -63,17 +61,7 @@ class Workflows:
 
         async def run(conn: Connection) -> dict[str, Any]:
             row = await require(conn, workflow_id)
-            check_may_delete(actor, row, "workflow")
-            busy = [r[0] for r in (await conn.fetchall(
-                "SELECT id FROM workflow_run WHERE workflow_id = ? AND status IN (?, ?) ORDER BY created_at",
-                (workflow_id, *ACTIVE),
-            ))]  # fmt: skip
-            if busy:
-                raise ToolError(
-                    "conflict",
-                    f"Workflow {workflow_id} has {len(busy)} run(s) scheduling or running; end them before deleting it.",
-                    {"reason": "active_runs", "run_ids": busy[:20], "statuses": list(ACTIVE)},
-                )
+            await check(conn, actor, WORKFLOW, row, runs=("workflow_run", "workflow_id"))
             runs = (await conn.fetchone("SELECT COUNT(*) FROM workflow_run WHERE workflow_id = ?", (workflow_id,)))[0]
             await secrets.erase_of_workflow(conn, workflow_id)
             await conn.execute("DELETE FROM workflow WHERE id = ?", (workflow_id,))

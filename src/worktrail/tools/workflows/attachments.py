@@ -92,9 +92,9 @@ async def list_attachments(call: Call, p: AttachmentListParams) -> AttachmentLis
 
 
 @tool("ts.att.delete", params=IdParams, result=AttachmentDeleted, toolset=WORKFLOWS, min_role="member",
-      summary="Delete an attachment.")  # fmt: skip
+      summary="Delete an attachment.", description="Needs an owner, admin or the attachment's creator.")  # fmt: skip
 async def delete_attachment(call: Call, p: IdParams) -> AttachmentDeleted:
-    return AttachmentDeleted(**await call.store.attachments.delete(call.origin(), p.id))
+    return AttachmentDeleted(**await call.store.attachments.delete(call.origin(), call.me, p.id))
 
 
 TOOLS = (create_attachment, get_attachment, read_attachment, list_attachments, delete_attachment)

@@ -146,9 +146,11 @@ async def retry_run(call: Call, p: RunRetry) -> Run:
 
 
 @tool("ts.wrn.delete", params=IdParams, result=Deleted, toolset=WORKFLOWS, min_role="member",
-      summary="Delete a run with its attachments and secrets.")  # fmt: skip
+      summary="Delete a final run with its attachments.",
+      description="Needs an owner, admin or the run's creator. A run still scheduling or running is refused "
+      '(conflict): end it first with ts.wrn.update {"id": ..., "status": "cancelled"}.')  # fmt: skip
 async def delete_run(call: Call, p: IdParams) -> Deleted:
-    return Deleted(**await call.store.workflow_runs.delete(call.origin(), p.id))
+    return Deleted(**await call.store.workflow_runs.delete(call.origin(), call.me, p.id))
 
 
 # Never replayed: a kept answer would be a copy of the secrets.

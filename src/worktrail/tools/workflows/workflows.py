@@ -78,7 +78,9 @@ async def update_workflow(call: Call, p: WorkflowUpdate) -> Workflow:
 
 
 @tool("ts.wfl.delete", params=IdParams, result=Deleted, toolset=WORKFLOWS, min_role="member",
-      summary="Delete a workflow with its runs (refused while a run is scheduling or running).")  # fmt: skip
+      summary="Delete a workflow with its runs (refused while a run is scheduling or running).",
+      description="Needs an owner, admin or the workflow's creator. While a run is scheduling or running the "
+      "delete is refused (conflict) with the runs and the ts.wrn.update call that ends each.")  # fmt: skip
 async def delete_workflow(call: Call, p: IdParams) -> Deleted:
     return Deleted(**await call.store.workflows.delete(call.origin(), call.me, p.id))
 
