@@ -63,8 +63,9 @@ async def pages_of(store: Store) -> list[str]:
 async def measure(where: str, repeats: int) -> dict[str, Any]:
     store = await Store.open(where, access="existing")
     try:
-        board = Board(Registry(ALL_TOOLS, store), BoardOptions())
-        ticket = await store.board_sessions.ticket(SystemClock().now())
+        origin = "http://127.0.0.1"  # the one-time address logs in only where it was printed for
+        board = Board(Registry(ALL_TOOLS, store), BoardOptions(ticket_origin=origin))
+        ticket = await store.board_sessions.ticket(SystemClock().now(), origin)
         transport = httpx2.ASGITransport(app=board_app(board))
         async with httpx2.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
             assert (await http.get(f"/login/once?token={ticket}")).status_code == 303
