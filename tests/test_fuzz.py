@@ -17,8 +17,8 @@ from worktrail.store.audit import Origin
 from worktrail.store.store import Store
 from worktrail.tools.call_options import published_input_schema
 from worktrail.tools.catalog import ALL_TOOLS
-from worktrail.tools.ritual_runs import RunUpdate
-from worktrail.tools.tasks import TaskUpdate
+from worktrail.tools.rituals.runs import RunUpdate
+from worktrail.tools.tasks.tasks import TaskUpdate
 
 FIELDS = list(TaskUpdate.model_fields)
 scalars = (

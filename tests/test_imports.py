@@ -77,3 +77,15 @@ def test_no_file_of_ours_is_over_400_lines() -> None:
     files = [*PACKAGE.rglob("*.py"), *(root / "tests").glob("*.py"), *(root / "benchmarks").glob("*.py")]
     long = {str(f.relative_to(root)): n for f in files if (n := len(f.read_text().splitlines())) > 400}
     assert len(files) > 100 and long == {}, f"split these by concept: {long}"
+
+
+FAMILIES = ("tasks", "endeavours", "resources", "rituals", "missions", "workflows", "executions")
+
+
+def test_a_family_looks_the_same_in_tools_and_in_store() -> None:
+    """Each family is a folder named for it in both layers, and none is left beside the registry."""
+    for layer in ("tools", "store"):
+        folders = {p.name for p in (PACKAGE / layer).iterdir() if (p / "__init__.py").exists()}
+        assert set(FAMILIES) <= folders, f"{layer}/ lacks a folder for {set(FAMILIES) - folders}"
+    loose = {p.stem for p in (PACKAGE / "tools").glob("*.py")} & {*FAMILIES, "keys", "ritual_runs"}
+    assert loose == set(), f"tools/ still has {loose} beside the registry"

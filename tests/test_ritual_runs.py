@@ -82,7 +82,7 @@ async def test_an_update_takes_the_seeds_three_statuses_only(owner: Agent) -> No
 
 def test_the_update_schema_enum_is_the_seeds() -> None:
     from worktrail.tools.call_options import published_input_schema
-    from worktrail.tools.ritual_runs import update_run
+    from worktrail.tools.rituals.runs import update_run
 
     assert published_input_schema(update_run)["properties"]["status"]["enum"] == ["succeeded", "failed", "skipped"]
 

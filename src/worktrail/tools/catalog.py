@@ -9,10 +9,8 @@ from worktrail.tools import (
     auth,
     endeavours,
     executions,
-    keys,
     missions,
     resources,
-    ritual_runs,
     rituals,
     runs,
     tasks,
@@ -24,12 +22,10 @@ from worktrail.tools.schemas import output_schema
 
 ALL_TOOLS: tuple[Tool, ...] = (
     *auth.TOOLS,
-    *keys.TOOLS,
     *resources.TOOLS,
     *endeavours.TOOLS,
     *tasks.TOOLS,
     *rituals.TOOLS,
-    *ritual_runs.TOOLS,
     *runs.TOOLS,
     *audit.TOOLS,
     *missions.TOOLS,
