@@ -24,10 +24,12 @@ ROOT = Path(__file__).resolve().parent.parent
 def collected(tmp_path: Path, *args: str, env: dict[str, str] | None = None) -> list[dict[str, object]]:
     """What `pytest --collect-only` collects with `args`, as tests/suite_plan.py records it."""
     out = tmp_path / f"plan-{len(list(tmp_path.iterdir()))}.json"
+    # A session of its own, not a worker of this one's (which would take a database of its own).
+    outside_xdist = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST_XDIST_")}
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "--collect-only", "-q", "-n0", "-p", "no:cacheprovider", *args],
         cwd=ROOT, capture_output=True, text=True, timeout=300,
-        env={**os.environ, **(env or {}), "WORKTRAIL_TEST_PLAN_TO": str(out)},
+        env={**outside_xdist, **(env or {}), "WORKTRAIL_TEST_PLAN_TO": str(out)},
     )  # fmt: skip
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     return json.loads(out.read_text())  # type: ignore[no-any-return]
