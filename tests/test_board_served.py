@@ -28,14 +28,17 @@ def test_an_open_stream_ends_at_a_stop_signal(initialised: tuple[Path | str, str
         login = browser.post("/login", data={"api_key": owner_key}, headers={"Origin": base})
         assert login.status_code == 303
 
+        opened = threading.Event()
+
         def listen() -> None:
             with browser.stream("GET", "/events") as stream:
+                opened.set()
                 for chunk in stream.iter_bytes():
                     heard.append(chunk)
 
         reader = threading.Thread(target=listen, daemon=True)
         reader.start()
-        time.sleep(0.5)
+        assert opened.wait(30), "the stream opened"
         started = time.monotonic()
         status, _ = stop(process)
         took = time.monotonic() - started

@@ -9,6 +9,7 @@ import time
 from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import anyio
 import pytest
@@ -16,6 +17,8 @@ import pytest
 from worktrail.domain.errors import ToolError
 from worktrail.store.connection import Connection
 from worktrail.store.sqlite.database import SqliteDatabase as Database
+
+T = TypeVar("T")
 
 pytestmark = pytest.mark.anyio
 
@@ -102,8 +105,7 @@ async def test_after_writes_pause_the_checkpoint_thread_starts_the_wal_again_its
         before = await db.read(restarts)
         for n in range(5):
             await db.write(lambda conn, n=n: conn.execute("INSERT INTO scratch (n) VALUES (?)", (n,)))
-        await anyio.sleep(0.5)
-        after_pause = await db.read(restarts)
+        after_pause = await _waited_for(lambda: db.read(restarts), lambda n: n > before)
         await anyio.sleep(0.5)
         assert after_pause == before + 1
         assert await db.read(restarts) == after_pause, "no checkpoint and restart without new writes"
@@ -115,13 +117,23 @@ async def test_planner_statistics_are_gathered_in_the_background_once_writes_pau
         await db.write(lambda conn: conn.execute("CREATE INDEX IF NOT EXISTS scratch_n ON scratch(n)"))
         for n in range(20):
             await db.write(lambda conn, n=n: conn.execute("INSERT INTO scratch (n) VALUES (?)", (n,)))
-        await anyio.sleep(0.6)
 
         async def statistics(conn: Connection) -> dict[str, str]:
+            if not await conn.fetchone("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'"):
+                return {}
             return {row[0]: row[1] for row in await conn.fetchall("SELECT idx, stat FROM sqlite_stat1")}
 
-        stats = await db.read(statistics)
+        stats = await _waited_for(lambda: db.read(statistics), lambda found: "scratch_n" in found)
     assert stats["scratch_n"].split()[0] == "20", "the index's rows, counted by ANALYZE"
+
+
+async def _waited_for(read: Callable[[], Awaitable[T]], done: Callable[[T], bool], seconds: float = 10) -> T:
+    """What `read` answers once `done` says so (the background thread's work has shown), or at the
+    deadline, whatever it is then."""
+    deadline = anyio.current_time() + seconds
+    while not done(value := await read()) and anyio.current_time() < deadline:
+        await anyio.sleep(0.02)
+    return value
 
 
 async def test_a_short_read_runs_on_the_event_loop_and_a_long_one_on_the_readers_thread(db_path: Path) -> None:
