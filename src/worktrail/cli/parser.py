@@ -178,6 +178,12 @@ def build() -> argparse.ArgumentParser:
                       help="a Host name clients reach this server by (repeat; needed beyond loopback; others get 421)")  # fmt: skip
     http.add_argument("--allowed-origin", action="append", metavar="ORIGIN", type=value.origin,
                       help="a browser Origin allowed to call, e.g. https://app.example.com (repeat; others get 403)")  # fmt: skip
+    http.add_argument("--auth", choices=["keys", "oauth"], default="keys",
+                      help="keys: API keys only, no OAuth discovery served (the default); oauth: also be an OAuth 2.1 "
+                      "authorization server, for assistants that cannot send a key (claude.ai, ChatGPT)")  # fmt: skip
+    http.add_argument("--public-url", metavar="URL", type=value.public_url,
+                      help="the address clients reach this server by, e.g. https://ledger.example.com (behind a TLS "
+                      "proxy it differs from --host/--port; the OAuth issuer). Needed for --auth oauth beyond loopback")  # fmt: skip
     http.add_argument("--tls-cert", metavar="FILE", type=value.certificate, help="serve HTTPS with this certificate (with --tls-key)")
     http.add_argument("--tls-key", metavar="FILE", type=value.private_key, help="the certificate's private key")
     http.add_argument("--behind-tls-proxy", action="store_true",
