@@ -35,3 +35,10 @@ def cap(asked: str | None, person_role: str) -> str:
 
 def _highest_role_within(person_role: str) -> str:
     return next(r for r in reversed(SCOPE_ROLES.values()) if at_least(person_role, r))
+
+
+def acting_role(scope: str, person_role: str) -> str:
+    """The role a grant acts with now: its scope's, cut down to the person's role as it stands
+    (an owner's grant of `ledger:admin` acts as an admin; a person made a viewer acts as a viewer)."""
+    granted = role_of(scope)
+    return granted if at_least(person_role, granted) else _highest_role_within(person_role)
