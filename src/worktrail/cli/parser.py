@@ -180,7 +180,8 @@ def build() -> argparse.ArgumentParser:
                       help="a browser Origin allowed to call, e.g. https://app.example.com (repeat; others get 403)")  # fmt: skip
     http.add_argument("--auth", choices=["keys", "oauth"], default="keys",
                       help="keys: API keys only, no OAuth discovery served (the default); oauth: also be an OAuth 2.1 "
-                      "authorization server, for assistants that cannot send a key (claude.ai, ChatGPT)")  # fmt: skip
+                      "authorization server (sign-in and consent on the board), for assistants that cannot send a key "
+                      "(claude.ai, ChatGPT)")  # fmt: skip
     http.add_argument("--public-url", metavar="URL", type=value.public_url,
                       help="the address clients reach this server by, e.g. https://ledger.example.com (behind a TLS "
                       "proxy it differs from --host/--port; the OAuth issuer). Needed for --auth oauth beyond loopback")  # fmt: skip

@@ -110,17 +110,23 @@ def announce(options: HttpOptions, board: bool = True) -> Callable[[int], None]:
     def say(port: int) -> None:
         base = options.public_url or f"{options.scheme}://{options.public_host}:{port}"
         board_at = f", the board at {base}/" if board else ""
-        print(f"worktrail serve: MCP at {base}/mcp (each request with Authorization: Bearer <key>){board_at}; "
+        bearer = "<key>" if options.auth != "oauth" else f"<key>, or an OAuth token: issuer {options.issuer}"
+        print(f"worktrail serve: MCP at {base}/mcp (each request with Authorization: Bearer {bearer}){board_at}; "
               "Ctrl-C or SIGTERM stops it.", file=sys.stderr, flush=True)  # fmt: skip
 
     return say
 
 
-async def serve_http(registry: Registry, options: HttpOptions, drain: timedelta) -> None:
-    """Serve MCP (and what `options.extra_routes` adds) until a stop signal. The socket is bound
-    first, so that with `--port 0` the app knows its real port (the issuer's, without --public-url)."""
+async def serve_http(
+    registry: Registry, options: HttpOptions, drain: timedelta, beside: Callable[[HttpOptions], HttpOptions] | None = None
+) -> None:
+    """Serve MCP (and what `options.extra_routes` adds, and `beside` adds once the port is known)
+    until a stop signal. The socket is bound first, so that with `--port 0` the app knows its real
+    port (the issuer's, without --public-url)."""
     sock = listening_socket(options.host.strip("[]"), options.port)
     options = replace(options, port=sock.getsockname()[1])
+    if beside is not None:
+        options = beside(options)
     app = build_http_app(registry, options)
     await serve_app(app, options, drain, announce(options, bool(options.extra_routes)), sock=sock)
 

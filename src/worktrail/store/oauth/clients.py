@@ -33,10 +33,12 @@ class OAuthClients:
         self.db = db
 
     async def register(
-        self, metadata: dict[str, Any], at: datetime, secret: str | None = None, address: str | None = None
-    ) -> str:
-        """A new registered client (its id): `secret` for a confidential one (kept hashed)."""
-        client_id = new_id("ocl")
+        self, metadata: dict[str, Any], at: datetime, secret: str | None = None, address: str | None = None,
+        client_id: str | None = None,
+    ) -> str:  # fmt: skip
+        """A new registered client (its id, `client_id` or a new one): `secret` for a confidential
+        one (kept hashed)."""
+        client_id = client_id or new_id("ocl")
         row = (client_id, "registered", str(metadata.get("client_name") or ""), hash_api_key(secret) if secret else None,
                json.dumps(metadata, sort_keys=True), address, format_ts(at))  # fmt: skip
         await self.db.write(

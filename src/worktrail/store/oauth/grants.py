@@ -15,6 +15,7 @@ from typing import Any
 
 from worktrail.domain.actor import Actor
 from worktrail.domain.clock import format_ts, parse_ts
+from worktrail.domain.errors import ToolError
 from worktrail.domain.ids import hash_api_key, new_id
 from worktrail.domain.oauth_tokens import (
     ACCESS_PREFIX,
@@ -30,6 +31,7 @@ from worktrail.store.connection import Connection
 from worktrail.store.database import Database
 from worktrail.store.rows import as_dict
 
+GRANT_PREFIX = "ogr_"
 # How long a used or expired code is kept, to know a replay of it for what it is.
 CODES_KEPT = timedelta(days=1)
 GRANT_COLUMNS = "g.id, g.resource_id, g.client_id, g.scope, g.audience, g.created_at, g.last_used_at, g.revoked_at"
@@ -141,7 +143,7 @@ class OAuthGrants:
             )
             if used is None:
                 return None
-            grant_id = new_id("ogr")
+            grant_id = new_id(GRANT_PREFIX.rstrip("_"))
             await conn.execute(
                 "INSERT INTO oauth_grant (id, resource_id, client_id, scope, audience, created_at) VALUES (?, ?, ?, ?, ?, ?)",
                 (grant_id, used["resource_id"], client_id, used["scope"], used["audience"], now),
@@ -221,6 +223,22 @@ class OAuthGrants:
             f"WHERE g.revoked_at IS NULL {where} ORDER BY g.created_at DESC, g.id DESC", params))  # fmt: skip
         names = [k.removeprefix("g.") for k in GRANT_COLUMNS.split(", ")] + ["client_name"]
         return [{k: r[k] for k in names} for r in rows]
+
+
+async def grant_actor(conn: Connection, grant_id: str) -> Actor:
+    """The actor a grant acts as now (its scope cut to its person's role), or `session_expired`
+    once the grant is revoked or its person inactive: the registry's check on every call."""
+    row = await conn.fetchone(
+        "SELECT g.scope, g.revoked_at, r.id AS resource_id, r.name, r.role, r.status FROM oauth_grant g "
+        "JOIN resource r ON r.id = g.resource_id WHERE g.id = ?",
+        (grant_id,),
+    )
+    if row is None or row["revoked_at"] is not None:
+        raise ToolError("session_expired", "This app's access was revoked. Sign in from the app again.")
+    if row["status"] != "active":
+        raise ToolError("session_expired", "The person this app acts for is inactive.")
+    return Actor(resource_id=row["resource_id"], name=row["name"], role=acting_role(row["scope"], row["role"]),
+                 key_id=grant_id)  # fmt: skip
 
 
 async def _refresh_row(conn: Connection, token: str, client_id: str) -> Any:

@@ -20,12 +20,15 @@ from starlette.routing import Route
 from starlette.types import ASGIApp
 
 from worktrail.domain.scopes import DEFAULT_SCOPE, SCOPES
+from worktrail.store.store import Store
 from worktrail.tools.context import Session
 from worktrail.tools.registry import Registry
 from worktrail.transport.http.access_log import AccessLog, NoteCalls
 from worktrail.transport.http.bearer import KeyVerifier, actor_of
 from worktrail.transport.http.health import health_routes
 from worktrail.transport.http.hosts import LOOPBACK
+from worktrail.transport.http.oauth_provider import LedgerProvider
+from worktrail.transport.http.oauth_routes import authorization_routes
 from worktrail.transport.http.rate_limit import AuthFailureGate, KeyBudget, Limits
 from worktrail.transport.http.refusals import KeyRequired, Refusals, Screened
 from worktrail.transport.server import build_server
@@ -94,7 +97,7 @@ class HttpOptions:
         )
 
 
-def _discovery(options: HttpOptions) -> tuple[list[Route], str | None]:
+def _discovery(options: HttpOptions, store: Store) -> tuple[list[Route], str | None]:
     """With `--auth oauth`: the RFC 9728 protected-resource metadata naming this server as the
     authorization server, and its URL for the 401. With `--auth keys`: nothing at all, since clients
     read any OAuth discovery answer as "do OAuth" and drop the key they were given."""
@@ -103,14 +106,16 @@ def _discovery(options: HttpOptions) -> tuple[list[Route], str | None]:
     # Plain strings: the SDK's model keeps them as given (AnyHttpUrl would add a slash to the issuer).
     resource: Any = options.resource_url
     routes = create_protected_resource_routes(resource, [options.issuer], list(SCOPES), "worktrail")  # type: ignore[list-item]
-    return routes, str(build_resource_metadata_url(resource))
+    return [*routes, *authorization_routes(LedgerProvider(store, options.issuer, options.resource_url))], str(
+        build_resource_metadata_url(resource)
+    )
 
 
 def build_http_app(registry: Registry, options: HttpOptions) -> ASGIApp:
     """The whole ASGI app `serve --http` runs (its lifespan runs the SDK's session manager)."""
     server = build_server(registry, lambda ctx: Session(actor_of(ctx.request)), options.tool_names, options.otel)
     server.middleware.insert(0, NoteCalls())
-    discovery, metadata_url = _discovery(options)
+    discovery, metadata_url = _discovery(options, registry.store)
     app = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
         json_response=True,
@@ -120,7 +125,7 @@ def build_http_app(registry: Registry, options: HttpOptions) -> ASGIApp:
         host=options.host,
         # No resource_server_url: the SDK would serve its metadata; ours (above) is served only with --auth oauth.
         auth=AuthSettings(issuer_url=options.issuer, resource_server_url=None),
-        token_verifier=KeyVerifier(registry.store),
+        token_verifier=KeyVerifier(registry.store, resource=options.resource_url if options.auth == "oauth" else None),
         custom_starlette_routes=[*discovery, *health_routes(registry.store), *options.extra_routes],
     )
     mcp = next(r for r in app.router.routes if getattr(r, "path", None) == MCP_PATH)
