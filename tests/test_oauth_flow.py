@@ -192,3 +192,28 @@ def test_registration_takes_public_clients_with_safe_redirect_uris_only(oauth_se
     for uri in ("cursor://anysphere.cursor-retrieval/oauth/callback", "https://claude.ai/api/mcp/auth_callback", REDIRECT):
         taken = httpx2.post(f"{issuer}/register", json={**public, "redirect_uris": [uri]}, timeout=30)
         assert taken.status_code == 201 and taken.json()["client_id"], taken.text
+
+
+async def test_a_token_is_refused_by_a_server_with_another_public_url_on_the_same_ledger(
+    initialised: tuple[Path, str],
+) -> None:
+    db, key = initialised
+    first, first_url, _ = start_http_on_any_port(db, "--auth", "oauth")  # type: ignore[arg-type]
+    second, second_url, _ = start_http_on_any_port(db, "--auth", "oauth")  # type: ignore[arg-type]
+    try:
+        storage = Memory()
+        issuer = first_url.removesuffix("/mcp")
+        async with signed_in_client(first_url, provider(first_url, issuer, key, storage)) as agent:
+            assert not (await agent.call_tool("ts.tsk.list", {})).is_error
+        assert storage.tokens is not None
+        headers = {"Authorization": f"Bearer {storage.tokens.access_token}", "Accept": "application/json, text/event-stream",
+                   "Content-Type": "application/json", "MCP-Protocol-Version": "2025-11-25"}  # fmt: skip
+        listing = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}})
+        assert httpx2.post(first_url, content=listing, headers=headers, timeout=30).status_code == 200
+        refused = httpx2.post(second_url, content=listing, headers=headers, timeout=30)
+        assert refused.status_code == 401 and 'error="invalid_token"' in refused.headers["www-authenticate"], (
+            "a token is bound to the /mcp it was issued for (RFC 8707)"
+        )
+    finally:
+        stop(first)
+        stop(second)
