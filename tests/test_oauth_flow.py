@@ -115,6 +115,8 @@ async def test_the_sdk_client_registers_signs_in_and_calls_tools_as_the_person(o
         minted = await agent.call_tool("ts.key.create", {"name": "minted through a grant"})
     assert me is not None and me["name"] == "owner" and me["role"] == "member", "ledger:write acts as a member"
     assert refused.is_error and refused.structured_content["error"]["code"] == "forbidden", refused.structured_content
+    assert refused.structured_content["error"]["details"]["required_scope"] == "ledger:admin"
+    assert "asking for the scope ledger:admin" in refused.structured_content["error"]["message"]
     assert not minted.is_error, minted.structured_content
     assert storage.tokens is not None and storage.tokens.access_token.startswith("wta_")
     plain = {"Authorization": f"Bearer {storage.tokens.access_token}", "Accept": "application/json, text/event-stream",
@@ -147,7 +149,7 @@ async def test_a_refresh_rotates_and_a_second_use_at_once_is_honoured(oauth_serv
     assert elsewhere.status_code == 401 and elsewhere.json()["error"] == "invalid_client"
 
 
-async def test_consent_denied_a_wrong_verifier_a_reused_code_and_another_resource_are_refused(oauth_server) -> None:  # type: ignore[no-untyped-def]
+async def test_a_bad_redirect_plain_pkce_denial_another_resource_a_wrong_verifier_and_a_reused_code_are_refused(oauth_server) -> None:  # type: ignore[no-untyped-def]
     issuer, url, key = oauth_server
     registered = httpx2.post(f"{issuer}/register", json={"client_name": "c", "redirect_uris": [REDIRECT],
                                                           "token_endpoint_auth_method": "none"}, timeout=30).json()  # fmt: skip
@@ -157,6 +159,10 @@ async def test_consent_denied_a_wrong_verifier_a_reused_code_and_another_resourc
     ask = {"response_type": "code", "client_id": client_id, "redirect_uri": REDIRECT, "code_challenge": challenge,
            "code_challenge_method": "S256", "state": "s1", "resource": url}  # fmt: skip
     authorize = str(httpx2.URL(f"{issuer}/authorize", params=ask))
+    mismatch = httpx2.get(str(httpx2.URL(f"{issuer}/authorize", params={**ask, "redirect_uri": REDIRECT + "/x"})), timeout=30)
+    assert mismatch.status_code == 400 and "location" not in mismatch.headers, "never redirected to an unregistered URI"
+    plain = httpx2.get(str(httpx2.URL(f"{issuer}/authorize", params={**ask, "code_challenge_method": "plain"})), timeout=30)
+    assert "error=invalid_request" in plain.headers["location"], "PKCE S256 only"
     denied = await sign_in_and_decide(authorize, issuer, key, "deny")
     assert denied == {"error": "access_denied", "state": "s1", "iss": issuer}
     elsewhere = httpx2.get(str(httpx2.URL(f"{issuer}/authorize", params={**ask, "resource": "https://other.example/mcp"})),

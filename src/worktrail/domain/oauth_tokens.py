@@ -13,6 +13,8 @@ CODE_TTL = timedelta(seconds=60)
 ACCESS_TTL = timedelta(hours=1)
 REFRESH_GRACE = timedelta(seconds=30)
 ACCESS_PREFIX, REFRESH_PREFIX = "wta_", "wtr_"
+# A grant's id stands where a key's id stands in an Actor (as a board session's `bss_` does).
+GRANT_PREFIX = "ogr_"
 
 RefreshUse = Literal["rotate", "grace", "replay"]
 

@@ -42,3 +42,8 @@ def acting_role(scope: str, person_role: str) -> str:
     (an owner's grant of `ledger:admin` acts as an admin; a person made a viewer acts as a viewer)."""
     granted = role_of(scope)
     return granted if at_least(person_role, granted) else _highest_role_within(person_role)
+
+
+def scope_for_role(role: str) -> str | None:
+    """The scope a grant needs to act as `role` (None: no grant acts as an owner)."""
+    return next((s for s, r in SCOPE_ROLES.items() if r == role), None)

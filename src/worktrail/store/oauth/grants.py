@@ -21,6 +21,7 @@ from worktrail.domain.oauth_tokens import (
     ACCESS_PREFIX,
     ACCESS_TTL,
     CODE_TTL,
+    GRANT_PREFIX,
     REFRESH_PREFIX,
     new_code,
     new_token,
@@ -31,7 +32,6 @@ from worktrail.store.connection import Connection
 from worktrail.store.database import Database
 from worktrail.store.rows import as_dict
 
-GRANT_PREFIX = "ogr_"
 # How long a used or expired code is kept, to know a replay of it for what it is.
 CODES_KEPT = timedelta(days=1)
 GRANT_COLUMNS = "g.id, g.resource_id, g.client_id, g.scope, g.audience, g.created_at, g.last_used_at, g.revoked_at"
