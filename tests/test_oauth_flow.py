@@ -223,3 +223,10 @@ async def test_a_token_is_refused_by_a_server_with_another_public_url_on_the_sam
     finally:
         stop(first)
         stop(second)
+
+
+def test_registrations_from_one_address_are_limited_per_hour(oauth_server) -> None:  # type: ignore[no-untyped-def]
+    issuer, _, _ = oauth_server
+    body = {"client_name": "c", "token_endpoint_auth_method": "none", "redirect_uris": [REDIRECT]}
+    answers = [httpx2.post(f"{issuer}/register", json=body, timeout=30).status_code for _ in range(11)]
+    assert answers == [201] * 10 + [429]

@@ -15,6 +15,7 @@ CREATE TABLE oauth_client (
     last_used_at TEXT
 );
 CREATE INDEX oauth_client_created ON oauth_client(created_at);
+CREATE INDEX oauth_client_registered ON oauth_client(registered_from, created_at);
 CREATE TABLE oauth_grant (
     id TEXT PRIMARY KEY,
     resource_id TEXT NOT NULL REFERENCES resource(id),

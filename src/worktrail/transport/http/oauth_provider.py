@@ -9,6 +9,7 @@ person in first; the code it issues comes back through `load_authorization_code`
 from __future__ import annotations
 
 import ipaddress
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -31,6 +32,8 @@ from worktrail.store.oauth.grants import Issued
 from worktrail.store.store import Store
 
 CONSENT_PATH = "/oauth/consent"
+# The address a registration comes from, set by the route's gate (oauth_routes.py) for the provider.
+REGISTERING_FROM: ContextVar[str | None] = ContextVar("registering_from", default=None)
 # Redirect schemes a client may never register: they run or read in the browser itself.
 _NEVER = frozenset({"javascript", "data", "file", "vbscript", "about", "blob"})
 # A registration no code or grant has named within this long is removed.
@@ -98,7 +101,8 @@ class LedgerProvider:
         now = self.clock.now()
         await self.store.oauth_clients.forget_unused(now - _UNUSED_FOR)
         metadata = client_info.model_dump(mode="json", exclude_none=True, exclude=_ISSUED)
-        await self.store.oauth_clients.register(metadata, now, client_id=client_info.client_id)
+        await self.store.oauth_clients.register(metadata, now, client_id=client_info.client_id,
+                                                address=REGISTERING_FROM.get())  # fmt: skip
 
     async def authorize(self, client: OAuthClientInformationFull, params: AuthorizationParams) -> str:
         if params.resource is not None and not same_resource(params.resource, self.resource):

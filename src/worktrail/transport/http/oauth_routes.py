@@ -6,6 +6,7 @@ server does (public clients, `none`; `iss` in authorization responses; the ledge
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from mcp.server.auth.handlers.metadata import MetadataHandler
@@ -21,9 +22,37 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from worktrail.domain.scopes import DEFAULT_SCOPE, SCOPES
-from worktrail.transport.http.oauth_provider import CONSENT_PATH, LedgerProvider
+from worktrail.transport.http.oauth_provider import CONSENT_PATH, REGISTERING_FROM, LedgerProvider
+from worktrail.transport.http.rate_limit import address_of, retry_after
 
 METADATA_PATH = "/.well-known/oauth-authorization-server"
+# Registrations an address may make an hour: anyone may register, and the ledger must not fill up.
+REGISTRATIONS_PER_HOUR = 10
+
+
+class RegistrationGate:
+    """In front of the SDK's `/register`: past REGISTRATIONS_PER_HOUR from one address, 429; else
+    the address is handed to the provider, which records it with the client."""
+
+    def __init__(self, app: ASGIApp, provider: LedgerProvider) -> None:
+        self.app, self.provider = app, provider
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        address = address_of(scope)
+        since = self.provider.clock.now() - timedelta(hours=1)
+        if await self.provider.store.oauth_clients.registered_since(address, since) >= REGISTRATIONS_PER_HOUR:
+            said = f"Too many client registrations from this address (over {REGISTRATIONS_PER_HOUR} an hour); try later."
+            answer = JSONResponse({"error": "rate_limited", "error_description": said}, 429, headers=retry_after(3600))
+            await answer(scope, receive, send)
+            return
+        token = REGISTERING_FROM.set(address)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            REGISTERING_FROM.reset(token)
 
 
 class IssOnRedirects:
@@ -90,6 +119,8 @@ def authorization_routes(provider: LedgerProvider) -> list[Any]:
             route = Route(METADATA_PATH, endpoint=cors_middleware(ours.handle, ["GET", "OPTIONS"]), methods=["GET", "OPTIONS"])
         elif route.path == "/revoke":
             route = Route("/revoke", endpoint=_revocation(provider), methods=["POST", "OPTIONS"])
+        elif route.path == "/register":
+            route.app = RegistrationGate(route.app, provider)
         elif route.path == "/authorize":
             route.app = IssOnRedirects(route.app, provider.issuer)
         out.append(route)
