@@ -251,7 +251,8 @@ def build() -> argparse.ArgumentParser:
     create.add_argument("--json", action="store_true", help='print only {"id", "resource_id", "api_key"}')
     revoke = _with_db(c.add("revoke", "Revoke an API key: its sessions stop working on their next call.",
                             "worktrail key revoke key_0123abcd...", key_commands))  # fmt: skip
-    revoke.add_argument("id", metavar="ID|KEY", help="the key's id (worktrail key list shows them), or the key itself")
+    revoke.add_argument("id", metavar="ID|KEY", help="the key's id (worktrail key list shows them), or the key itself, "
+                        "or an app's OAuth grant id (ogr_...)")
     revoke.add_argument("--with-descendants", action="store_true",
                         help="also revoke every key minted through this one, and through those")  # fmt: skip
 

@@ -215,6 +215,13 @@ class OAuthGrants:
         """Revoke a grant: every token of it is refused from the next request on (False: it was already)."""
         return await self.db.write(lambda conn: _revoke(conn, grant_id, format_ts(at)))
 
+    async def get(self, grant_id: str) -> dict[str, Any] | None:
+        """A grant (revoked or not) with its client's name, or None."""
+        row = await self.db.read(lambda conn: conn.fetchone(
+            f"SELECT {GRANT_COLUMNS}, c.name AS client_name FROM oauth_grant g JOIN oauth_client c ON c.id = g.client_id "
+            "WHERE g.id = ?", (grant_id,)))  # fmt: skip
+        return as_dict(row)
+
     async def list(self, resource_id: str | None = None) -> list[dict[str, Any]]:
         """The grants standing (newest first), each with its client's name; one person's, or all."""
         where, params = ("AND g.resource_id = ?", (resource_id,)) if resource_id else ("", ())
