@@ -63,7 +63,9 @@ async def sign_in_and_decide(authorize_url: str, issuer: str, key: str, decision
     async with httpx2.AsyncClient(timeout=30, headers={"Origin": issuer}) as browser:
         to_consent = (await browser.get(authorize_url)).headers["location"]
         assert to_consent.startswith(f"{issuer}/oauth/consent?")
-        to_login = (await browser.get(to_consent)).headers["location"]
+        hop = await browser.get(to_consent)  # no cookie came along: the board's own page goes on (SameSite)
+        assert hop.status_code == 200 and "hop=1" in hop.text
+        to_login = (await browser.get(to_consent + "&hop=1")).headers["location"]
         assert to_login.startswith("/login?next=")
         consent_path = parse_qs(urlsplit(to_login).query)["next"][0]
         logged_in = await browser.post(f"{issuer}/login", data={"api_key": key, "next": consent_path})

@@ -15,7 +15,7 @@ from starlette.staticfiles import StaticFiles
 
 from worktrail.board import actions, families, pages
 from worktrail.board.bodies import BodyLimit
-from worktrail.board.consent import consent_handlers
+from worktrail.board.consent import consent_handlers, same_site_hop
 from worktrail.board.headers import HEADERS, SecurityHeaders
 from worktrail.board.login import login_routes
 from worktrail.board.view import Board, Handler, View, guarded
@@ -89,7 +89,7 @@ def board_routes(board: Board) -> list[BaseRoute]:
     ]
     if board.options.oauth_issuer and board.options.oauth_resource:
         show, decide = consent_handlers(board.options.oauth_issuer, board.options.oauth_resource)
-        routes += [Route(CONSENT_PATH, guarded(board, show), methods=["GET"]),
+        routes += [Route(CONSENT_PATH, same_site_hop(guarded(board, show)), methods=["GET"]),
                    Route(CONSENT_PATH, guarded(board, decide, action=True), methods=["POST"])]  # fmt: skip
     routes += [Route(path, guarded(board, handler), methods=["GET"]) for path, handler in PAGES]
     routes += [Route(path, guarded(board, handler, action=True), methods=["POST"]) for path, handler in ACTIONS]

@@ -8,15 +8,19 @@ the authorization request, carried."""
 
 from __future__ import annotations
 
+import html
 from typing import Any
 from urllib.parse import urlsplit
 
 from mcp.server.auth.provider import construct_redirect_uri
 from mcp.shared.auth import InvalidRedirectUriError
 from pydantic import AnyUrl, ValidationError
-from starlette.responses import RedirectResponse, Response
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from worktrail.board.auth import COOKIE
 from worktrail.board.bodies import form_of
+from worktrail.board.headers import HEADERS
 from worktrail.board.view import View
 from worktrail.domain.scopes import SCOPE_ROLES, cap
 from worktrail.transport.http.oauth_provider import client_info, loopback_host, same_resource
@@ -44,6 +48,23 @@ async def _checked(view: View, asked: dict[str, str], issuer: str, resource: str
     return row, cap(asked.get("scope") or None, view.actor.role)
 
 
+def same_site_hop(endpoint: Any) -> Any:
+    """The consent page's endpoint, reached once more from the board's own page when the browser
+    came from the app's site without the session cookie: that cookie is SameSite=Strict, so a
+    navigation another site started never carries it, and a person signed in to the board would
+    be asked for a key again. A navigation a page of the board starts carries it."""
+
+    async def hop(request: Request) -> Response:
+        if COOKIE in request.cookies or request.query_params.get("hop") == "1":
+            return await endpoint(request)  # type: ignore[no-any-return]
+        again = html.escape(f"{request.url.path}?{request.url.query}&hop=1", quote=True)
+        body = (f'<!doctype html><meta http-equiv="refresh" content="0;url={again}"><title>Signing in</title>'
+                f'<p><a href="{again}">Continue to worktrail</a></p>')  # fmt: skip
+        return HTMLResponse(body)
+
+    return hop
+
+
 def consent_handlers(issuer: str, resource: str) -> tuple[Any, Any]:
     """The page (GET) and the decision (POST) of /oauth/consent."""
 
@@ -55,12 +76,18 @@ def consent_handlers(issuer: str, resource: str) -> tuple[Any, Any]:
             return view.render("error.html", 400, code="invalid_request", message=str(why))
         target = urlsplit(asked["redirect_uri"])
         wanted = [s for s in asked["scope"].split() if s in SCOPE_ROLES]
-        return view.render(
+        page = view.render(
             "consent.html", client_name=row["name"] or row["id"], asked_params=asked, scope=scope,
             origin=row["id"] if row["kind"] == "document" else "registered here, unverified",
             redirect_host=target.netloc or target.scheme + ":", loopback=loopback_host(target.hostname or ""),
             scope_means=MEANS[SCOPE_ROLES[scope]], asked=" ".join(wanted) or "the default", cut=scope not in wanted and bool(wanted),
         )  # fmt: skip
+        # The form's answer redirects to the app: the board's form-action 'self' would stop the browser there.
+        app = f"{target.scheme}://{target.netloc}" if target.netloc else f"{target.scheme}:"
+        page.headers["Content-Security-Policy"] = HEADERS["Content-Security-Policy"].replace(
+            "form-action 'self'", f"form-action 'self' {app}"
+        )
+        return page
 
     async def decide(view: View) -> Response:
         form = await form_of(view.request)
