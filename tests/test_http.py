@@ -52,7 +52,7 @@ def new_key(db: Path, owner_key: str, role: str) -> tuple[str, str]:
     return key["id"], key["api_key"]
 
 
-def test_a_request_without_a_good_key_is_401_naming_the_metadata_and_never_echoing_it(server) -> None:  # type: ignore[no-untyped-def]
+def test_a_request_without_a_good_key_is_401_with_a_bearer_challenge_and_never_echoing_it(server) -> None:  # type: ignore[no-untyped-def]
     db, owner_key, url, _ = server
     viewer_id, viewer_key = new_key(db, owner_key, "viewer")
     worktrail("key", "revoke", "--db", str(db), viewer_id)
@@ -73,12 +73,11 @@ def test_a_request_without_a_good_key_is_401_naming_the_metadata_and_never_echoi
         answer = httpx2.post(url, content=json.dumps(LIST), headers={**HEADERS, **headers}, timeout=30)
         assert answer.status_code == 401, why
         challenge = answer.headers["www-authenticate"]
-        assert challenge.startswith("Bearer ") and "/.well-known/oauth-protected-resource/mcp" in challenge, why
+        assert challenge.startswith('Bearer realm="worktrail"') and "resource_metadata" not in challenge, why
         for secret in (owner_key, viewer_key, inactive_key):
             assert secret not in answer.text and secret not in challenge, why
-    metadata = httpx2.get(url.replace("/mcp", "/.well-known/oauth-protected-resource/mcp"), timeout=30).json()
-    assert metadata["resource"] == url and metadata["bearer_methods_supported"] == ["header"]
-    assert "authorization_servers" not in metadata
+    # --auth keys (the default) serves no OAuth discovery: clients would take it for "do OAuth".
+    assert httpx2.get(url.replace("/mcp", "/.well-known/oauth-protected-resource/mcp"), timeout=30).status_code == 404
 
 
 async def test_a_key_revoked_mid_session_is_refused_from_the_next_request(server) -> None:  # type: ignore[no-untyped-def]

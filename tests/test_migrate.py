@@ -93,6 +93,12 @@ async def _round_trip(store: Store, owner: Agent, owner_key: str, ledger: str, m
     now = SystemClock().now()  # a board session opened through a one-time address: both rows
     ticket = await store.board_sessions.ticket(now, "http://127.0.0.1:8766")
     await store.board_sessions.redeem(ticket, now, timedelta(hours=1), "http://127.0.0.1:8766")
+    client = await store.oauth_clients.register({"client_name": "Claude", "redirect_uris": ["https://claude.ai/cb"]}, now)
+    owner_id = (await owner.ok("ts.auth.whoami"))["resource_id"]
+    code = await store.oauth_grants.issue_code(client, owner_id, "ledger:write", "http://127.0.0.1:8765/mcp", "x",
+                                               "https://claude.ai/cb", True, now)  # fmt: skip
+    issued = await store.oauth_grants.redeem(code, client, now)  # a client, a code, a grant and its tokens
+    assert issued is not None
     before = await transfer.tally(store.db)
     empty = [t for t, found in before.items() if found.rows == 0 and t != "instance"]
     assert empty == [], "every table of the ledger has a row to copy"
@@ -106,7 +112,8 @@ async def _round_trip(store: Store, owner: Agent, owner_key: str, ledger: str, m
     assert "s3cret" not in there[1] + there[2] + home[1] + home[2]
     copied = await Store.open(back)
     try:
-        owner_id = (await owner.ok("ts.auth.whoami"))["resource_id"]
+        bearer = await copied.oauth_grants.bearer(issued.access_token, now, now)
+        assert bearer is not None and bearer.actor.resource_id == owner_id, "an OAuth token works on the copy"
         owner_name = (await owner.ok("ts.res.get", {"id": owner_id}))["name"]
         assert await column(copied, "SELECT created_by FROM workflow_run") == [owner_id], "a run's creator came along"
         keys = "SELECT name_key FROM resource ORDER BY name_key"

@@ -15,9 +15,11 @@ from starlette.staticfiles import StaticFiles
 
 from worktrail.board import actions, families, pages
 from worktrail.board.bodies import BodyLimit
+from worktrail.board.consent import consent_handlers, same_site_hop
 from worktrail.board.headers import HEADERS, SecurityHeaders
 from worktrail.board.login import login_routes
 from worktrail.board.view import Board, Handler, View, guarded
+from worktrail.transport.http.oauth_provider import CONSENT_PATH
 
 STATIC = Path(__file__).parent / "static"
 
@@ -85,6 +87,10 @@ def board_routes(board: Board) -> list[BaseRoute]:
         Route("/events", guarded(board, _events(board)), methods=["GET"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
+    if board.options.oauth_issuer and board.options.oauth_resource:
+        show, decide = consent_handlers(board.options.oauth_issuer, board.options.oauth_resource)
+        routes += [Route(CONSENT_PATH, same_site_hop(guarded(board, show)), methods=["GET"]),
+                   Route(CONSENT_PATH, guarded(board, decide, action=True), methods=["POST"])]  # fmt: skip
     routes += [Route(path, guarded(board, handler), methods=["GET"]) for path, handler in PAGES]
     routes += [Route(path, guarded(board, handler, action=True), methods=["POST"]) for path, handler in ACTIONS]
     return routes

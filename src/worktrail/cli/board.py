@@ -36,7 +36,9 @@ def board_beside(registry: Registry, http: HttpOptions, session_ttl: object) -> 
     registry of every tool over the same store: the board reads every family whatever --toolsets serves)."""
     own = Registry(ALL_TOOLS, registry.store, registry.clock, idempotency_ttl=registry.idempotency_ttl,
                    serving=registry.serving)  # fmt: skip
-    options = BoardOptions(session_ttl=session_ttl, secure=http.tls, allowed_hosts=http.allowed_hosts)  # type: ignore[arg-type]
+    oauth = http.auth == "oauth"
+    options = BoardOptions(session_ttl=session_ttl, secure=http.tls, allowed_hosts=http.allowed_hosts,  # type: ignore[arg-type]
+                           oauth_issuer=http.issuer if oauth else None, oauth_resource=http.resource_url if oauth else None)  # fmt: skip
     board = Board(own, options, limits=http.limits)  # one budget per key (or session) and address for both
     return replace(http, extra_routes=(*http.extra_routes, Mount("", app=board_app(board))))
 

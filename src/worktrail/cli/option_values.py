@@ -86,6 +86,34 @@ def origin(value: str) -> str:
     return value
 
 
+def _loopback_name(name: str) -> bool:
+    try:
+        return name == "localhost" or ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def public_url(value: str) -> str:
+    """The address clients reach a `serve --http` server by: https (http only for a loopback host),
+    a host and an optional port, no path (returned without a trailing slash: it is the issuer)."""
+    parts = urlsplit(value)
+    try:
+        parts.port  # noqa: B018 - raises for a port out of range
+        fine = parts.scheme in ("http", "https") and _is_host(parts.hostname or "")
+    except ValueError:
+        fine = False
+    if not fine or parts.path not in ("", "/") or parts.query or parts.fragment or "@" in parts.netloc:
+        raise ArgumentTypeError(
+            "takes the address clients reach this server by: https://, a host and an optional port, no path, "
+            f"e.g. https://ledger.example.com (got {value!r})"
+        )
+    if parts.scheme == "http" and not _loopback_name(parts.hostname or ""):
+        raise ArgumentTypeError(
+            f"takes an https:// address; http:// only for a loopback host such as http://127.0.0.1:8765 (got {value!r})"
+        )
+    return value.rstrip("/")
+
+
 def mcp_url(value: str) -> str:
     """The /mcp URL of a `serve --http` server."""
     parts = urlsplit(value)

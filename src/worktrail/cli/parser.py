@@ -178,6 +178,13 @@ def build() -> argparse.ArgumentParser:
                       help="a Host name clients reach this server by (repeat; needed beyond loopback; others get 421)")  # fmt: skip
     http.add_argument("--allowed-origin", action="append", metavar="ORIGIN", type=value.origin,
                       help="a browser Origin allowed to call, e.g. https://app.example.com (repeat; others get 403)")  # fmt: skip
+    http.add_argument("--auth", choices=["keys", "oauth"], default="keys",
+                      help="keys: API keys only, no OAuth discovery served (the default); oauth: also be an OAuth 2.1 "
+                      "authorization server (sign-in and consent on the board), for assistants that cannot send a key "
+                      "(claude.ai, ChatGPT)")  # fmt: skip
+    http.add_argument("--public-url", metavar="URL", type=value.public_url,
+                      help="the address clients reach this server by, e.g. https://ledger.example.com (behind a TLS "
+                      "proxy it differs from --host/--port; the OAuth issuer). Needed for --auth oauth beyond loopback")  # fmt: skip
     http.add_argument("--tls-cert", metavar="FILE", type=value.certificate, help="serve HTTPS with this certificate (with --tls-key)")
     http.add_argument("--tls-key", metavar="FILE", type=value.private_key, help="the certificate's private key")
     http.add_argument("--behind-tls-proxy", action="store_true",
@@ -244,7 +251,8 @@ def build() -> argparse.ArgumentParser:
     create.add_argument("--json", action="store_true", help='print only {"id", "resource_id", "api_key"}')
     revoke = _with_db(c.add("revoke", "Revoke an API key: its sessions stop working on their next call.",
                             "worktrail key revoke key_0123abcd...", key_commands))  # fmt: skip
-    revoke.add_argument("id", metavar="ID|KEY", help="the key's id (worktrail key list shows them), or the key itself")
+    revoke.add_argument("id", metavar="ID|KEY", help="the key's id (worktrail key list shows them), or the key itself, "
+                        "or an app's OAuth grant id (ogr_...)")
     revoke.add_argument("--with-descendants", action="store_true",
                         help="also revoke every key minted through this one, and through those")  # fmt: skip
 

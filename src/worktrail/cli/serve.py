@@ -118,7 +118,7 @@ async def serve(args: argparse.Namespace) -> int:
                 from worktrail.cli.board import board_beside  # the board's templates: not for stdio's start-up
 
                 log.info("serving %s over HTTP", path)
-                await serve_http(registry, board_beside(registry, http, args.board_session_ttl), args.drain)
+                await serve_http(registry, http, args.drain, lambda bound: board_beside(registry, bound, args.board_session_ttl))
             else:
                 group.start_soon(_stop_on_signal, store, serving)
                 if sys.stdin.isatty():

@@ -17,6 +17,7 @@ import signal
 import socket
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -54,6 +55,12 @@ def build_http_options(args: argparse.Namespace) -> HttpOptions:
     if bool(args.tls_cert) != bool(args.tls_key):
         raise Refused("--tls-cert and --tls-key go together: give both, or neither")
     tls = bool(args.tls_cert)
+    if args.auth == "oauth" and args.public_url is None and not _loopback(args.host):
+        raise Refused(
+            f"--auth oauth with --host {args.host} needs --public-url URL, the https address clients reach this "
+            "server by (it is the OAuth issuer); only a loopback --host goes without (its issuer is then "
+            "http://127.0.0.1:PORT)"
+        )
     if not _loopback(args.host) and not tls and not args.behind_tls_proxy:
         log.warning(
             "serving %s without TLS: API keys cross the network in clear text. Give --tls-cert/--tls-key, "
@@ -64,6 +71,7 @@ def build_http_options(args: argparse.Namespace) -> HttpOptions:
         max_body=args.max_body, limits=Limits(args.rate_limit, args.auth_fail_limit), tls_cert=args.tls_cert, tls_key=args.tls_key,
         behind_tls_proxy=args.behind_tls_proxy,
         log_json=args.log_format == "json", tool_names=args.tool_names, otel=args.otel,
+        auth=args.auth, public_url=args.public_url,
     )  # fmt: skip
 
 
@@ -100,17 +108,27 @@ def announce(options: HttpOptions, board: bool = True) -> Callable[[int], None]:
     """The line `serve --http` prints on stderr once it listens: where, and how to stop it."""
 
     def say(port: int) -> None:
-        base = f"{options.scheme}://{options.public_host}:{port}"
+        base = options.public_url or f"{options.scheme}://{options.public_host}:{port}"
         board_at = f", the board at {base}/" if board else ""
-        print(f"worktrail serve: MCP at {base}/mcp (each request with Authorization: Bearer <key>){board_at}; "
+        bearer = "<key>" if options.auth != "oauth" else f"<key>, or an OAuth token: issuer {options.issuer}"
+        print(f"worktrail serve: MCP at {base}/mcp (each request with Authorization: Bearer {bearer}){board_at}; "
               "Ctrl-C or SIGTERM stops it.", file=sys.stderr, flush=True)  # fmt: skip
 
     return say
 
 
-async def serve_http(registry: Registry, options: HttpOptions, drain: timedelta) -> None:
-    """Serve MCP (and what `options.extra_routes` adds) until a stop signal."""
-    await serve_app(build_http_app(registry, options), options, drain, announce(options, bool(options.extra_routes)))
+async def serve_http(
+    registry: Registry, options: HttpOptions, drain: timedelta, beside: Callable[[HttpOptions], HttpOptions] | None = None
+) -> None:
+    """Serve MCP (and what `options.extra_routes` adds, and `beside` adds once the port is known)
+    until a stop signal. The socket is bound first, so that with `--port 0` the app knows its real
+    port (the issuer's, without --public-url)."""
+    sock = listening_socket(options.host.strip("[]"), options.port)
+    options = replace(options, port=sock.getsockname()[1])
+    if beside is not None:
+        options = beside(options)
+    app = build_http_app(registry, options)
+    await serve_app(app, options, drain, announce(options, bool(options.extra_routes)), sock=sock)
 
 
 def listening_socket(host: str, port: int) -> socket.socket:

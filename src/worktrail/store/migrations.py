@@ -4,6 +4,7 @@ rewrite of rows by Python where SQL cannot say it (rewrite.py)."""
 from __future__ import annotations
 
 from worktrail.store.board.schema import BOARD_SESSIONS, SESSION_ENDS, TICKET_ORIGIN
+from worktrail.store.oauth.schema import OAUTH
 from worktrail.store.resources.schema_keys import KEY_LINEAGE
 from worktrail.store.resources.schema_names import NAME_KEY_COLUMN, NAME_KEY_UNIQUE, NAME_KEYS
 from worktrail.store.rewrite import Rewrite
@@ -364,6 +365,8 @@ MIGRATIONS: tuple[str | Rewrite, ...] = (
     NAME_KEY_COLUMN,
     NAME_KEYS,
     NAME_KEY_UNIQUE,
+    # 20: OAuth clients, codes, grants and tokens (oauth/schema.py).
+    OAUTH,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

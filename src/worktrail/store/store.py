@@ -17,6 +17,8 @@ from worktrail.store.missions.events import Events
 from worktrail.store.missions.missions import Missions
 from worktrail.store.missions.plans import Plans
 from worktrail.store.missions.runs import MissionRuns
+from worktrail.store.oauth.clients import OAuthClients
+from worktrail.store.oauth.grants import OAuthGrants
 from worktrail.store.postgresql.database import PostgresqlDatabase
 from worktrail.store.recovery import Recovery
 from worktrail.store.replays import Replays
@@ -59,6 +61,8 @@ class Store:
         self.all_runs = Runs(db)
         self.board_sessions = BoardSessions(db)
         self.changes = Changes(db)
+        self.oauth_clients = OAuthClients(db)
+        self.oauth_grants = OAuthGrants(db)
 
     @classmethod
     async def open(

@@ -57,6 +57,10 @@ TABLES = (
     Table("execution"),
     Table("board_session"),
     Table("board_ticket"),
+    Table("oauth_client"),
+    Table("oauth_grant"),
+    Table("oauth_code"),
+    Table("oauth_token"),
 )
 
 

@@ -29,7 +29,9 @@ from pydantic import BaseModel
 
 from worktrail.domain.clock import Clock, SystemClock, format_ts
 from worktrail.domain.errors import ToolError
+from worktrail.domain.oauth_tokens import GRANT_PREFIX
 from worktrail.domain.roles import at_least
+from worktrail.domain.scopes import scope_for_role
 from worktrail.store.checks import FirstHopCheck, checked_first, checked_first_write
 from worktrail.store.resources.keys import ActorChanged, check_session
 from worktrail.store.store import Store
@@ -155,11 +157,14 @@ class Registry:
         """The validated params, once the caller's role allows the tool."""
         params = self.validate(spec, arguments)
         if actor is not None and not at_least(actor.role, spec.min_role):
-            raise ToolError(
-                "forbidden",
-                f"{spec.name} needs the role {spec.min_role} or higher; this session's role is {actor.role}.",
-                {"required_role": spec.min_role, "role": actor.role},
-            )
+            said = f"{spec.name} needs the role {spec.min_role} or higher; this session's role is {actor.role}."
+            details = {"required_role": spec.min_role, "role": actor.role}
+            needed = scope_for_role(spec.min_role)
+            if actor.key_id.startswith(GRANT_PREFIX):  # an app signed in with OAuth: say the scope to ask for
+                details["required_scope"] = needed or "none (an owner's alone)"
+                said += (f" This app was granted less: sign in from it again asking for the scope {needed}, which "
+                         "your role must allow." if needed else " No app's grant acts as an owner.")  # fmt: skip
+            raise ToolError("forbidden", said, details)
         return params
 
     async def handle(

@@ -15,6 +15,7 @@ from worktrail.store.audit import Origin, record, record_created
 from worktrail.store.board.sessions import SESSION_PREFIX, session_actor
 from worktrail.store.connection import Connection
 from worktrail.store.database import Database
+from worktrail.store.oauth.grants import GRANT_PREFIX, grant_actor
 from worktrail.store.resources import resources
 from worktrail.store.rows import as_dict, filters, insert, page
 
@@ -121,6 +122,8 @@ async def verified(conn: Connection, key_id: str, at: str | None = None) -> Acto
     """The actor behind a logged-in key (or board session) as it stands now, or `session_expired`."""
     if key_id.startswith(SESSION_PREFIX):
         return await session_actor(conn, key_id, at)
+    if key_id.startswith(GRANT_PREFIX):
+        return await grant_actor(conn, key_id)
     row = await conn.fetchone(_ACTOR_SQL + "k.id = ?", (key_id,))
     if row is None or row["revoked_at"] is not None:
         raise ToolError("session_expired", "The API key of this session was revoked. Log in again with a valid key.")
@@ -146,7 +149,9 @@ class Keys:
     async def create(self, origin: Origin, actor: Actor, resource_id: str, name: str) -> tuple[dict[str, Any], str]:
         async def run(conn: Connection) -> tuple[dict[str, Any], str]:
             check_may_mint_key_for(actor, await resources.require(conn, resource_id))
-            return await insert_key(conn, origin, resource_id, name, actor.key_id)
+            # A key names the key it was minted through; a board session or an OAuth grant is no key.
+            minted_by = None if actor.key_id.startswith((SESSION_PREFIX, GRANT_PREFIX)) else actor.key_id
+            return await insert_key(conn, origin, resource_id, name, minted_by)
 
         return await self.db.write(run)
 

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from worktrail.domain.errors import invalid_field
+from worktrail.domain.clock import parse_ts
+from worktrail.domain.errors import invalid_field, not_found
 from worktrail.domain.ids import API_KEY_PREFIX
+from worktrail.domain.oauth_tokens import GRANT_PREFIX
+from worktrail.domain.permissions import check_may_manage_keys_of
 from worktrail.tools.context import Call
 from worktrail.tools.declaration import tool
 from worktrail.tools.params import Id, IdParams, ListParams, Name, Params
@@ -92,12 +95,28 @@ async def list_keys(call: Call, p: KeyList) -> KeyPage:
     toolset="admin",
     summary="Revoke an API key: sessions logged in with it answer session_expired from their next call.",
     description="Your own keys, or anyone's if you are an owner or admin; with_descendants also every key "
-    "minted through it. Revoking a revoked key changes nothing and says so (already_revoked).",
+    "minted through it. Revoking a revoked key changes nothing and says so (already_revoked). An app's OAuth "
+    "grant (id ogr_...) is revoked the same way: every token of it is refused from the next request.",
 )
 async def revoke_key(call: Call, p: KeyRevoke) -> RevokedKey:
+    if p.id.startswith(GRANT_PREFIX):
+        return await _revoke_grant(call, p.id)
     if p.id.startswith(API_KEY_PREFIX):
         raise invalid_field("id", "is an API key itself, not a key's id", "Send the key's id (ts.key.list shows it).")
     return RevokedKey(**await call.store.keys.revoke(call.origin(), call.me, p.id, p.with_descendants))
+
+
+async def _revoke_grant(call: Call, grant_id: str) -> RevokedKey:
+    """An app's OAuth grant, revoked as a key is: every token of it is refused from the next request."""
+    grant = await call.store.oauth_grants.get(grant_id)
+    if grant is None:
+        raise not_found("OAuth grant", grant_id)
+    check_may_manage_keys_of(call.me, grant["resource_id"])
+    changed = await call.store.oauth_grants.revoke(grant_id, parse_ts(call.now))
+    after = await call.store.oauth_grants.get(grant_id) or grant
+    return RevokedKey(id=grant_id, resource_id=grant["resource_id"], name=grant["client_name"] or grant["client_id"],
+                      created_at=grant["created_at"], last_used_at=grant["last_used_at"], revoked_at=after["revoked_at"],
+                      already_revoked=not changed)  # fmt: skip
 
 
 TOOLS = (create_key, list_keys, revoke_key)

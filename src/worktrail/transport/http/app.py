@@ -13,26 +13,28 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from mcp.server.auth.routes import build_resource_metadata_url, create_protected_resource_routes
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.transport_security import TransportSecuritySettings
-from starlette.requests import Request
-from starlette.responses import JSONResponse
 from starlette.routing import Route
 from starlette.types import ASGIApp
 
+from worktrail.domain.scopes import DEFAULT_SCOPE, SCOPES
+from worktrail.store.store import Store
 from worktrail.tools.context import Session
 from worktrail.tools.registry import Registry
 from worktrail.transport.http.access_log import AccessLog, NoteCalls
 from worktrail.transport.http.bearer import KeyVerifier, actor_of
 from worktrail.transport.http.health import health_routes
 from worktrail.transport.http.hosts import LOOPBACK
+from worktrail.transport.http.oauth_provider import LedgerProvider
+from worktrail.transport.http.oauth_routes import authorization_routes
 from worktrail.transport.http.rate_limit import AuthFailureGate, KeyBudget, Limits
 from worktrail.transport.http.refusals import KeyRequired, Refusals, Screened
 from worktrail.transport.server import build_server
 from worktrail.transport.tool_names import ToolNames
 
 MCP_PATH = "/mcp"
-METADATA_PATH = "/.well-known/oauth-protected-resource/mcp"
 # The login tools are not served over HTTP: the bearer header is the login.
 NOT_OVER_HTTP = frozenset({"ts.auth.login", "ts.auth.logout"})
 
@@ -54,6 +56,8 @@ class HttpOptions:
     tool_names: ToolNames = "auto"
     otel: bool = False
     extra_routes: tuple[Any, ...] = field(default=())
+    auth: str = "keys"  # "keys": API keys only, no OAuth discovery; "oauth": also an authorization server
+    public_url: str | None = None
 
     @property
     def tls(self) -> bool:
@@ -72,8 +76,13 @@ class HttpOptions:
         return "https" if self.tls else "http"
 
     @property
+    def issuer(self) -> str:
+        """The address clients reach this server by: `--public-url`, else the bound one."""
+        return self.public_url or f"{self.scheme}://{self.public_host}:{self.port}"
+
+    @property
     def resource_url(self) -> str:
-        return f"{self.scheme}://{self.public_host}:{self.port}{MCP_PATH}"
+        return f"{self.issuer}{MCP_PATH}"
 
     def security(self) -> TransportSecuritySettings:
         """Host and Origin allow-lists: loopback always, plus the names given (never off)."""
@@ -88,22 +97,25 @@ class HttpOptions:
         )
 
 
-def _metadata_route(resource: str) -> Route:
-    """RFC 9728 protected-resource metadata. API keys have no authorization server to name, so
-    this is ours, not the SDK's (its model requires one)."""
-    document = {"resource": resource, "bearer_methods_supported": ["header"], "resource_name": "worktrail"}
-
-    async def metadata(request: Request) -> JSONResponse:
-        return JSONResponse(document)
-
-    return Route(METADATA_PATH, metadata, methods=["GET"])
+def _discovery(options: HttpOptions, store: Store) -> tuple[list[Route], str | None]:
+    """With `--auth oauth`: the RFC 9728 protected-resource metadata naming this server as the
+    authorization server, and its URL for the 401. With `--auth keys`: nothing at all, since clients
+    read any OAuth discovery answer as "do OAuth" and drop the key they were given."""
+    if options.auth != "oauth":
+        return [], None
+    # Plain strings: the SDK's model keeps them as given (AnyHttpUrl would add a slash to the issuer).
+    resource: Any = options.resource_url
+    routes = create_protected_resource_routes(resource, [options.issuer], list(SCOPES), "worktrail")  # type: ignore[list-item]
+    return [*routes, *authorization_routes(LedgerProvider(store, options.issuer, options.resource_url))], str(
+        build_resource_metadata_url(resource)
+    )
 
 
 def build_http_app(registry: Registry, options: HttpOptions) -> ASGIApp:
     """The whole ASGI app `serve --http` runs (its lifespan runs the SDK's session manager)."""
     server = build_server(registry, lambda ctx: Session(actor_of(ctx.request)), options.tool_names, options.otel)
     server.middleware.insert(0, NoteCalls())
-    resource = options.resource_url
+    discovery, metadata_url = _discovery(options, registry.store)
     app = server.streamable_http_app(
         streamable_http_path=MCP_PATH,
         json_response=True,
@@ -111,17 +123,15 @@ def build_http_app(registry: Registry, options: HttpOptions) -> ASGIApp:
         max_request_body_size=options.max_body,
         transport_security=options.security(),
         host=options.host,
-        auth=AuthSettings(issuer_url=resource, resource_server_url=resource, validate_token_resource=False),
-        token_verifier=KeyVerifier(registry.store),
-        custom_starlette_routes=[_metadata_route(resource), *health_routes(registry.store), *options.extra_routes],
+        # No resource_server_url: the SDK would serve its metadata; ours (above) is served only with --auth oauth.
+        auth=AuthSettings(issuer_url=options.issuer, resource_server_url=None),
+        token_verifier=KeyVerifier(registry.store, resource=options.resource_url if options.auth == "oauth" else None),
+        custom_starlette_routes=[*discovery, *health_routes(registry.store), *options.extra_routes],
     )
-    # Ours answers at the metadata path; the SDK's would list an authorization server there.
-    sdk_metadata = next(r for r in app.router.routes if getattr(r, "path", None) == METADATA_PATH)
-    app.router.routes.remove(sdk_metadata)
     mcp = next(r for r in app.router.routes if getattr(r, "path", None) == MCP_PATH)
     sdk_auth: Any = mcp.app  # type: ignore[attr-defined]
     screened = Screened(sdk_auth.app, options.max_body)
-    key_required = KeyRequired(screened, sdk_auth.required_scopes, sdk_auth.resource_metadata_url)
+    key_required = KeyRequired(screened, metadata_url, DEFAULT_SCOPE if metadata_url else None)
     mcp.app = KeyBudget(key_required, options.limits)  # type: ignore[attr-defined]
     gated = AuthFailureGate(app, MCP_PATH, options.limits)
     return AccessLog(Refusals(gated, MCP_PATH, options.allowed_hosts, options.max_body), options.log_json)

@@ -1,4 +1,4 @@
-"""Bearer API keys, checked on every request through the SDK's `TokenVerifier` seam.
+"""Bearer API keys (and, with `--auth oauth`, the ledger's OAuth access tokens), checked on every request through the SDK's `TokenVerifier` seam.
 
 The key is looked up by its hash on each request (a read): a key revoked by any process, or the
 key of a resource made inactive, is refused from the next request on, and nothing about a
@@ -16,6 +16,7 @@ from pydantic import ConfigDict
 
 from worktrail.domain.actor import Actor
 from worktrail.domain.clock import Clock, SystemClock, format_ts
+from worktrail.domain.oauth_tokens import ACCESS_PREFIX
 from worktrail.store.store import Store
 
 # How stale `last_used_at` may grow before a request writes it again.
@@ -33,12 +34,19 @@ class KeyToken(AccessToken):
 class KeyVerifier:
     """Turns `Authorization: Bearer <api key>` into the key's actor, or refuses it (None)."""
 
-    def __init__(self, store: Store, clock: Clock | None = None) -> None:
+    def __init__(self, store: Store, clock: Clock | None = None, resource: str | None = None) -> None:
         self.store = store
         self.clock = clock or SystemClock()
+        self.resource = resource  # with --auth oauth: this server's /mcp, which an access token must name
 
     async def verify_token(self, token: str) -> AccessToken | None:
         now = self.clock.now()
+        if self.resource is not None and token.startswith(ACCESS_PREFIX):
+            bearer = await self.store.oauth_grants.bearer(token, now, now - TOUCH_EVERY)
+            if bearer is None or bearer.audience.rstrip("/") != self.resource.rstrip("/"):
+                return None  # unknown, expired, revoked, or bound to another server
+            return KeyToken(token="", client_id=bearer.actor.key_id, scopes=bearer.scope.split(), actor=bearer.actor,
+                            resource=bearer.audience)  # fmt: skip
         actor: Actor | None = await self.store.keys.bearer(token, format_ts(now), format_ts(now - TOUCH_EVERY))
         if actor is None:
             return None

@@ -5,7 +5,9 @@
 - 413 for a body over `--max-body` (the SDK's limit refuses it; its answer is replaced with one
   naming the limit and the option);
 - 401 telling "no key" from "key refused" (unknown, revoked or inactive, without saying which:
-  that would tell a guesser which keys exist), in the SDK's `WWW-Authenticate` form;
+  that would tell a guesser which keys exist), with `WWW-Authenticate: Bearer realm="worktrail"`
+  (RFC 6750: `error="invalid_token"` only when a credential was sent and refused; with `--auth
+  oauth`, also the protected-resource metadata's address and the scope to ask for);
 - once the key is accepted, -32600 (HTTP 400) for a body the SDK would misread, as stdio answers
   it (unreadable.py): an id that is none (the SDK would take the request for a notification and
   answer 202, nothing) or a key sent twice in one object (it would run the last).
@@ -56,10 +58,22 @@ def presents_a_key(scope: Scope) -> bool:
 class KeyRequired(RequireAuthMiddleware):
     """The SDK's check of the verified key, with a 401 that says which of the two went wrong."""
 
+    def __init__(self, app: ASGIApp, metadata_url: str | None = None, scope: str | None = None) -> None:
+        super().__init__(app, [], None)
+        self.challenge = ['realm="worktrail"']
+        if metadata_url is not None:
+            self.challenge.append(f'resource_metadata="{metadata_url}"')
+        if scope is not None:
+            self.challenge.append(f'scope="{scope}"')
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not isinstance(scope.get("user"), AuthenticatedUser):
-            said = KEY_REFUSED if presents_a_key(scope) else NO_KEY
-            await self._send_auth_error(send, status_code=401, error="invalid_token", description=said)
+            refused = presents_a_key(scope)
+            said = KEY_REFUSED if refused else NO_KEY
+            parts = [*self.challenge, 'error="invalid_token"', f'error_description="{said}"'] if refused else self.challenge
+            answer = JSONResponse({"error": "invalid_token", "error_description": said}, status_code=401,
+                                  headers={"WWW-Authenticate": "Bearer " + ", ".join(parts)})  # fmt: skip
+            await answer(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
 

@@ -1,0 +1,109 @@
+"""The consent page of `serve --http --auth oauth`: where `/authorize` sends a person (signed in
+first by the board's own login), showing the app, where its description came from, the host it
+returns to (a loopback one flagged) and the access asked, cut to the person's role. Approve
+issues a single-use code; Deny answers `access_denied`; either way back to the app's redirect
+URI with `state` and `iss` (RFC 9207). The form is an action: same origin and the session's CSRF
+token, as every board form. Everything asked is checked again here: the page's address is only
+the authorization request, carried."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+from urllib.parse import urlsplit
+
+from mcp.server.auth.provider import construct_redirect_uri
+from mcp.shared.auth import InvalidRedirectUriError
+from pydantic import AnyUrl, ValidationError
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from worktrail.board.auth import COOKIE
+from worktrail.board.bodies import form_of
+from worktrail.board.headers import HEADERS
+from worktrail.board.view import View
+from worktrail.domain.scopes import SCOPE_ROLES, cap
+from worktrail.transport.http.oauth_provider import client_info, loopback_host, same_resource
+
+FIELDS = ("client_id", "redirect_uri", "code_challenge", "explicit", "scope", "state", "resource")
+MEANS = {"viewer": "read everything you can read", "member": "read, and create and work as you",
+         "admin": "everything you can do, keys and people included"}  # fmt: skip
+
+
+class NotAsked(Exception):
+    """An authorization request that does not hold (unknown client, redirect not registered,
+    another resource): shown as an error page, never redirected anywhere."""
+
+
+async def _checked(view: View, asked: dict[str, str], issuer: str, resource: str) -> tuple[dict[str, Any], str]:
+    row = await view.board.store.oauth_clients.get(asked.get("client_id", ""))
+    if row is None:
+        raise NotAsked("This app is not known to this ledger (its registration may have lapsed): start again from the app.")
+    try:
+        client_info(row).validate_redirect_uri(AnyUrl(asked.get("redirect_uri", "")))
+    except (ValidationError, InvalidRedirectUriError):
+        raise NotAsked("This app did not register the address it asks to return to.") from None
+    if not same_resource(asked.get("resource", ""), resource) or not asked.get("code_challenge"):
+        raise NotAsked(f"This request is not for this ledger ({resource}), or has no PKCE challenge.")
+    return row, cap(asked.get("scope") or None, view.actor.role)
+
+
+def same_site_hop(endpoint: Any) -> Any:
+    """The consent page's endpoint, reached once more from the board's own page when the browser
+    came from the app's site without the session cookie: that cookie is SameSite=Strict, so a
+    navigation another site started never carries it, and a person signed in to the board would
+    be asked for a key again. A navigation a page of the board starts carries it."""
+
+    async def hop(request: Request) -> Response:
+        if COOKIE in request.cookies or request.query_params.get("hop") == "1":
+            return await endpoint(request)  # type: ignore[no-any-return]
+        again = html.escape(f"{request.url.path}?{request.url.query}&hop=1", quote=True)
+        body = (f'<!doctype html><meta http-equiv="refresh" content="0;url={again}"><title>Signing in</title>'
+                f'<p><a href="{again}">Continue to worktrail</a></p>')  # fmt: skip
+        return HTMLResponse(body)
+
+    return hop
+
+
+def consent_handlers(issuer: str, resource: str) -> tuple[Any, Any]:
+    """The page (GET) and the decision (POST) of /oauth/consent."""
+
+    async def show(view: View) -> Response:
+        asked = {k: view.request.query_params.get(k, "") for k in FIELDS}
+        try:
+            row, scope = await _checked(view, asked, issuer, resource)
+        except NotAsked as why:
+            return view.render("error.html", 400, code="invalid_request", message=str(why))
+        target = urlsplit(asked["redirect_uri"])
+        wanted = [s for s in asked["scope"].split() if s in SCOPE_ROLES]
+        page = view.render(
+            "consent.html", client_name=row["name"] or row["id"], asked_params=asked, scope=scope,
+            origin=row["id"] if row["kind"] == "document" else "registered here, unverified",
+            redirect_host=target.netloc or target.scheme + ":", loopback=loopback_host(target.hostname or ""),
+            scope_means=MEANS[SCOPE_ROLES[scope]], asked=" ".join(wanted) or "the default", cut=scope not in wanted and bool(wanted),
+        )  # fmt: skip
+        # The form's answer redirects to the app: the board's form-action 'self' would stop the browser there.
+        app = f"{target.scheme}://{target.netloc}" if target.netloc else f"{target.scheme}:"
+        page.headers["Content-Security-Policy"] = HEADERS["Content-Security-Policy"].replace(
+            "form-action 'self'", f"form-action 'self' {app}"
+        )
+        return page
+
+    async def decide(view: View) -> Response:
+        form = await form_of(view.request)
+        asked = {k: str(form.get(k) or "") for k in FIELDS}
+        try:
+            _, scope = await _checked(view, asked, issuer, resource)
+        except NotAsked as why:
+            return view.render("error.html", 400, code="invalid_request", message=str(why))
+        state = asked["state"] or None
+        if form.get("decision") != "approve":
+            back = construct_redirect_uri(asked["redirect_uri"], error="access_denied", state=state, iss=issuer)
+            return RedirectResponse(back, status_code=303)
+        code = await view.board.store.oauth_grants.issue_code(
+            asked["client_id"], view.actor.resource_id, scope, resource, asked["code_challenge"], asked["redirect_uri"],
+            asked["explicit"] == "1", view.board.clock.now(),
+        )  # fmt: skip
+        return RedirectResponse(construct_redirect_uri(asked["redirect_uri"], code=code, state=state, iss=issuer), 303)
+
+    return show, decide

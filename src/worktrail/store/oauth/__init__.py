@@ -1,0 +1,1 @@
+"""OAuth: clients, authorization codes, grants and their tokens (issue 29)."""

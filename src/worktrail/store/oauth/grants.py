@@ -1,0 +1,258 @@
+"""OAuth grants and what makes and ends them: the authorization code of an approved request (single
+use, 60 s, kept hashed; used again, it revokes the grant it became), the grant it becomes (a
+person, a client, a scope, the resource its tokens are bound to), and the grant's tokens (access:
+1 hour; refresh: rotated on every use, with the grace and replay rule of domain/oauth_tokens.py).
+A token acts as its person with the grant's scope cut down to the person's role as it stands,
+and only while the grant stands and the person is active: revoking a grant ends every token of
+it at the next request, in every process."""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from worktrail.domain.actor import Actor
+from worktrail.domain.clock import format_ts, parse_ts
+from worktrail.domain.errors import ToolError
+from worktrail.domain.ids import hash_api_key, new_id
+from worktrail.domain.oauth_tokens import (
+    ACCESS_PREFIX,
+    ACCESS_TTL,
+    CODE_TTL,
+    GRANT_PREFIX,
+    REFRESH_PREFIX,
+    new_code,
+    new_token,
+    refresh_use,
+)  # fmt: skip
+from worktrail.domain.scopes import acting_role
+from worktrail.store.connection import Connection
+from worktrail.store.database import Database
+from worktrail.store.rows import as_dict
+
+# How long a used or expired code is kept, to know a replay of it for what it is.
+CODES_KEPT = timedelta(days=1)
+GRANT_COLUMNS = "g.id, g.resource_id, g.client_id, g.scope, g.audience, g.created_at, g.last_used_at, g.revoked_at"
+
+
+@dataclass(frozen=True)
+class Issued:
+    """A new token pair of a grant (the only time the tokens exist in the clear)."""
+
+    grant: dict[str, Any]
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+
+@dataclass(frozen=True)
+class Bearer:
+    """Who an access token acts as, for which client and resource, until when."""
+
+    actor: Actor
+    client_id: str
+    client_name: str
+    scope: str
+    audience: str
+    expires_at: datetime
+
+
+async def _grant(conn: Connection, grant_id: str) -> dict[str, Any]:
+    row = await conn.fetchone(f"SELECT {GRANT_COLUMNS} FROM oauth_grant g WHERE g.id = ?", (grant_id,))
+    return {k.removeprefix("g."): row[k.removeprefix("g.")] for k in GRANT_COLUMNS.split(", ")}
+
+
+async def _pair(conn: Connection, grant_id: str, at: datetime) -> Issued:
+    """A new access and refresh token for a grant; the grant's expired access tokens go."""
+    now = format_ts(at)
+    access, refresh = new_token(ACCESS_PREFIX), new_token(REFRESH_PREFIX)
+    await conn.execute("DELETE FROM oauth_token WHERE grant_id = ? AND kind = 'access' AND expires_at < ?", (grant_id, now))
+    await conn.execute(
+        "INSERT INTO oauth_token (token_hash, grant_id, kind, created_at, expires_at) VALUES (?, ?, 'access', ?, ?), "
+        "(?, ?, 'refresh', ?, NULL)",
+        (hash_api_key(access), grant_id, now, format_ts(at + ACCESS_TTL), hash_api_key(refresh), grant_id, now),
+    )
+    return Issued(await _grant(conn, grant_id), access, refresh, int(ACCESS_TTL.total_seconds()))
+
+
+async def _revoke(conn: Connection, grant_id: str, at: str) -> bool:
+    return bool(await conn.execute("UPDATE oauth_grant SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+                                   (at, grant_id)))  # fmt: skip
+
+
+class OAuthGrants:
+    """Codes, grants and tokens."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def issue_code(
+        self, client_id: str, resource_id: str, scope: str, audience: str, challenge: str, redirect_uri: str,
+        redirect_uri_explicit: bool, at: datetime,
+    ) -> str:  # fmt: skip
+        """The code of a request the person approved (the only time it exists in the clear)."""
+        code, now = new_code(), format_ts(at)
+
+        async def run(conn: Connection) -> str:
+            await conn.execute("DELETE FROM oauth_code WHERE expires_at < ?", (format_ts(at - CODES_KEPT),))
+            await conn.execute(
+                "INSERT INTO oauth_code (code_hash, client_id, resource_id, scope, audience, code_challenge, redirect_uri, "
+                "redirect_uri_explicit, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (hash_api_key(code), client_id, resource_id, scope, audience, challenge, redirect_uri,
+                 int(redirect_uri_explicit), now, format_ts(at + CODE_TTL)),
+            )  # fmt: skip
+            return code
+
+        return await self.db.write(run)
+
+    async def code(self, code: str, client_id: str, at: datetime) -> dict[str, Any] | None:
+        """A code of `client_id` that may still be redeemed (its row), or None: unknown, expired,
+        another client's, or used already (then the grant it became is revoked: a replay)."""
+
+        async def run(conn: Connection) -> dict[str, Any] | None:
+            row = await conn.fetchone(
+                "SELECT client_id, resource_id, scope, audience, code_challenge, redirect_uri, redirect_uri_explicit, "
+                "expires_at, used_at, grant_id FROM oauth_code WHERE code_hash = ?",
+                (hash_api_key(code),),
+            )
+            if row is None or row["client_id"] != client_id:
+                return None
+            if row["used_at"] is not None:
+                if row["grant_id"] is not None:
+                    await _revoke(conn, row["grant_id"], format_ts(at))
+                return None
+            if row["expires_at"] <= format_ts(at):
+                return None
+            return {k: row[k] for k in ("client_id", "resource_id", "scope", "audience", "code_challenge",
+                                        "redirect_uri", "redirect_uri_explicit", "expires_at")}  # fmt: skip
+
+        return await self.db.write(run)
+
+    async def redeem(self, code: str, client_id: str, at: datetime) -> Issued | None:
+        """The code, used now, becomes a grant with its first token pair; None if it cannot be
+        (used meanwhile by another request, expired, another client's)."""
+
+        async def run(conn: Connection) -> Issued | None:
+            now = format_ts(at)
+            used = await conn.fetchone(
+                "UPDATE oauth_code SET used_at = ? WHERE code_hash = ? AND client_id = ? AND used_at IS NULL "
+                "AND expires_at > ? RETURNING resource_id, scope, audience",
+                (now, hash_api_key(code), client_id, now),
+            )
+            if used is None:
+                return None
+            grant_id = new_id(GRANT_PREFIX.rstrip("_"))
+            await conn.execute(
+                "INSERT INTO oauth_grant (id, resource_id, client_id, scope, audience, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (grant_id, used["resource_id"], client_id, used["scope"], used["audience"], now),
+            )
+            await conn.execute("UPDATE oauth_code SET grant_id = ? WHERE code_hash = ?", (grant_id, hash_api_key(code)))
+            await conn.execute("UPDATE oauth_client SET last_used_at = ? WHERE id = ?", (now, client_id))
+            return await _pair(conn, grant_id, at)
+
+        return await self.db.write(run)
+
+    async def refresh_grant(self, token: str, client_id: str) -> dict[str, Any] | None:
+        """The standing grant of a refresh token of `client_id` (None: unknown, another client's, or
+        its grant revoked or its person inactive). Whether this use is allowed is `refresh`'s to say."""
+        return as_dict(await self.db.read(lambda conn: _refresh_row(conn, token, client_id)))
+
+    async def refresh(self, token: str, client_id: str, at: datetime) -> Issued | None:
+        """Rotate a refresh token: a new pair, on its first use or within the grace after it; a use
+        after the grace is a replay, which revokes the grant (None then, as for a token unknown)."""
+
+        async def run(conn: Connection) -> Issued | None:
+            row = await _refresh_row(conn, token, client_id)
+            if row is None:
+                return None
+            use = refresh_use(None if row["rotated_at"] is None else parse_ts(row["rotated_at"]), at)
+            if use == "replay":
+                await _revoke(conn, row["id"], format_ts(at))
+                return None
+            if use == "rotate":
+                await conn.execute("UPDATE oauth_token SET rotated_at = ? WHERE token_hash = ? AND rotated_at IS NULL",
+                                   (format_ts(at), hash_api_key(token)))  # fmt: skip
+            return await _pair(conn, row["id"], at)
+
+        return await self.db.write(run)
+
+    async def bearer(self, token: str, at: datetime, touch_after: datetime) -> Bearer | None:
+        """Who a live access token acts as now (None: unknown, expired, its grant revoked or its
+        person inactive). A read; the grant's `last_used_at` is written at most once a `touch_after`."""
+
+        async def find(conn: Connection) -> Any:
+            return await conn.fetchone(
+                "SELECT g.id, g.client_id, g.scope, g.audience, g.last_used_at, t.expires_at, r.id AS resource_id, "
+                "r.name, r.role, c.name AS client_name FROM oauth_token t JOIN oauth_grant g ON g.id = t.grant_id "
+                "JOIN resource r ON r.id = g.resource_id JOIN oauth_client c ON c.id = g.client_id "
+                "WHERE t.token_hash = ? AND t.kind = 'access' AND g.revoked_at IS NULL AND r.status = 'active'",
+                (hash_api_key(token),),
+            )
+
+        row = await self.db.read(find)
+        now = format_ts(at)
+        if row is None or row["expires_at"] <= now:
+            return None
+        if not self.db.read_only and (row["last_used_at"] is None or row["last_used_at"] < format_ts(touch_after)):
+            await self.db.write(lambda conn: conn.execute("UPDATE oauth_grant SET last_used_at = ? WHERE id = ?", (now, row["id"])))
+        actor = Actor(resource_id=row["resource_id"], name=row["name"], role=acting_role(row["scope"], row["role"]),
+                      key_id=row["id"])  # fmt: skip
+        return Bearer(actor, row["client_id"], row["client_name"], row["scope"], row["audience"], parse_ts(row["expires_at"]))
+
+    async def revoke_token(self, token: str, at: datetime) -> None:
+        """Revoke the grant an access or refresh token belongs to (RFC 7009: an unknown token is no error)."""
+
+        async def run(conn: Connection) -> None:
+            row = await conn.fetchone("SELECT grant_id FROM oauth_token WHERE token_hash = ?", (hash_api_key(token),))
+            if row is not None:
+                await _revoke(conn, row["grant_id"], format_ts(at))
+
+        await self.db.write(run)
+
+    async def revoke(self, grant_id: str, at: datetime) -> bool:
+        """Revoke a grant: every token of it is refused from the next request on (False: it was already)."""
+        return await self.db.write(lambda conn: _revoke(conn, grant_id, format_ts(at)))
+
+    async def get(self, grant_id: str) -> dict[str, Any] | None:
+        """A grant (revoked or not) with its client's name, or None."""
+        row = await self.db.read(lambda conn: conn.fetchone(
+            f"SELECT {GRANT_COLUMNS}, c.name AS client_name FROM oauth_grant g JOIN oauth_client c ON c.id = g.client_id "
+            "WHERE g.id = ?", (grant_id,)))  # fmt: skip
+        return as_dict(row)
+
+    async def list(self, resource_id: str | None = None) -> list[dict[str, Any]]:
+        """The grants standing (newest first), each with its client's name; one person's, or all."""
+        where, params = ("AND g.resource_id = ?", (resource_id,)) if resource_id else ("", ())
+        rows = await self.db.read(lambda conn: conn.fetchall(
+            f"SELECT {GRANT_COLUMNS}, c.name AS client_name FROM oauth_grant g JOIN oauth_client c ON c.id = g.client_id "
+            f"WHERE g.revoked_at IS NULL {where} ORDER BY g.created_at DESC, g.id DESC", params))  # fmt: skip
+        names = [k.removeprefix("g.") for k in GRANT_COLUMNS.split(", ")] + ["client_name"]
+        return [{k: r[k] for k in names} for r in rows]
+
+
+async def grant_actor(conn: Connection, grant_id: str) -> Actor:
+    """The actor a grant acts as now (its scope cut to its person's role), or `session_expired`
+    once the grant is revoked or its person inactive: the registry's check on every call."""
+    row = await conn.fetchone(
+        "SELECT g.scope, g.revoked_at, r.id AS resource_id, r.name, r.role, r.status FROM oauth_grant g "
+        "JOIN resource r ON r.id = g.resource_id WHERE g.id = ?",
+        (grant_id,),
+    )
+    if row is None or row["revoked_at"] is not None:
+        raise ToolError("session_expired", "This app's access was revoked. Sign in from the app again.")
+    if row["status"] != "active":
+        raise ToolError("session_expired", "The person this app acts for is inactive.")
+    return Actor(resource_id=row["resource_id"], name=row["name"], role=acting_role(row["scope"], row["role"]),
+                 key_id=grant_id)  # fmt: skip
+
+
+async def _refresh_row(conn: Connection, token: str, client_id: str) -> Any:
+    row = await conn.fetchone(
+        "SELECT g.id, g.client_id, g.scope, g.audience, g.resource_id, t.rotated_at FROM oauth_token t "
+        "JOIN oauth_grant g ON g.id = t.grant_id JOIN resource r ON r.id = g.resource_id "
+        "WHERE t.token_hash = ? AND t.kind = 'refresh' AND g.revoked_at IS NULL AND r.status = 'active'",
+        (hash_api_key(token),),
+    )
+    return row if row is not None and hmac.compare_digest(row["client_id"], client_id) else None

@@ -1,0 +1,55 @@
+"""OAuth's records (migration 20), in the ledger so that any `serve --http` process serves any
+step of a sign-in: clients (registered here, or known by their metadata document's URL), the
+authorization codes of approved requests, the grants those codes became, and the grants' access
+and refresh tokens. Codes and tokens are kept only as their SHA-256, as API keys are."""
+
+OAUTH = """
+CREATE TABLE oauth_client (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL CHECK (kind IN ('registered', 'document')),
+    name TEXT NOT NULL DEFAULT '',
+    secret_hash TEXT,
+    metadata TEXT NOT NULL DEFAULT '{}',
+    registered_from TEXT,
+    created_at TEXT NOT NULL,
+    last_used_at TEXT
+);
+CREATE INDEX oauth_client_created ON oauth_client(created_at);
+CREATE INDEX oauth_client_registered ON oauth_client(registered_from, created_at);
+CREATE TABLE oauth_grant (
+    id TEXT PRIMARY KEY,
+    resource_id TEXT NOT NULL REFERENCES resource(id),
+    client_id TEXT NOT NULL REFERENCES oauth_client(id),
+    scope TEXT NOT NULL,
+    audience TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    last_used_at TEXT,
+    revoked_at TEXT
+);
+CREATE INDEX oauth_grant_resource ON oauth_grant(resource_id);
+CREATE INDEX oauth_grant_client ON oauth_grant(client_id);
+CREATE TABLE oauth_code (
+    code_hash TEXT PRIMARY KEY,
+    client_id TEXT NOT NULL REFERENCES oauth_client(id),
+    resource_id TEXT NOT NULL REFERENCES resource(id),
+    scope TEXT NOT NULL,
+    audience TEXT NOT NULL,
+    code_challenge TEXT NOT NULL,
+    redirect_uri TEXT NOT NULL,
+    redirect_uri_explicit INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL,
+    used_at TEXT,
+    grant_id TEXT REFERENCES oauth_grant(id)
+);
+CREATE INDEX oauth_code_expires ON oauth_code(expires_at);
+CREATE TABLE oauth_token (
+    token_hash TEXT PRIMARY KEY,
+    grant_id TEXT NOT NULL REFERENCES oauth_grant(id),
+    kind TEXT NOT NULL CHECK (kind IN ('access', 'refresh')),
+    created_at TEXT NOT NULL,
+    expires_at TEXT,
+    rotated_at TEXT
+);
+CREATE INDEX oauth_token_grant ON oauth_token(grant_id);
+"""

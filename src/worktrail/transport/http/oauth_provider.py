@@ -1,0 +1,162 @@
+"""worktrail as its own OAuth 2.1 authorization server (`serve --http --auth oauth`): the SDK's
+`OAuthAuthorizationServerProvider` over the ledger, so that the SDK's routes and handlers do the
+protocol (request parsing, PKCE S256, exact redirect matching, the token and registration
+endpoints) and every record lives in the ledger, where any process serves any step.
+
+`authorize` sends the browser to the board's consent page (board/consent.py), which signs the
+person in first; the code it issues comes back through `load_authorization_code`."""
+
+from __future__ import annotations
+
+import ipaddress
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+from mcp.server.auth.provider import (
+    AccessToken,
+    AuthorizationCode,
+    AuthorizationParams,
+    AuthorizeError,
+    RefreshToken,
+    RegistrationError,
+    TokenError,
+)  # fmt: skip
+from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
+
+from worktrail.domain.clock import Clock, SystemClock, parse_ts
+from worktrail.domain.oauth_tokens import ACCESS_TTL
+from worktrail.store.oauth.grants import Issued
+from worktrail.store.store import Store
+
+CONSENT_PATH = "/oauth/consent"
+# The address a registration comes from, set by the route's gate (oauth_routes.py) for the provider.
+REGISTERING_FROM: ContextVar[str | None] = ContextVar("registering_from", default=None)
+# Redirect schemes a client may never register: they run or read in the browser itself.
+_NEVER = frozenset({"javascript", "data", "file", "vbscript", "about", "blob"})
+# A registration no code or grant has named within this long is removed.
+_UNUSED_FOR = timedelta(hours=24)
+# Registration fields kept as the client's metadata (the rest: ids and secrets, issued here).
+_ISSUED = {"client_id", "client_secret", "client_id_issued_at", "client_secret_expires_at"}
+
+
+def loopback_host(host: str) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def redirect_problem(uri: str) -> str | None:
+    """Why a redirect URI may not be registered (None: it may): https, http to a loopback host, or
+    a private-use scheme such as cursor://."""
+    parts = urlsplit(uri)
+    if parts.fragment:
+        return f"redirect URI {uri} has a fragment"
+    if parts.scheme == "https" or parts.scheme in _NEVER:
+        return None if parts.scheme == "https" else f"redirect URI {uri} has a scheme that is never allowed"
+    if parts.scheme == "http":
+        return None if loopback_host(parts.hostname or "") else f"redirect URI {uri}: http only to a loopback host"
+    return None  # a private-use scheme (RFC 8252 7.1)
+
+
+def same_resource(given: str, ours: str) -> bool:
+    return given.rstrip("/") == ours.rstrip("/")
+
+
+def client_info(row: dict[str, Any]) -> OAuthClientInformationFull:
+    """A stored client as the SDK's handlers see it (a public client: no secret)."""
+    return OAuthClientInformationFull.model_validate({**row["metadata"], "client_id": row["id"], "client_secret": None})
+
+
+def _token(issued: Issued) -> OAuthToken:
+    return OAuthToken(access_token=issued.access_token, token_type="Bearer", expires_in=issued.expires_in,
+                      refresh_token=issued.refresh_token, scope=issued.grant["scope"])  # fmt: skip
+
+
+@dataclass
+class LedgerProvider:
+    """The SDK's provider protocol, answered from the ledger. `issuer`: this server's public
+    address; `resource`: its `/mcp` (every token is bound to it)."""
+
+    store: Store
+    issuer: str
+    resource: str
+    clock: Clock = field(default_factory=SystemClock)
+
+    async def get_client(self, client_id: str) -> OAuthClientInformationFull | None:
+        row = await self.store.oauth_clients.get(client_id)
+        return None if row is None else client_info(row)
+
+    async def register_client(self, client_info: OAuthClientInformationFull) -> None:
+        if client_info.token_endpoint_auth_method != "none":
+            raise RegistrationError("invalid_client_metadata", "this server registers public clients only: "
+                                    'send "token_endpoint_auth_method": "none" (PKCE protects the code)')  # fmt: skip
+        for uri in client_info.redirect_uris or []:
+            problem = redirect_problem(str(uri))
+            if problem is not None:
+                raise RegistrationError("invalid_redirect_uri", problem)
+        now = self.clock.now()
+        await self.store.oauth_clients.forget_unused(now - _UNUSED_FOR)
+        metadata = client_info.model_dump(mode="json", exclude_none=True, exclude=_ISSUED)
+        await self.store.oauth_clients.register(metadata, now, client_id=client_info.client_id,
+                                                address=REGISTERING_FROM.get())  # fmt: skip
+
+    async def authorize(self, client: OAuthClientInformationFull, params: AuthorizationParams) -> str:
+        if params.resource is not None and not same_resource(params.resource, self.resource):
+            raise AuthorizeError("invalid_target", f"this server's resource is {self.resource}, not {params.resource}")
+        asked = {
+            "client_id": client.client_id, "redirect_uri": str(params.redirect_uri), "code_challenge": params.code_challenge,
+            "explicit": "1" if params.redirect_uri_provided_explicitly else "0", "scope": " ".join(params.scopes or []),
+            "state": params.state or "", "resource": self.resource,
+        }  # fmt: skip
+        return f"{self.issuer}{CONSENT_PATH}?{urlencode(asked)}"
+
+    async def load_authorization_code(self, client: OAuthClientInformationFull, authorization_code: str) -> Any:
+        assert client.client_id is not None
+        row = await self.store.oauth_grants.code(authorization_code, client.client_id, self.clock.now())
+        if row is None:
+            return None
+        return AuthorizationCode(
+            code=authorization_code, scopes=row["scope"].split(), expires_at=parse_ts(row["expires_at"]).timestamp(),
+            client_id=client.client_id, code_challenge=row["code_challenge"], redirect_uri=row["redirect_uri"],
+            redirect_uri_provided_explicitly=bool(row["redirect_uri_explicit"]), resource=row["audience"],
+            subject=row["resource_id"],
+        )  # fmt: skip
+
+    async def exchange_authorization_code(self, client: OAuthClientInformationFull, authorization_code: Any) -> OAuthToken:
+        assert client.client_id is not None
+        issued = await self.store.oauth_grants.redeem(authorization_code.code, client.client_id, self.clock.now())
+        if issued is None:
+            raise TokenError("invalid_grant", "authorization code was used already or has expired")
+        return _token(issued)
+
+    async def load_refresh_token(self, client: OAuthClientInformationFull, refresh_token: str) -> Any:
+        assert client.client_id is not None
+        row = await self.store.oauth_grants.refresh_grant(refresh_token, client.client_id)
+        if row is None:
+            return None
+        return RefreshToken(token=refresh_token, client_id=client.client_id, scopes=row["scope"].split(),
+                            resource=row["audience"], subject=row["resource_id"])  # fmt: skip
+
+    async def exchange_refresh_token(
+        self, client: OAuthClientInformationFull, refresh_token: Any, scopes: list[str]
+    ) -> OAuthToken:
+        assert client.client_id is not None
+        issued = await self.store.oauth_grants.refresh(refresh_token.token, client.client_id, self.clock.now())
+        if issued is None:
+            raise TokenError("invalid_grant", "refresh token was used already: sign in again")
+        return _token(issued)
+
+    async def load_access_token(self, token: str) -> Any:
+        now = self.clock.now()
+        bearer = await self.store.oauth_grants.bearer(token, now, now - ACCESS_TTL)
+        if bearer is None:
+            return None
+        return AccessToken(token=token, client_id=bearer.client_id, scopes=bearer.scope.split(),
+                           expires_at=int(bearer.expires_at.timestamp()), resource=bearer.audience)  # fmt: skip
+
+    async def revoke_token(self, token: Any) -> None:
+        await self.store.oauth_grants.revoke_token(token.token, self.clock.now())

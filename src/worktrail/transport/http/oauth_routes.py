@@ -1,0 +1,127 @@
+"""The authorization server's endpoints (`--auth oauth`): the SDK's own routes and handlers
+(`create_auth_routes`: `/authorize`, `/token`, `/register`), with what they lack added around
+them (and `/revoke` of our own, see `_revocation`): RFC 8414 metadata whose `issuer` is exactly the public URL and which says what this
+server does (public clients, `none`; `iss` in authorization responses; the ledger's scopes), and
+`iss` (RFC 9207) on every redirect `/authorize` sends back to a client, errors included."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from mcp.server.auth.handlers.metadata import MetadataHandler
+from mcp.server.auth.middleware.client_auth import AuthenticationError, ClientAuthenticator
+from mcp.server.auth.provider import construct_redirect_uri
+from mcp.server.auth.routes import build_metadata, cors_middleware, create_auth_routes
+from mcp.server.auth.settings import ClientRegistrationOptions, RevocationOptions
+from mcp.shared.auth import OAuthMetadata
+from pydantic import AnyHttpUrl
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from worktrail.domain.scopes import DEFAULT_SCOPE, SCOPES
+from worktrail.transport.http.oauth_provider import CONSENT_PATH, REGISTERING_FROM, LedgerProvider
+from worktrail.transport.http.rate_limit import address_of, retry_after
+
+METADATA_PATH = "/.well-known/oauth-authorization-server"
+# Registrations an address may make an hour: anyone may register, and the ledger must not fill up.
+REGISTRATIONS_PER_HOUR = 10
+
+
+class RegistrationGate:
+    """In front of the SDK's `/register`: past REGISTRATIONS_PER_HOUR from one address, 429; else
+    the address is handed to the provider, which records it with the client."""
+
+    def __init__(self, app: ASGIApp, provider: LedgerProvider) -> None:
+        self.app, self.provider = app, provider
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            await self.app(scope, receive, send)
+            return
+        address = address_of(scope)
+        since = self.provider.clock.now() - timedelta(hours=1)
+        if await self.provider.store.oauth_clients.registered_since(address, since) >= REGISTRATIONS_PER_HOUR:
+            said = f"Too many client registrations from this address (over {REGISTRATIONS_PER_HOUR} an hour); try later."
+            answer = JSONResponse({"error": "rate_limited", "error_description": said}, 429, headers=retry_after(3600))
+            await answer(scope, receive, send)
+            return
+        token = REGISTERING_FROM.set(address)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            REGISTERING_FROM.reset(token)
+
+
+class IssOnRedirects:
+    """RFC 9207: `iss` on every authorization response the SDK's `/authorize` redirects to a
+    client with (its errors; its redirect to our own consent page is not one)."""
+
+    def __init__(self, app: ASGIApp, issuer: str) -> None:
+        self.app, self.issuer = app, issuer
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async def adding(message: Message) -> None:
+            if message["type"] == "http.response.start" and message["status"] in (302, 303):
+                headers = [(k, v) for k, v in message["headers"]]
+                for i, (name, value) in enumerate(headers):
+                    where = value.decode("latin-1")
+                    if name == b"location" and not where.startswith(self.issuer + CONSENT_PATH):
+                        headers[i] = (name, construct_redirect_uri(where, iss=self.issuer).encode("latin-1"))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, adding)
+
+
+def _metadata(provider: LedgerProvider, registration: ClientRegistrationOptions, revocation: RevocationOptions) -> OAuthMetadata:
+    built = build_metadata(AnyHttpUrl(provider.issuer), None, registration, revocation)
+    return OAuthMetadata.model_validate({
+        **built.model_dump(mode="json", exclude_none=True), "issuer": provider.issuer, "scopes_supported": list(SCOPES),
+        "token_endpoint_auth_methods_supported": ["none"], "revocation_endpoint_auth_methods_supported": ["none"],
+        "authorization_response_iss_parameter_supported": True,
+    })  # fmt: skip
+
+
+def _revocation(provider: LedgerProvider) -> Any:
+    """RFC 7009 revocation with the SDK's client authentication and the provider's loaders. Not
+    the SDK's own handler: its request model requires `client_secret`, which a public client has
+    not, so every public client's revocation was a 400."""
+    authenticator = ClientAuthenticator(provider)
+
+    async def revoke(request: Request) -> Response:
+        try:
+            client = await authenticator.authenticate_request(request)
+        except AuthenticationError as refused:
+            return JSONResponse({"error": "unauthorized_client", "error_description": refused.message}, 401)
+        token = (await request.form()).get("token")
+        if not isinstance(token, str) or not token:
+            return JSONResponse({"error": "invalid_request", "error_description": "token is required"}, 400)
+        found = await provider.load_access_token(token) or await provider.load_refresh_token(client, token)
+        if found is not None and found.client_id == client.client_id:  # another client's token: left alone
+            await provider.revoke_token(found)
+        return Response(status_code=200, headers={"Cache-Control": "no-store", "Pragma": "no-cache"})
+
+    return cors_middleware(revoke, ["POST", "OPTIONS"])
+
+
+def authorization_routes(provider: LedgerProvider) -> list[Any]:
+    """`/.well-known/oauth-authorization-server`, `/authorize`, `/token`, `/register`, `/revoke`."""
+    registration = ClientRegistrationOptions(enabled=True, valid_scopes=list(SCOPES), default_scopes=[DEFAULT_SCOPE])
+    revocation = RevocationOptions(enabled=True)
+    routes = create_auth_routes(provider, AnyHttpUrl(provider.issuer), None, registration, revocation)
+    ours = MetadataHandler(_metadata(provider, registration, revocation))
+    out: list[Any] = []
+    for route in routes:
+        if route.path == METADATA_PATH:
+            route = Route(METADATA_PATH, endpoint=cors_middleware(ours.handle, ["GET", "OPTIONS"]), methods=["GET", "OPTIONS"])
+        elif route.path == "/revoke":
+            route = Route("/revoke", endpoint=_revocation(provider), methods=["POST", "OPTIONS"])
+        elif route.path == "/register":
+            route.app = RegistrationGate(route.app, provider)
+        elif route.path == "/authorize":
+            route.app = IssOnRedirects(route.app, provider.issuer)
+        out.append(route)
+    return out

@@ -1,0 +1,234 @@
+"""`serve --http --auth oauth` as an authorization server, driven by the SDK's own OAuth client
+(`OAuthClientProvider`) over real HTTP: discovery, dynamic registration, /authorize, the board's
+sign-in and consent (completed here by plain HTTP requests, as a browser would send them), the
+code exchanged with PKCE, tools called with the access token as the person, a refresh, a
+revocation, and the refusals around them."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import re
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import httpx2
+import pytest
+from mcp import Client
+from mcp.client.auth import OAuthClientProvider
+from mcp.client.streamable_http import streamable_http_client
+from mcp.shared.auth import AuthorizationCodeResult, OAuthClientInformationFull, OAuthClientMetadata, OAuthToken
+
+from tests.servers import start_http_on_any_port, stop
+
+pytestmark = [pytest.mark.anyio, pytest.mark.processes]
+
+REDIRECT = "http://127.0.0.1:9/callback"  # never reached: the test reads the redirect itself
+
+
+class Memory:
+    """The client's token storage, in memory."""
+
+    def __init__(self) -> None:
+        self.tokens: OAuthToken | None = None
+        self.client: OAuthClientInformationFull | None = None
+
+    async def get_tokens(self) -> OAuthToken | None:
+        return self.tokens
+
+    async def set_tokens(self, tokens: OAuthToken) -> None:
+        self.tokens = tokens
+
+    async def get_client_info(self) -> OAuthClientInformationFull | None:
+        return self.client
+
+    async def set_client_info(self, client_info: OAuthClientInformationFull) -> None:
+        self.client = client_info
+
+
+@pytest.fixture
+def oauth_server(initialised: tuple[Path, str]):  # type: ignore[no-untyped-def]
+    db, key = initialised
+    process, url, _ = start_http_on_any_port(db, "--auth", "oauth")  # type: ignore[arg-type]
+    yield url.removesuffix("/mcp"), url, key
+    stop(process)
+
+
+async def sign_in_and_decide(authorize_url: str, issuer: str, key: str, decision: str = "approve") -> dict[str, str]:
+    """What a person's browser does: /authorize, the board's login with a key, the consent page,
+    Approve or Deny; the query of the redirect back to the app."""
+    async with httpx2.AsyncClient(timeout=30, headers={"Origin": issuer}) as browser:
+        to_consent = (await browser.get(authorize_url)).headers["location"]
+        assert to_consent.startswith(f"{issuer}/oauth/consent?")
+        hop = await browser.get(to_consent)  # no cookie came along: the board's own page goes on (SameSite)
+        assert hop.status_code == 200 and "hop=1" in hop.text
+        to_login = (await browser.get(to_consent + "&hop=1")).headers["location"]
+        assert to_login.startswith("/login?next=")
+        consent_path = parse_qs(urlsplit(to_login).query)["next"][0]
+        logged_in = await browser.post(f"{issuer}/login", data={"api_key": key, "next": consent_path})
+        assert logged_in.status_code == 303 and logged_in.headers["location"] == consent_path
+        page = await browser.get(issuer + consent_path)
+        assert page.status_code == 200 and "Approve" in page.text, page.text
+        fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text))
+        answer = await browser.post(f"{issuer}/oauth/consent", data={**{k: html.unescape(v) for k, v in fields.items()},
+                                                                       "decision": decision})  # fmt: skip
+        assert answer.status_code == 303, answer.text
+        back = answer.headers["location"]
+        assert back.startswith(REDIRECT)
+        return {k: v[0] for k, v in parse_qs(urlsplit(back).query).items()}
+
+
+def provider(url: str, issuer: str, key: str, storage: Memory | None = None) -> OAuthClientProvider:
+    said: dict[str, str] = {}
+
+    async def redirect(authorize_url: str) -> None:
+        said["url"] = authorize_url
+
+    async def callback() -> AuthorizationCodeResult:
+        back = await sign_in_and_decide(said["url"], issuer, key)
+        return AuthorizationCodeResult(code=back["code"], state=back.get("state"), iss=back.get("iss"))
+
+    metadata = OAuthClientMetadata(client_name="Test assistant", redirect_uris=[REDIRECT],  # type: ignore[list-item]
+                                   token_endpoint_auth_method="none", grant_types=["authorization_code", "refresh_token"])  # fmt: skip
+    return OAuthClientProvider(url, metadata, storage or Memory(), redirect, callback)
+
+
+def signed_in_client(url: str, auth: Any) -> Client:
+    return Client(streamable_http_client(url, http_client=httpx2.AsyncClient(auth=auth, timeout=60)))  # type: ignore[arg-type]
+
+
+async def test_the_sdk_client_registers_signs_in_and_calls_tools_as_the_person(oauth_server) -> None:  # type: ignore[no-untyped-def]
+    issuer, url, key = oauth_server
+    metadata = httpx2.get(f"{issuer}/.well-known/oauth-authorization-server", timeout=30).json()
+    assert metadata["issuer"] == issuer and metadata["code_challenge_methods_supported"] == ["S256"]
+    assert metadata["token_endpoint_auth_methods_supported"] == ["none"]
+    assert metadata["authorization_response_iss_parameter_supported"] is True
+    assert {"authorization_code", "refresh_token"} <= set(metadata["grant_types_supported"])
+    assert metadata["registration_endpoint"] == f"{issuer}/register" and metadata["revocation_endpoint"] == f"{issuer}/revoke"
+    storage = Memory()
+    async with signed_in_client(url, provider(url, issuer, key, storage)) as agent:
+        me = (await agent.call_tool("ts.auth.whoami", {})).structured_content
+        made = await agent.call_tool("ts.tsk.create", {"title": "via OAuth"})
+        assert not made.is_error, made.structured_content
+        refused = await agent.call_tool("ts.res.create", {"type": "agent", "name": "x", "role": "viewer"})
+        minted = await agent.call_tool("ts.key.create", {"name": "minted through a grant"})
+    assert me is not None and me["name"] == "owner" and me["role"] == "member", "ledger:write acts as a member"
+    assert refused.is_error and refused.structured_content["error"]["code"] == "forbidden", refused.structured_content
+    assert refused.structured_content["error"]["details"]["required_scope"] == "ledger:admin"
+    assert "asking for the scope ledger:admin" in refused.structured_content["error"]["message"]
+    assert not minted.is_error, minted.structured_content
+    assert storage.tokens is not None and storage.tokens.access_token.startswith("wta_")
+    plain = {"Authorization": f"Bearer {storage.tokens.access_token}", "Accept": "application/json, text/event-stream",
+             "Content-Type": "application/json", "MCP-Protocol-Version": "2025-11-25"}  # fmt: skip
+    listing = {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}}
+    assert httpx2.post(url, content=json.dumps(listing), headers=plain, timeout=30).status_code == 200
+    revoked = httpx2.post(f"{issuer}/revoke", data={"token": storage.tokens.refresh_token or "",
+                                                    "client_id": storage.client.client_id or ""}, timeout=30)  # type: ignore[union-attr]  # fmt: skip
+    assert revoked.status_code == 200
+    assert httpx2.post(url, content=json.dumps(listing), headers=plain, timeout=30).status_code == 401, (
+        "revoking the refresh token ends the grant's access token too"
+    )
+
+
+async def test_a_refresh_rotates_and_a_second_use_at_once_is_honoured(oauth_server) -> None:  # type: ignore[no-untyped-def]
+    issuer, url, key = oauth_server
+    storage = Memory()
+    async with signed_in_client(url, provider(url, issuer, key, storage)) as agent:
+        assert not (await agent.call_tool("ts.tsk.list", {})).is_error
+    assert storage.tokens is not None and storage.client is not None
+    old = storage.tokens.refresh_token
+    form = {"grant_type": "refresh_token", "refresh_token": old, "client_id": storage.client.client_id}
+    rotated = httpx2.post(f"{issuer}/token", data=form, timeout=30)
+    assert rotated.status_code == 200 and rotated.json()["refresh_token"] != old
+    again = httpx2.post(f"{issuer}/token", data=form, timeout=30)
+    assert again.status_code == 200, "a second use at once (another session of the client) is honoured"
+    # A replay after the 30 s grace revokes the grant: pinned without waiting in test_oauth_store.py.
+    elsewhere = httpx2.post(f"{issuer}/token", data={**form, "refresh_token": again.json()["refresh_token"],
+                                                      "client_id": "someone-else"}, timeout=30)  # fmt: skip
+    assert elsewhere.status_code == 401 and elsewhere.json()["error"] == "invalid_client"
+
+
+async def test_a_bad_redirect_plain_pkce_denial_another_resource_a_wrong_verifier_and_a_reused_code_are_refused(oauth_server) -> None:  # type: ignore[no-untyped-def]
+    issuer, url, key = oauth_server
+    registered = httpx2.post(f"{issuer}/register", json={"client_name": "c", "redirect_uris": [REDIRECT],
+                                                          "token_endpoint_auth_method": "none"}, timeout=30).json()  # fmt: skip
+    client_id = registered["client_id"]
+    verifier = "v" * 64
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+    ask = {"response_type": "code", "client_id": client_id, "redirect_uri": REDIRECT, "code_challenge": challenge,
+           "code_challenge_method": "S256", "state": "s1", "resource": url}  # fmt: skip
+    authorize = str(httpx2.URL(f"{issuer}/authorize", params=ask))
+    mismatch = httpx2.get(str(httpx2.URL(f"{issuer}/authorize", params={**ask, "redirect_uri": REDIRECT + "/x"})), timeout=30)
+    assert mismatch.status_code == 400 and "location" not in mismatch.headers, "never redirected to an unregistered URI"
+    plain = httpx2.get(str(httpx2.URL(f"{issuer}/authorize", params={**ask, "code_challenge_method": "plain"})), timeout=30)
+    assert "error=invalid_request" in plain.headers["location"], "PKCE S256 only"
+    denied = await sign_in_and_decide(authorize, issuer, key, "deny")
+    assert denied == {"error": "access_denied", "state": "s1", "iss": issuer}
+    elsewhere = httpx2.get(str(httpx2.URL(f"{issuer}/authorize", params={**ask, "resource": "https://other.example/mcp"})),
+                           timeout=30)  # fmt: skip
+    refused = parse_qs(urlsplit(elsewhere.headers["location"]).query)
+    assert refused["error"] == ["invalid_target"] and refused["iss"] == [issuer] and refused["state"] == ["s1"]
+    approved = await sign_in_and_decide(authorize, issuer, key)
+    assert approved["state"] == "s1" and approved["iss"] == issuer
+    exchange = {"grant_type": "authorization_code", "code": approved["code"], "redirect_uri": REDIRECT,
+                "client_id": client_id, "code_verifier": "w" * 64}  # fmt: skip
+    wrong = httpx2.post(f"{issuer}/token", data=exchange, timeout=30)
+    assert wrong.status_code == 400 and wrong.json()["error"] == "invalid_grant"
+    good = httpx2.post(f"{issuer}/token", data={**exchange, "code_verifier": verifier}, timeout=30)
+    assert good.status_code == 200, good.text
+    reused = httpx2.post(f"{issuer}/token", data={**exchange, "code_verifier": verifier}, timeout=30)
+    assert reused.status_code == 400 and reused.json()["error"] == "invalid_grant"
+    headers = {"Authorization": f"Bearer {good.json()['access_token']}", "Accept": "application/json, text/event-stream",
+               "Content-Type": "application/json", "MCP-Protocol-Version": "2025-11-25"}  # fmt: skip
+    listing = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}})
+    assert httpx2.post(url, content=listing, headers=headers, timeout=30).status_code == 401, (
+        "the reused code revoked the grant it had become"
+    )
+
+
+def test_registration_takes_public_clients_with_safe_redirect_uris_only(oauth_server) -> None:  # type: ignore[no-untyped-def]
+    issuer, _, _ = oauth_server
+    public = {"client_name": "c", "token_endpoint_auth_method": "none"}
+    for body, said in [({**public, "redirect_uris": ["http://evil.example/cb"]}, "http only to a loopback host"),
+                       ({**public, "redirect_uris": ["javascript://x/cb"]}, "never allowed"),
+                       ({"client_name": "c", "redirect_uris": [REDIRECT]}, "public clients only")]:  # fmt: skip
+        refused = httpx2.post(f"{issuer}/register", json=body, timeout=30)
+        assert refused.status_code == 400 and said in refused.json()["error_description"], refused.text
+    for uri in ("cursor://anysphere.cursor-retrieval/oauth/callback", "https://claude.ai/api/mcp/auth_callback", REDIRECT):
+        taken = httpx2.post(f"{issuer}/register", json={**public, "redirect_uris": [uri]}, timeout=30)
+        assert taken.status_code == 201 and taken.json()["client_id"], taken.text
+
+
+async def test_a_token_is_refused_by_a_server_with_another_public_url_on_the_same_ledger(
+    initialised: tuple[Path, str],
+) -> None:
+    db, key = initialised
+    first, first_url, _ = start_http_on_any_port(db, "--auth", "oauth")  # type: ignore[arg-type]
+    second, second_url, _ = start_http_on_any_port(db, "--auth", "oauth")  # type: ignore[arg-type]
+    try:
+        storage = Memory()
+        issuer = first_url.removesuffix("/mcp")
+        async with signed_in_client(first_url, provider(first_url, issuer, key, storage)) as agent:
+            assert not (await agent.call_tool("ts.tsk.list", {})).is_error
+        assert storage.tokens is not None
+        headers = {"Authorization": f"Bearer {storage.tokens.access_token}", "Accept": "application/json, text/event-stream",
+                   "Content-Type": "application/json", "MCP-Protocol-Version": "2025-11-25"}  # fmt: skip
+        listing = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}})
+        assert httpx2.post(first_url, content=listing, headers=headers, timeout=30).status_code == 200
+        refused = httpx2.post(second_url, content=listing, headers=headers, timeout=30)
+        assert refused.status_code == 401 and 'error="invalid_token"' in refused.headers["www-authenticate"], (
+            "a token is bound to the /mcp it was issued for (RFC 8707)"
+        )
+    finally:
+        stop(first)
+        stop(second)
+
+
+def test_registrations_from_one_address_are_limited_per_hour(oauth_server) -> None:  # type: ignore[no-untyped-def]
+    issuer, _, _ = oauth_server
+    body = {"client_name": "c", "token_endpoint_auth_method": "none", "redirect_uris": [REDIRECT]}
+    answers = [httpx2.post(f"{issuer}/register", json=body, timeout=30).status_code for _ in range(11)]
+    assert answers == [201] * 10 + [429]

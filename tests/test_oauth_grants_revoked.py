@@ -1,0 +1,78 @@
+"""An app's OAuth grant is a credential like a key (issue 29): `worktrail key list` shows the
+standing ones ("connected apps"), and `worktrail key revoke` and `ts.key.revoke` end one, after
+which its access token is refused; a person revokes only their own, an owner or admin anyone's."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import run_worktrail as worktrail
+from worktrail.domain.clock import SystemClock
+from worktrail.store.oauth.grants import Issued
+from worktrail.store.store import Store
+
+pytestmark = [pytest.mark.anyio, pytest.mark.processes]
+
+AUDIENCE = "http://127.0.0.1:8765/mcp"
+
+
+async def _grant(db: Path | str) -> tuple[Issued, str]:
+    """A grant of the owner's to the client "Claude": its first tokens."""
+    store = await Store.open(str(db))
+    try:
+        now = SystemClock().now()
+        client = await store.oauth_clients.register({"client_name": "Claude", "redirect_uris": ["https://claude.ai/cb"]}, now)
+        owner = await store.maintenance.owner()
+        assert owner is not None
+        code = await store.oauth_grants.issue_code(client, owner["id"], "ledger:write", AUDIENCE, "x",
+                                                   "https://claude.ai/cb", True, now)  # fmt: skip
+        issued = await store.oauth_grants.redeem(code, client, now)
+        assert issued is not None
+        return issued, owner["id"]
+    finally:
+        await store.close()
+
+
+async def _works(db: Path | str, token: str) -> bool:
+    store = await Store.open(str(db))
+    try:
+        now = SystemClock().now()
+        return await store.oauth_grants.bearer(token, now, now) is not None
+    finally:
+        await store.close()
+
+
+async def test_key_list_shows_a_grant_and_key_revoke_ends_it(initialised: tuple[Path | str, str]) -> None:
+    db, _ = initialised
+    issued, owner = await _grant(db)
+    listed = worktrail("key", "list", "--db", str(db)).stdout
+    assert "Connected apps" in listed and issued.grant["id"] in listed and "Claude" in listed
+    lines = [json.loads(line) for line in worktrail("key", "list", "--db", str(db), "--json").stdout.splitlines()]
+    [grant] = [line for line in lines if line.get("kind") == "oauth_grant"]
+    assert grant["id"] == issued.grant["id"] and grant["resource_id"] == owner and grant["scope"] == "ledger:write"
+    assert issued.access_token not in listed and all(issued.access_token not in json.dumps(x) for x in lines)
+    done = worktrail("key", "revoke", "--db", str(db), issued.grant["id"])
+    assert done.returncode == 0 and f"{issued.grant['id']} (Claude for {owner}) revoked" in done.stdout, done.stderr
+    assert not await _works(db, issued.access_token)
+    assert "Connected apps" not in worktrail("key", "list", "--db", str(db)).stdout
+    unknown = worktrail("key", "revoke", "--db", str(db), "ogr_000000000000000000000000")
+    assert unknown.returncode == 1 and "no OAuth grant ogr_000000000000000000000000" in unknown.stderr
+
+
+async def test_ts_key_revoke_ends_a_grant_for_its_person_or_an_admin_only(initialised: tuple[Path | str, str]) -> None:
+    db, owner_key = initialised
+    issued, _ = await _grant(db)
+    made = json.loads(worktrail("call", "ts.res.create", json.dumps({"type": "agent", "name": "m", "role": "member"}),
+                                "--db", str(db), env={"WORKTRAIL_API_KEY": owner_key}).stdout)  # fmt: skip
+    member_key = json.loads(worktrail("key", "create", "--db", str(db), "--resource", made["id"], "--json").stdout)["api_key"]
+    args = json.dumps({"id": issued.grant["id"]})
+    refused = worktrail("call", "ts.key.revoke", args, "--db", str(db), env={"WORKTRAIL_API_KEY": member_key})
+    assert json.loads(refused.stdout)["error"]["code"] == "forbidden" and await _works(db, issued.access_token)
+    done = json.loads(worktrail("call", "ts.key.revoke", args, "--db", str(db), env={"WORKTRAIL_API_KEY": owner_key}).stdout)
+    assert done["id"] == issued.grant["id"] and done["name"] == "Claude" and done["already_revoked"] is False
+    assert not await _works(db, issued.access_token)
+    again = json.loads(worktrail("call", "ts.key.revoke", args, "--db", str(db), env={"WORKTRAIL_API_KEY": owner_key}).stdout)
+    assert again["already_revoked"] is True
