@@ -25,6 +25,9 @@ TWICE_DEEP = ('{"jsonrpc": "2.0", "id": 4, "method": "tools/call", "params": '
               '{"name": "ts.key.create", "arguments": {"name": "a", "name": "smuggled"}}}')  # fmt: skip
 TWICE_ID = '{"jsonrpc": "2.0", "id": 5, "id": 6, "method": "tools/list"}'
 BAD_IDS = ['{"an": "object"}', "true", "null", "[1]", "1.5"]
+# A batch (which MCP no longer has): one refusal naming it, not the parser's dump of every shape it tried.
+BATCH = '[{"jsonrpc": "2.0", "id": 7, "method": "tools/list"}]'
+
 
 
 def keys(db: Path) -> int:
@@ -39,6 +42,8 @@ def expect_refusals(answers: dict[str, dict], where: str) -> None:
     for bad in BAD_IDS:
         assert answers[bad]["error"]["code"] == -32600 and "id" in answers[bad]["error"]["message"], (where, bad)
         assert answers[bad]["id"] is None, (where, bad)
+    batch = answers["batch"]["error"]
+    assert batch["code"] == -32600 and "batch" in batch["message"] and "validation" not in batch["message"], where
 
 
 @pytest.mark.parametrize("era", ["2025-11-25", "2026-07-28"])
@@ -46,7 +51,7 @@ def test_over_http_a_bad_id_and_a_key_sent_twice_are_refused(initialised: tuple[
     db, key = initialised
     before = keys(db)
     process, url = start_http(db)
-    bodies = {"twice": TWICE, "twice deep": TWICE_DEEP, "twice id": TWICE_ID}
+    bodies = {"twice": TWICE, "twice deep": TWICE_DEEP, "twice id": TWICE_ID, "batch": BATCH}
     bodies |= {bad: f'{{"jsonrpc": "2.0", "id": {bad}, "method": "tools/list"}}' for bad in BAD_IDS}
     answers = {}
     try:
@@ -70,7 +75,7 @@ def test_over_stdio_a_bad_id_and_a_key_sent_twice_are_refused(
     hello = {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "raw", "version": "1"}}
     lines = {"hello": json.dumps({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": hello}),
              "ready": json.dumps({"jsonrpc": "2.0", "method": "notifications/initialized"}),
-             "twice": TWICE, "twice deep": TWICE_DEEP, "twice id": TWICE_ID}  # fmt: skip
+             "twice": TWICE, "twice deep": TWICE_DEEP, "twice id": TWICE_ID, "batch": BATCH}  # fmt: skip
     lines |= {bad: f'{{"jsonrpc": "2.0", "id": {bad}, "method": "ping"}}' for bad in BAD_IDS}
     if stdin_is == "a pipe":
         done = piped(db, key, list(lines.values()))

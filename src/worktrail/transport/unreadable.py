@@ -78,7 +78,7 @@ def _top_level(text: str) -> dict[str, Any]:
 
 
 def _read(line: bytes) -> tuple[str, dict[str, Any]]:
-    """How the line fails ("not_json", "too_deep", "text", "shape") and its top-level fields."""
+    """How the line fails ("not_json", "too_deep", "not_object", "text", "shape") and its top-level fields."""
     try:
         text = line.decode("utf-8")
     except UnicodeDecodeError:
@@ -89,7 +89,7 @@ def _read(line: bytes) -> tuple[str, dict[str, Any]]:
         return "too_deep", _top_level(text)
     except ValueError:
         return "not_json", {}
-    return "parsed", message if isinstance(message, dict) else {}
+    return ("parsed", message) if isinstance(message, dict) else ("not_object", {})
 
 
 def _kind(read_as: str, problem: Exception) -> str:
@@ -99,6 +99,8 @@ def _kind(read_as: str, problem: Exception) -> str:
         return "bad_id"
     if isinstance(problem, DuplicateKey):
         return "duplicate"
+    if isinstance(problem, NotAnObject):
+        return "not_object"
     if isinstance(problem, ValidationError):
         for error in problem.errors(include_url=False, include_context=False, include_input=False):
             if error["type"] == "json_invalid":
@@ -112,6 +114,7 @@ _WHY = {
     "shape": "it is not a JSON-RPC 2.0 request of the shape the method takes",
     "bad_id": "its id must be a string or a number",
     "duplicate": 'the key "{key}" appears twice in one object: send each key once',
+    "not_object": "a message is one JSON object (a batch, an array of requests, is not taken): send each alone",
 }
 
 
@@ -160,6 +163,10 @@ class BadId(ValueError):
     """A request whose id is neither a string nor a number: the parser takes it for a notification."""
 
 
+class NotAnObject(ValueError):
+    """JSON that is not an object: a batch (which MCP no longer has), a number, a string."""
+
+
 class DuplicateKey(ValueError):
     """A key sent twice in one JSON object (a parser would keep the last without a word)."""
 
@@ -194,6 +201,8 @@ def screen(line: bytes | str) -> Unreadable | None:
         return Unreadable(line if isinstance(line, bytes) else line.encode(), twice)
     except (ValueError, RecursionError):  # what the parser took and json does not, the parser answers for
         return None
-    if isinstance(fields, dict) and "id" in fields and "method" in fields and not _id_taken(fields["id"]):
+    if not isinstance(fields, dict):
+        return Unreadable(line if isinstance(line, bytes) else line.encode(), NotAnObject())
+    if "id" in fields and "method" in fields and not _id_taken(fields["id"]):
         return Unreadable(line if isinstance(line, bytes) else line.encode(), BadId())
     return None
