@@ -47,6 +47,8 @@ async def test_a_refused_action_ends_on_the_entitys_page_with_the_tools_message(
         fields = await ada.form(page, f"{page}/move")
         refused = await ada.send(f"{page}/move", {**fields, "status": "canceled", "reason": "not mine"})
         assert refused.status_code == 303 and refused.headers["location"] == page
+        listed = await ada.get("/tasks")  # another page opened first neither shows the refusal nor takes it
+        assert listed.status_code == 200 and CANCEL_REFUSED not in listed.text
         await other.login(owner_key)  # another session holding a copy of the cookie is told nothing
         other.http.cookies.set(REFUSED, ada.http.cookies[REFUSED])
         assert CANCEL_REFUSED not in (await other.get(page)).text

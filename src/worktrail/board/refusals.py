@@ -12,6 +12,7 @@ import base64
 import hashlib
 import hmac
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -42,7 +43,9 @@ def carry(response: Response, session_token: str, code: str, message: str, optio
     status = 403 if code == "forbidden" else 409
     payload = f"{status}.{base64.urlsafe_b64encode(message[:LONGEST].encode()).decode()}"
     value = f"{payload}.{_signature(session_token, payload)}"
-    response.set_cookie(COOKIE, value, max_age=LIFETIME, **cookie_settings(options))  # type: ignore[arg-type]
+    # Only the page the redirect goes to is sent it: a page opened first elsewhere does not take it.
+    settings = {**cookie_settings(options), "path": urlsplit(response.headers["location"]).path}
+    response.set_cookie(COOKIE, value, max_age=LIFETIME, **settings)  # type: ignore[arg-type]
     return response
 
 
@@ -58,7 +61,7 @@ def carried(request: Request, session_token: str) -> Refusal | None:
         return None
 
 
-def forget(response: Response) -> Response:
-    """The page that showed the refusal: it is not said again."""
-    response.delete_cookie(COOKIE, path="/")
+def forget(response: Response, path: str) -> Response:
+    """The page at `path` that showed the refusal: it is not said again."""
+    response.delete_cookie(COOKIE, path=path)
     return response

@@ -94,7 +94,7 @@ class View:
         page = self.board.page(self.request, template, status or 200, actor=self.actor, nav=links,
                                csrf=csrf_token(self.token), reader=self.reader, live_url=live, said=self.said(),
                                refused=refusal.message if refusal else None, **context)  # fmt: skip
-        return forget(page) if refusal is not None else page
+        return forget(page, url.path) if refusal is not None else page
 
     def refusal(self, refused: Refused) -> Response:
         """A page whose read the tool refused: its own message, with a fitting status."""
