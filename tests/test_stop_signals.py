@@ -9,6 +9,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
@@ -55,3 +56,28 @@ def test_a_stop_signal_while_starting_stops_with_status_0(
                 process.wait()
     assert process.returncode == 0, stderr
     assert "Traceback" not in stderr, stderr
+
+
+def test_a_stop_signal_lost_while_starting_is_acted_on_once_the_server_listens() -> None:
+    """Raised inside a callback Python only prints (importlib's weakref callbacks), the early stop
+    never reaches main(); the serving loop's signal receiver then takes it first."""
+    import anyio
+
+    from worktrail.cli import early_stop
+
+    async def heard_by_the_loop() -> list[int]:
+        async def nothing_more() -> AsyncIterator[int]:
+            return
+            yield
+
+        return [signum async for signum in early_stop.after_missed(nothing_more())]
+
+    assert anyio.run(heard_by_the_loop) == [], "no signal came: nothing to act on"
+    try:
+        early_stop._stop(signal.SIGTERM, None)
+    except early_stop.StoppedWhileStarting:
+        pass  # lost on the way, as in such a callback
+    try:
+        assert anyio.run(heard_by_the_loop) == [signal.SIGTERM]
+    finally:
+        early_stop._missed.clear()

@@ -7,6 +7,7 @@ stops with status 0, as a stop signal at any later moment does. Standard library
 from __future__ import annotations
 
 import signal
+from collections.abc import AsyncIterable, AsyncIterator
 from types import FrameType
 
 # The commands that serve until stopped; the others keep the signals' default action.
@@ -19,8 +20,24 @@ class StoppedWhileStarting(BaseException):
     no `except Exception` on the way swallows it)."""
 
 
+# The stop signal that came while starting. Raised where start-up is, it is usually caught by
+# main(); but raised inside a callback Python only prints (importlib's weakref callbacks), it is
+# lost, and the serving loop then takes it from here when it begins listening (`after_missed`).
+_missed: list[int] = []
+
+
 def _stop(signum: int, frame: FrameType | None) -> None:
+    _missed.append(signum)
     raise StoppedWhileStarting(signal.Signals(signum).name)
+
+
+async def after_missed(signals: AsyncIterable[int]) -> AsyncIterator[int]:
+    """The stop signals a serving loop acts on: one that came while it was starting (and may have
+    been lost on the way), then those its own receiver hears."""
+    if _missed:
+        yield _missed[0]
+    async for signum in signals:
+        yield signum
 
 
 def command_of(argv: list[str]) -> str | None:

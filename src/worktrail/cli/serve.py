@@ -18,6 +18,7 @@ from datetime import timedelta
 
 import anyio
 
+from worktrail.cli import early_stop
 from worktrail.cli.failures import Refused
 from worktrail.cli.ledger import ledger, login_from_env, open_store, registry_for
 from worktrail.cli.serve_http import access_lines_to_stderr, build_http_options, serve_http
@@ -54,7 +55,7 @@ async def _stop_on_signal(store: Store, serving: Serving) -> None:
     a call cut short has committed whole or not at all.
     """
     with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM, signal.SIGHUP) as signals:
-        async for signum in signals:
+        async for signum in early_stop.after_missed(signals):
             log.info("%s: stopping", signal.Signals(signum).name)
             with anyio.move_on_after(CLOSE_SECONDS, shield=True):
                 if serving.instance_id:

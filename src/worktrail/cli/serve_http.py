@@ -26,6 +26,7 @@ import uvicorn
 from sse_starlette.sse import AppStatus
 from starlette.types import ASGIApp
 
+from worktrail.cli import early_stop
 from worktrail.cli.failures import Refused
 from worktrail.tools.registry import Registry
 from worktrail.transport.http.app import HttpOptions, build_http_app
@@ -165,7 +166,7 @@ async def serve_app(
 
     async def stop_on_signal() -> None:
         with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM, signal.SIGHUP) as signals:
-            async for signum in signals:
+            async for signum in early_stop.after_missed(signals):
                 if server.should_exit:  # a second signal while draining: stop now (as uvicorn does)
                     log.warning("%s again: not waiting for the calls in flight", signal.Signals(signum).name)
                     server.force_exit = True
