@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import signal
+import subprocess
 import threading
 import time
 from pathlib import Path
@@ -244,3 +246,17 @@ async def test_the_instructions_name_only_listed_tools_by_their_listed_names(ser
         named = set(re.findall(r"\bts[._][a-z]+[._][a-z_]+\b", said))
         assert named and named <= listed, (mode, client_name, named - listed)
         assert "Authorization: Bearer" in said
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl makes the test's certificates")
+def test_a_tls_key_that_is_not_the_certificates_is_one_line_naming_it(initialised: tuple[Path, str], tmp_path: Path) -> None:
+    db, _ = initialised
+    for n in (1, 2):
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                        "-keyout", str(tmp_path / f"k{n}.pem"), "-out", str(tmp_path / f"c{n}.pem")],
+                       capture_output=True, check=True)  # fmt: skip
+    done = worktrail("serve", "--http", "--db", str(db), "--port", str(free_port()),
+                     "--tls-cert", str(tmp_path / "c1.pem"), "--tls-key", str(tmp_path / "k2.pem"))  # fmt: skip
+    assert done.returncode == 1 and done.stderr.count("\n") == 1, done.stderr
+    assert "--tls-key" in done.stderr and "is not the private key of --tls-cert" in done.stderr
+    assert "unexpected" not in done.stderr and "Traceback" not in done.stderr

@@ -175,7 +175,8 @@ async def test_the_postgresql_commands_work_as_written(tmp_path: Path) -> None:
         assert done.returncode == 0 and "every table has the same count and checksum" in done.stdout, done.stderr
 
 
-@pytest.mark.parametrize("url", ["htp://h:1/mcp", "127.0.0.1:8765/mcp", "http:///mcp", "http://h:1/api"])
+@pytest.mark.parametrize("url", ["htp://h:1/mcp", "127.0.0.1:8765/mcp", "http:///mcp", "http://h:1/api",
+                                 "http://h:1/mcp?x=1", "http://user:pw@h:1/mcp"])  # fmt: skip
 def test_a_url_without_scheme_host_or_mcp_path_is_refused_naming_url(url: str) -> None:
     done = worktrail("client", "cursor", "--url", url, "--key", "wtk_x")
     assert done.returncode == 2 and done.stdout == "" and done.stderr.startswith("worktrail client: --url: takes ")

@@ -122,10 +122,12 @@ def mcp_url(value: str) -> str:
         fine = parts.scheme in ("http", "https") and _is_host(parts.hostname or "")
     except ValueError:
         fine = False
-    if not fine or not parts.path.rstrip("/").endswith("/mcp"):
+    extra = parts.query or parts.fragment or parts.username or parts.password
+    if not fine or extra or not parts.path.rstrip("/").endswith("/mcp"):
         raise ArgumentTypeError(
             "takes the URL of a serve --http server's MCP endpoint: http:// or https://, a host, and a path "
-            f"ending in /mcp, e.g. http://ledger.example.com:8765/mcp (got {value!r})"
+            "ending in /mcp, with no query, fragment or user, e.g. http://ledger.example.com:8765/mcp "
+            f"(got {value!r})"
         )
     return value
 

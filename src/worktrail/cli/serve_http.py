@@ -15,6 +15,7 @@ import logging
 import os
 import signal
 import socket
+import ssl
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -55,6 +56,13 @@ def build_http_options(args: argparse.Namespace) -> HttpOptions:
         )
     if bool(args.tls_cert) != bool(args.tls_key):
         raise Refused("--tls-cert and --tls-key go together: give both, or neither")
+    if args.tls_cert:
+        try:  # as uvicorn will load them, so that a mismatch is said here in words
+            ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(args.tls_cert, args.tls_key)
+        except ssl.SSLError as error:
+            raise Refused(
+                f"--tls-key: {args.tls_key} is not the private key of --tls-cert {args.tls_cert} ({error.reason})"
+            ) from None
     tls = bool(args.tls_cert)
     if args.auth == "oauth" and args.public_url is None and not _loopback(args.host):
         raise Refused(
