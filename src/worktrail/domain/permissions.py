@@ -63,4 +63,5 @@ def check_may_delete(actor: Actor, entity: Mapping[str, Any], kind: str) -> None
     creator = entity.get("created_by")
     if is_admin(actor.role) or (creator is not None and actor.resource_id == creator):
         return
-    raise forbidden(f"Deleting a {kind} needs an owner or admin, or its creator.")
+    article = "an" if kind[:1] in "aeiou" else "a"
+    raise forbidden(f"Deleting {article} {kind} needs an owner or admin, or its creator.")
