@@ -40,6 +40,18 @@ def need_chromium() -> None:
     pytest.skip(f"{CHROMIUM} is not installed (apt-get install -y chromium); CI runs these tests")
 
 
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """Chromium, once per test module (the suite's plugin: conftest.py names this module)."""
+    need_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
 def on_a_thread(work: Callable[[], Awaitable[T]]) -> T:
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(anyio.run, work).result(timeout=60)

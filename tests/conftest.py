@@ -42,7 +42,7 @@ from worktrail.transport.server import build_server
 
 T = TypeVar("T")
 # How the suite runs (markers, the PostgreSQL run's selection, xdist's workers): tests/suite_plan.py.
-pytest_plugins = ["tests.suite_plan"]
+pytest_plugins = ["tests.suite_plan", "tests.browsers"]  # browsers.py: the chromium fixture
 
 
 @pytest.fixture

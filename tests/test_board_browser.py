@@ -15,23 +15,12 @@ from typing import Any
 
 import pytest
 
-from tests.browsers import CHROMIUM, CHROMIUM_ARGS, Served, board_process, need_chromium, shot
+from tests.browsers import Served, board_process, shot
 from tests.servers import free_port
 
 pytestmark = [pytest.mark.processes, pytest.mark.browser]
 
 SECRET = "correct-horse-battery-staple"
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    need_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -16,24 +15,13 @@ from urllib.parse import parse_qs, urlsplit
 import httpx2
 import pytest
 
-from tests.browsers import CHROMIUM, CHROMIUM_ARGS, need_chromium, shot
+from tests.browsers import shot
 from tests.servers import start_http_on_any_port, stop
 
 pytestmark = [pytest.mark.processes, pytest.mark.browser]
 
 APP = "https://assistant.example"
 CALLBACK = f"{APP}/callback"
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    need_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as driver:
-        browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 def test_a_person_approves_an_app_in_the_browser_and_the_app_calls_tools(

@@ -45,6 +45,7 @@ def _module(file: str) -> tuple[str, ast.Module]:
     return text, ast.parse(text)
 
 
+@cache
 def _defined(file: str) -> dict[str, str]:
     """Every function of a test file (decorators included) by name, as source text."""
     text, tree = _module(file)

@@ -10,7 +10,7 @@ import os
 import re
 from argparse import ArgumentTypeError
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from worktrail.domain.fields import normalize_moment
 from worktrail.domain.ids import API_KEY_PREFIX
@@ -70,15 +70,22 @@ def host(value: str) -> str:
     return value
 
 
-def origin(value: str) -> str:
-    """A browser Origin: scheme, host and an optional port, nothing more."""
+def _web_url(value: str) -> SplitResult | None:
+    """`value`'s parts when it is http:// or https://, a host and a port in range, with no query,
+    fragment or user; None otherwise (each caller then says what it takes)."""
     parts = urlsplit(value)
     try:
         parts.port  # noqa: B018 - raises for a port out of range
-        fine = parts.scheme in ("http", "https") and _is_host(parts.hostname or "")
     except ValueError:
-        fine = False
-    if not fine or parts.path or parts.query or parts.fragment or "@" in parts.netloc:
+        return None
+    fine = parts.scheme in ("http", "https") and _is_host(parts.hostname or "")
+    return parts if fine and not (parts.query or parts.fragment or "@" in parts.netloc) else None
+
+
+def origin(value: str) -> str:
+    """A browser Origin: scheme, host and an optional port, nothing more."""
+    parts = _web_url(value)
+    if parts is None or parts.path:
         raise ArgumentTypeError(
             f"takes an origin: http:// or https://, a host and an optional port, no path, e.g. "
             f"https://app.example.com (got {value!r})"
@@ -96,13 +103,8 @@ def _loopback_name(name: str) -> bool:
 def public_url(value: str) -> str:
     """The address clients reach a `serve --http` server by: https (http only for a loopback host),
     a host and an optional port, no path (returned without a trailing slash: it is the issuer)."""
-    parts = urlsplit(value)
-    try:
-        parts.port  # noqa: B018 - raises for a port out of range
-        fine = parts.scheme in ("http", "https") and _is_host(parts.hostname or "")
-    except ValueError:
-        fine = False
-    if not fine or parts.path not in ("", "/") or parts.query or parts.fragment or "@" in parts.netloc:
+    parts = _web_url(value)
+    if parts is None or parts.path not in ("", "/"):
         raise ArgumentTypeError(
             "takes the address clients reach this server by: https://, a host and an optional port, no path, "
             f"e.g. https://ledger.example.com (got {value!r})"
@@ -116,14 +118,8 @@ def public_url(value: str) -> str:
 
 def mcp_url(value: str) -> str:
     """The /mcp URL of a `serve --http` server."""
-    parts = urlsplit(value)
-    try:
-        parts.port  # noqa: B018 - raises for a port out of range
-        fine = parts.scheme in ("http", "https") and _is_host(parts.hostname or "")
-    except ValueError:
-        fine = False
-    extra = parts.query or parts.fragment or parts.username or parts.password
-    if not fine or extra or not parts.path.rstrip("/").endswith("/mcp"):
+    parts = _web_url(value)
+    if parts is None or not parts.path.rstrip("/").endswith("/mcp"):
         raise ArgumentTypeError(
             "takes the URL of a serve --http server's MCP endpoint: http:// or https://, a host, and a path "
             "ending in /mcp, with no query, fragment or user, e.g. http://ledger.example.com:8765/mcp "
