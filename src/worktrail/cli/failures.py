@@ -8,8 +8,8 @@ import sqlite3
 from pathlib import Path
 
 from worktrail.cli.ledger import ledger_location
+from worktrail.store.database import StoreUnreachable
 from worktrail.store.locator import LocationError
-from worktrail.store.postgresql.database import StoreUnreachable
 from worktrail.store.sqlite.ledger_file import LedgerFileError, NoLedger
 
 

@@ -16,7 +16,7 @@ from worktrail.store.database import Access
 from worktrail.store.locator import Location, LocationError, locate
 from worktrail.store.sqlite.ledger_file import ReadOnlyLedger
 from worktrail.store.store import Store
-from worktrail.tools.catalog import select
+from worktrail.tools.catalog import NOT_OVER_HTTP, select
 from worktrail.tools.context import Serving, Session
 from worktrail.tools.registry import Registry
 
@@ -87,8 +87,5 @@ def registry_for(
 ) -> Registry:
     """The registry over the selected toolsets (over HTTP, without the login tools: the bearer
     header is the login)."""
-    # Imported here: the HTTP app brings the whole SDK, which commands such as init never need.
-    from worktrail.transport.http.app import NOT_OVER_HTTP
-
     tools = [t for t in select(toolsets) if not (over_http and t.name in NOT_OVER_HTTP)]
     return Registry(tools, store, idempotency_ttl=idempotency_ttl, serving=serving)

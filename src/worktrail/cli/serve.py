@@ -21,7 +21,6 @@ import anyio
 from worktrail.cli import early_stop
 from worktrail.cli.failures import Refused
 from worktrail.cli.ledger import ledger, login_from_env, open_store, registry_for
-from worktrail.cli.serve_http import access_lines_to_stderr, build_http_options, serve_http
 from worktrail.domain.clock import SystemClock, format_ts
 from worktrail.domain.errors import ToolError
 from worktrail.domain.ids import new_uuid
@@ -87,9 +86,12 @@ async def serve(args: argparse.Namespace) -> int:
     path = ledger(args.db)
     durations = Durations(args.instance_ttl, args.sweep_every, args.execution_stale_after, args.stale_after)
     serving = Serving(new_uuid(), durations)
-    http = build_http_options(args) if args.http else None  # refused (one line) before the ledger is opened
-    if http is not None:
-        access_lines_to_stderr(args.log_level)
+    http = None
+    if args.http:  # the HTTP stack is imported only for HTTP: a stdio client never waits for it
+        from worktrail.cli import serve_http as over_http
+
+        http = over_http.build_http_options(args)  # refused (one line) before the ledger is opened
+        over_http.access_lines_to_stderr(args.log_level)
     async with open_store(path, args.synchronous) as store:
         if await store.maintenance.owner() is None:
             raise Refused(f"the ledger at {path} has no owner; set it up first with: worktrail init --db {path}")
@@ -119,7 +121,7 @@ async def serve(args: argparse.Namespace) -> int:
                 from worktrail.cli.board import board_beside  # the board's templates: not for stdio's start-up
 
                 log.info("serving %s over HTTP", path)
-                await serve_http(registry, http, args.drain, lambda bound: board_beside(registry, bound, args.board_session_ttl))
+                await over_http.serve_http(registry, http, args.drain, lambda bound: board_beside(registry, bound, args.board_session_ttl))
             else:
                 group.start_soon(_stop_on_signal, store, serving)
                 if sys.stdin.isatty():

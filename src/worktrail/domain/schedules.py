@@ -10,8 +10,6 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from croniter import croniter
-
 from worktrail.domain.durations import parse_duration
 
 INTERVAL_PATTERN = r"^[1-9][0-9]{0,4}[mhdw]$"
@@ -37,6 +35,8 @@ def check_cron(expression: str) -> str:
     text = " ".join(expression.split())
     if len(text.split(" ")) != 5:
         raise ValueError(f'must have exactly 5 fields ({CRON_FIELDS}), e.g. "0 9 * * 1" for Mondays at 09:00 UTC')
+    from croniter import croniter  # imported when a cron schedule is met: a server start never waits for it
+
     if not croniter.is_valid(text):
         raise ValueError(f'is not a valid cron expression ({CRON_FIELDS}), e.g. "*/15 * * * *" or "0 9 * * 1-5"')
     return text
@@ -49,5 +49,7 @@ def next_due(schedule: Mapping[str, Any], since: datetime) -> datetime | None:
     if kind == "interval":
         return since + interval(schedule["every"])
     if kind == "cron":
+        from croniter import croniter
+
         return croniter(schedule["expression"], since).get_next(datetime)
     return None

@@ -14,6 +14,12 @@ from worktrail.store.connection import Unit
 from worktrail.store.health import Health
 from worktrail.store.held import Held
 
+
+class StoreUnreachable(RuntimeError):
+    """A ledger's server or database could not be used (PostgreSQL's): the message names it and
+    the cause. Here, not in the backend, so that the CLI can name the failure without importing a
+    driver it may not need."""
+
 T = TypeVar("T")
 
 # "create": make the ledger and its schema as needed (init, tests); "existing": the ledger must be

@@ -19,7 +19,6 @@ from worktrail.store.missions.plans import Plans
 from worktrail.store.missions.runs import MissionRuns
 from worktrail.store.oauth.clients import OAuthClients
 from worktrail.store.oauth.grants import OAuthGrants
-from worktrail.store.postgresql.database import PostgresqlDatabase
 from worktrail.store.recovery import Recovery
 from worktrail.store.replays import Replays
 from worktrail.store.resources.keys import Keys
@@ -74,6 +73,8 @@ class Store:
         mode = "FULL" if synchronous.upper() == "FULL" else "NORMAL"
         db: Database
         if location.kind == "postgresql":
+            from worktrail.store.postgresql.database import PostgresqlDatabase  # its driver only when asked for
+
             db = PostgresqlDatabase(location, synchronous=mode, access=access)
         else:
             assert location.path is not None

@@ -39,6 +39,8 @@ TOOLSETS: tuple[str, ...] = ("core", "admin", "missions", "workflows", "executio
 
 # Logging in is part of every selection: without it nothing else can be called.
 ALWAYS = frozenset({"ts.auth.login", "ts.auth.whoami", "ts.auth.logout"})
+# The login tools are not served over HTTP: the bearer header is the login.
+NOT_OVER_HTTP = frozenset({"ts.auth.login", "ts.auth.logout"})
 
 
 def select(toolsets: Iterable[str] | None = None) -> tuple[Tool, ...]:

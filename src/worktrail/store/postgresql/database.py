@@ -26,7 +26,7 @@ import asyncpg
 from worktrail.domain.errors import ToolError
 from worktrail.store.checks import with_checks
 from worktrail.store.connection import Unit
-from worktrail.store.database import Access
+from worktrail.store.database import Access, StoreUnreachable
 from worktrail.store.health import Health
 from worktrail.store.held import Held, HoldTimeout, enter, held_by, leave
 from worktrail.store.locator import Location
@@ -39,10 +39,6 @@ T = TypeVar("T")
 
 # pg_advisory_xact_lock key of the ledger's one writer: 'wkwr'.
 WRITE_LOCK = 0x776B7772
-
-
-class StoreUnreachable(RuntimeError):
-    """The PostgreSQL server or database could not be used: the message names it and the cause."""
 
 
 @dataclass

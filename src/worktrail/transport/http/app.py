@@ -35,8 +35,6 @@ from worktrail.transport.server import build_server
 from worktrail.transport.tool_names import ToolNames
 
 MCP_PATH = "/mcp"
-# The login tools are not served over HTTP: the bearer header is the login.
-NOT_OVER_HTTP = frozenset({"ts.auth.login", "ts.auth.logout"})
 
 
 @dataclass(frozen=True)
