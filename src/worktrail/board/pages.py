@@ -140,9 +140,7 @@ async def keys_page(view: View) -> Response:
     offset = offset_of(view)
     found = await view.reader.ok("ts.key.list", limit=PAGE, offset=offset)
     await named(view, found["keys"], by="resource_id")
-    forms = {
-        k["id"]: Form(f"/keys/{k['id']}/revoke", "Revoke", danger=True)
-        for k in found["keys"]
-        if not k.get("revoked_at")
-    }
+    await named(view, found["apps"], by="resource_id")
+    standing = [k for k in found["keys"] if not k.get("revoked_at")] + found["apps"]
+    forms = {k["id"]: Form(f"/keys/{k['id']}/revoke", "Revoke", danger=True) for k in standing}
     return view.render("keys.html", found=found, offset=offset, page=PAGE, forms=forms)
