@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from worktrail.board.forms import Form, task_moves
 from worktrail.board.reader import Refused
+from worktrail.board.sign_in_links import link_forms
 from worktrail.board.view import PAGE, View
 from worktrail.domain.clock import format_ts, parse_ts
 from worktrail.domain.lifecycles import TASK
@@ -143,4 +144,4 @@ async def keys_page(view: View) -> Response:
     await named(view, found["apps"], by="resource_id")
     standing = [k for k in found["keys"] if not k.get("revoked_at")] + found["apps"]
     forms = {k["id"]: Form(f"/keys/{k['id']}/revoke", "Revoke", danger=True) for k in standing}
-    return view.render("keys.html", found=found, offset=offset, page=PAGE, forms=forms)
+    return view.render("keys.html", found=found, offset=offset, page=PAGE, forms=forms, links=await link_forms(view))
