@@ -74,7 +74,6 @@ def test_a_person_approves_an_app_in_the_browser_and_the_app_calls_tools(
         page.wait_for_url(f"{CALLBACK}*")
         denied = {k: v[0] for k, v in parse_qs(urlsplit(came_back[-1]).query).items()}
         assert denied == {"error": "access_denied", "state": "st", "iss": issuer}
-        context.close()
         token = httpx2.post(f"{issuer}/token", data={"grant_type": "authorization_code", "code": back["code"],
                                                       "redirect_uri": CALLBACK, "client_id": client_id,
                                                       "code_verifier": verifier}, timeout=30)  # fmt: skip
@@ -84,5 +83,20 @@ def test_a_person_approves_an_app_in_the_browser_and_the_app_calls_tools(
         call = {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": "ts.auth.whoami", "arguments": {}}}
         answer = httpx2.post(url, content=json.dumps(call), headers=headers, timeout=30).json()
         assert answer["result"]["structuredContent"]["role"] == "member"
+        # The person takes the app's access back on the board's Keys page: its next call is refused,
+        # and so is a refresh with its refresh token.
+        page.goto(f"{issuer}/keys")
+        row = page.get_by_role("row").filter(has_text="Assistant")
+        assert "ledger:write" in row.inner_text()
+        shot(page, "oauth-connected-apps")
+        row.get_by_role("button", name="Revoke").click()
+        page.wait_for_url("**/keys?done=disconnected")
+        assert "App disconnected" in page.content() and page.get_by_text("No app is connected.").is_visible()
+        context.close()
+        refused = httpx2.post(url, content=json.dumps(call), headers=headers, timeout=30)
+        assert refused.status_code == 401 and "invalid_token" in refused.headers["www-authenticate"]
+        refresh = httpx2.post(f"{issuer}/token", data={"grant_type": "refresh_token", "client_id": client_id,
+                                                        "refresh_token": token.json()["refresh_token"]}, timeout=30)  # fmt: skip
+        assert refresh.status_code == 400 and refresh.json()["error"] == "invalid_grant", refresh.text
     finally:
         stop(process)

@@ -15,6 +15,7 @@ from starlette.responses import RedirectResponse, Response
 from worktrail.board.reader import Refused
 from worktrail.board.refusals import carry
 from worktrail.board.view import View
+from worktrail.domain.oauth_tokens import GRANT_PREFIX
 
 # How much of an attachment one read takes (the tool's own cap).
 CHUNK = 1024 * 1024
@@ -89,7 +90,10 @@ async def cancel_execution(view: View) -> Response:
 
 
 async def revoke_key(view: View) -> Response:
-    return await _act(view, "ts.key.revoke", {"id": view.request.path_params["id"]}, "/keys", "revoked")
+    """A key, or a connected app's OAuth grant (`ogr_…`): the same tool ends either."""
+    credential = view.request.path_params["id"]
+    done = "disconnected" if credential.startswith(GRANT_PREFIX) else "revoked"
+    return await _act(view, "ts.key.revoke", {"id": credential}, "/keys", done)
 
 
 async def download(view: View) -> Response:

@@ -13,7 +13,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from worktrail.board import actions, families, pages
+from worktrail.board import actions, families, pages, sign_in_links
 from worktrail.board.bodies import BodyLimit
 from worktrail.board.consent import consent_handlers, same_site_hop
 from worktrail.board.headers import HEADERS, SecurityHeaders
@@ -53,6 +53,7 @@ ACTIONS: tuple[tuple[str, Handler], ...] = (
     ("/workflow-runs/{id}/retry", actions.retry_workflow_run),
     ("/executions/{id}/cancel", actions.cancel_execution),
     ("/keys/{id}/revoke", actions.revoke_key),
+    ("/people/{id}/link", sign_in_links.make_link),
 )
 
 

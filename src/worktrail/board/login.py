@@ -1,5 +1,5 @@
 """Logging in and out: an API key typed into a form (never put in a URL, a log or a page), or a
-one-time address printed by `worktrail board`; logout ends the session for every copy of its cookie."""
+one-time address printed by `worktrail board` or `worktrail link` (or the Keys page); logout ends the session for every copy of its cookie."""
 
 from __future__ import annotations
 
@@ -79,14 +79,14 @@ def login_routes(board: Board) -> dict[str, object]:
         ticket, origin = request.query_params.get("token", ""), board.options.ticket_origin
         if origin is None:
             board.limits.auth_failed(address)
-            said = ("One-time login addresses work only on the worktrail board that printed them, on its own "
-                    "machine; log in here with an API key.")  # fmt: skip
+            said = ("One-time login addresses work only on the worktrail board that printed them, or on a "
+                    "serve --http server with --public-url (or --auth oauth); log in here with an API key.")  # fmt: skip
             return login_page(board, request, 401, said)
         token = await board.store.board_sessions.redeem(ticket, board.clock.now(), board.options.session_ttl, origin)
         if token is None:
             board.limits.auth_failed(address)
             said = ("That login address was already used or has expired, or it was printed for another board: "
-                    "run worktrail board again for a new one.")  # fmt: skip
+                    "ask for a new one (worktrail link --url with this board's address, or worktrail board again).")  # fmt: skip
             return login_page(board, request, 401, said)
         return _logged_in(board, token, "/")
 

@@ -14,8 +14,9 @@ class BoardOptions:
     """`secure`: the cookie is sent over TLS only (the server, or a proxy, terminates TLS).
     `allowed_hosts`: Host names beyond loopback the board answers to (others get 421).
     `poll_every`: how often the process's one watcher looks for new changes (seconds).
-    `ticket_origin`: the origin this board prints one-time login addresses for (`worktrail
-    board`'s own, loopback only); None: it takes none (`serve --http`, which may be on a network)."""
+    `ticket_origin`: the origin whose one-time sign-in addresses this board takes (`worktrail
+    board`'s own, loopback only; a `serve --http` server's public URL, or with `--auth oauth` its
+    issuer); None: it takes none (a `serve --http` that does not know how people reach it)."""
 
     session_ttl: timedelta = SESSION_TTL
     secure: bool = False

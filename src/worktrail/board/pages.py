@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from worktrail.board.forms import Form, task_moves
 from worktrail.board.reader import Refused
+from worktrail.board.sign_in_links import link_forms
 from worktrail.board.view import PAGE, View
 from worktrail.domain.clock import format_ts, parse_ts
 from worktrail.domain.lifecycles import TASK
@@ -140,9 +141,7 @@ async def keys_page(view: View) -> Response:
     offset = offset_of(view)
     found = await view.reader.ok("ts.key.list", limit=PAGE, offset=offset)
     await named(view, found["keys"], by="resource_id")
-    forms = {
-        k["id"]: Form(f"/keys/{k['id']}/revoke", "Revoke", danger=True)
-        for k in found["keys"]
-        if not k.get("revoked_at")
-    }
-    return view.render("keys.html", found=found, offset=offset, page=PAGE, forms=forms)
+    await named(view, found["apps"], by="resource_id")
+    standing = [k for k in found["keys"] if not k.get("revoked_at")] + found["apps"]
+    forms = {k["id"]: Form(f"/keys/{k['id']}/revoke", "Revoke", danger=True) for k in standing}
+    return view.render("keys.html", found=found, offset=offset, page=PAGE, forms=forms, links=await link_forms(view))

@@ -61,7 +61,8 @@ class Board:
 
 # What a page says after an action went through (`?done=`): a fixed vocabulary, never free text.
 DONE = {"moved": "Moved.", "paused": "Run paused.", "resumed": "Run resumed.", "cancelled": "Cancelled.",
-        "retried": "Run retried: back to scheduling.", "revoked": "Key revoked."}  # fmt: skip
+        "retried": "Run retried: back to scheduling.", "revoked": "Key revoked.",
+        "disconnected": "App disconnected: its grant is revoked, and its next request is refused."}  # fmt: skip
 AGAIN = "This form was already sent: its first answer stands, and nothing changed again."
 
 

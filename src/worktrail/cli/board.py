@@ -37,8 +37,11 @@ def board_beside(registry: Registry, http: HttpOptions, session_ttl: object) -> 
     own = Registry(ALL_TOOLS, registry.store, registry.clock, idempotency_ttl=registry.idempotency_ttl,
                    serving=registry.serving)  # fmt: skip
     oauth = http.auth == "oauth"
+    # One-time sign-in addresses (worktrail link) only where the server knows the address people reach it by.
+    public = http.issuer if oauth or http.public_url else None
     options = BoardOptions(session_ttl=session_ttl, secure=http.tls, allowed_hosts=http.allowed_hosts,  # type: ignore[arg-type]
-                           oauth_issuer=http.issuer if oauth else None, oauth_resource=http.resource_url if oauth else None)  # fmt: skip
+                           oauth_issuer=http.issuer if oauth else None, oauth_resource=http.resource_url if oauth else None,
+                           ticket_origin=public)  # fmt: skip
     board = Board(own, options, limits=http.limits)  # one budget per key (or session) and address for both
     return replace(http, extra_routes=(*http.extra_routes, Mount("", app=board_app(board))))
 

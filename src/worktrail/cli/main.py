@@ -28,6 +28,7 @@ COMMANDS = {
     "client": ("worktrail.cli.client", "client"),
     "demo": ("worktrail.cli.demo", "demo"),
     "board": ("worktrail.cli.board", "board"),
+    "link": ("worktrail.cli.link", "link"),
 }
 
 

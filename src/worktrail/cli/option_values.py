@@ -116,6 +116,24 @@ def public_url(value: str) -> str:
     return value.rstrip("/")
 
 
+def board_url(value: str) -> str:
+    """The address a board is reached by, where a one-time sign-in address works: https (http only
+    for a loopback host, as `worktrail board`'s), a host and an optional port, no path (returned
+    without a trailing slash: it is the board's origin)."""
+    parts = _web_url(value)
+    if parts is None or parts.path not in ("", "/"):
+        raise ArgumentTypeError(
+            "takes the board's address: http://127.0.0.1:PORT (worktrail board's) or a server's public URL, "
+            f"https://, a host and an optional port, no path, e.g. https://ledger.example.com (got {value!r})"
+        )
+    if parts.scheme == "http" and not _loopback_name(parts.hostname or ""):
+        raise ArgumentTypeError(
+            "takes an https:// address (the one-time address is a secret); http:// only for a loopback host "
+            f"such as http://127.0.0.1:8766 (got {value!r})"
+        )
+    return value.rstrip("/")
+
+
 def mcp_url(value: str) -> str:
     """The /mcp URL of a `serve --http` server."""
     parts = _web_url(value)

@@ -214,6 +214,15 @@ def build() -> argparse.ArgumentParser:
     board.add_argument("--drain", type=_duration, default=parse_duration("5s"), metavar="DURATION",
                        help="on a stop signal, how long requests in flight may take to finish (default 5s)")  # fmt: skip
 
+    link = _with_db(c.add("link", "Print a one-time sign-in address for a person (the owner unless --resource) at a "
+                          "board: it signs that browser in as them, once, within 15 minutes, without a key.",
+                          "worktrail link --resource res_0123abcd... --url https://ledger.example.com"))  # fmt: skip
+    link.add_argument("--resource", metavar="ID", type=value.resource_id,
+                      help="the person it signs in: an active human resource (default: the ledger's owner)")  # fmt: skip
+    link.add_argument("--url", metavar="URL", type=value.board_url, default="http://127.0.0.1:8766",
+                      help="the board's address, as the person's browser reaches it: worktrail board's "
+                      "http://127.0.0.1:8766 (the default), or a serve --http server's --public-url")  # fmt: skip
+
     init = _with_db(c.add("init", "Create the ledger, its owner and the owner's first API key (printed once).",
                           "worktrail init --client claude-code"))  # fmt: skip
     init.add_argument("--json", action="store_true", help='print only {"db", "resource_id", "api_key"}')

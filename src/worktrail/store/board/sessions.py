@@ -22,6 +22,8 @@ from worktrail.store.database import Database
 SESSION_PREFIX = "bss_"
 # What a one-time login address is good for: one use, within this long.
 TICKET_TTL = timedelta(minutes=5)
+# What a sign-in address an admin hands a person (`worktrail link`, the Keys page) is good for.
+LINK_TTL = timedelta(minutes=15)
 
 _SESSION_SQL = (
     "SELECT s.id AS key_id, s.expires_at, s.ended_at, k.revoked_at, r.id AS resource_id, r.name, r.role, "
@@ -50,6 +52,19 @@ def _why_not(row: Any, at: str | None) -> str | None:
     if row["status"] != "active":
         return "The resource of this board session is inactive. Log in with another key."
     return None
+
+
+def _check_signs_in(row: Any, resource_id: str) -> None:
+    """A sign-in address is for a person: a resource that exists, is active, and is a human."""
+    if row is None:
+        raise ToolError("not_found", f"No resource {resource_id} in this ledger (ts.res.list shows them).")
+    if row["status"] != "active":
+        raise ToolError("invalid_input", f"{resource_id} ({row['name']}) is inactive: make it active first "
+                        "(ts.res.update status active), or sign in someone else.")  # fmt: skip
+    if row["type"] != "human":
+        kind = f"an {row['type']}" if row["type"] == "agent" else f"a {row['type']}"
+        raise ToolError("invalid_input", f"{resource_id} ({row['name']}) is {kind}, not a person: a "
+                        "sign-in address is for people at the board; give it an API key (worktrail key create).")  # fmt: skip
 
 
 def _actor(row: Any) -> Actor:
@@ -88,22 +103,30 @@ class BoardSessions:
 
     async def ticket(self, at: datetime, origin: str) -> str:
         """A one-time login address's token for the ledger's owner (whoever may run worktrail on it),
-        good at the board of `origin` only."""
+        good at the board of `origin` only (`worktrail board`'s)."""
+        return (await self.link(at, origin, None, TICKET_TTL))[0]
 
-        async def run(conn: Connection) -> str:
-            owner = await conn.fetchone(
-                "SELECT id FROM resource WHERE role = 'owner' AND status = 'active' ORDER BY created_at, rowid LIMIT 1"
-            )
-            if owner is None:
-                raise ToolError("not_found", "This ledger has no active owner to log in as; run worktrail init.")
+    async def link(self, at: datetime, origin: str, resource_id: str | None, ttl: timedelta) -> tuple[str, dict[str, Any]]:
+        """A one-time sign-in address's token, good at the board of `origin` only, once, within
+        `ttl`; and whom it signs in (id, name): a person (`resource_id`: active, human) or the owner."""
+
+        async def run(conn: Connection) -> tuple[str, dict[str, Any]]:
+            if resource_id is None:
+                who = await conn.fetchone("SELECT id, name, type, status FROM resource WHERE role = 'owner' "
+                                          "AND status = 'active' ORDER BY created_at, rowid LIMIT 1")  # fmt: skip
+                if who is None:
+                    raise ToolError("not_found", "This ledger has no active owner to log in as; run worktrail init.")
+            else:
+                who = await conn.fetchone("SELECT id, name, type, status FROM resource WHERE id = ?", (resource_id,))
+                _check_signs_in(who, resource_id)
             token, now = new_token(), format_ts(at)
             await conn.execute("DELETE FROM board_ticket WHERE expires_at < ?", (now,))
             await conn.execute(
                 "INSERT INTO board_ticket (token_hash, resource_id, created_at, expires_at, origin) "
                 "VALUES (?, ?, ?, ?, ?)",
-                (hash_api_key(token), owner["id"], now, format_ts(at + TICKET_TTL), origin),
+                (hash_api_key(token), who["id"], now, format_ts(at + ttl), origin),
             )
-            return token
+            return token, {"id": who["id"], "name": who["name"]}
 
         return await self.db.write(run)
 

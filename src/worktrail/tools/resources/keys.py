@@ -9,6 +9,7 @@ from worktrail.domain.errors import invalid_field, not_found
 from worktrail.domain.ids import API_KEY_PREFIX
 from worktrail.domain.oauth_tokens import GRANT_PREFIX
 from worktrail.domain.permissions import check_may_manage_keys_of
+from worktrail.domain.roles import is_admin
 from worktrail.tools.context import Call
 from worktrail.tools.declaration import tool
 from worktrail.tools.params import Id, IdParams, ListParams, Name, Params
@@ -26,7 +27,7 @@ class KeyRevoke(IdParams):
 
 
 class KeyList(ListParams):
-    resource_id: Id = Field(None, description="Only this resource's keys (default: yours; owners and admins see all).")
+    resource_id: Id = Field(None, description="Only this resource's keys and apps (default: yours; owners and admins see all).")
 
 
 class NewKey(BaseModel):
@@ -55,11 +56,24 @@ class RevokedKey(KeyInfo):
     )
 
 
+class AppGrant(BaseModel):
+    id: str = Field(description="The grant's id (ogr_...): ts.key.revoke ends it.")
+    resource_id: str = Field(description="The person the app acts as.")
+    client_id: str = Field(description="The app (OAuth client).")
+    client_name: str | None = Field(None, description="The app's name, as it registered or as its metadata says.")
+    scope: str = Field(description="The access approved: ledger:read, ledger:write or ledger:admin.")
+    created_at: str = Field(description="When the person approved it.")
+    last_used_at: str | None = Field(None, description="When the app last called a tool with it.")
+
+
 class KeyPage(BaseModel):
     keys: list[KeyInfo]
     total: int
     limit: int
     offset: int
+    apps: list[AppGrant] = Field(
+        description="Connected apps: the standing OAuth grants of the same resources (every one, whatever the page)."
+    )
 
 
 @tool(
@@ -81,11 +95,17 @@ async def create_key(call: Call, p: KeyCreate) -> NewKey:
 
 
 @tool(
-    "ts.key.list", params=KeyList, result=KeyPage, toolset="admin", summary="List API keys (never the keys themselves)."
+    "ts.key.list",
+    params=KeyList,
+    result=KeyPage,
+    toolset="admin",
+    summary="List API keys (never the keys themselves) and connected apps (OAuth grants).",
 )
 async def list_keys(call: Call, p: KeyList) -> KeyPage:
     rows, total = await call.store.keys.list(call.me, p.resource_id, p.limit, p.offset)
-    return KeyPage(keys=[KeyInfo(**r) for r in rows], total=total, limit=p.limit, offset=p.offset)
+    whose = p.resource_id or (None if is_admin(call.me.role) else call.me.resource_id)  # checked by keys.list
+    apps = [AppGrant(**{k: g[k] for k in AppGrant.model_fields}) for g in await call.store.oauth_grants.list(whose)]
+    return KeyPage(keys=[KeyInfo(**r) for r in rows], total=total, limit=p.limit, offset=p.offset, apps=apps)
 
 
 @tool(
