@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_worktrail
-from tests.servers import free_port, http_client, start_http_on_any_port, stop
+from tests.servers import free_port, http_client, start_http, start_http_on_any_port, stop
 
 pytestmark = pytest.mark.processes
 NO_KEY = {"WORKTRAIL_API_KEY": ""}  # the suite's own environment may name one
@@ -148,3 +148,19 @@ def test_sign_in_is_refused_where_no_client_signs_in(argv: list[str], says: str,
 def test_sign_in_and_a_key_are_one_choice() -> None:
     done = worktrail("client", "cursor", "--url", "http://h:1/mcp", "--sign-in", "--key", "wtk_x")
     assert done.returncode == 2 and "--sign-in" in done.stderr and "--key" in done.stderr
+
+
+def test_a_url_other_than_the_one_the_server_names_is_refused_naming_that_one(
+    initialised: tuple[Path | str, str],
+) -> None:
+    db, _ = initialised
+    port = free_port()
+    process, url = start_http(db, "--auth", "oauth", "--public-url", f"http://localhost:{port}", port=port)  # type: ignore[arg-type]
+    try:
+        done = worktrail("client", "vscode", "--url", url)  # 127.0.0.1, where the server names localhost
+        named = worktrail("client", "vscode", "--url", f"http://localhost:{port}/mcp")
+    finally:
+        stop(process)
+    assert done.returncode == 1 and done.stdout == "" and len(done.stderr.strip().splitlines()) == 1
+    assert f"give --url http://localhost:{port}/mcp" in done.stderr, done.stderr
+    assert named.returncode == 0 and _config(named.stdout)["servers"]["worktrail"]["url"] == f"http://localhost:{port}/mcp"  # type: ignore[index]

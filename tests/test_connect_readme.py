@@ -1,7 +1,8 @@
 """The README's "Connect claude.ai, Claude Desktop and ChatGPT" works as written: its serve command
 is run (a free port, a throwaway folder for /srv/worktrail) and answers the proxy's Host with
-metadata naming the public address; its client commands print what the section says, and the
-proxies it shows forward to the address serve listens on by default."""
+metadata naming the public address (so a client pointed at the loopback address is told to use
+that one); its client commands print what the section says, and the proxies it shows forward to
+the address serve listens on by default."""
 
 from __future__ import annotations
 
@@ -53,12 +54,14 @@ def test_the_connect_section_works_as_written(tmp_path: Path) -> None:
                               headers={"Host": "ledger.example.com"}, timeout=30)  # fmt: skip
         assert metadata.status_code == 200, "the proxy's Host is let through"
         assert metadata.json()["resource"] == f"{public}/mcp" and metadata.json()["authorization_servers"] == [public]
-        keyless = run_worktrail(*[w.replace(f"{public}/mcp", url) for w in cursor[1:]], env={"WORKTRAIL_API_KEY": ""})
+        by_loopback = run_worktrail(*[w.replace(f"{public}/mcp", url) for w in cursor[1:]], env={"WORKTRAIL_API_KEY": ""})
     finally:
         stop(process)
+    assert by_loopback.returncode == 1 and f"give --url {public}/mcp" in by_loopback.stderr, by_loopback.stderr
+    keyless = run_worktrail(*cursor[1:], "--sign-in")  # as written, where that address answers
     assert keyless.returncode == 0, keyless.stderr
     config = json.loads(keyless.stdout[keyless.stdout.index("{") : keyless.stdout.rindex("}") + 1])
-    assert config == {"mcpServers": {"worktrail": {"url": url}}}
+    assert config == {"mcpServers": {"worktrail": {"url": f"{public}/mcp"}}}
     named = set(re.findall(r"`(https://(?:claude|chatgpt)\.\w+/[^`]*)`", section()))
     for words, service in ((claude_ai, "claude"), (chatgpt, "chatgpt")):
         assert words[:3] == ["worktrail", "client", f"{service}-ai" if service == "claude" else service]

@@ -70,6 +70,10 @@ def _without_a_key(args: argparse.Namespace) -> str:
         found = probe(args.url)
         if not found.signs_in:
             raise Refused(f"{NO_KEY}: {found.why_not}; --sign-in prints the form without a key regardless")
+        if found.resource and found.resource.rstrip("/") != args.url.rstrip("/"):
+            # A client checks that the metadata names the URL it was given, and signs in to no other.
+            raise Refused(f"--url {args.url}: the server names its MCP address {found.resource} (its --public-url): "
+                          f"give --url {found.resource}, the address clients sign in to")  # fmt: skip
     return configuration(args.name, "", None, args.url)
 
 

@@ -16,10 +16,12 @@ LARGEST = 64 * 1024
 
 @dataclass(frozen=True)
 class Probe:
-    """What the metadata said: whether it names an authorization server, and if not, why."""
+    """What the metadata said: whether it names an authorization server (if not, why), and the
+    resource it names (the address the server's tokens are bound to)."""
 
     signs_in: bool
     why_not: str = ""
+    resource: str | None = None
 
 
 def metadata_url(url: str) -> str:
@@ -48,5 +50,6 @@ def probe(url: str) -> Probe:
         metadata = None
     servers = metadata.get("authorization_servers") if isinstance(metadata, dict) else None
     if isinstance(servers, list) and servers and all(isinstance(s, str) for s in servers):
-        return Probe(True)
+        resource = metadata.get("resource") if isinstance(metadata, dict) else None
+        return Probe(True, resource=resource if isinstance(resource, str) else None)
     return Probe(False, f"{asked} names no authorization server")
