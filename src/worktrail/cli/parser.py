@@ -235,8 +235,8 @@ def build() -> argparse.ArgumentParser:
     which.add_argument("--new-key", action="store_true", help="make a new key of the owner's for this client")
     which.add_argument("--sign-in", action="store_true",
                        help="print the form without a key, in which the client signs in with OAuth itself (claude-code, "
-                       "vscode, cursor, windsurf; a server with --auth oauth). Without a key or this, --url's "
-                       "protected-resource metadata is asked, and names an authorization server for that form")  # fmt: skip
+                       "vscode, cursor, windsurf; a server with --auth oauth). Without any key or this, that form is "
+                       "printed when --url's protected-resource metadata names an authorization server")  # fmt: skip
 
     call = _with_db(c.add("call", "Call one tool, logged in with $WORKTRAIL_API_KEY; prints the answer as JSON.",
                           "worktrail call ts.tsk.create '{\"title\": \"Write the docs\"}'"))  # fmt: skip
