@@ -11,6 +11,7 @@ import pytest
 
 from tests.conftest import run_worktrail
 from tests.servers import free_port, http_client, start_http, start_http_on_any_port, stop
+from tests.test_oauth_flow import provider, signed_in_client
 
 pytestmark = pytest.mark.processes
 NO_KEY = {"WORKTRAIL_API_KEY": ""}  # the suite's own environment may name one
@@ -81,15 +82,21 @@ def test_claude_desktop_by_url_is_pointed_at_the_claude_ai_connector() -> None:
     assert done.returncode == 1 and "worktrail client claude-ai --url URL" in done.stderr
 
 
-def test_against_an_oauth_server_each_client_that_signs_in_gets_the_form_without_a_key(
+@pytest.mark.anyio
+async def test_against_an_oauth_server_each_client_that_signs_in_gets_the_form_without_a_key(
     initialised: tuple[Path | str, str],
 ) -> None:
-    db, _ = initialised
+    db, key = initialised
     process, url, _ = start_http_on_any_port(db, "--auth", "oauth")  # type: ignore[arg-type]
     try:
         done = {name: worktrail("client", name, "--url", url) for name in ("claude-code", "vscode", "cursor", "windsurf")}
+        printed = _config(done["cursor"].stdout)["mcpServers"]["worktrail"]["url"]  # type: ignore[index]
+        # The form signs in: the SDK's own OAuth client, given only that URL, finds the sign-in and calls a tool.
+        async with signed_in_client(printed, provider(printed, url.removesuffix("/mcp"), key)) as assistant:
+            me = (await assistant.call_tool("ts.auth.whoami", {})).structured_content
     finally:
         stop(process)
+    assert me is not None and me["name"] == "owner", me
     for name, printed in done.items():
         assert printed.returncode == 0, (name, printed.stderr)
         assert "signs in with OAuth on first use" in " ".join(printed.stdout.split()) and "Bearer" not in printed.stdout
