@@ -93,7 +93,8 @@ def origin(value: str) -> str:
     return value
 
 
-def _loopback_name(name: str) -> bool:
+def loopback_name(name: str) -> bool:
+    """Whether a URL's host name is this machine's (localhost or a loopback address)."""
     try:
         return name == "localhost" or ipaddress.ip_address(name).is_loopback
     except ValueError:
@@ -109,7 +110,7 @@ def public_url(value: str) -> str:
             "takes the address clients reach this server by: https://, a host and an optional port, no path, "
             f"e.g. https://ledger.example.com (got {value!r})"
         )
-    if parts.scheme == "http" and not _loopback_name(parts.hostname or ""):
+    if parts.scheme == "http" and not loopback_name(parts.hostname or ""):
         raise ArgumentTypeError(
             f"takes an https:// address; http:// only for a loopback host such as http://127.0.0.1:8765 (got {value!r})"
         )

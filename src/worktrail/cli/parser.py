@@ -10,13 +10,15 @@ from typing import Any
 from worktrail import __version__
 from worktrail.cli import option_values as value
 from worktrail.cli.clients import CLIENTS
+from worktrail.cli.connectors import CONNECTORS
 from worktrail.cli.remote_clients import REMOTE_CLIENTS
 from worktrail.cli.usage import OneLineParser
 from worktrail.domain.durations import parse_duration
 from worktrail.transport.tool_names import TOOL_NAME_MODES
 
 LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR"]
-CLIENT_NAMES = set(CLIENTS) | set(REMOTE_CLIENTS)
+CLIENT_NAMES = set(CLIENTS) | set(REMOTE_CLIENTS)  # init's: each takes the key init makes
+CONNECTOR_NAMES = set(CONNECTORS)  # client's too: assistants that take a server only as a connector
 # What `worktrail export --kind` takes (checked against the store's list by a test).
 EXPORT_KINDS = ("resources", "keys", "endeavours", "tasks", "rituals", "ritual_runs", "missions", "mission_runs",
                 "plan_steps", "mission_events", "workflows", "workflow_runs", "attachments", "executions", "audit")  # fmt: skip
@@ -231,14 +233,19 @@ def build() -> argparse.ArgumentParser:
     init.add_argument("--url", metavar="URL", type=value.mcp_url,
                       help="the client reaches a serve --http server at this /mcp URL (print that form instead)")  # fmt: skip
 
-    client = _with_db(c.add("client", "Print a client's configuration for an existing ledger, over stdio or by --url.",
+    client = _with_db(c.add("client", "Print a client's configuration for an existing ledger, over stdio or by --url; "
+                            "for claude-ai and chatgpt, the steps that add a --auth oauth server as a connector.",
                             "worktrail client cursor --url http://ledger.example:8765/mcp --new-key"))  # fmt: skip
-    client.add_argument("name", choices=sorted(CLIENT_NAMES), metavar="NAME",
-                        help=f"the client: {', '.join(sorted(CLIENT_NAMES))}")  # fmt: skip
+    names = sorted(CLIENT_NAMES | CONNECTOR_NAMES)
+    client.add_argument("name", choices=names, metavar="NAME", help=f"the client: {', '.join(names)}")
     client.add_argument("--url", metavar="URL", type=value.mcp_url, help="the /mcp URL of a serve --http server (default: stdio)")
     which = client.add_mutually_exclusive_group()
     which.add_argument("--key", metavar="KEY", type=value.api_key, help="the API key the client sends (default: $WORKTRAIL_API_KEY)")
     which.add_argument("--new-key", action="store_true", help="make a new key of the owner's for this client")
+    which.add_argument("--sign-in", action="store_true",
+                       help="print the form without a key, in which the client signs in with OAuth itself (claude-code, "
+                       "vscode, cursor, windsurf; a server with --auth oauth). Without any key or this, that form is "
+                       "printed when --url's protected-resource metadata names an authorization server")  # fmt: skip
 
     call = _with_db(c.add("call", "Call one tool, logged in with $WORKTRAIL_API_KEY; prints the answer as JSON.",
                           "worktrail call ts.tsk.create '{\"title\": \"Write the docs\"}'"))  # fmt: skip
