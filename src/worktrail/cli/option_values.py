@@ -127,7 +127,7 @@ def board_url(value: str) -> str:
             "takes the board's address: http://127.0.0.1:PORT (worktrail board's) or a server's public URL, "
             f"https://, a host and an optional port, no path, e.g. https://ledger.example.com (got {value!r})"
         )
-    if parts.scheme == "http" and not _loopback_name(parts.hostname or ""):
+    if parts.scheme == "http" and not loopback_name(parts.hostname or ""):
         raise ArgumentTypeError(
             "takes an https:// address (the one-time address is a secret); http:// only for a loopback host "
             f"such as http://127.0.0.1:8766 (got {value!r})"
