@@ -93,13 +93,16 @@ class OAuthClients:
         return int(row[0])
 
     async def forget_unused(self, before: datetime) -> int:
-        """Remove the registered clients made before `before` that no code or grant ever named."""
+        """Remove the clients no code or grant ever named: registered ones made before `before`
+        and never used, and metadata documents whose copy went stale before `before` (anyone may
+        name a document URL: those rows must not grow without bound either)."""
         cutoff = format_ts(before)
         return await self.db.write(
             lambda conn: conn.execute(
-                "DELETE FROM oauth_client WHERE kind = 'registered' AND created_at < ? AND last_used_at IS NULL "
+                "DELETE FROM oauth_client WHERE (kind = 'registered' AND created_at < ? AND last_used_at IS NULL "
+                "OR kind = 'document' AND COALESCE(fresh_until, created_at) < ?) "
                 "AND NOT EXISTS (SELECT 1 FROM oauth_grant g WHERE g.client_id = oauth_client.id) "
                 "AND NOT EXISTS (SELECT 1 FROM oauth_code c WHERE c.client_id = oauth_client.id)",
-                (cutoff,),
+                (cutoff, cutoff),
             )
         )

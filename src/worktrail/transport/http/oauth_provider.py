@@ -45,7 +45,7 @@ REGISTERING_FROM: ContextVar[str | None] = ContextVar("registering_from", defaul
 DOCUMENT_REFUSALS: ContextVar[list[str] | None] = ContextVar("document_refusals", default=None)
 # Redirect schemes a client may never register: they run or read in the browser itself.
 _NEVER = frozenset({"javascript", "data", "file", "vbscript", "about", "blob"})
-# A registration no code or grant has named within this long is removed.
+# A registration (or a metadata document's stale copy) no code or grant has named within this long is removed.
 _UNUSED_FOR = timedelta(hours=24)
 # Registration fields kept as the client's metadata (the rest: ids and secrets, issued here).
 _ISSUED = {"client_id", "client_secret", "client_id_issued_at", "client_secret_expires_at"}
@@ -113,6 +113,7 @@ class LedgerProvider:
             if said is not None:
                 said.append(str(refused))
             return None
+        await self.store.oauth_clients.forget_unused(now - _UNUSED_FOR)
         await self.store.oauth_clients.remember_document(url, fetched.metadata, now, now + fetched.fresh_for)
         return await self.store.oauth_clients.get(url)
 
