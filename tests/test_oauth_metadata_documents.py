@@ -3,16 +3,20 @@ client_id is the https URL of its metadata, served by the test itself under a te
 own OAuth client signs in by it, and the documents that do not hold are refused saying why: a
 client_id that is not the URL, one on a loopback address without the allow-list (never
 connected to), too large, a redirect; an http:// client_id is no document; the ledger's copy
-is used while the document's caching headers allow."""
+is used while the document's caching headers allow; and the consent, in Chromium, says where the
+app's metadata came from."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import ipaddress
 import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx2
 import pytest
@@ -193,3 +197,46 @@ def test_the_options_are_refused_at_start_in_one_line(initialised: tuple[Path | 
         assert said.returncode == 2 and "--client-metadata-allow-host" in said.stderr, said.stderr
     keys = worktrail("serve", "--http", "--db", str(db), "--port", str(free_port()), "--client-metadata-allow-host", "x")
     assert keys.returncode == 1 and "are for --auth oauth" in keys.stderr, keys.stderr
+
+
+@needs_openssl
+@pytest.mark.processes
+@pytest.mark.browser
+def test_a_person_approves_a_document_client_in_the_browser_seeing_where_it_came_from(
+    initialised: tuple[Path | str, str], documents: Documents, ca_files: tuple[Path, Path, Path], chromium: Any
+) -> None:
+    db, key = initialised
+    callback = "https://assistant.example/callback"
+    url_of_document = documents.serve(PATH, b"")
+    documents.serve(PATH, document(url_of_document, redirect_uris=[callback]))
+    process, url, issuer = serve_oauth(db, ca_files[0], "--client-metadata-allow-host", documents.address)
+    try:
+        verifier = "d" * 64
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+        asked = {"response_type": "code", "client_id": url_of_document, "redirect_uri": callback, "state": "st",
+                 "code_challenge": challenge, "code_challenge_method": "S256", "resource": url}  # fmt: skip
+        context = chromium.new_context()
+        came_back: list[str] = []
+
+        def app(route: Any) -> None:
+            came_back.append(route.request.url)
+            route.fulfill(status=200, content_type="text/html", body="<h1>Connected</h1>")
+
+        context.route("https://assistant.example/**", app)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(str(httpx2.URL(f"{issuer}/authorize", params=asked)))
+        page.wait_for_url("**/login?next=*")
+        page.get_by_label("API key").fill(key)
+        page.get_by_role("button", name="Log in").click()
+        page.wait_for_url("**/oauth/consent?*")
+        assert page.get_by_text(f"verified: fetched from {url_of_document}").is_visible()
+        page.get_by_role("button", name="Approve").click()
+        page.wait_for_url(f"{callback}*")
+        context.close()
+        code = parse_qs(urlsplit(came_back[-1]).query)["code"][0]
+        token = httpx2.post(f"{issuer}/token", data={"grant_type": "authorization_code", "code": code, "redirect_uri": callback,
+                                                      "client_id": url_of_document, "code_verifier": verifier}, timeout=30)  # fmt: skip
+        assert token.status_code == 200, token.text
+    finally:
+        stop(process)
