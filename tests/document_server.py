@@ -44,6 +44,7 @@ class Documents:
     base: str = ""
     answers: dict[str, tuple[int, dict[str, str], bytes]] = field(default_factory=dict)
     requests: Counter[str] = field(default_factory=Counter)
+    hosts: list[str] = field(default_factory=list)  # the Host header of each request
     connections: int = 0
 
     @property
@@ -67,6 +68,7 @@ def document_server(ca_files: tuple[Path, Path, Path]) -> Iterator[Documents]:
     class Answer(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 - http.server's name
             documents.requests[self.path] += 1
+            documents.hosts.append(self.headers.get("Host", ""))
             status, headers, body = documents.answers.get(self.path, (404, {}, b"not here"))
             self.send_response(status)
             for name, value in {"Content-Type": "application/json", **headers}.items():

@@ -98,8 +98,14 @@ def test_documents_that_do_not_hold_are_refused_saying_why(
     initialised: tuple[Path | str, str], documents: Documents, ca_files: tuple[Path, Path, Path]
 ) -> None:
     db, _ = initialised
-    process, _, issuer = serve_oauth(db, ca_files[0], "--client-metadata-allow-host", documents.address)
+    port = documents.address.rpartition(":")[2]
+    process, _, issuer = serve_oauth(db, ca_files[0], "--client-metadata-allow-host", documents.address,
+                                     "--client-metadata-allow-host", f"localhost:{port}")  # fmt: skip
     try:
+        named = f"https://localhost:{port}/named.json"
+        documents.serve("/named.json", document(named))
+        assert authorize(issuer, named).status_code == 302, "a host by name: its certificate checked for that name"
+        assert documents.hosts == [f"localhost:{port}"]
         other = documents.serve("/other.json", document("https://assistant.example/oauth/client.json"))
         said = refused_saying(authorize(issuer, other))
         assert f"client_id in the metadata document is 'https://assistant.example/oauth/client.json', not its URL {other}" in said

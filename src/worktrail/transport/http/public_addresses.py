@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import anyio
-from httpcore2 import AnyIOBackend, AsyncNetworkStream
+from httpcore2 import AnyIOBackend, AsyncNetworkStream, ConnectError
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -42,14 +42,14 @@ def allowed_host(allowed: Iterable[str], host: str, port: int) -> bool:
     return any(entry.lower() in (bare, named, f"{named}:{port}") for entry in allowed)
 
 
-async def checked_address(host: str, port: int, allowed: Iterable[str]) -> str:
-    """The address to connect to for `host`: resolved once; every address public, unless the
+async def checked_addresses(host: str, port: int, allowed: Iterable[str]) -> list[str]:
+    """The addresses to connect to for `host`: resolved once; every one public, unless the
     operator allowed the host."""
     try:
         found = await anyio.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM)
     except OSError as error:
         raise FetchRefused(f"{host} could not be resolved ({error.strerror or error})") from None
-    addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in found]
+    addresses = list(dict.fromkeys(ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in found))
     if not addresses:
         raise FetchRefused(f"{host} could not be resolved (no address)")
     if not allowed_host(allowed, host, port):
@@ -60,14 +60,21 @@ async def checked_address(host: str, port: int, allowed: Iterable[str]) -> str:
                     f"{host} resolves to {address}, a {kind} address: this server fetches only from public "
                     "addresses (an operator may allow a host with --client-metadata-allow-host HOST[:PORT])"
                 )
-    return str(addresses[0])
+    return [str(address) for address in addresses]
 
 
 class PublicOnlyBackend(AnyIOBackend):
-    """httpcore's network backend, connecting only to the address `checked_address` approved."""
+    """httpcore's network backend, connecting only to the addresses `checked_addresses` approved
+    (in the order the resolver gave them, the next when one does not answer)."""
 
     def __init__(self, allowed: Iterable[str]) -> None:
         self.allowed = tuple(allowed)
 
     async def connect_tcp(self, host: str, port: int, *args: Any, **kwargs: Any) -> AsyncNetworkStream:
-        return await super().connect_tcp(await checked_address(host, port, self.allowed), port, *args, **kwargs)
+        addresses = await checked_addresses(host, port, self.allowed)
+        for address in addresses[:-1]:
+            try:
+                return await super().connect_tcp(address, port, *args, **kwargs)
+            except ConnectError:
+                continue
+        return await super().connect_tcp(addresses[-1], port, *args, **kwargs)
