@@ -46,6 +46,8 @@ class Documents:
     requests: Counter[str] = field(default_factory=Counter)
     hosts: list[str] = field(default_factory=list)  # the Host header of each request
     connections: int = 0
+    stalled: set[str] = field(default_factory=set)  # paths answered only once `release` is set
+    release: threading.Event = field(default_factory=threading.Event)
 
     @property
     def address(self) -> str:
@@ -69,6 +71,8 @@ def document_server(ca_files: tuple[Path, Path, Path]) -> Iterator[Documents]:
         def do_GET(self) -> None:  # noqa: N802 - http.server's name
             documents.requests[self.path] += 1
             documents.hosts.append(self.headers.get("Host", ""))
+            if self.path in documents.stalled:
+                documents.release.wait(60)
             status, headers, body = documents.answers.get(self.path, (404, {}, b"not here"))
             self.send_response(status)
             for name, value in {"Content-Type": "application/json", **headers}.items():
@@ -97,6 +101,7 @@ def document_server(ca_files: tuple[Path, Path, Path]) -> Iterator[Documents]:
     try:
         yield documents
     finally:
+        documents.release.set()
         server.shutdown()
         server.server_close()
         thread.join(10)

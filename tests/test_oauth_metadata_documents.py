@@ -2,7 +2,7 @@
 client_id is the https URL of its metadata, served by the test itself under a test CA; the SDK's
 own OAuth client signs in by it, and the documents that do not hold are refused saying why: a
 client_id that is not the URL, one on a loopback address without the allow-list (never
-connected to), too large, a redirect; an http:// client_id is no document; the ledger's copy
+connected to), too large, a redirect, too slow; an http:// client_id is no document; the ledger's copy
 is used while the document's caching headers allow; and the consent, in Chromium, says where the
 app's metadata came from."""
 
@@ -12,6 +12,7 @@ import base64
 import hashlib
 import ipaddress
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -122,6 +123,12 @@ def test_documents_that_do_not_hold_are_refused_saying_why(
         bad_redirect = documents.serve("/bad-redirect.json", b"")
         documents.serve("/bad-redirect.json", document(bad_redirect, redirect_uris=["http://evil.example/cb"]))
         assert "http only to a loopback host" in refused_saying(authorize(issuer, bad_redirect))
+        slow = documents.serve("/slow.json", b"")
+        documents.serve("/slow.json", document(slow))
+        documents.stalled.add("/slow.json")
+        started = time.monotonic()
+        assert "did not answer within 5 s" in refused_saying(authorize(issuer, slow))
+        assert time.monotonic() - started < 9, "5 seconds in all"
         before = documents.connections
         plain = refused_saying(authorize(issuer, f"http://{documents.address}{PATH}"))
         assert "not found" in plain and documents.connections == before, "an http:// client_id is no document"
