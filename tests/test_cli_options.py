@@ -21,7 +21,7 @@ BAD = {
     value.certificate: "/nope.pem", value.private_key: "/nope.pem", value.text: "", value.ledger_place: "mysql://x/y",
     value.api_key: "nope", value.resource_id: "res_x", value.moment: "soon", words._duration: "0s",
     words._size: "1", words._rate: "0/s", words._toolsets: "nosuch", words._per_minute: "-1/min",
-    value.port_or_any: "99999", value.public_url: "http://ledger.example.com",
+    value.port_or_any: "99999", value.public_url: "http://ledger.example.com", value.host_and_port: "idp.example:99999",
 }  # fmt: skip
 
 
