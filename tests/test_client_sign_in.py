@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_worktrail
+from tests.oauth_sign_in import provider, signed_in_client
 from tests.servers import free_port, http_client, start_http, start_http_on_any_port, stop
-from tests.test_oauth_flow import provider, signed_in_client
 
 pytestmark = pytest.mark.processes
 NO_KEY = {"WORKTRAIL_API_KEY": ""}  # the suite's own environment may name one

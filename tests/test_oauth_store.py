@@ -156,6 +156,21 @@ async def test_a_metadata_document_client_is_known_by_its_url_and_refetched_in_p
     assert found is not None and found["kind"] == "document" and found["name"] == "Claude (new)"
 
 
+async def test_a_metadata_document_no_grant_names_is_removed_a_day_after_its_copy_went_stale(
+    store: Store, owner_key: str
+) -> None:
+    now = SystemClock().now()
+    unused, used = "https://a.example/client.json", "https://b.example/client.json"
+    for url in (unused, used):
+        await store.oauth_clients.remember_document(url, {"client_id": url, "redirect_uris": [REDIRECT]}, now,
+                                                    now + timedelta(hours=1))  # fmt: skip
+    await store.oauth_grants.issue_code(used, await _owner(store), "ledger:read", AUDIENCE, "x", REDIRECT, False, now)
+    assert (await store.oauth_clients.get(unused))["fresh_until"] is not None  # type: ignore[index]
+    assert await store.oauth_clients.forget_unused(now) == 0, "still fresh"
+    assert await store.oauth_clients.forget_unused(now + timedelta(hours=1, seconds=1)) == 1
+    assert await store.oauth_clients.get(unused) is None and await store.oauth_clients.get(used) is not None
+
+
 @pytest.mark.parametrize(
     ("asked", "role", "granted"),
     [(None, "owner", "ledger:write"), ("ledger:admin", "owner", "ledger:admin"), ("ledger:admin", "member", "ledger:write"),

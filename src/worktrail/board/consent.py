@@ -78,7 +78,7 @@ def consent_handlers(issuer: str, resource: str) -> tuple[Any, Any]:
         wanted = [s for s in asked["scope"].split() if s in SCOPE_ROLES]
         page = view.render(
             "consent.html", client_name=row["name"] or row["id"], asked_params=asked, scope=scope,
-            origin=row["id"] if row["kind"] == "document" else "registered here, unverified",
+            origin=f"verified: fetched from {row['id']}" if row["kind"] == "document" else "registered here, unverified",
             redirect_host=target.netloc or target.scheme + ":", loopback=loopback_host(target.hostname or ""),
             scope_means=MEANS[SCOPE_ROLES[scope]], asked=" ".join(wanted) or "the default", cut=scope not in wanted and bool(wanted),
         )  # fmt: skip

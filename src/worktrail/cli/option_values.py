@@ -70,6 +70,23 @@ def host(value: str) -> str:
     return value
 
 
+def host_and_port(value: str) -> str:
+    """A host with an optional port: HOST, HOST:PORT, or an IPv6 address (in brackets with a
+    port: [::1]:8443); returned lowercased."""
+    name, number = value, ""
+    if value.startswith("[") and "]:" in value:
+        name, number = value[: value.index("]:") + 1], value[value.index("]:") + 2 :]
+    elif value.count(":") == 1:
+        name, number = value.split(":")
+    fine = _is_host(name) and (number == "" or number.isdigit() and 1 <= int(number) <= 65535)
+    if not fine:
+        raise ArgumentTypeError(
+            f"takes a host and an optional port, without scheme or path, e.g. idp.intranet.example or "
+            f"127.0.0.1:8443 (got {value!r})"
+        )
+    return value.lower()
+
+
 def _web_url(value: str) -> SplitResult | None:
     """`value`'s parts when it is http:// or https://, a host and a port in range, with no query,
     fragment or user; None otherwise (each caller then says what it takes)."""

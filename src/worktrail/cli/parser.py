@@ -187,6 +187,13 @@ def build() -> argparse.ArgumentParser:
     http.add_argument("--public-url", metavar="URL", type=value.public_url,
                       help="the address clients reach this server by, e.g. https://ledger.example.com (behind a TLS "
                       "proxy it differs from --host/--port; the OAuth issuer). Needed for --auth oauth beyond loopback")  # fmt: skip
+    http.add_argument("--client-metadata-allow-host", action="append", metavar="HOST[:PORT]", type=value.host_and_port,
+                      help="with --auth oauth: a host whose client ID metadata documents may be fetched although it "
+                      "resolves to a loopback, private or link-local address (repeat; an intranet's, a test's); "
+                      "with :PORT, that port only")  # fmt: skip
+    http.add_argument("--client-metadata-ca", metavar="FILE", type=value.certificate,
+                      help="with --auth oauth: a PEM CA bundle trusted, beside the system's, for fetching client ID "
+                      "metadata documents (an intranet's private CA)")  # fmt: skip
     http.add_argument("--tls-cert", metavar="FILE", type=value.certificate, help="serve HTTPS with this certificate (with --tls-key)")
     http.add_argument("--tls-key", metavar="FILE", type=value.private_key, help="the certificate's private key")
     http.add_argument("--behind-tls-proxy", action="store_true",

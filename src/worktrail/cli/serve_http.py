@@ -70,6 +70,15 @@ def build_http_options(args: argparse.Namespace) -> HttpOptions:
             "server by (it is the OAuth issuer); only a loopback --host goes without (its issuer is then "
             "http://127.0.0.1:PORT)"
         )
+    documents = tuple(args.client_metadata_allow_host or ())
+    if (documents or args.client_metadata_ca) and args.auth != "oauth":
+        raise Refused("--client-metadata-allow-host and --client-metadata-ca are for --auth oauth (client ID metadata "
+                      "documents): add --auth oauth, or leave them out")  # fmt: skip
+    if args.client_metadata_ca:
+        try:  # as the fetches will load it, so that a file that is no CA bundle is said here in words
+            ssl.create_default_context(cafile=args.client_metadata_ca)
+        except ssl.SSLError as error:
+            raise Refused(f"--client-metadata-ca: {args.client_metadata_ca} holds no usable CA certificate ({error.reason})") from None
     if not _loopback(args.host) and not tls and not args.behind_tls_proxy:
         log.warning(
             "serving %s without TLS: API keys cross the network in clear text. Give --tls-cert/--tls-key, "
@@ -80,7 +89,8 @@ def build_http_options(args: argparse.Namespace) -> HttpOptions:
         max_body=args.max_body, limits=Limits(args.rate_limit, args.auth_fail_limit), tls_cert=args.tls_cert, tls_key=args.tls_key,
         behind_tls_proxy=args.behind_tls_proxy,
         log_json=args.log_format == "json", tool_names=args.tool_names, otel=args.otel,
-        auth=args.auth, public_url=args.public_url,
+        auth=args.auth, public_url=args.public_url, client_metadata_hosts=documents,
+        client_metadata_ca=args.client_metadata_ca,
     )  # fmt: skip
 
 

@@ -4,7 +4,7 @@ rewrite of rows by Python where SQL cannot say it (rewrite.py)."""
 from __future__ import annotations
 
 from worktrail.store.board.schema import BOARD_SESSIONS, SESSION_ENDS, TICKET_ORIGIN
-from worktrail.store.oauth.schema import OAUTH
+from worktrail.store.oauth.schema import DOCUMENT_FRESHNESS, OAUTH
 from worktrail.store.resources.schema_keys import KEY_LINEAGE
 from worktrail.store.resources.schema_names import NAME_KEY_COLUMN, NAME_KEY_UNIQUE, NAME_KEYS
 from worktrail.store.rewrite import Rewrite
@@ -367,6 +367,8 @@ MIGRATIONS: tuple[str | Rewrite, ...] = (
     NAME_KEY_UNIQUE,
     # 20: OAuth clients, codes, grants and tokens (oauth/schema.py).
     OAUTH,
+    # 21: until when a client's metadata document may be used without fetching it again (oauth/schema.py).
+    DOCUMENT_FRESHNESS,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -15,7 +15,7 @@ from worktrail.domain.ids import hash_api_key, new_id
 from worktrail.store.connection import Connection
 from worktrail.store.database import Database
 
-_COLUMNS = "id, kind, name, secret_hash, metadata, registered_from, created_at, last_used_at"
+_COLUMNS = "id, kind, name, secret_hash, metadata, registered_from, created_at, last_used_at, fresh_until"
 
 
 def _client(row: Any) -> dict[str, Any] | None:
@@ -50,22 +50,23 @@ class OAuthClients:
         )
         return client_id
 
-    async def remember_document(self, url: str, metadata: dict[str, Any], at: datetime) -> None:
-        """A client known by its metadata document at `url`, as fetched now (replacing what was)."""
+    async def remember_document(
+        self, url: str, metadata: dict[str, Any], at: datetime, fresh_until: datetime | None = None
+    ) -> None:
+        """A client known by its metadata document at `url`, as fetched at `at` (replacing what was),
+        usable without fetching it again until `fresh_until` (None: fetch it again when next asked).
+        One statement: two processes fetching the same document at once both succeed."""
         name = str(metadata.get("client_name") or "")
         text, now = json.dumps(metadata, sort_keys=True), format_ts(at)
-
-        async def run(conn: Connection) -> None:
-            changed = await conn.execute(
-                "UPDATE oauth_client SET name = ?, metadata = ? WHERE id = ? AND kind = 'document'", (name, text, url)
+        until = None if fresh_until is None else format_ts(fresh_until)
+        await self.db.write(
+            lambda conn: conn.execute(
+                "INSERT INTO oauth_client (id, kind, name, metadata, created_at, fresh_until) "
+                "VALUES (?, 'document', ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name, "
+                "metadata = excluded.metadata, fresh_until = excluded.fresh_until WHERE oauth_client.kind = 'document'",
+                (url, name, text, now, until),
             )
-            if not changed:
-                await conn.execute(
-                    "INSERT INTO oauth_client (id, kind, name, metadata, created_at) VALUES (?, 'document', ?, ?, ?)",
-                    (url, name, text, now),
-                )
-
-        await self.db.write(run)
+        )
 
     async def get(self, client_id: str) -> dict[str, Any] | None:
         """A client by its id (None: unknown, or removed unused)."""
@@ -92,13 +93,16 @@ class OAuthClients:
         return int(row[0])
 
     async def forget_unused(self, before: datetime) -> int:
-        """Remove the registered clients made before `before` that no code or grant ever named."""
+        """Remove the clients no code or grant ever named: registered ones made before `before`
+        and never used, and metadata documents whose copy went stale before `before` (anyone may
+        name a document URL: those rows must not grow without bound either)."""
         cutoff = format_ts(before)
         return await self.db.write(
             lambda conn: conn.execute(
-                "DELETE FROM oauth_client WHERE kind = 'registered' AND created_at < ? AND last_used_at IS NULL "
+                "DELETE FROM oauth_client WHERE (kind = 'registered' AND created_at < ? AND last_used_at IS NULL "
+                "OR kind = 'document' AND COALESCE(fresh_until, created_at) < ?) "
                 "AND NOT EXISTS (SELECT 1 FROM oauth_grant g WHERE g.client_id = oauth_client.id) "
                 "AND NOT EXISTS (SELECT 1 FROM oauth_code c WHERE c.client_id = oauth_client.id)",
-                (cutoff,),
+                (cutoff, cutoff),
             )
         )

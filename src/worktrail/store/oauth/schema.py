@@ -1,7 +1,9 @@
 """OAuth's records (migration 20), in the ledger so that any `serve --http` process serves any
 step of a sign-in: clients (registered here, or known by their metadata document's URL), the
 authorization codes of approved requests, the grants those codes became, and the grants' access
-and refresh tokens. Codes and tokens are kept only as their SHA-256, as API keys are."""
+and refresh tokens. Codes and tokens are kept only as their SHA-256, as API keys are. A client
+known by its metadata document keeps the document as fetched and until when it may be used without
+fetching it again (migration 21: its HTTP caching headers said so), for every process alike."""
 
 OAUTH = """
 CREATE TABLE oauth_client (
@@ -52,4 +54,8 @@ CREATE TABLE oauth_token (
     rotated_at TEXT
 );
 CREATE INDEX oauth_token_grant ON oauth_token(grant_id);
+"""
+
+DOCUMENT_FRESHNESS = """
+ALTER TABLE oauth_client ADD COLUMN fresh_until TEXT;
 """

@@ -25,6 +25,7 @@ from worktrail.tools.context import Session
 from worktrail.tools.registry import Registry
 from worktrail.transport.http.access_log import AccessLog, NoteCalls
 from worktrail.transport.http.bearer import KeyVerifier, actor_of
+from worktrail.transport.http.client_documents import ClientDocuments
 from worktrail.transport.http.health import health_routes
 from worktrail.transport.http.hosts import LOOPBACK
 from worktrail.transport.http.oauth_provider import LedgerProvider
@@ -56,6 +57,9 @@ class HttpOptions:
     extra_routes: tuple[Any, ...] = field(default=())
     auth: str = "keys"  # "keys": API keys only, no OAuth discovery; "oauth": also an authorization server
     public_url: str | None = None
+    # Client ID metadata documents (--auth oauth): hosts fetched from whatever their address, a CA to trust.
+    client_metadata_hosts: tuple[str, ...] = ()
+    client_metadata_ca: str | None = None
 
     @property
     def tls(self) -> bool:
@@ -103,8 +107,10 @@ def _discovery(options: HttpOptions, store: Store) -> tuple[list[Route], str | N
         return [], None
     # Plain strings: the SDK's model keeps them as given (AnyHttpUrl would add a slash to the issuer).
     resource: Any = options.resource_url
+    documents = ClientDocuments(options.client_metadata_hosts, options.client_metadata_ca)
+    provider = LedgerProvider(store, options.issuer, options.resource_url, documents=documents)
     routes = create_protected_resource_routes(resource, [options.issuer], list(SCOPES), "worktrail")  # type: ignore[list-item]
-    return [*routes, *authorization_routes(LedgerProvider(store, options.issuer, options.resource_url))], str(
+    return [*routes, *authorization_routes(provider)], str(
         build_resource_metadata_url(resource)
     )
 

@@ -4,14 +4,17 @@ protocol (request parsing, PKCE S256, exact redirect matching, the token and reg
 endpoints) and every record lives in the ledger, where any process serves any step.
 
 `authorize` sends the browser to the board's consent page (board/consent.py), which signs the
-person in first; the code it issues comes back through `load_authorization_code`."""
+person in first; the code it issues comes back through `load_authorization_code`. A client_id
+that is an https URL is a client ID metadata document's address (client_documents.py): fetched
+when the ledger holds no fresh copy, and kept there with its freshness, for every process."""
 
 from __future__ import annotations
 
 import ipaddress
+import logging
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -30,13 +33,19 @@ from worktrail.domain.clock import Clock, SystemClock, parse_ts
 from worktrail.domain.oauth_tokens import ACCESS_TTL
 from worktrail.store.oauth.grants import Issued
 from worktrail.store.store import Store
+from worktrail.transport.http.client_documents import ClientDocuments, is_document_url
+from worktrail.transport.http.public_addresses import FetchRefused
+
+log = logging.getLogger(__name__)
 
 CONSENT_PATH = "/oauth/consent"
 # The address a registration comes from, set by the route's gate (oauth_routes.py) for the provider.
 REGISTERING_FROM: ContextVar[str | None] = ContextVar("registering_from", default=None)
+# Why a client's metadata document was refused, for the route that asked (oauth_routes.py) to say.
+DOCUMENT_REFUSALS: ContextVar[list[str] | None] = ContextVar("document_refusals", default=None)
 # Redirect schemes a client may never register: they run or read in the browser itself.
 _NEVER = frozenset({"javascript", "data", "file", "vbscript", "about", "blob"})
-# A registration no code or grant has named within this long is removed.
+# A registration (or a metadata document's stale copy) no code or grant has named within this long is removed.
 _UNUSED_FOR = timedelta(hours=24)
 # Registration fields kept as the client's metadata (the rest: ids and secrets, issued here).
 _ISSUED = {"client_id", "client_secret", "client_id_issued_at", "client_secret_expires_at"}
@@ -85,10 +94,28 @@ class LedgerProvider:
     issuer: str
     resource: str
     clock: Clock = field(default_factory=SystemClock)
+    documents: ClientDocuments = field(default_factory=ClientDocuments)
 
     async def get_client(self, client_id: str) -> OAuthClientInformationFull | None:
         row = await self.store.oauth_clients.get(client_id)
+        if is_document_url(client_id) and (row is None or row["kind"] == "document"):
+            now = self.clock.now()
+            if row is None or row["fresh_until"] is None or parse_ts(row["fresh_until"]) <= now:
+                row = await self._fetch_document(client_id, now)
         return None if row is None else client_info(row)
+
+    async def _fetch_document(self, url: str, now: datetime) -> dict[str, Any] | None:
+        try:
+            fetched = await self.documents.fetch(url, now, redirect_problem)
+        except FetchRefused as refused:
+            log.warning("client metadata document refused: %s", refused)
+            said = DOCUMENT_REFUSALS.get()
+            if said is not None:
+                said.append(str(refused))
+            return None
+        await self.store.oauth_clients.forget_unused(now - _UNUSED_FOR)
+        await self.store.oauth_clients.remember_document(url, fetched.metadata, now, now + fetched.fresh_for)
+        return await self.store.oauth_clients.get(url)
 
     async def register_client(self, client_info: OAuthClientInformationFull) -> None:
         if client_info.token_endpoint_auth_method != "none":

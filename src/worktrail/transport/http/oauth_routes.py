@@ -1,8 +1,10 @@
 """The authorization server's endpoints (`--auth oauth`): the SDK's own routes and handlers
 (`create_auth_routes`: `/authorize`, `/token`, `/register`), with what they lack added around
 them (and `/revoke` of our own, see `_revocation`): RFC 8414 metadata whose `issuer` is exactly the public URL and which says what this
-server does (public clients, `none`; `iss` in authorization responses; the ledger's scopes), and
-`iss` (RFC 9207) on every redirect `/authorize` sends back to a client, errors included."""
+server does (public clients, `none`; `iss` in authorization responses; client ID metadata
+documents; the ledger's scopes), `iss` (RFC 9207) on every redirect `/authorize` sends back to a
+client, errors included, and, when a client's metadata document was refused, the reason in
+`/authorize`'s answer instead of the SDK's "not found"."""
 
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from worktrail.domain.scopes import DEFAULT_SCOPE, SCOPES
-from worktrail.transport.http.oauth_provider import CONSENT_PATH, REGISTERING_FROM, LedgerProvider
+from worktrail.transport.http.oauth_provider import CONSENT_PATH, DOCUMENT_REFUSALS, REGISTERING_FROM, LedgerProvider
 from worktrail.transport.http.rate_limit import address_of, retry_after
 
 METADATA_PATH = "/.well-known/oauth-authorization-server"
@@ -76,12 +78,41 @@ class IssOnRedirects:
         await self.app(scope, receive, adding)
 
 
+class DocumentRefusals:
+    """Around the SDK's `/authorize`: when the provider refused a client's metadata document, the
+    SDK answers 400 "Client ID ... not found"; the client's developer is told why instead (the
+    same error code, the reason as `error_description`)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        said: list[str] = []
+        token = DOCUMENT_REFUSALS.set(said)
+        replaced = False
+
+        async def telling(message: Message) -> None:
+            nonlocal replaced
+            if message["type"] == "http.response.start" and said and message["status"] == 400:
+                replaced = True
+                answer = JSONResponse({"error": "invalid_request", "error_description": said[-1]}, 400,
+                                      headers={"Cache-Control": "no-store"})  # fmt: skip
+                await answer(scope, receive, send)
+            elif not replaced:
+                await send(message)
+
+        try:
+            await self.app(scope, receive, telling)
+        finally:
+            DOCUMENT_REFUSALS.reset(token)
+
+
 def _metadata(provider: LedgerProvider, registration: ClientRegistrationOptions, revocation: RevocationOptions) -> OAuthMetadata:
     built = build_metadata(AnyHttpUrl(provider.issuer), None, registration, revocation)
     return OAuthMetadata.model_validate({
         **built.model_dump(mode="json", exclude_none=True), "issuer": provider.issuer, "scopes_supported": list(SCOPES),
         "token_endpoint_auth_methods_supported": ["none"], "revocation_endpoint_auth_methods_supported": ["none"],
-        "authorization_response_iss_parameter_supported": True,
+        "authorization_response_iss_parameter_supported": True, "client_id_metadata_document_supported": True,
     })  # fmt: skip
 
 
@@ -122,6 +153,6 @@ def authorization_routes(provider: LedgerProvider) -> list[Any]:
         elif route.path == "/register":
             route.app = RegistrationGate(route.app, provider)
         elif route.path == "/authorize":
-            route.app = IssOnRedirects(route.app, provider.issuer)
+            route.app = IssOnRedirects(DocumentRefusals(route.app), provider.issuer)
         out.append(route)
     return out
