@@ -113,3 +113,25 @@ def test_an_http_public_url_on_a_loopback_host_is_taken() -> None:
 
     for loopback in ("http://127.0.0.1:8765", "http://localhost:8765/", "http://[::1]:8765"):
         assert public_url(loopback) == loopback.rstrip("/")
+
+
+@pytest.mark.processes
+def test_the_public_urls_host_is_answered_and_its_https_makes_the_boards_cookie_secure(
+    initialised: tuple[Path, str],
+) -> None:
+    db, key = initialised
+    process, url = start_http(db, "--auth", "oauth", "--public-url", "https://ledger.example.com", port=free_port())  # type: ignore[arg-type]
+    try:  # each request as a proxy passes it on: with the public address's Host
+        answer = httpx2.post(url, content=json.dumps(LIST), headers={**HEADERS, "Host": "ledger.example.com",
+                             "Authorization": f"Bearer {key}"}, timeout=30)  # fmt: skip
+        assert answer.status_code == 200, answer.text
+        other = httpx2.post(url, content=json.dumps(LIST), headers={**HEADERS, "Host": "elsewhere.example.com",
+                            "Authorization": f"Bearer {key}"}, timeout=30)  # fmt: skip
+        assert other.status_code == 421
+        signed = httpx2.post(url.replace("/mcp", "/login"), data={"api_key": key}, headers={"Host": "ledger.example.com"},
+                             timeout=30)  # fmt: skip
+        cookie = signed.headers.get("set-cookie", "")
+        assert signed.status_code == 303 and "; secure" in cookie.lower(), (signed.status_code, cookie)
+    finally:
+        _, said = stop(process)
+    assert "without TLS" not in said

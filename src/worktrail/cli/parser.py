@@ -186,7 +186,8 @@ def build() -> argparse.ArgumentParser:
                       "(claude.ai, ChatGPT)")  # fmt: skip
     http.add_argument("--public-url", metavar="URL", type=value.public_url,
                       help="the address clients reach this server by, e.g. https://ledger.example.com (behind a TLS "
-                      "proxy it differs from --host/--port; the OAuth issuer). Needed for --auth oauth beyond loopback")  # fmt: skip
+                      "proxy it differs from --host/--port; the OAuth issuer). Needed for --auth oauth beyond loopback. Its host is "
+                      "allowed as --allowed-host is; an https one without --tls-cert implies --behind-tls-proxy")  # fmt: skip
     http.add_argument("--client-metadata-allow-host", action="append", metavar="HOST[:PORT]", type=value.host_and_port,
                       help="with --auth oauth: a host whose client ID metadata documents may be fetched although it "
                       "resolves to a loopback, private or link-local address (repeat; an intranet's, a test's); "

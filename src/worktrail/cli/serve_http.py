@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 import anyio
 import uvicorn
@@ -49,6 +50,12 @@ def build_http_options(args: argparse.Namespace) -> HttpOptions:
     """The listening options, or a one-line refusal: a non-loopback address needs the names
     clients reach it by (DNS-rebinding protection stays on with that allow-list)."""
     allowed = tuple(args.allowed_host or ())
+    public = urlsplit(args.public_url) if args.public_url else None
+    if public is not None and not _loopback(public.hostname or ""):
+        # The address clients reach this server by is a Host it answers to (a proxy in front passes it on).
+        allowed = tuple(dict.fromkeys((*allowed, public.netloc if public.port else public.hostname or "")))
+    # An https address with no certificate here: a proxy in front terminates TLS (the board's cookie is Secure).
+    proxied = args.behind_tls_proxy or (public is not None and public.scheme == "https" and not args.tls_cert)
     if not _loopback(args.host) and not allowed:
         raise Refused(
             f"--host {args.host} listens beyond this machine: name the host clients reach it by with "
@@ -79,7 +86,7 @@ def build_http_options(args: argparse.Namespace) -> HttpOptions:
             ssl.create_default_context(cafile=args.client_metadata_ca)
         except ssl.SSLError as error:
             raise Refused(f"--client-metadata-ca: {args.client_metadata_ca} holds no usable CA certificate ({error.reason})") from None
-    if not _loopback(args.host) and not tls and not args.behind_tls_proxy:
+    if not _loopback(args.host) and not tls and not proxied:
         log.warning(
             "serving %s without TLS: API keys cross the network in clear text. Give --tls-cert/--tls-key, "
             "or --behind-tls-proxy when a proxy terminates TLS", args.host
@@ -87,7 +94,7 @@ def build_http_options(args: argparse.Namespace) -> HttpOptions:
     return HttpOptions(
         host=args.host, port=args.port, allowed_hosts=allowed, allowed_origins=tuple(args.allowed_origin or ()),
         max_body=args.max_body, limits=Limits(args.rate_limit, args.auth_fail_limit), tls_cert=args.tls_cert, tls_key=args.tls_key,
-        behind_tls_proxy=args.behind_tls_proxy,
+        behind_tls_proxy=proxied,
         log_json=args.log_format == "json", tool_names=args.tool_names, otel=args.otel,
         auth=args.auth, public_url=args.public_url, client_metadata_hosts=documents,
         client_metadata_ca=args.client_metadata_ca,
