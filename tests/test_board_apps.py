@@ -11,24 +11,11 @@ import pytest
 
 from tests.board_client import board_over, browser
 from tests.conftest import connect, make_resource
+from tests.connected_apps import connect_app
 from worktrail.domain.clock import SystemClock
-from worktrail.store.oauth.grants import Issued
 from worktrail.store.store import Store
 
 pytestmark = pytest.mark.anyio
-
-AUDIENCE = "http://127.0.0.1:8765/mcp"
-
-
-async def _connect_app(store: Store, name: str, resource_id: str, scope: str) -> Issued:
-    """An app of that name that the person approved: its grant's first tokens."""
-    now = SystemClock().now()
-    client = await store.oauth_clients.register({"client_name": name, "redirect_uris": ["https://app.example/cb"]}, now)
-    code = await store.oauth_grants.issue_code(client, resource_id, scope, AUDIENCE, "x", "https://app.example/cb",
-                                               True, now)  # fmt: skip
-    issued = await store.oauth_grants.redeem(code, client, now)
-    assert issued is not None
-    return issued
 
 
 async def test_the_keys_page_lists_connected_apps_and_revokes_one(store: Store, owner_key: str) -> None:
@@ -36,8 +23,8 @@ async def test_the_keys_page_lists_connected_apps_and_revokes_one(store: Store, 
     assert owner is not None
     async with connect(store, owner_key) as agent:
         member_id, member_key = await make_resource(agent, "member", "Mira")
-    mine = await _connect_app(store, "Claude <b>", owner["id"], "ledger:write")
-    theirs = await _connect_app(store, "ChatGPT", member_id, "ledger:read")
+    mine = await connect_app(store, "Claude <b>", owner["id"], "ledger:write")
+    theirs = await connect_app(store, "ChatGPT", member_id, "ledger:read")
     async with connect(store, member_key) as member:  # a person sees their own apps, an admin everyone's
         assert [a["id"] for a in (await member.ok("ts.key.list"))["apps"]] == [theirs.grant["id"]]
         assert (await member.err("ts.key.list", {"resource_id": owner["id"]}))["code"] == "forbidden"
