@@ -231,7 +231,7 @@ async def test_every_page_renders_and_none_holds_a_secret_or_a_key(
         todo += [h.replace("&amp;", "&") for h in re.findall(r'href="(/[^"#]*)"', answer.text)]
     kinds = {p.split("/")[1] for p in seen}
     assert {"", "tasks", "rituals", "ritual-runs", "missions", "workflows", "workflow-runs", "executions",
-            "audit", "keys", "attachments"} <= kinds  # fmt: skip
+            "audit", "keys", "apps", "attachments"} <= kinds  # fmt: skip
     assert len(seen) > 20
 
 

@@ -267,7 +267,7 @@ def test_every_page_reads_at_375_px_without_scrolling_sideways(served: Served, c
     pages = ["/login", "/", "/tasks", f"/tasks/{made['id']}", "/rituals", f"/rituals/{ritual['id']}",
              f"/ritual-runs/{rrun['id']}", "/missions", f"/missions/{mission}", f"/missions/{mission}/runs/{run}",
              "/workflows", f"/workflows/{flow['id']}", f"/workflow-runs/{wrun['id']}", "/executions",
-             f"/executions/{execution}", "/audit", "/keys"]  # fmt: skip
+             f"/executions/{execution}", "/audit", "/keys", "/apps"]  # fmt: skip
     context = chromium.new_context(viewport={"width": 375, "height": 812})
     page = context.new_page()
     page.goto(f"{served.base}/login")

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import connect, make_resource
 from tests.conftest import run_worktrail as worktrail
+from tests.connected_apps import connect_app
 from worktrail.domain.clock import SystemClock
 from worktrail.store.oauth.grants import Issued
 from worktrail.store.store import Store
@@ -45,6 +47,17 @@ async def _works(db: Path | str, token: str) -> bool:
         await store.close()
 
 
+async def _audited(db: Path | str, grant_id: str) -> list[tuple[str | None, str, str]]:
+    """The change records of a grant: (who, through what, which change)."""
+    store = await Store.open(str(db))
+    try:
+        rows, _ = await store.audit.list(entity_id=grant_id, actor_id=None, entity_type=None, action=None, since=None,
+                                         keys_of=None, limit=50, offset=0)  # fmt: skip
+        return [(r["actor_id"], r["tool"], r["action"]) for r in rows]
+    finally:
+        await store.close()
+
+
 async def test_key_list_shows_a_grant_and_key_revoke_ends_it(initialised: tuple[Path | str, str]) -> None:
     db, _ = initialised
     issued, owner = await _grant(db)
@@ -57,6 +70,7 @@ async def test_key_list_shows_a_grant_and_key_revoke_ends_it(initialised: tuple[
     done = worktrail("key", "revoke", "--db", str(db), issued.grant["id"])
     assert done.returncode == 0 and f"{issued.grant['id']} (Claude for {owner}) revoked" in done.stdout, done.stderr
     assert not await _works(db, issued.access_token)
+    assert await _audited(db, issued.grant["id"]) == [(None, "worktrail key revoke", "revoke")]
     assert "Connected apps" not in worktrail("key", "list", "--db", str(db)).stdout
     unknown = worktrail("key", "revoke", "--db", str(db), "ogr_000000000000000000000000")
     assert unknown.returncode == 1 and "no OAuth grant ogr_000000000000000000000000" in unknown.stderr
@@ -76,3 +90,23 @@ async def test_ts_key_revoke_ends_a_grant_for_its_person_or_an_admin_only(initia
     assert not await _works(db, issued.access_token)
     again = json.loads(worktrail("call", "ts.key.revoke", args, "--db", str(db), env={"WORKTRAIL_API_KEY": owner_key}).stdout)
     assert again["already_revoked"] is True
+
+
+async def test_revoking_a_grant_is_audited_as_revoking_a_key_is(store: Store, owner_key: str) -> None:
+    async with connect(store, owner_key) as owner:
+        mira, mira_key = await make_resource(owner, "member", "Mira")
+        _, otto_key = await make_resource(owner, "member", "Otto")
+    grant = (await connect_app(store, "Claude", mira, "ledger:write")).grant["id"]
+    async with connect(store, mira_key) as member:
+        revoked = await member.ok("ts.key.revoke", {"id": grant})
+        assert (await member.ok("ts.key.revoke", {"id": grant}))["already_revoked"] is True  # changes nothing again
+        [record] = (await member.ok("ts.aud.list", {"entity_id": grant}))["records"]
+        assert {k: record[k] for k in ("actor_id", "tool", "entity_type", "action", "changes")} == {
+            "actor_id": mira, "tool": "ts.key.revoke", "entity_type": "oauth_grant", "action": "revoke",
+            "changes": {"revoked_at": [None, revoked["revoked_at"]]},
+        }  # fmt: skip
+        assert (await member.ok("ts.aud.list", {"entity_type": "oauth_grant"}))["total"] == 1
+    async with connect(store, otto_key) as other:  # a credential's records are its person's and the admins' only
+        assert (await other.ok("ts.aud.list", {"entity_id": grant}))["total"] == 0
+    async with connect(store, owner_key) as owner:
+        assert [r["id"] for r in (await owner.ok("ts.aud.list", {"entity_type": "oauth_grant"}))["records"]] == [record["id"]]

@@ -10,8 +10,9 @@ from datetime import datetime, timedelta
 import pytest
 
 from tests.conftest import everything, execute, scalar
-from worktrail.domain.clock import SystemClock
+from worktrail.domain.clock import SystemClock, format_ts
 from worktrail.domain.scopes import acting_role, cap
+from worktrail.store.audit import Origin
 from worktrail.store.store import Store
 
 pytestmark = pytest.mark.anyio
@@ -117,7 +118,7 @@ async def test_revoking_a_token_ends_every_token_of_its_grant(store: Store, owne
     await store.oauth_grants.revoke_token("wtr_not_a_token", now)  # RFC 7009: no error for an unknown token
     await store.oauth_grants.revoke_token(issued.refresh_token, now)
     assert await store.oauth_grants.bearer(issued.access_token, now, now) is None
-    assert await store.oauth_grants.list() == [] and not await store.oauth_grants.revoke(issued.grant["id"], now)
+    assert await store.oauth_grants.list() == [] and not await store.oauth_grants.revoke(Origin(None, "test", format_ts(now)), issued.grant["id"])
 
 
 async def test_codes_tokens_and_client_secrets_are_kept_only_hashed(store: Store, owner_key: str) -> None:

@@ -16,6 +16,7 @@ from worktrail.board.reader import Refused
 from worktrail.board.refusals import carry
 from worktrail.board.view import View
 from worktrail.domain.oauth_tokens import GRANT_PREFIX
+from worktrail.domain.roles import is_admin
 
 # How much of an attachment one read takes (the tool's own cap).
 CHUNK = 1024 * 1024
@@ -90,10 +91,13 @@ async def cancel_execution(view: View) -> Response:
 
 
 async def revoke_key(view: View) -> Response:
-    """A key, or a connected app's OAuth grant (`ogr_…`): the same tool ends either."""
+    """A key, or a connected app's OAuth grant (`ogr_…`): the same tool ends either. Back to the
+    page the form was on: Connected apps (`back=/apps`), or Keys, which is an owner's or admin's only."""
     credential = view.request.path_params["id"]
     done = "disconnected" if credential.startswith(GRANT_PREFIX) else "revoked"
-    return await _act(view, "ts.key.revoke", {"id": credential}, "/keys", done)
+    asked = str((await view.request.form()).get("back") or "")
+    back = "/keys" if asked != "/apps" and is_admin(view.actor.role) else "/apps"
+    return await _act(view, "ts.key.revoke", {"id": credential}, back, done)
 
 
 async def download(view: View) -> Response:

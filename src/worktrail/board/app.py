@@ -42,6 +42,7 @@ PAGES: tuple[tuple[str, Handler], ...] = (
     ("/audit", pages.audit_page),
     ("/history/{id}", pages.history_page),
     ("/keys", pages.keys_page),
+    ("/apps", pages.apps_page),
 )
 
 ACTIONS: tuple[tuple[str, Handler], ...] = (

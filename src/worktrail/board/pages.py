@@ -1,11 +1,12 @@
 """The board's own pages: Now, the task board and a task's page, the audit trail, an entity's
-history, and the keys. Each reads through the tools as the logged-in person."""
+history, the keys, and a person's own connected apps. Each reads through the tools as the
+logged-in person."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from starlette.responses import Response
 
@@ -135,6 +136,13 @@ async def audit_page(view: View) -> Response:
     return view.render("audit.html", found=found, filters=filters, offset=offset, page=PAGE, keep=kept(filters))
 
 
+def revoke_form(credential: dict[str, Any], back: str = "/keys") -> Form:
+    """The Revoke form of a standing key or app, posting to the one revoke action, which then
+    goes `back` to the page the form was on."""
+    values = {} if back == "/keys" else {"back": back}
+    return Form(f"/keys/{quote(credential['id'], safe='')}/revoke", "Revoke", values=values, danger=True)
+
+
 async def keys_page(view: View) -> Response:
     if not is_admin(view.actor.role):
         return view.render("error.html", 403, code="forbidden", message="The keys page is for owners and admins.")
@@ -143,5 +151,14 @@ async def keys_page(view: View) -> Response:
     await named(view, found["keys"], by="resource_id")
     await named(view, found["apps"], by="resource_id")
     standing = [k for k in found["keys"] if not k.get("revoked_at")] + found["apps"]
-    forms = {k["id"]: Form(f"/keys/{k['id']}/revoke", "Revoke", danger=True) for k in standing}
+    forms = {k["id"]: revoke_form(k) for k in standing}
     return view.render("keys.html", found=found, offset=offset, page=PAGE, forms=forms, links=await link_forms(view))
+
+
+async def apps_page(view: View) -> Response:
+    """Everyone's own connected apps, whatever their role (a viewer too: a credential's person may
+    always end it). Only their own, an admin's too: everyone's are on Keys, where the person is named."""
+    # the apps come whole, whatever the page of keys (none of which is shown here)
+    apps = (await view.reader.ok("ts.key.list", resource_id=view.actor.resource_id, limit=1))["apps"]
+    forms = {g["id"]: revoke_form(g, back="/apps") for g in apps}
+    return view.render("apps.html", apps=apps, forms=forms, admin=is_admin(view.actor.role))

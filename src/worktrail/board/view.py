@@ -30,7 +30,8 @@ from worktrail.transport.http.rate_limit import Limits, retry_after
 from worktrail.transport.http.refusals import MISDIRECTED
 
 NAV = (("/", "Now"), ("/tasks", "Tasks"), ("/rituals", "Rituals"), ("/missions", "Missions"),
-       ("/workflows", "Workflows"), ("/executions", "Executions"), ("/audit", "Audit"))  # fmt: skip
+       ("/workflows", "Workflows"), ("/executions", "Executions"), ("/audit", "Audit"),
+       ("/apps", "Connected apps"))  # fmt: skip
 # Page sizes the board reads with (every list tool takes up to 200).
 PAGE = 25
 

@@ -26,7 +26,7 @@ async def keys(args: argparse.Namespace) -> int:
             if args.key_command == "create":
                 key, api_key = await store.maintenance.mint_key(origin, args.resource, args.name)
             elif args.id.startswith(GRANT_PREFIX):
-                return await _revoke_grant(store, args.id)
+                return await _revoke_grant(store, origin, args.id)
             else:
                 revoked = await store.maintenance.revoke_key(origin, args.id, args.with_descendants)
         except ToolError as refused:
@@ -49,11 +49,11 @@ COLUMNS = ("id", "name", "role", "resource_id", "created_at", "last_used_at", "r
 GRANT_COLUMNS = ("id", "client_name", "scope", "resource_id", "created_at", "last_used_at")
 
 
-async def _revoke_grant(store: Any, grant_id: str) -> int:
+async def _revoke_grant(store: Any, origin: Origin, grant_id: str) -> int:
     grant = await store.oauth_grants.get(grant_id)
     if grant is None:
         raise Refused(f"no OAuth grant {grant_id} in this ledger (worktrail key list shows them)")
-    changed = await store.oauth_grants.revoke(grant_id, SystemClock().now())
+    changed = await store.oauth_grants.revoke(origin, grant_id)
     said = "revoked" if changed else "was already revoked"
     print(f"{grant_id} ({grant['client_name'] or grant['client_id']} for {grant['resource_id']}) {said}")
     return 0

@@ -40,9 +40,9 @@ def check_may_update_resource(actor: Actor, resource: Mapping[str, Any], changes
 
 
 def check_may_manage_keys_of(actor: Actor, resource_id: str) -> None:
-    """Anyone lists and revokes its own keys; owners and admins everyone's."""
+    """Anyone lists and revokes its own keys and connected apps (a viewer too); owners and admins everyone's."""
     if actor.resource_id != resource_id and not is_admin(actor.role):
-        raise forbidden("Only an owner or admin may manage another resource's API keys.")
+        raise forbidden("Only an owner or admin may manage another resource's API keys and connected apps.")
 
 
 def check_may_mint_key_for(actor: Actor, resource: Mapping[str, Any]) -> None:

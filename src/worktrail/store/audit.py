@@ -88,7 +88,8 @@ class AuditTrail:
     ) -> tuple[list[dict[str, Any]], int]:
         """Records that match, oldest first for one entity (its history), newest first otherwise.
 
-        `keys_of` limits API key records to the keys of that resource (None: every key's).
+        `keys_of` limits the records of credentials (API keys, OAuth grants) to those of that
+        resource (None: everyone's).
         """
         where, params = filters(
             {"entity_id": entity_id, "actor_id": actor_id, "entity_type": entity_type, "action": action}
@@ -98,7 +99,8 @@ class AuditTrail:
             params.append(since)
         if keys_of is not None:
             where.append("(entity_type != 'api_key' OR entity_id IN (SELECT id FROM api_key WHERE resource_id = ?))")
-            params.append(keys_of)
+            where.append("(entity_type != 'oauth_grant' OR entity_id IN (SELECT id FROM oauth_grant WHERE resource_id = ?))")
+            params += [keys_of, keys_of]
         order = "at ASC, rowid ASC" if entity_id else "at DESC, rowid DESC"
         return await self.db.read(
             lambda conn: page(conn, "change_record", where, params, limit, offset, JSON_COLUMNS, order=order)

@@ -13,7 +13,7 @@ from worktrail.tools.params import Id, ListParams, Moment
 
 EntityType = Literal[
     "resource", "api_key", "endeavour", "task", "ritual", "ritual_run", "mission", "mission_run", "plan_step",
-    "mission_event", "workflow", "workflow_run", "attachment", "execution",
+    "mission_event", "workflow", "workflow_run", "attachment", "execution", "oauth_grant",
 ]  # fmt: skip
 Action = Literal["create", "update", "cancel", "revoke", "delete", "retry", "read", "sweep"]
 
@@ -22,7 +22,7 @@ change: {id, at, actor_id, tool, entity_type, entity_id, action, changes: {field
 A create's changes are {}: the entity itself holds what it was created with.
 
 With entity_id the records are that entity's history, oldest first; otherwise newest first. \
-API key records are shown to their owner and to owners and admins only."""
+API key and OAuth grant (connected app) records are shown to their owner and to owners and admins only."""
 
 
 class AuditList(ListParams):

@@ -28,6 +28,7 @@ from worktrail.domain.oauth_tokens import (
     refresh_use,
 )  # fmt: skip
 from worktrail.domain.scopes import acting_role
+from worktrail.store.audit import Origin, record
 from worktrail.store.connection import Connection
 from worktrail.store.database import Database
 from worktrail.store.rows import as_dict
@@ -211,9 +212,17 @@ class OAuthGrants:
 
         await self.db.write(run)
 
-    async def revoke(self, grant_id: str, at: datetime) -> bool:
-        """Revoke a grant: every token of it is refused from the next request on (False: it was already)."""
-        return await self.db.write(lambda conn: _revoke(conn, grant_id, format_ts(at)))
+    async def revoke(self, origin: Origin, grant_id: str) -> bool:
+        """Revoke a grant: every token of it is refused from the next request on (False: it was
+        already). A person's revocation, so audited as a key's is, in the same transaction."""
+
+        async def run(conn: Connection) -> bool:
+            if not await _revoke(conn, grant_id, origin.at):
+                return False
+            await record(conn, origin, "oauth_grant", grant_id, "revoke", {"revoked_at": [None, origin.at]})
+            return True
+
+        return await self.db.write(run)
 
     async def get(self, grant_id: str) -> dict[str, Any] | None:
         """A grant (revoked or not) with its client's name, or None."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
-from worktrail.domain.clock import parse_ts
 from worktrail.domain.errors import invalid_field, not_found
 from worktrail.domain.ids import API_KEY_PREFIX
 from worktrail.domain.oauth_tokens import GRANT_PREFIX
@@ -132,7 +131,7 @@ async def _revoke_grant(call: Call, grant_id: str) -> RevokedKey:
     if grant is None:
         raise not_found("OAuth grant", grant_id)
     check_may_manage_keys_of(call.me, grant["resource_id"])
-    changed = await call.store.oauth_grants.revoke(grant_id, parse_ts(call.now))
+    changed = await call.store.oauth_grants.revoke(call.origin(), grant_id)
     after = await call.store.oauth_grants.get(grant_id) or grant
     return RevokedKey(id=grant_id, resource_id=grant["resource_id"], name=grant["client_name"] or grant["client_id"],
                       created_at=grant["created_at"], last_used_at=grant["last_used_at"], revoked_at=after["revoked_at"],
