@@ -161,6 +161,25 @@ def test_a_document_on_a_loopback_address_is_refused_unfetched_without_the_allow
         stop(process)
 
 
+@needs_openssl
+@pytest.mark.processes
+def test_one_address_has_at_most_30_documents_fetched_an_hour_then_429(
+    initialised: tuple[Path | str, str], documents: Documents, ca_files: tuple[Path, Path, Path]
+) -> None:
+    db, _ = initialised
+    process, _, issuer = serve_oauth(db, ca_files[0], "--client-metadata-allow-host", documents.address)
+    try:
+        unstored = documents.serve("/each-time.json", b"")
+        documents.serve("/each-time.json", document(unstored), Cache_Control="no-store")
+        assert all(authorize(issuer, unstored).status_code == 302 for _ in range(30))
+        over = authorize(issuer, unstored)
+        assert over.status_code == 429 and int(over.headers["retry-after"]) > 0, over.text
+        assert over.json()["error"] == "rate_limited" and "over 30 an hour" in over.json()["error_description"]
+        assert documents.requests["/each-time.json"] == 30, "the 31st was not fetched"
+    finally:
+        stop(process)
+
+
 def test_caching_headers_say_how_long_a_document_is_used() -> None:
     now = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import math
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -35,14 +36,21 @@ from worktrail.store.oauth.grants import Issued
 from worktrail.store.store import Store
 from worktrail.transport.http.client_documents import ClientDocuments, is_document_url
 from worktrail.transport.http.public_addresses import FetchRefused
+from worktrail.transport.http.rate_limit import Buckets
 
 log = logging.getLogger(__name__)
 
 CONSENT_PATH = "/oauth/consent"
 # The address a registration comes from, set by the route's gate (oauth_routes.py) for the provider.
 REGISTERING_FROM: ContextVar[str | None] = ContextVar("registering_from", default=None)
-# Why a client's metadata document was refused, for the route that asked (oauth_routes.py) to say.
-DOCUMENT_REFUSALS: ContextVar[list[str] | None] = ContextVar("document_refusals", default=None)
+# Why a client's metadata document was refused, for the route that asked (oauth_routes.py) to say:
+# the reason, and the seconds to wait when the refusal is the fetch budget's.
+DOCUMENT_REFUSALS: ContextVar[list[tuple[str, float | None]] | None] = ContextVar("document_refusals", default=None)
+# The address an /authorize comes from, whose budget a document fetch it causes draws on.
+FETCHING_FOR: ContextVar[str | None] = ContextVar("fetching_for", default=None)
+# Documents one address may have this server fetch an hour (in each process): anyone may name any
+# URL as a client_id, and the server must not become a way to send a third party requests.
+DOCUMENT_FETCHES_PER_HOUR = 30
 # Redirect schemes a client may never register: they run or read in the browser itself.
 _NEVER = frozenset({"javascript", "data", "file", "vbscript", "about", "blob"})
 # A registration (or a metadata document's stale copy) no code or grant has named within this long is removed.
@@ -85,6 +93,13 @@ def _token(issued: Issued) -> OAuthToken:
                       refresh_token=issued.refresh_token, scope=issued.grant["scope"])  # fmt: skip
 
 
+def _refused(why: str, wait: float | None = None) -> None:
+    log.warning("client metadata document refused: %s", why)
+    said = DOCUMENT_REFUSALS.get()
+    if said is not None:
+        said.append((why, wait))
+
+
 @dataclass
 class LedgerProvider:
     """The SDK's provider protocol, answered from the ledger. `issuer`: this server's public
@@ -95,6 +110,7 @@ class LedgerProvider:
     resource: str
     clock: Clock = field(default_factory=SystemClock)
     documents: ClientDocuments = field(default_factory=ClientDocuments)
+    fetches: Buckets = field(default_factory=lambda: Buckets(DOCUMENT_FETCHES_PER_HOUR / 3600, DOCUMENT_FETCHES_PER_HOUR))
 
     async def get_client(self, client_id: str) -> OAuthClientInformationFull | None:
         row = await self.store.oauth_clients.get(client_id)
@@ -105,14 +121,16 @@ class LedgerProvider:
         return None if row is None else client_info(row)
 
     async def _fetch_document(self, url: str, now: datetime) -> dict[str, Any] | None:
+        address = FETCHING_FOR.get()
+        wait = 0.0 if address is None else self.fetches.take(address)
+        if wait:
+            why = (f"too many client metadata documents fetched for {address} (over {DOCUMENT_FETCHES_PER_HOUR} an "
+                   f"hour); try again in {math.ceil(wait)} s")  # fmt: skip
+            return _refused(why, wait)
         try:
             fetched = await self.documents.fetch(url, now, redirect_problem)
         except FetchRefused as refused:
-            log.warning("client metadata document refused: %s", refused)
-            said = DOCUMENT_REFUSALS.get()
-            if said is not None:
-                said.append(str(refused))
-            return None
+            return _refused(str(refused))
         await self.store.oauth_clients.forget_unused(now - _UNUSED_FOR)
         await self.store.oauth_clients.remember_document(url, fetched.metadata, now, now + fetched.fresh_for)
         return await self.store.oauth_clients.get(url)

@@ -24,7 +24,13 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from worktrail.domain.scopes import DEFAULT_SCOPE, SCOPES
-from worktrail.transport.http.oauth_provider import CONSENT_PATH, DOCUMENT_REFUSALS, REGISTERING_FROM, LedgerProvider
+from worktrail.transport.http.oauth_provider import (
+    CONSENT_PATH,
+    DOCUMENT_REFUSALS,
+    FETCHING_FOR,
+    REGISTERING_FROM,
+    LedgerProvider,
+)  # fmt: skip
 from worktrail.transport.http.rate_limit import address_of, retry_after
 
 METADATA_PATH = "/.well-known/oauth-authorization-server"
@@ -87,16 +93,20 @@ class DocumentRefusals:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        said: list[str] = []
-        token = DOCUMENT_REFUSALS.set(said)
+        said: list[tuple[str, float | None]] = []
+        token, fetching = DOCUMENT_REFUSALS.set(said), FETCHING_FOR.set(address_of(scope) if scope["type"] == "http" else None)
         replaced = False
 
         async def telling(message: Message) -> None:
             nonlocal replaced
             if message["type"] == "http.response.start" and said and message["status"] == 400:
                 replaced = True
-                answer = JSONResponse({"error": "invalid_request", "error_description": said[-1]}, 400,
-                                      headers={"Cache-Control": "no-store"})  # fmt: skip
+                why, wait = said[-1]
+                if wait is None:
+                    answer = JSONResponse({"error": "invalid_request", "error_description": why}, 400,
+                                          headers={"Cache-Control": "no-store"})  # fmt: skip
+                else:  # the fetch budget's: the client may try again later
+                    answer = JSONResponse({"error": "rate_limited", "error_description": why}, 429, headers=retry_after(wait))
                 await answer(scope, receive, send)
             elif not replaced:
                 await send(message)
@@ -105,6 +115,7 @@ class DocumentRefusals:
             await self.app(scope, receive, telling)
         finally:
             DOCUMENT_REFUSALS.reset(token)
+            FETCHING_FOR.reset(fetching)
 
 
 def _metadata(provider: LedgerProvider, registration: ClientRegistrationOptions, revocation: RevocationOptions) -> OAuthMetadata:
