@@ -81,7 +81,8 @@ async def sign_in_and_decide(authorize_url: str, issuer: str, key: str, decision
         return {k: v[0] for k, v in parse_qs(urlsplit(back).query).items()}
 
 
-def provider(url: str, issuer: str, key: str, storage: Memory | None = None) -> OAuthClientProvider:
+def provider(url: str, issuer: str, key: str, storage: Memory | None = None, method: str = "none") -> OAuthClientProvider:
+    """The SDK's OAuth client, registering itself with `method` (`none`: a public client)."""
     said: dict[str, str] = {}
 
     async def redirect(authorize_url: str) -> None:
@@ -92,7 +93,7 @@ def provider(url: str, issuer: str, key: str, storage: Memory | None = None) -> 
         return AuthorizationCodeResult(code=back["code"], state=back.get("state"), iss=back.get("iss"))
 
     metadata = OAuthClientMetadata(client_name="Test assistant", redirect_uris=[REDIRECT],  # type: ignore[list-item]
-                                   token_endpoint_auth_method="none", grant_types=["authorization_code", "refresh_token"])  # fmt: skip
+                                   token_endpoint_auth_method=method, grant_types=["authorization_code", "refresh_token"])  # fmt: skip
     return OAuthClientProvider(url, metadata, storage or Memory(), redirect, callback)
 
 
@@ -104,7 +105,8 @@ async def test_the_sdk_client_registers_signs_in_and_calls_tools_as_the_person(o
     issuer, url, key = oauth_server
     metadata = httpx2.get(f"{issuer}/.well-known/oauth-authorization-server", timeout=30).json()
     assert metadata["issuer"] == issuer and metadata["code_challenge_methods_supported"] == ["S256"]
-    assert metadata["token_endpoint_auth_methods_supported"] == ["none"]
+    assert metadata["token_endpoint_auth_methods_supported"] == ["none", "client_secret_post", "client_secret_basic"]
+    assert metadata["revocation_endpoint_auth_methods_supported"] == ["none", "client_secret_post", "client_secret_basic"]
     assert metadata["authorization_response_iss_parameter_supported"] is True
     assert {"authorization_code", "refresh_token"} <= set(metadata["grant_types_supported"])
     assert metadata["registration_endpoint"] == f"{issuer}/register" and metadata["revocation_endpoint"] == f"{issuer}/revoke"
@@ -189,12 +191,13 @@ async def test_a_bad_redirect_plain_pkce_denial_another_resource_a_wrong_verifie
     )
 
 
-def test_registration_takes_public_clients_with_safe_redirect_uris_only(oauth_server) -> None:  # type: ignore[no-untyped-def]
+def test_registration_takes_clients_with_safe_redirect_uris_and_a_method_it_can_check_only(oauth_server) -> None:  # type: ignore[no-untyped-def]
     issuer, _, _ = oauth_server
     public = {"client_name": "c", "token_endpoint_auth_method": "none"}
     for body, said in [({**public, "redirect_uris": ["http://evil.example/cb"]}, "http only to a loopback host"),
                        ({**public, "redirect_uris": ["javascript://x/cb"]}, "never allowed"),
-                       ({"client_name": "c", "redirect_uris": [REDIRECT]}, "public clients only")]:  # fmt: skip
+                       ({**public, "redirect_uris": [REDIRECT], "token_endpoint_auth_method": "private_key_jwt"},
+                        "'private_key_jwt' is not supported")]:  # fmt: skip
         refused = httpx2.post(f"{issuer}/register", json=body, timeout=30)
         assert refused.status_code == 400 and said in refused.json()["error_description"], refused.text
     for uri in ("cursor://anysphere.cursor-retrieval/oauth/callback", "https://claude.ai/api/mcp/auth_callback", REDIRECT):

@@ -30,6 +30,7 @@ from worktrail.domain.clock import Clock, SystemClock, parse_ts
 from worktrail.domain.oauth_tokens import ACCESS_TTL
 from worktrail.store.oauth.grants import Issued
 from worktrail.store.store import Store
+from worktrail.transport.http.client_secrets import TOKEN_AUTH_METHODS
 
 CONSENT_PATH = "/oauth/consent"
 # The address a registration comes from, set by the route's gate (oauth_routes.py) for the provider.
@@ -67,7 +68,8 @@ def same_resource(given: str, ours: str) -> bool:
 
 
 def client_info(row: dict[str, Any]) -> OAuthClientInformationFull:
-    """A stored client as the SDK's handlers see it (a public client: no secret)."""
+    """A stored client as the SDK's handlers see it, never with a secret (the ledger keeps only its
+    hash): a confidential client's is checked by `HashedSecretAuthenticator` (client_secrets.py)."""
     return OAuthClientInformationFull.model_validate({**row["metadata"], "client_id": row["id"], "client_secret": None})
 
 
@@ -91,9 +93,10 @@ class LedgerProvider:
         return None if row is None else client_info(row)
 
     async def register_client(self, client_info: OAuthClientInformationFull) -> None:
-        if client_info.token_endpoint_auth_method != "none":
-            raise RegistrationError("invalid_client_metadata", "this server registers public clients only: "
-                                    'send "token_endpoint_auth_method": "none" (PKCE protects the code)')  # fmt: skip
+        method = client_info.token_endpoint_auth_method
+        if method not in TOKEN_AUTH_METHODS:
+            raise RegistrationError("invalid_client_metadata", f"token_endpoint_auth_method {method} is not one this server "
+                                    f"takes: send one of {', '.join(TOKEN_AUTH_METHODS)}")  # fmt: skip
         for uri in client_info.redirect_uris or []:
             problem = redirect_problem(str(uri))
             if problem is not None:
@@ -101,8 +104,9 @@ class LedgerProvider:
         now = self.clock.now()
         await self.store.oauth_clients.forget_unused(now - _UNUSED_FOR)
         metadata = client_info.model_dump(mode="json", exclude_none=True, exclude=_ISSUED)
-        await self.store.oauth_clients.register(metadata, now, client_id=client_info.client_id,
-                                                address=REGISTERING_FROM.get())  # fmt: skip
+        # A confidential client's secret (the SDK's handler made it) is answered once, and kept hashed.
+        await self.store.oauth_clients.register(metadata, now, secret=client_info.client_secret,
+                                                client_id=client_info.client_id, address=REGISTERING_FROM.get())  # fmt: skip
 
     async def authorize(self, client: OAuthClientInformationFull, params: AuthorizationParams) -> str:
         if params.resource is not None and not same_resource(params.resource, self.resource):
