@@ -49,7 +49,8 @@ class Issued:
 
 @dataclass(frozen=True)
 class Bearer:
-    """Who an access token acts as, for which client and resource, until when."""
+    """Who an access token acts as, for which client and resource, until when; `person_role`:
+    the person's own role (the actor's is the grant's scope cut down to it)."""
 
     actor: Actor
     client_id: str
@@ -57,6 +58,7 @@ class Bearer:
     scope: str
     audience: str
     expires_at: datetime
+    person_role: str
 
 
 async def _grant(conn: Connection, grant_id: str) -> dict[str, Any]:
@@ -199,7 +201,8 @@ class OAuthGrants:
             await self.db.write(lambda conn: conn.execute("UPDATE oauth_grant SET last_used_at = ? WHERE id = ?", (now, row["id"])))
         actor = Actor(resource_id=row["resource_id"], name=row["name"], role=acting_role(row["scope"], row["role"]),
                       key_id=row["id"])  # fmt: skip
-        return Bearer(actor, row["client_id"], row["client_name"], row["scope"], row["audience"], parse_ts(row["expires_at"]))
+        return Bearer(actor, row["client_id"], row["client_name"], row["scope"], row["audience"], parse_ts(row["expires_at"]),
+                      row["role"])  # fmt: skip
 
     async def revoke_token(self, token: str, at: datetime) -> None:
         """Revoke the grant an access or refresh token belongs to (RFC 7009: an unknown token is no error)."""

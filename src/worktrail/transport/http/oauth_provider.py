@@ -28,6 +28,7 @@ from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
 
 from worktrail.domain.clock import Clock, SystemClock, parse_ts
 from worktrail.domain.oauth_tokens import ACCESS_TTL
+from worktrail.domain.scopes import SCOPES
 from worktrail.store.oauth.grants import Issued
 from worktrail.store.store import Store
 from worktrail.transport.http.client_secrets import TOKEN_AUTH_METHODS
@@ -69,8 +70,14 @@ def same_resource(given: str, ours: str) -> bool:
 
 def client_info(row: dict[str, Any]) -> OAuthClientInformationFull:
     """A stored client as the SDK's handlers see it, never with a secret (the ledger keeps only its
-    hash): a confidential client's is checked by `HashedSecretAuthenticator` (client_secrets.py)."""
-    return OAuthClientInformationFull.model_validate({**row["metadata"], "client_id": row["id"], "client_secret": None})
+    hash): a confidential client's is checked by `HashedSecretAuthenticator` (client_secrets.py).
+    It may ask for any of the ledger's scopes, whatever it registered with: the SDK's /authorize
+    refuses a scope not registered, which would make a step-up to a wider one (step_up.py)
+    impossible; what it gets is the person's to approve, never above their role."""
+    asked = str(row["metadata"].get("scope") or "").split()
+    scope = " ".join([*asked, *(s for s in SCOPES if s not in asked)])
+    return OAuthClientInformationFull.model_validate({**row["metadata"], "client_id": row["id"], "client_secret": None,
+                                                      "scope": scope})  # fmt: skip
 
 
 def _token(issued: Issued) -> OAuthToken:
