@@ -3,6 +3,7 @@ rewrite of rows by Python where SQL cannot say it (rewrite.py)."""
 
 from __future__ import annotations
 
+from worktrail.store.audit import VIA_COLUMN
 from worktrail.store.board.schema import BOARD_SESSIONS, SESSION_ENDS, TICKET_ORIGIN
 from worktrail.store.oauth.schema import OAUTH
 from worktrail.store.resources.schema_keys import KEY_LINEAGE
@@ -367,6 +368,8 @@ MIGRATIONS: tuple[str | Rewrite, ...] = (
     NAME_KEY_UNIQUE,
     # 20: OAuth clients, codes, grants and tokens (oauth/schema.py).
     OAUTH,
+    # 21: the app a change was made through, an OAuth grant's client (audit.py).
+    VIA_COLUMN,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

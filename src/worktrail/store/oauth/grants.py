@@ -34,6 +34,8 @@ from worktrail.store.rows import as_dict
 
 # How long a used or expired code is kept, to know a replay of it for what it is.
 CODES_KEPT = timedelta(days=1)
+# What an app is called where it acts (the audit's "alice via Claude"): its name, else its id.
+CLIENT_NAME = "COALESCE(NULLIF(c.name, ''), c.id)"
 GRANT_COLUMNS = "g.id, g.resource_id, g.client_id, g.scope, g.audience, g.created_at, g.last_used_at, g.revoked_at"
 
 
@@ -187,7 +189,7 @@ class OAuthGrants:
         async def find(conn: Connection) -> Any:
             return await conn.fetchone(
                 "SELECT g.id, g.client_id, g.scope, g.audience, g.last_used_at, t.expires_at, r.id AS resource_id, "
-                "r.name, r.role, c.name AS client_name FROM oauth_token t JOIN oauth_grant g ON g.id = t.grant_id "
+                f"r.name, r.role, {CLIENT_NAME} AS client_name FROM oauth_token t JOIN oauth_grant g ON g.id = t.grant_id "
                 "JOIN resource r ON r.id = g.resource_id JOIN oauth_client c ON c.id = g.client_id "
                 "WHERE t.token_hash = ? AND t.kind = 'access' AND g.revoked_at IS NULL AND r.status = 'active'",
                 (hash_api_key(token),),
@@ -200,7 +202,7 @@ class OAuthGrants:
         if not self.db.read_only and (row["last_used_at"] is None or row["last_used_at"] < format_ts(touch_after)):
             await self.db.write(lambda conn: conn.execute("UPDATE oauth_grant SET last_used_at = ? WHERE id = ?", (now, row["id"])))
         actor = Actor(resource_id=row["resource_id"], name=row["name"], role=acting_role(row["scope"], row["role"]),
-                      key_id=row["id"])  # fmt: skip
+                      key_id=row["id"], via=row["client_name"])  # fmt: skip
         return Bearer(actor, row["client_id"], row["client_name"], row["scope"], row["audience"], parse_ts(row["expires_at"]),
                       row["role"])  # fmt: skip
 
@@ -239,8 +241,9 @@ async def grant_actor(conn: Connection, grant_id: str) -> Actor:
     """The actor a grant acts as now (its scope cut to its person's role), or `session_expired`
     once the grant is revoked or its person inactive: the registry's check on every call."""
     row = await conn.fetchone(
-        "SELECT g.scope, g.revoked_at, r.id AS resource_id, r.name, r.role, r.status FROM oauth_grant g "
-        "JOIN resource r ON r.id = g.resource_id WHERE g.id = ?",
+        f"SELECT g.scope, g.revoked_at, r.id AS resource_id, r.name, r.role, r.status, {CLIENT_NAME} AS client_name "
+        "FROM oauth_grant g JOIN resource r ON r.id = g.resource_id JOIN oauth_client c ON c.id = g.client_id "
+        "WHERE g.id = ?",
         (grant_id,),
     )
     if row is None or row["revoked_at"] is not None:
@@ -248,7 +251,7 @@ async def grant_actor(conn: Connection, grant_id: str) -> Actor:
     if row["status"] != "active":
         raise ToolError("session_expired", "The person this app acts for is inactive.")
     return Actor(resource_id=row["resource_id"], name=row["name"], role=acting_role(row["scope"], row["role"]),
-                 key_id=grant_id)  # fmt: skip
+                 key_id=grant_id, via=row["client_name"])  # fmt: skip
 
 
 async def _refresh_row(conn: Connection, token: str, client_id: str) -> Any:
