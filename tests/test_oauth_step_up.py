@@ -99,3 +99,4 @@ async def test_the_tools_forbidden_names_the_scope_where_only_the_tool_or_the_pe
     error = only_the_tool.json()["result"]["structuredContent"]["error"]
     assert error["code"] == "forbidden" and error["details"]["required_scope"] == "ledger:admin", error
     assert "asking for the scope ledger:admin" in error["message"]
+

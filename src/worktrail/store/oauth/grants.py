@@ -237,6 +237,13 @@ class OAuthGrants:
         return [{k: r[k] for k in names} for r in rows]
 
 
+async def end_grants_of(conn: Connection, resource_id: str, at: str) -> int:
+    """Revoke every standing grant of a person (made inactive: their apps' access ends for good,
+    and coming back, they sign in from each app again); how many there were."""
+    return await conn.execute("UPDATE oauth_grant SET revoked_at = ? WHERE resource_id = ? AND revoked_at IS NULL",
+                              (at, resource_id))  # fmt: skip
+
+
 async def grant_actor(conn: Connection, grant_id: str) -> Actor:
     """The actor a grant acts as now (its scope cut to its person's role), or `session_expired`
     once the grant is revoked or its person inactive: the registry's check on every call."""
