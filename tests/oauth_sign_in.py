@@ -68,10 +68,11 @@ async def sign_in_and_decide(
 
 def provider(
     url: str, issuer: str, key: str, storage: Memory | None = None, client_metadata_url: str | None = None,
-    pages: list[str] | None = None,
+    pages: list[str] | None = None, method: str = "none",
 ) -> OAuthClientProvider:
     """The SDK's OAuth client for `url`, whose person signs in with `key` and approves; it is known
-    by its metadata document at `client_metadata_url` when the server takes those, else registers."""
+    by its metadata document at `client_metadata_url` when the server takes those, else registers
+    with `method` (`none`: a public client)."""
     said: dict[str, str] = {}
 
     async def redirect(authorize_url: str) -> None:
@@ -82,7 +83,7 @@ def provider(
         return AuthorizationCodeResult(code=back["code"], state=back.get("state"), iss=back.get("iss"))
 
     metadata = OAuthClientMetadata(client_name="Test assistant", redirect_uris=[REDIRECT],  # type: ignore[list-item]
-                                   token_endpoint_auth_method="none", grant_types=["authorization_code", "refresh_token"])  # fmt: skip
+                                   token_endpoint_auth_method=method, grant_types=["authorization_code", "refresh_token"])  # fmt: skip
     return OAuthClientProvider(url, metadata, storage or Memory(), redirect, callback, client_metadata_url)
 
 

@@ -52,6 +52,16 @@ def test_bench_http_measures_every_row_at_a_tiny_size(tmp_path: Path) -> None:
     assert all(r["lost"] == 0 and r["duplicated"] == 0 and r["errors"] == 0 for r in report["concurrent"])
 
 
+
+def test_bench_verify_compares_a_token_check_with_a_key_check_at_a_tiny_size(tmp_path: Path) -> None:
+    out = tmp_path / "verify.json"
+    done = subprocess.run([sys.executable, str(BENCH.parent / "bench_verify.py"), "--calls", "100", "--json", str(out)],
+                          capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    [report] = json.loads(out.read_text())
+    assert report["store"] == "sqlite" and report["calls"] == 100 and report["ratio_token_to_key"] > 0
+    assert report["key"]["checks_per_s"] > 0 and report["token"]["checks_per_s"] > 0
+
 @pytest.mark.store
 @pytest.mark.skipif(not POSTGRESQL, reason="needs a PostgreSQL server: set WORKTRAIL_TEST_POSTGRESQL")
 def test_bench_scale_out_measures_every_row_at_a_tiny_size(tmp_path: Path) -> None:

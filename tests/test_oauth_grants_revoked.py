@@ -1,17 +1,22 @@
 """An app's OAuth grant is a credential like a key (issue 29): `worktrail key list` shows the
 standing ones ("connected apps"), and `worktrail key revoke` and `ts.key.revoke` end one, after
-which its access token is refused; a person revokes only their own, an owner or admin anyone's."""
+which its access token is refused; a person revokes only their own, an owner or admin anyone's.
+Making the person inactive ends their grants for good (made active again, they sign in again)."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
+import httpx2
 import pytest
 
 from tests.conftest import connect, make_resource
 from tests.conftest import run_worktrail as worktrail
 from tests.connected_apps import connect_app
+from tests.servers import http_client
+from tests.test_oauth_flow import oauth_server  # noqa: F401 (a fixture)
+from tests.test_oauth_step_up import call, signed_in_with
 from worktrail.domain.clock import SystemClock
 from worktrail.store.oauth.grants import Issued
 from worktrail.store.store import Store
@@ -110,3 +115,25 @@ async def test_revoking_a_grant_is_audited_as_revoking_a_key_is(store: Store, ow
         assert (await other.ok("ts.aud.list", {"entity_id": grant}))["total"] == 0
     async with connect(store, owner_key) as owner:
         assert [r["id"] for r in (await owner.ok("ts.aud.list", {"entity_type": "oauth_grant"}))["records"]] == [record["id"]]
+
+
+async def test_deactivating_the_person_ends_their_apps_grants_for_good(
+    oauth_server,  # type: ignore[no-untyped-def]  # noqa: F811
+    initialised: tuple[Path | str, str],
+) -> None:
+    issuer, url, key = oauth_server
+    async with http_client(url, key) as owner:
+        made = (await owner.call_tool("ts.res.create", {"type": "human", "name": "alice", "role": "member"})).structured_content
+        alice_key = (await owner.call_tool("ts.key.create", {"resource_id": made["id"]})).structured_content["api_key"]
+        registered, tokens = await signed_in_with(issuer, url, alice_key, "ledger:write")
+        assert call(url, tokens["access_token"], "ts.tsk.list", {}).status_code == 200
+        for status in ("inactive", "active"):
+            moved = await owner.call_tool("ts.res.update", {"id": made["id"], "status": status})
+            assert not moved.is_error, moved.structured_content
+            refused = call(url, tokens["access_token"], "ts.tsk.list", {})
+            assert refused.status_code == 401 and 'error="invalid_token"' in refused.headers["www-authenticate"], status
+            again = httpx2.post(f"{issuer}/token", data={"grant_type": "refresh_token", "refresh_token": tokens["refresh_token"],
+                                                          "client_id": registered["client_id"]}, timeout=30)  # fmt: skip
+            assert again.status_code == 400 and again.json()["error"] == "invalid_grant", (status, again.text)
+    listed = [json.loads(line) for line in worktrail("key", "list", "--db", str(initialised[0]), "--json").stdout.splitlines()]
+    assert not [x for x in listed if x.get("kind") == "oauth_grant" and x.get("resource_id") == made["id"]], listed

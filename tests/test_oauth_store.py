@@ -13,6 +13,7 @@ from tests.conftest import everything, execute, scalar
 from worktrail.domain.clock import SystemClock, format_ts
 from worktrail.domain.scopes import acting_role, cap
 from worktrail.store.audit import Origin
+from worktrail.store.oauth.grants import grant_actor
 from worktrail.store.store import Store
 
 pytestmark = pytest.mark.anyio
@@ -181,3 +182,18 @@ async def test_a_metadata_document_no_grant_names_is_removed_a_day_after_its_cop
 def test_a_grant_never_exceeds_the_persons_role(asked: str | None, role: str, granted: str) -> None:
     assert cap(asked, role) == granted
     assert acting_role(granted, role) == {"ledger:read": "viewer", "ledger:write": "member", "ledger:admin": "admin"}[granted]
+
+
+async def test_a_grant_acts_through_its_app_by_name_or_by_id_when_nameless(store: Store, owner_key: str) -> None:
+    now = SystemClock().now()
+    named, code = await _code(store, now)
+    nameless = await store.oauth_clients.register({"redirect_uris": [REDIRECT]}, now)
+    other = await store.oauth_grants.issue_code(nameless, await _owner(store), "ledger:read", AUDIENCE, "x", REDIRECT,
+                                                False, now)  # fmt: skip
+    for client, issued in ((named, await store.oauth_grants.redeem(code, named, now)),
+                           (nameless, await store.oauth_grants.redeem(other, nameless, now))):  # fmt: skip
+        assert issued is not None
+        bearer = await store.oauth_grants.bearer(issued.access_token, now, now)
+        assert bearer is not None and bearer.actor.via == ("Claude" if client == named else nameless)
+        fresh = await store.db.read(lambda conn, grant_id=issued.grant["id"]: grant_actor(conn, grant_id))
+        assert fresh == bearer.actor, "the registry's check on each call sees the actor the request came as"

@@ -13,3 +13,5 @@ class Actor:
     name: str
     role: str
     key_id: str
+    # The app the person acts through: an OAuth grant's client, by name (None: a key or the board).
+    via: str | None = None

@@ -23,11 +23,13 @@ ERROR_CODES: tuple[str, ...] = ErrorCode.__args__  # type: ignore[attr-defined]
 class ToolError(Exception):
     """A refusal a tool answers with `isError: true` and `{"error": {code, message, details}}`."""
 
-    def __init__(self, code: ErrorCode, message: str, details: Any = None) -> None:
+    def __init__(self, code: ErrorCode, message: str, details: Any = None, needs_role: str | None = None) -> None:
         super().__init__(message)
         self.code: ErrorCode = code
         self.message = message
         self.details = details
+        # For `forbidden`: the role that would be allowed this (the registry tells an app's grant its scope).
+        self.needs_role = needs_role
 
     def envelope(self) -> dict[str, Any]:
         """The error as the structured content of a tool result."""
@@ -50,6 +52,7 @@ def invalid_field(field: str, message: str, hint: str | None = None) -> ToolErro
     return ToolError("invalid_input", f"{field}: {message}", [detail])
 
 
-def forbidden(message: str) -> ToolError:
-    """`forbidden`: the caller is known but its role or relation to the entity does not allow this."""
-    return ToolError("forbidden", message)
+def forbidden(message: str, needs_role: str | None = None) -> ToolError:
+    """`forbidden`: the caller is known but its role or relation to the entity does not allow this;
+    `needs_role`: the role that would be allowed it (an app signed in with OAuth is told the scope)."""
+    return ToolError("forbidden", message, needs_role=needs_role)

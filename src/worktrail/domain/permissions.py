@@ -21,7 +21,7 @@ def may_cancel_task(actor: Actor, task: Mapping[str, Any]) -> bool:
 def check_may_cancel_task(actor: Actor, task: Mapping[str, Any]) -> None:
     if may_cancel_task(actor, task):
         return
-    raise forbidden("Cancelling a task needs an owner or admin, the task's creator, or its assignee.")
+    raise forbidden("Cancelling a task needs an owner or admin, the task's creator, or its assignee.", "admin")
 
 
 def check_may_update_resource(actor: Actor, resource: Mapping[str, Any], changes: Mapping[str, Any]) -> None:
@@ -30,19 +30,19 @@ def check_may_update_resource(actor: Actor, resource: Mapping[str, Any], changes
         return
     if is_admin(actor.role):
         if resource["role"] == "owner" or changes.get("role") == "owner":
-            raise forbidden("Only an owner may change an owner's resource or grant the owner role.")
+            raise forbidden("Only an owner may change an owner's resource or grant the owner role.", "owner")
         return
     if actor.resource_id != resource["id"]:
-        raise forbidden("Only an owner or admin may change another resource.")
+        raise forbidden("Only an owner or admin may change another resource.", "admin")
     locked = sorted(set(changes) - SELF_EDITABLE_RESOURCE_FIELDS)
     if locked:
-        raise forbidden(f"Only an owner or admin may change {', '.join(locked)} of a resource.")
+        raise forbidden(f"Only an owner or admin may change {', '.join(locked)} of a resource.", "admin")
 
 
 def check_may_manage_keys_of(actor: Actor, resource_id: str) -> None:
     """Anyone lists and revokes its own keys and connected apps (a viewer too); owners and admins everyone's."""
     if actor.resource_id != resource_id and not is_admin(actor.role):
-        raise forbidden("Only an owner or admin may manage another resource's API keys and connected apps.")
+        raise forbidden("Only an owner or admin may manage another resource's API keys and connected apps.", "admin")
 
 
 def check_may_mint_key_for(actor: Actor, resource: Mapping[str, Any]) -> None:
@@ -52,9 +52,9 @@ def check_may_mint_key_for(actor: Actor, resource: Mapping[str, Any]) -> None:
     if actor.role == "owner" or actor.resource_id == resource["id"]:
         return
     if not is_admin(actor.role):
-        raise forbidden("Only an owner or admin may create API keys for another resource; a member only for itself.")
+        raise forbidden("Only an owner or admin may create API keys for another resource; a member only for itself.", "admin")
     if resource["role"] == "owner":
-        raise forbidden("Only an owner may create API keys for an owner: a key acts with its resource's role.")
+        raise forbidden("Only an owner may create API keys for an owner: a key acts with its resource's role.", "owner")
 
 
 
@@ -64,4 +64,4 @@ def check_may_delete(actor: Actor, entity: Mapping[str, Any], kind: str) -> None
     if is_admin(actor.role) or (creator is not None and actor.resource_id == creator):
         return
     article = "an" if kind[:1] in "aeiou" else "a"
-    raise forbidden(f"Deleting {article} {kind} needs an owner or admin, or its creator.")
+    raise forbidden(f"Deleting {article} {kind} needs an owner or admin, or its creator.", "admin")

@@ -12,6 +12,8 @@ from worktrail.store.database import Database
 from worktrail.store.rows import filters, insert, page, to_json
 
 JSON_COLUMNS = ("changes",)
+# Migration 22: the app a change was made through, beside the person who made it (Origin.via).
+VIA_COLUMN = "ALTER TABLE change_record ADD COLUMN via TEXT;"
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,8 @@ class Origin:
     at: str
     # The serving process the write came through (None for `worktrail call`): runs record it.
     instance_id: str | None = None
+    # The app the actor acted through (an OAuth grant's client name): "alice via Claude".
+    via: str | None = None
 
 
 def diff(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:
@@ -64,6 +68,7 @@ async def record(
             "action": action,
             "changes": to_json(changes),
             "version": version,
+            "via": origin.via,
         },
     )
 

@@ -3,8 +3,9 @@ rewrite of rows by Python where SQL cannot say it (rewrite.py)."""
 
 from __future__ import annotations
 
+from worktrail.store.audit import VIA_COLUMN
 from worktrail.store.board.schema import BOARD_SESSIONS, SESSION_ENDS, TICKET_ORIGIN
-from worktrail.store.oauth.schema import DOCUMENT_FRESHNESS, OAUTH
+from worktrail.store.oauth.schema import DOCUMENT_FRESHNESS, GRANT_CLIENT_NAME, OAUTH
 from worktrail.store.resources.schema_keys import KEY_LINEAGE
 from worktrail.store.resources.schema_names import NAME_KEY_COLUMN, NAME_KEY_UNIQUE, NAME_KEYS
 from worktrail.store.rewrite import Rewrite
@@ -369,6 +370,10 @@ MIGRATIONS: tuple[str | Rewrite, ...] = (
     OAUTH,
     # 21: until when a client's metadata document may be used without fetching it again (oauth/schema.py).
     DOCUMENT_FRESHNESS,
+    # 22: the app a change was made through, an OAuth grant's client (audit.py).
+    VIA_COLUMN,
+    # 23: the app's name on its grant, so that a token's check reads no client row (oauth/schema.py).
+    GRANT_CLIENT_NAME,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -18,7 +18,8 @@ EntityType = Literal[
 Action = Literal["create", "update", "cancel", "revoke", "delete", "retry", "read", "sweep"]
 
 DESCRIPTION = """Every change made through a tool leaves one record, written in the same transaction as the \
-change: {id, at, actor_id, tool, entity_type, entity_id, action, changes: {field: [old, new]}, version}. \
+change: {id, at, actor_id, tool, entity_type, entity_id, action, changes: {field: [old, new]}, version}, \
+and via (the app's name) when the person acted through an app signed in with OAuth. \
 A create's changes are {}: the entity itself holds what it was created with.
 
 With entity_id the records are that entity's history, oldest first; otherwise newest first. \
@@ -43,6 +44,9 @@ class ChangeRecord(BaseModel):
     action: Action
     changes: dict[str, Any] = Field(description="{field: [old, new]} for every field that changed ({} for a create).")
     version: int | None = Field(None, description="The entity's version this change produced (absent for keys).")
+    via: str | None = Field(
+        None, description="The app the resource acted through, by name (an OAuth grant's client): absent for a key."
+    )
 
 
 class AuditPage(BaseModel):

@@ -46,4 +46,6 @@ class Call:
 
     def origin(self) -> Origin:
         """Who, through what, when: for the change records this call writes."""
-        return Origin(self.actor.resource_id if self.actor else None, self.tool, self.now, self.serving.instance_id)
+        actor = self.actor
+        return Origin(actor.resource_id if actor else None, self.tool, self.now, self.serving.instance_id,
+                      actor.via if actor else None)  # fmt: skip

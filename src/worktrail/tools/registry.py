@@ -94,7 +94,7 @@ class Registry:
         try:
             answer = await self._run_as_it_stands(spec, arguments or {}, session)
         except ToolError as refused:
-            return Outcome(refused.envelope(), True)
+            return Outcome(_for_an_app(refused, session.actor).envelope(), True)
         except Exception:
             correlation = uuid.uuid4().hex[:16]
             log.exception("internal error in %s [correlation id %s]", spec.name, correlation)
@@ -159,12 +159,7 @@ class Registry:
         if actor is not None and not at_least(actor.role, spec.min_role):
             said = f"{spec.name} needs the role {spec.min_role} or higher; this session's role is {actor.role}."
             details = {"required_role": spec.min_role, "role": actor.role}
-            needed = scope_for_role(spec.min_role)
-            if actor.key_id.startswith(GRANT_PREFIX):  # an app signed in with OAuth: say the scope to ask for
-                details["required_scope"] = needed or "none (an owner's alone)"
-                said += (f" This app was granted less: sign in from it again asking for the scope {needed}, which "
-                         "your role must allow." if needed else " No app's grant acts as an owner.")  # fmt: skip
-            raise ToolError("forbidden", said, details)
+            raise ToolError("forbidden", said, details, needs_role=spec.min_role)
         return params
 
     async def handle(
@@ -178,6 +173,21 @@ class Registry:
     def validate(spec: Tool, arguments: dict[str, Any]) -> Params:
         """Strict JSON-mode validation, then the model's cross-field checks; `invalid_input` on failure."""
         return validate(spec.name, spec.params, arguments)
+
+
+def _for_an_app(refused: ToolError, actor: Any) -> ToolError:
+    """A `forbidden` answered to an app signed in with OAuth names the scope that would allow the
+    call (`details.required_scope`), where the refusal says which role would: the registry's role
+    check, or a handler's rule about the entity (a member changing another's resource). A key's
+    caller gets the refusal as it is."""
+    if refused.code != "forbidden" or refused.needs_role is None or actor is None or not actor.key_id.startswith(GRANT_PREFIX):
+        return refused
+    needed = scope_for_role(refused.needs_role)
+    details = {**(refused.details or {}), "required_role": refused.needs_role, "role": actor.role,
+               "required_scope": needed or "none (an owner's alone)"}  # fmt: skip
+    said = refused.message + (f" This app was granted less: sign in from it again asking for the scope {needed}, which "
+                              "your role must allow." if needed else " No app's grant acts as an owner.")  # fmt: skip
+    return ToolError("forbidden", said, details, needs_role=refused.needs_role)
 
 
 @contextmanager

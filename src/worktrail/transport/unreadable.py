@@ -195,14 +195,20 @@ def screen(line: bytes | str) -> Unreadable | None:
     """A message the parser took but must not be served as it read it: a key twice in one object,
     or a request whose `id` is not one (an object, a bool, null, 1.5: the parser would take it for
     a notification, which gets no answer). None when the message may go on."""
+    return screen_and_read(line)[0]
+
+
+def screen_and_read(line: bytes | str) -> tuple[Unreadable | None, dict[str, Any] | None]:
+    """`screen`'s answer, and the message as it read it when it may go on (None: not read), so
+    that what looks at a request before the SDK (the HTTP scope check) reads it only here."""
     try:
         fields = json.loads(line, object_pairs_hook=_once_each)
     except DuplicateKey as twice:
-        return Unreadable(line if isinstance(line, bytes) else line.encode(), twice)
+        return Unreadable(line if isinstance(line, bytes) else line.encode(), twice), None
     except (ValueError, RecursionError):  # what the parser took and json does not, the parser answers for
-        return None
+        return None, None
     if not isinstance(fields, dict):
-        return Unreadable(line if isinstance(line, bytes) else line.encode(), NotAnObject())
+        return Unreadable(line if isinstance(line, bytes) else line.encode(), NotAnObject()), None
     if "id" in fields and "method" in fields and not _id_taken(fields["id"]):
-        return Unreadable(line if isinstance(line, bytes) else line.encode(), BadId())
-    return None
+        return Unreadable(line if isinstance(line, bytes) else line.encode(), BadId()), None
+    return None, fields

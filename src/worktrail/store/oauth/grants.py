@@ -50,14 +50,20 @@ class Issued:
 
 @dataclass(frozen=True)
 class Bearer:
-    """Who an access token acts as, for which client and resource, until when."""
+    """Who an access token acts as, for which client and resource, until when; `person_role`:
+    the person's own role (the actor's is the grant's scope cut down to it)."""
 
     actor: Actor
     client_id: str
     client_name: str
     scope: str
     audience: str
-    expires_at: datetime
+    expires: str  # as stored (RFC 3339): parsed only when asked, not on every request's check
+    person_role: str
+
+    @property
+    def expires_at(self) -> datetime:
+        return parse_ts(self.expires)
 
 
 async def _grant(conn: Connection, grant_id: str) -> dict[str, Any]:
@@ -145,9 +151,11 @@ class OAuthGrants:
             if used is None:
                 return None
             grant_id = new_id(GRANT_PREFIX.rstrip("_"))
+            # The app's name as approved (its id when it gave none) goes on the grant: what "via" names.
             await conn.execute(
-                "INSERT INTO oauth_grant (id, resource_id, client_id, scope, audience, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (grant_id, used["resource_id"], client_id, used["scope"], used["audience"], now),
+                "INSERT INTO oauth_grant (id, resource_id, client_id, scope, audience, created_at, client_name) "
+                "SELECT ?, ?, ?, ?, ?, ?, COALESCE(NULLIF(name, ''), id) FROM oauth_client WHERE id = ?",
+                (grant_id, used["resource_id"], client_id, used["scope"], used["audience"], now, client_id),
             )
             await conn.execute("UPDATE oauth_code SET grant_id = ? WHERE code_hash = ?", (grant_id, hash_api_key(code)))
             await conn.execute("UPDATE oauth_client SET last_used_at = ? WHERE id = ?", (now, client_id))
@@ -186,21 +194,23 @@ class OAuthGrants:
         async def find(conn: Connection) -> Any:
             return await conn.fetchone(
                 "SELECT g.id, g.client_id, g.scope, g.audience, g.last_used_at, t.expires_at, r.id AS resource_id, "
-                "r.name, r.role, c.name AS client_name FROM oauth_token t JOIN oauth_grant g ON g.id = t.grant_id "
-                "JOIN resource r ON r.id = g.resource_id JOIN oauth_client c ON c.id = g.client_id "
-                "WHERE t.token_hash = ? AND t.kind = 'access' AND g.revoked_at IS NULL AND r.status = 'active'",
-                (hash_api_key(token),),
+                "r.name, r.role, g.client_name FROM oauth_token t JOIN oauth_grant g ON g.id = t.grant_id "
+                "JOIN resource r ON r.id = g.resource_id "
+                "WHERE t.token_hash = ? AND t.kind = 'access' AND t.expires_at > ? AND g.revoked_at IS NULL "
+                "AND r.status = 'active'",
+                (hash_api_key(token), now),
             )
 
-        row = await self.db.read(find)
         now = format_ts(at)
-        if row is None or row["expires_at"] <= now:
+        row = await self.db.read(find)
+        if row is None:
             return None
         if not self.db.read_only and (row["last_used_at"] is None or row["last_used_at"] < format_ts(touch_after)):
             await self.db.write(lambda conn: conn.execute("UPDATE oauth_grant SET last_used_at = ? WHERE id = ?", (now, row["id"])))
         actor = Actor(resource_id=row["resource_id"], name=row["name"], role=acting_role(row["scope"], row["role"]),
-                      key_id=row["id"])  # fmt: skip
-        return Bearer(actor, row["client_id"], row["client_name"], row["scope"], row["audience"], parse_ts(row["expires_at"]))
+                      key_id=row["id"], via=row["client_name"])  # fmt: skip
+        return Bearer(actor, row["client_id"], row["client_name"], row["scope"], row["audience"], row["expires_at"],
+                      row["role"])  # fmt: skip
 
     async def revoke_token(self, token: str, at: datetime) -> None:
         """Revoke the grant an access or refresh token belongs to (RFC 7009: an unknown token is no error)."""
@@ -241,12 +251,19 @@ class OAuthGrants:
         return [{k: r[k] for k in names} for r in rows]
 
 
+async def end_grants_of(conn: Connection, resource_id: str, at: str) -> int:
+    """Revoke every standing grant of a person (made inactive: their apps' access ends for good,
+    and coming back, they sign in from each app again); how many there were."""
+    return await conn.execute("UPDATE oauth_grant SET revoked_at = ? WHERE resource_id = ? AND revoked_at IS NULL",
+                              (at, resource_id))  # fmt: skip
+
+
 async def grant_actor(conn: Connection, grant_id: str) -> Actor:
     """The actor a grant acts as now (its scope cut to its person's role), or `session_expired`
     once the grant is revoked or its person inactive: the registry's check on every call."""
     row = await conn.fetchone(
-        "SELECT g.scope, g.revoked_at, r.id AS resource_id, r.name, r.role, r.status FROM oauth_grant g "
-        "JOIN resource r ON r.id = g.resource_id WHERE g.id = ?",
+        "SELECT g.scope, g.revoked_at, g.client_name, r.id AS resource_id, r.name, r.role, r.status "
+        "FROM oauth_grant g JOIN resource r ON r.id = g.resource_id WHERE g.id = ?",
         (grant_id,),
     )
     if row is None or row["revoked_at"] is not None:
@@ -254,7 +271,7 @@ async def grant_actor(conn: Connection, grant_id: str) -> Actor:
     if row["status"] != "active":
         raise ToolError("session_expired", "The person this app acts for is inactive.")
     return Actor(resource_id=row["resource_id"], name=row["name"], role=acting_role(row["scope"], row["role"]),
-                 key_id=grant_id)  # fmt: skip
+                 key_id=grant_id, via=row["client_name"])  # fmt: skip
 
 
 async def _refresh_row(conn: Connection, token: str, client_id: str) -> Any:

@@ -59,3 +59,12 @@ CREATE INDEX oauth_token_grant ON oauth_token(grant_id);
 DOCUMENT_FRESHNESS = """
 ALTER TABLE oauth_client ADD COLUMN fresh_until TEXT;
 """
+
+# Migration 23: the app's name on its grant, as the person approved it (what the audit's "via" names),
+# so that checking an access token reads no client row: token, grant and person, as a key reads key
+# and person. A client that gave no name is named by its id.
+GRANT_CLIENT_NAME = """
+ALTER TABLE oauth_grant ADD COLUMN client_name TEXT NOT NULL DEFAULT '';
+UPDATE oauth_grant SET client_name = (SELECT COALESCE(NULLIF(c.name, ''), c.id) FROM oauth_client c
+                                      WHERE c.id = oauth_grant.client_id);
+"""

@@ -15,6 +15,7 @@ from worktrail.domain.permissions import check_may_update_resource
 from worktrail.store.audit import Origin, diff, record, record_created
 from worktrail.store.connection import Connection
 from worktrail.store.database import Database
+from worktrail.store.oauth.grants import end_grants_of
 from worktrail.store.rows import encoded, fetch, filters, insert, page, update_if_status
 
 JSON_COLUMNS = ("skills", "metadata")
@@ -119,6 +120,8 @@ class Resources:
             version = await update_if_status(
                 conn, "resource", resource_id, encoded(stored, JSON_COLUMNS), row["status"]
             )
+            if row["status"] == "active" and values.get("status") == "inactive":
+                await end_grants_of(conn, resource_id, origin.at)  # made active again, the person signs in again
             await record(conn, origin, "resource", resource_id, "update", diff(row, values), version)
             return version
 

@@ -83,7 +83,7 @@ class ResourcePage(BaseModel):
 )
 async def create_resource(call: Call, p: ResourceCreate) -> Resource:
     if p.role == "owner" and call.me.role != "owner":
-        raise forbidden("Only an owner may create another owner.")
+        raise forbidden("Only an owner may create another owner.", "owner")
     values = {"role": p.role, **p.sent()}
     return Resource(**await call.store.resources.create(call.origin(), values))
 

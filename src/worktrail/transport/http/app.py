@@ -6,7 +6,8 @@ and on failed authentications per address, health routes and an access log.
 Around the SDK's `/mcp` endpoint, outermost first: the access log; the Host check and the 413's
 wording (refusals.py); the failed-authentication gate (rate_limit.py); the SDK's key check
 (starlette's AuthenticationMiddleware with our KeyVerifier); the key's budget; the 401's wording;
-the JSON-RPC screen; the SDK's transport."""
+the JSON-RPC screen (and, with `--auth oauth`, the step-up of an app's call beyond its scope); the
+SDK's transport."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from worktrail.transport.http.oauth_provider import LedgerProvider
 from worktrail.transport.http.oauth_routes import authorization_routes
 from worktrail.transport.http.rate_limit import AuthFailureGate, KeyBudget, Limits
 from worktrail.transport.http.refusals import KeyRequired, Refusals, Screened
+from worktrail.transport.http.step_up import StepUp
 from worktrail.transport.server import build_server
 from worktrail.transport.tool_names import ToolNames
 
@@ -134,7 +136,7 @@ def build_http_app(registry: Registry, options: HttpOptions) -> ASGIApp:
     )
     mcp = next(r for r in app.router.routes if getattr(r, "path", None) == MCP_PATH)
     sdk_auth: Any = mcp.app  # type: ignore[attr-defined]
-    screened = Screened(sdk_auth.app, options.max_body)
+    screened = Screened(sdk_auth.app, options.max_body, StepUp(registry, metadata_url) if metadata_url else None)
     key_required = KeyRequired(screened, metadata_url, DEFAULT_SCOPE if metadata_url else None)
     mcp.app = KeyBudget(key_required, options.limits)  # type: ignore[attr-defined]
     gated = AuthFailureGate(app, MCP_PATH, options.limits)

@@ -24,11 +24,13 @@ TOUCH_EVERY = timedelta(minutes=1)
 
 
 class KeyToken(AccessToken):
-    """An accepted key: `client_id` is the key's id (what logs name), `actor` who it acts as."""
+    """An accepted key: `client_id` is the key's id (what logs name), `actor` who it acts as;
+    for an OAuth access token, `person_role` is its person's own role (the grant's may be less)."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     actor: Any = None
+    person_role: str | None = None
 
 
 class KeyVerifier:
@@ -46,7 +48,7 @@ class KeyVerifier:
             if bearer is None or bearer.audience.rstrip("/") != self.resource.rstrip("/"):
                 return None  # unknown, expired, revoked, or bound to another server
             return KeyToken(token="", client_id=bearer.actor.key_id, scopes=bearer.scope.split(), actor=bearer.actor,
-                            resource=bearer.audience)  # fmt: skip
+                            resource=bearer.audience, person_role=bearer.person_role)  # fmt: skip
         actor: Actor | None = await self.store.keys.bearer(token, format_ts(now), format_ts(now - TOUCH_EVERY))
         if actor is None:
             return None

@@ -32,9 +32,11 @@ from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
 
 from worktrail.domain.clock import Clock, SystemClock, parse_ts
 from worktrail.domain.oauth_tokens import ACCESS_TTL
+from worktrail.domain.scopes import SCOPES
 from worktrail.store.oauth.grants import Issued
 from worktrail.store.store import Store
 from worktrail.transport.http.client_documents import ClientDocuments, is_document_url
+from worktrail.transport.http.client_secrets import TOKEN_AUTH_METHODS
 from worktrail.transport.http.public_addresses import FetchRefused
 from worktrail.transport.http.rate_limit import Buckets
 
@@ -84,8 +86,15 @@ def same_resource(given: str, ours: str) -> bool:
 
 
 def client_info(row: dict[str, Any]) -> OAuthClientInformationFull:
-    """A stored client as the SDK's handlers see it (a public client: no secret)."""
-    return OAuthClientInformationFull.model_validate({**row["metadata"], "client_id": row["id"], "client_secret": None})
+    """A stored client as the SDK's handlers see it, never with a secret (the ledger keeps only its
+    hash): a confidential client's is checked by `HashedSecretAuthenticator` (client_secrets.py).
+    It may ask for any of the ledger's scopes, whatever it registered with: the SDK's /authorize
+    refuses a scope not registered, which would make a step-up to a wider one (step_up.py)
+    impossible; what it gets is the person's to approve, never above their role."""
+    asked = str(row["metadata"].get("scope") or "").split()
+    scope = " ".join([*asked, *(s for s in SCOPES if s not in asked)])
+    return OAuthClientInformationFull.model_validate({**row["metadata"], "client_id": row["id"], "client_secret": None,
+                                                      "scope": scope})  # fmt: skip
 
 
 def _token(issued: Issued) -> OAuthToken:
@@ -136,9 +145,10 @@ class LedgerProvider:
         return await self.store.oauth_clients.get(url)
 
     async def register_client(self, client_info: OAuthClientInformationFull) -> None:
-        if client_info.token_endpoint_auth_method != "none":
-            raise RegistrationError("invalid_client_metadata", "this server registers public clients only: "
-                                    'send "token_endpoint_auth_method": "none" (PKCE protects the code)')  # fmt: skip
+        method = client_info.token_endpoint_auth_method
+        if method not in TOKEN_AUTH_METHODS:
+            raise RegistrationError("invalid_client_metadata", f"token_endpoint_auth_method {method} is not one this server "
+                                    f"takes: send one of {', '.join(TOKEN_AUTH_METHODS)}")  # fmt: skip
         for uri in client_info.redirect_uris or []:
             problem = redirect_problem(str(uri))
             if problem is not None:
@@ -146,8 +156,9 @@ class LedgerProvider:
         now = self.clock.now()
         await self.store.oauth_clients.forget_unused(now - _UNUSED_FOR)
         metadata = client_info.model_dump(mode="json", exclude_none=True, exclude=_ISSUED)
-        await self.store.oauth_clients.register(metadata, now, client_id=client_info.client_id,
-                                                address=REGISTERING_FROM.get())  # fmt: skip
+        # A confidential client's secret (the SDK's handler made it) is answered once, and kept hashed.
+        await self.store.oauth_clients.register(metadata, now, secret=client_info.client_secret,
+                                                client_id=client_info.client_id, address=REGISTERING_FROM.get())  # fmt: skip
 
     async def authorize(self, client: OAuthClientInformationFull, params: AuthorizationParams) -> str:
         if params.resource is not None and not same_resource(params.resource, self.resource):

@@ -1,10 +1,11 @@
 """The authorization server's endpoints (`--auth oauth`): the SDK's own routes and handlers
 (`create_auth_routes`: `/authorize`, `/token`, `/register`), with what they lack added around
 them (and `/revoke` of our own, see `_revocation`): RFC 8414 metadata whose `issuer` is exactly the public URL and which says what this
-server does (public clients, `none`; `iss` in authorization responses; client ID metadata
-documents; the ledger's scopes), `iss` (RFC 9207) on every redirect `/authorize` sends back to a
-client, errors included, and, when a client's metadata document was refused, the reason in
-`/authorize`'s answer instead of the SDK's "not found"."""
+server does (public clients, `none`, and confidential ones; `iss` in authorization responses;
+client ID metadata documents; the ledger's scopes), a confidential client's secret checked against
+its hash at `/token` and `/revoke` (client_secrets.py), `iss` (RFC 9207) on every redirect
+`/authorize` sends back to a client, errors included, and, when a client's metadata document was
+refused, the reason in `/authorize`'s answer instead of the SDK's "not found"."""
 
 from __future__ import annotations
 
@@ -12,18 +13,23 @@ from datetime import timedelta
 from typing import Any
 
 from mcp.server.auth.handlers.metadata import MetadataHandler
-from mcp.server.auth.middleware.client_auth import AuthenticationError, ClientAuthenticator
+from mcp.server.auth.handlers.token import TokenHandler
+from mcp.server.auth.middleware.client_auth import AuthenticationError
 from mcp.server.auth.provider import construct_redirect_uri
-from mcp.server.auth.routes import build_metadata, cors_middleware, create_auth_routes
+from mcp.server.auth.routes import TOKEN_PATH, build_metadata, cors_middleware, create_auth_routes
 from mcp.server.auth.settings import ClientRegistrationOptions, RevocationOptions
+from mcp.server.transport_security import DEFAULT_MAX_REQUEST_BODY_SIZE, RequestBodyLimitMiddleware
 from mcp.shared.auth import OAuthMetadata
+from mcp.shared.inbound import MCP_PROTOCOL_VERSION_HEADER
 from pydantic import AnyHttpUrl
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Route, request_response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from worktrail.domain.scopes import DEFAULT_SCOPE, SCOPES
+from worktrail.transport.http.client_secrets import TOKEN_AUTH_METHODS, HashedSecretAuthenticator
 from worktrail.transport.http.oauth_provider import (
     CONSENT_PATH,
     DOCUMENT_REFUSALS,
@@ -122,7 +128,8 @@ def _metadata(provider: LedgerProvider, registration: ClientRegistrationOptions,
     built = build_metadata(AnyHttpUrl(provider.issuer), None, registration, revocation)
     return OAuthMetadata.model_validate({
         **built.model_dump(mode="json", exclude_none=True), "issuer": provider.issuer, "scopes_supported": list(SCOPES),
-        "token_endpoint_auth_methods_supported": ["none"], "revocation_endpoint_auth_methods_supported": ["none"],
+        "token_endpoint_auth_methods_supported": TOKEN_AUTH_METHODS,
+        "revocation_endpoint_auth_methods_supported": TOKEN_AUTH_METHODS,
         "authorization_response_iss_parameter_supported": True, "client_id_metadata_document_supported": True,
     })  # fmt: skip
 
@@ -131,7 +138,7 @@ def _revocation(provider: LedgerProvider) -> Any:
     """RFC 7009 revocation with the SDK's client authentication and the provider's loaders. Not
     the SDK's own handler: its request model requires `client_secret`, which a public client has
     not, so every public client's revocation was a 400."""
-    authenticator = ClientAuthenticator(provider)
+    authenticator = HashedSecretAuthenticator(provider)
 
     async def revoke(request: Request) -> Response:
         try:
@@ -149,6 +156,15 @@ def _revocation(provider: LedgerProvider) -> Any:
     return cors_middleware(revoke, ["POST", "OPTIONS"])
 
 
+def _token(provider: LedgerProvider) -> Any:
+    """The SDK's token handler, wrapped as the SDK wraps it (CORS outermost, then its body limit),
+    with client secrets checked against their hashes."""
+    handler = TokenHandler(provider, HashedSecretAuthenticator(provider))
+    limited = RequestBodyLimitMiddleware(request_response(handler.handle), DEFAULT_MAX_REQUEST_BODY_SIZE)
+    return CORSMiddleware(limited, allow_origins=["*"], allow_methods=["POST", "OPTIONS"],
+                          allow_headers=[MCP_PROTOCOL_VERSION_HEADER])  # fmt: skip
+
+
 def authorization_routes(provider: LedgerProvider) -> list[Any]:
     """`/.well-known/oauth-authorization-server`, `/authorize`, `/token`, `/register`, `/revoke`."""
     registration = ClientRegistrationOptions(enabled=True, valid_scopes=list(SCOPES), default_scopes=[DEFAULT_SCOPE])
@@ -159,6 +175,8 @@ def authorization_routes(provider: LedgerProvider) -> list[Any]:
     for route in routes:
         if route.path == METADATA_PATH:
             route = Route(METADATA_PATH, endpoint=cors_middleware(ours.handle, ["GET", "OPTIONS"]), methods=["GET", "OPTIONS"])
+        elif route.path == TOKEN_PATH:
+            route = Route(TOKEN_PATH, endpoint=_token(provider), methods=["POST", "OPTIONS"])
         elif route.path == "/revoke":
             route = Route("/revoke", endpoint=_revocation(provider), methods=["POST", "OPTIONS"])
         elif route.path == "/register":

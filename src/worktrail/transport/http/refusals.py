@@ -10,7 +10,9 @@
   oauth`, also the protected-resource metadata's address and the scope to ask for);
 - once the key is accepted, -32600 (HTTP 400) for a body the SDK would misread, as stdio answers
   it (unreadable.py): an id that is none (the SDK would take the request for a notification and
-  answer 202, nothing) or a key sent twice in one object (it would run the last).
+  answer 202, nothing) or a key sent twice in one object (it would run the last);
+- with `--auth oauth`, 403 `insufficient_scope` for an app's `tools/call` beyond its grant's scope
+  (step_up.py), from the same read of the body.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from worktrail.transport.http.hosts import host_allowed
-from worktrail.transport.unreadable import refusal, screen
+from worktrail.transport.http.step_up import StepUp
+from worktrail.transport.unreadable import refusal, screen_and_read
 
 NO_KEY = (
     "No API key: send the header Authorization: Bearer <key> on every request "
@@ -112,12 +115,14 @@ class Refusals:
 
 
 class Screened:
-    """Between the key check and the SDK: a POST body it would misread is answered here. At most
-    `max_body` bytes are read; a longer body goes on to the SDK's limit (413)."""
+    """Between the key check and the SDK: a POST body it would misread is answered here, and so
+    is an app's call beyond its grant's scope (`step_up`, with `--auth oauth`). At most `max_body`
+    bytes are read; a longer body goes on to the SDK's limit (413)."""
 
-    def __init__(self, app: ASGIApp, max_body: int) -> None:
+    def __init__(self, app: ASGIApp, max_body: int, step_up: StepUp | None = None) -> None:
         self.app = app
         self.max_body = max_body
+        self.step_up = step_up
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -134,12 +139,17 @@ class Screened:
             size += len(chunks[-1])
             more = message.get("more_body", False)
         body = b"".join(chunks)
-        problem = screen(body) if not more and other is None and size <= self.max_body else None
+        whole = not more and other is None and size <= self.max_body
+        problem, message = screen_and_read(body) if whole else (None, None)
         if problem is not None:
             error = refusal(problem).message
             answer = {**error.model_dump(by_alias=True, exclude_none=True), "id": getattr(error, "id", None)}
             status = ERROR_CODE_HTTP_STATUS.get(answer.get("error", {}).get("code"), 400)
             await JSONResponse(answer, status_code=status)(scope, receive, send)
+            return
+        stepping_up = self.step_up.refusal(scope, message) if self.step_up is not None and message is not None else None
+        if stepping_up is not None:
+            await stepping_up(scope, receive, send)
             return
         replay: list[Message] = [{"type": "http.request", "body": body, "more_body": more}]
         if other is not None:
