@@ -33,7 +33,7 @@ async def test_a_confidential_client_signs_in_with_its_secret_and_a_wrong_one_is
 ) -> None:
     issuer, url, key = oauth_server
     storage = Memory()
-    async with signed_in_client(url, provider(url, issuer, key, storage, method)) as agent:
+    async with signed_in_client(url, provider(url, issuer, key, storage, method=method)) as agent:
         made = await agent.call_tool("ts.tsk.create", {"title": f"by a confidential client ({method})"})
     assert not made.is_error, made.structured_content
     client, tokens = storage.client, storage.tokens
