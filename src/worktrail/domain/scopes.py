@@ -3,6 +3,8 @@ than the person's own role (cut down to it whenever the person's role is)."""
 
 from __future__ import annotations
 
+from functools import cache
+
 from worktrail.domain.roles import at_least
 
 READ, WRITE, ADMIN = "ledger:read", "ledger:write", "ledger:admin"
@@ -37,6 +39,7 @@ def _highest_role_within(person_role: str) -> str:
     return next(r for r in reversed(SCOPE_ROLES.values()) if at_least(person_role, r))
 
 
+@cache  # a few scopes and roles, asked on every request made with a token
 def acting_role(scope: str, person_role: str) -> str:
     """The role a grant acts with now: its scope's, cut down to the person's role as it stands
     (an owner's grant of `ledger:admin` acts as an admin; a person made a viewer acts as a viewer)."""

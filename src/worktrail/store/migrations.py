@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from worktrail.store.audit import VIA_COLUMN
 from worktrail.store.board.schema import BOARD_SESSIONS, SESSION_ENDS, TICKET_ORIGIN
-from worktrail.store.oauth.schema import DOCUMENT_FRESHNESS, GRANT_CLIENT_NAME, OAUTH
+from worktrail.store.oauth.schema import DOCUMENT_FRESHNESS, GRANT_CLIENT_NAME, OAUTH, TOKEN_CARRIES_GRANT
 from worktrail.store.resources.schema_keys import KEY_LINEAGE
 from worktrail.store.resources.schema_names import NAME_KEY_COLUMN, NAME_KEY_UNIQUE, NAME_KEYS
 from worktrail.store.rewrite import Rewrite
@@ -374,6 +374,8 @@ MIGRATIONS: tuple[str | Rewrite, ...] = (
     VIA_COLUMN,
     # 23: the app's name on its grant, so that a token's check reads no client row (oauth/schema.py).
     GRANT_CLIENT_NAME,
+    # 24: an access token carries what its check needs of its grant, which it then reads not (oauth/schema.py).
+    TOKEN_CARRIES_GRANT,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

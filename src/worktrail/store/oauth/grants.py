@@ -48,7 +48,17 @@ class Issued:
     expires_in: int
 
 
-@dataclass(frozen=True)
+# Who a live access token acts as: the token and its person, as a key's check reads the key and its
+# person. An access token carries what it needs of its grant (migration 24), and a grant's revocation
+# deletes its access tokens (_revoke), so that the check reads no grant row.
+BEARER_SQL = (
+    "SELECT t.grant_id, t.client_id, t.scope, t.audience, t.last_used_at, t.expires_at, r.id AS resource_id, "
+    "r.name, r.role, t.client_name FROM oauth_token t JOIN resource r ON r.id = t.resource_id "
+    "WHERE t.token_hash = ? AND t.kind = 'access' AND t.expires_at > ? AND r.status = 'active'"
+)
+
+
+@dataclass(slots=True)  # made on every request with a token: not frozen, whose __init__ takes 5 times as long
 class Bearer:
     """Who an access token acts as, for which client and resource, until when; `person_role`:
     the person's own role (the actor's is the grant's scope cut down to it)."""
@@ -77,14 +87,21 @@ async def _pair(conn: Connection, grant_id: str, at: datetime) -> Issued:
     access, refresh = new_token(ACCESS_PREFIX), new_token(REFRESH_PREFIX)
     await conn.execute("DELETE FROM oauth_token WHERE grant_id = ? AND kind = 'access' AND expires_at < ?", (grant_id, now))
     await conn.execute(
-        "INSERT INTO oauth_token (token_hash, grant_id, kind, created_at, expires_at) VALUES (?, ?, 'access', ?, ?), "
-        "(?, ?, 'refresh', ?, NULL)",
-        (hash_api_key(access), grant_id, now, format_ts(at + ACCESS_TTL), hash_api_key(refresh), grant_id, now),
+        "INSERT INTO oauth_token (token_hash, grant_id, kind, created_at, expires_at, resource_id, scope, audience, "
+        "client_id, client_name) SELECT ?, id, 'access', ?, ?, resource_id, scope, audience, client_id, client_name "
+        "FROM oauth_grant WHERE id = ?",
+        (hash_api_key(access), now, format_ts(at + ACCESS_TTL), grant_id),
+    )  # fmt: skip
+    await conn.execute(
+        "INSERT INTO oauth_token (token_hash, grant_id, kind, created_at, expires_at) VALUES (?, ?, 'refresh', ?, NULL)",
+        (hash_api_key(refresh), grant_id, now),
     )
     return Issued(await _grant(conn, grant_id), access, refresh, int(ACCESS_TTL.total_seconds()))
 
 
 async def _revoke(conn: Connection, grant_id: str, at: str) -> bool:
+    """Revoke a grant; its access tokens go with it (the check reads no grant row: BEARER_SQL)."""
+    await conn.execute("DELETE FROM oauth_token WHERE grant_id = ? AND kind = 'access'", (grant_id,))
     return bool(await conn.execute("UPDATE oauth_grant SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
                                    (at, grant_id)))  # fmt: skip
 
@@ -192,23 +209,21 @@ class OAuthGrants:
         person inactive). A read; the grant's `last_used_at` is written at most once a `touch_after`."""
 
         async def find(conn: Connection) -> Any:
-            return await conn.fetchone(
-                "SELECT g.id, g.client_id, g.scope, g.audience, g.last_used_at, t.expires_at, r.id AS resource_id, "
-                "r.name, r.role, g.client_name FROM oauth_token t JOIN oauth_grant g ON g.id = t.grant_id "
-                "JOIN resource r ON r.id = g.resource_id "
-                "WHERE t.token_hash = ? AND t.kind = 'access' AND t.expires_at > ? AND g.revoked_at IS NULL "
-                "AND r.status = 'active'",
-                (hash_api_key(token), now),
-            )
+            return await conn.fetchone(BEARER_SQL, (hash_api_key(token), now))
 
         now = format_ts(at)
         row = await self.db.read(find)
         if row is None:
             return None
         if not self.db.read_only and (row["last_used_at"] is None or row["last_used_at"] < format_ts(touch_after)):
-            await self.db.write(lambda conn: conn.execute("UPDATE oauth_grant SET last_used_at = ? WHERE id = ?", (now, row["id"])))
+
+            async def touch(conn: Connection) -> None:
+                await conn.execute("UPDATE oauth_token SET last_used_at = ? WHERE token_hash = ?", (now, hash_api_key(token)))
+                await conn.execute("UPDATE oauth_grant SET last_used_at = ? WHERE id = ?", (now, row["grant_id"]))
+
+            await self.db.write(touch)
         actor = Actor(resource_id=row["resource_id"], name=row["name"], role=acting_role(row["scope"], row["role"]),
-                      key_id=row["id"], via=row["client_name"])  # fmt: skip
+                      key_id=row["grant_id"], via=row["client_name"])  # fmt: skip
         return Bearer(actor, row["client_id"], row["client_name"], row["scope"], row["audience"], row["expires_at"],
                       row["role"])  # fmt: skip
 
@@ -254,6 +269,8 @@ class OAuthGrants:
 async def end_grants_of(conn: Connection, resource_id: str, at: str) -> int:
     """Revoke every standing grant of a person (made inactive: their apps' access ends for good,
     and coming back, they sign in from each app again); how many there were."""
+    await conn.execute("DELETE FROM oauth_token WHERE kind = 'access' AND grant_id IN "
+                       "(SELECT id FROM oauth_grant WHERE resource_id = ?)", (resource_id,))  # fmt: skip
     return await conn.execute("UPDATE oauth_grant SET revoked_at = ? WHERE resource_id = ? AND revoked_at IS NULL",
                               (at, resource_id))  # fmt: skip
 

@@ -68,3 +68,24 @@ ALTER TABLE oauth_grant ADD COLUMN client_name TEXT NOT NULL DEFAULT '';
 UPDATE oauth_grant SET client_name = (SELECT COALESCE(NULLIF(c.name, ''), c.id) FROM oauth_client c
                                       WHERE c.id = oauth_grant.client_id);
 """
+
+# Migration 24: an access token carries what its check needs of its grant (its person, scope, audience
+# and app; when it was last used), so that the check reads the token and the person, as a key's reads
+# the key and the person; a revoked grant's access tokens are deleted (they are checked no more).
+TOKEN_CARRIES_GRANT = """
+ALTER TABLE oauth_token ADD COLUMN resource_id TEXT;
+ALTER TABLE oauth_token ADD COLUMN scope TEXT;
+ALTER TABLE oauth_token ADD COLUMN audience TEXT;
+ALTER TABLE oauth_token ADD COLUMN client_id TEXT;
+ALTER TABLE oauth_token ADD COLUMN client_name TEXT;
+ALTER TABLE oauth_token ADD COLUMN last_used_at TEXT;
+DELETE FROM oauth_token WHERE kind = 'access' AND grant_id IN (SELECT id FROM oauth_grant WHERE revoked_at IS NOT NULL);
+UPDATE oauth_token SET
+    resource_id = (SELECT g.resource_id FROM oauth_grant g WHERE g.id = oauth_token.grant_id),
+    scope = (SELECT g.scope FROM oauth_grant g WHERE g.id = oauth_token.grant_id),
+    audience = (SELECT g.audience FROM oauth_grant g WHERE g.id = oauth_token.grant_id),
+    client_id = (SELECT g.client_id FROM oauth_grant g WHERE g.id = oauth_token.grant_id),
+    client_name = (SELECT g.client_name FROM oauth_grant g WHERE g.id = oauth_token.grant_id),
+    last_used_at = (SELECT g.last_used_at FROM oauth_grant g WHERE g.id = oauth_token.grant_id)
+WHERE kind = 'access';
+"""
