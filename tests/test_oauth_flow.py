@@ -50,7 +50,10 @@ async def test_the_sdk_client_registers_signs_in_and_calls_tools_as_the_person(o
         minted = await agent.call_tool("ts.key.create", {"name": "minted through a grant"})
     assert me is not None and me["name"] == "owner" and me["role"] == "member", "ledger:write acts as a member"
     assert not stepped_up.is_error, stepped_up.structured_content
-    assert not minted.is_error, minted.structured_content
+    # An app mints no API key: one would outlive the grant and act with the person's whole role.
+    assert minted.is_error and minted.structured_content is not None, minted
+    assert minted.structured_content["error"]["code"] == "forbidden", minted.structured_content
+    assert "worktrail key create" in minted.structured_content["error"]["message"]
     assert storage.tokens is not None and storage.tokens.access_token.startswith("wta_")
     assert storage.tokens.scope == "ledger:admin"
     plain = {"Authorization": f"Bearer {storage.tokens.access_token}", "Accept": "application/json, text/event-stream",

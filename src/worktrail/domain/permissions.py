@@ -7,6 +7,7 @@ from typing import Any
 
 from worktrail.domain.actor import Actor
 from worktrail.domain.errors import forbidden
+from worktrail.domain.oauth_tokens import GRANT_PREFIX
 from worktrail.domain.roles import is_admin
 
 # Fields of its own resource a non-admin may change; role and status are an admin's to give.
@@ -48,7 +49,12 @@ def check_may_manage_keys_of(actor: Actor, resource_id: str) -> None:
 def check_may_mint_key_for(actor: Actor, resource: Mapping[str, Any]) -> None:
     """A key acts with its resource's role, so minting one never lifts the caller above its own:
     a member mints keys for itself only, an admin for anyone but an owner, an owner for anyone.
-    (A viewer mints none: the registry's role table stops it before this.)"""
+    (A viewer mints none: the registry's role table stops it before this.) An app signed in with
+    OAuth mints none at all: a key would outlive the grant (revoking it, or the person's
+    deactivation, would leave the key working) and act with the person's whole role, not the grant's."""
+    if actor.key_id.startswith(GRANT_PREFIX):
+        raise forbidden("An app signed in with OAuth may not create API keys: a key would outlive the app's grant. "
+                        "Create keys on the board's Keys page or with: worktrail key create")  # fmt: skip
     if actor.role == "owner" or actor.resource_id == resource["id"]:
         return
     if not is_admin(actor.role):
