@@ -135,3 +135,17 @@ def test_the_public_urls_host_is_answered_and_its_https_makes_the_boards_cookie_
     finally:
         _, said = stop(process)
     assert "without TLS" not in said
+
+
+@pytest.mark.processes
+def test_oauth_on_loopback_with_an_allowed_host_and_no_public_url_is_its_loopback_issuer(
+    initialised: tuple[Path, str],
+) -> None:
+    db, _ = initialised
+    process, url, _ = start_http_on_any_port(db, "--auth", "oauth", "--allowed-host", "ledger.lan")
+    try:
+        port = url.rsplit(":", 1)[1].split("/")[0]
+        metadata = httpx2.get(f"http://127.0.0.1:{port}/.well-known/oauth-authorization-server", timeout=30).json()
+        assert metadata["issuer"] == f"http://127.0.0.1:{port}", metadata
+    finally:
+        stop(process)

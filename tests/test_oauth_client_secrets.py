@@ -56,7 +56,7 @@ async def test_a_confidential_client_signs_in_with_its_secret_and_a_wrong_one_is
     revoke = {"token": rotated.json()["refresh_token"], "client_id": client.client_id}
     wrong = httpx2.post(f"{issuer}/revoke", data={**revoke, "client_secret": "not-it"}, auth=(client.client_id, "not-it"),
                         timeout=30)  # fmt: skip
-    assert wrong.status_code == 401
+    assert wrong.status_code == 401 and wrong.json()["error"] == "invalid_client", wrong.text  # RFC 6749 5.2
     assert _refresh(issuer, {**form, "refresh_token": revoke["token"]}, method, client.client_id,
                     client.client_secret).status_code == 200, "a refused revocation revoked nothing"  # fmt: skip
     secret = client.client_secret

@@ -180,6 +180,26 @@ def test_one_address_has_at_most_30_documents_fetched_an_hour_then_429(
         stop(process)
 
 
+@needs_openssl
+@pytest.mark.processes
+def test_token_and_revoke_draw_on_the_same_fetch_budget_and_a_host_httpx_refuses_is_a_400(
+    initialised: tuple[Path | str, str], documents: Documents, ca_files: tuple[Path, Path, Path]
+) -> None:
+    db, _ = initialised
+    process, _, issuer = serve_oauth(db, ca_files[0], "--client-metadata-allow-host", documents.address)
+    try:
+        odd = authorize(issuer, "https://0177.0.0.1/c.json")  # a host httpx will not take: no 500
+        assert odd.status_code == 400 and odd.json()["error"] == "invalid_request", odd.text
+        unstored = documents.serve("/each-time.json", b"")
+        documents.serve("/each-time.json", document(unstored), Cache_Control="no-store")
+        for path in ("/token", "/revoke") * 20:
+            form = {"grant_type": "refresh_token", "refresh_token": "wtr_x", "token": "x", "client_id": unstored}
+            assert httpx2.post(f"{issuer}{path}", data=form, timeout=30).status_code in (200, 400, 401)  # 200: RFC 7009
+        assert documents.requests["/each-time.json"] <= 30, "one address's budget, whatever the route"
+    finally:
+        stop(process)
+
+
 def test_caching_headers_say_how_long_a_document_is_used() -> None:
     now = datetime(2026, 12, 7, 10, 0, tzinfo=UTC)
 

@@ -81,8 +81,14 @@ class HttpOptions:
 
     @property
     def issuer(self) -> str:
-        """The address clients reach this server by: `--public-url`, else the bound one."""
-        return self.public_url or f"{self.scheme}://{self.public_host}:{self.port}"
+        """The address clients reach this server by: `--public-url`, else the bound one (with
+        `--auth oauth`, which goes without a public URL only on loopback, the bound loopback address
+        itself, never an --allowed-host name: an http issuer must be a loopback one)."""
+        if self.public_url:
+            return self.public_url
+        if self.auth == "oauth":
+            return f"{self.scheme}://{f'[{self.host}]' if ':' in self.host else self.host}:{self.port}"
+        return f"{self.scheme}://{self.public_host}:{self.port}"
 
     @property
     def resource_url(self) -> str:

@@ -152,6 +152,6 @@ class ClientDocuments:
                     headers = answer.headers
         except TimeoutError:
             raise FetchRefused(f"{url} did not answer within {FETCH_SECONDS} s") from None
-        except httpx2.HTTPError as error:
+        except (httpx2.HTTPError, httpx2.InvalidURL) as error:  # InvalidURL (a host httpx will not take) is no HTTPError
             raise FetchRefused(f"{url} could not be fetched ({type(error).__name__}: {error})") from None
         return Fetched(client_metadata(url, bytes(body), redirect_problem), fresh_for(headers, now.astimezone(UTC)))

@@ -90,6 +90,21 @@ class IssOnRedirects:
         await self.app(scope, receive, adding)
 
 
+class FetchingFor:
+    """Around `/token` and `/revoke`: a client's metadata document fetched there (its copy went
+    stale) draws on the requesting address's budget, as one fetched for `/authorize` does."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        fetching = FETCHING_FOR.set(address_of(scope) if scope["type"] == "http" else None)
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            FETCHING_FOR.reset(fetching)
+
+
 class DocumentRefusals:
     """Around the SDK's `/authorize`: when the provider refused a client's metadata document, the
     SDK answers 400 "Client ID ... not found"; the client's developer is told why instead (the
@@ -144,7 +159,7 @@ def _revocation(provider: LedgerProvider) -> Any:
         try:
             client = await authenticator.authenticate_request(request)
         except AuthenticationError as refused:
-            return JSONResponse({"error": "unauthorized_client", "error_description": refused.message}, 401)
+            return JSONResponse({"error": "invalid_client", "error_description": refused.message}, 401)  # RFC 6749 5.2
         token = (await request.form()).get("token")
         if not isinstance(token, str) or not token:
             return JSONResponse({"error": "invalid_request", "error_description": "token is required"}, 400)
@@ -176,9 +191,9 @@ def authorization_routes(provider: LedgerProvider) -> list[Any]:
         if route.path == METADATA_PATH:
             route = Route(METADATA_PATH, endpoint=cors_middleware(ours.handle, ["GET", "OPTIONS"]), methods=["GET", "OPTIONS"])
         elif route.path == TOKEN_PATH:
-            route = Route(TOKEN_PATH, endpoint=_token(provider), methods=["POST", "OPTIONS"])
+            route = Route(TOKEN_PATH, endpoint=FetchingFor(_token(provider)), methods=["POST", "OPTIONS"])
         elif route.path == "/revoke":
-            route = Route("/revoke", endpoint=_revocation(provider), methods=["POST", "OPTIONS"])
+            route = Route("/revoke", endpoint=FetchingFor(_revocation(provider)), methods=["POST", "OPTIONS"])
         elif route.path == "/register":
             route.app = RegistrationGate(route.app, provider)
         elif route.path == "/authorize":
