@@ -7,6 +7,7 @@ from __future__ import annotations
 import itertools
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx2
@@ -29,12 +30,14 @@ def test_the_rate_limit_counts_the_verified_key_however_the_scheme_is_spelt(init
     try:
         spellings = ["".join(s) for s in itertools.product(*zip("bearer", "BEARER", strict=True))][:30]
         started = time.monotonic()
-        answers = [send(url, f"{scheme} {key}") for scheme in spellings]
+        # Sent ten at a time: one after another, a loaded machine answered them slower than 3 a second.
+        with ThreadPoolExecutor(max_workers=10) as senders:
+            answers = list(senders.map(lambda scheme: send(url, f"{scheme} {key}"), spellings))
         took = time.monotonic() - started
     finally:
         stop(process)
     limited = [a for a in answers if a.status_code == 429]
-    assert answers[0].status_code == 200 and limited, [a.status_code for a in answers]
+    assert any(a.status_code == 200 for a in answers) and limited, [a.status_code for a in answers]
     assert len(answers) - len(limited) <= 3 + 3 * took + 1, "no more than the key's budget went through"
     assert all(int(a.headers["retry-after"]) >= 1 and "3 a second" in a.text for a in limited)
 
