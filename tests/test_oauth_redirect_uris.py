@@ -32,7 +32,7 @@ def _authorize(issuer: str, url: str, client_id: str, uri: str) -> str:
     return str(httpx2.URL(f"{issuer}/authorize", params=asked))
 
 
-def test_a_redirect_uri_whose_scheme_or_host_holds_a_delimiter_is_refused(oauth_server) -> None:  # type: ignore[no-untyped-def]
+def test_a_redirect_uri_whose_scheme_or_host_holds_a_delimiter_is_refused(oauth_server) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     issuer, _, _ = oauth_server
     for uri in (INJECTED, "x-evil://a,b/cb", "x-evil://h'o\"st/cb", "x-evil://a*/cb", "x-evil://u@host/cb",
                 "x-evil://h%01st/cb", "https://a;b.example/cb"):  # fmt: skip
@@ -41,7 +41,7 @@ def test_a_redirect_uri_whose_scheme_or_host_holds_a_delimiter_is_refused(oauth_
         assert "characters its scheme or host may not hold" in refused.json()["error_description"], refused.text
 
 
-def test_a_network_protocols_scheme_is_no_private_use_one(oauth_server) -> None:  # type: ignore[no-untyped-def]
+def test_a_network_protocols_scheme_is_no_private_use_one(oauth_server) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
     issuer, _, _ = oauth_server
     for uri in ("ftp://evil.example/cb", "ws://evil.example/cb", "wss://evil.example/cb", "gopher://evil.example/cb",
                 "ldap://evil.example/cb", "mailto:a@evil.example", "tel:+15550100", "ssh://evil.example/cb"):  # fmt: skip
@@ -53,7 +53,7 @@ def test_a_network_protocols_scheme_is_no_private_use_one(oauth_server) -> None:
 
 
 async def test_the_consent_page_names_the_apps_origin_from_its_parts_and_refuses_one_stored_unchecked(
-    oauth_server, initialised: tuple[Path | str, str],  # type: ignore[no-untyped-def]
+    oauth_server, initialised: tuple[Path | str, str],  # type: ignore[no-untyped-def]  # noqa: F811
 ) -> None:
     issuer, url, key = oauth_server
     good = "x-app://Host.example:8/cb"

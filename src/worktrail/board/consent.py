@@ -23,7 +23,13 @@ from worktrail.board.bodies import form_of
 from worktrail.board.headers import HEADERS
 from worktrail.board.view import View
 from worktrail.domain.scopes import SCOPE_ROLES, cap
-from worktrail.transport.http.oauth_provider import client_info, loopback_host, redirect_origin, redirect_problem, same_resource
+from worktrail.transport.http.oauth_provider import (
+    client_info,
+    loopback_host,
+    redirect_origin,
+    redirect_problem,
+    same_resource,
+)
 
 FIELDS = ("client_id", "redirect_uri", "code_challenge", "explicit", "scope", "state", "resource")
 MEANS = {"viewer": "read everything you can read", "member": "read, and create and work as you",
