@@ -22,6 +22,7 @@ from worktrail.board.auth import COOKIE
 from worktrail.board.bodies import form_of
 from worktrail.board.headers import HEADERS
 from worktrail.board.view import View
+from worktrail.domain.app_names import shown_name
 from worktrail.domain.scopes import SCOPE_ROLES, cap
 from worktrail.transport.http.oauth_provider import (
     client_info,
@@ -85,7 +86,7 @@ def consent_handlers(issuer: str, resource: str) -> tuple[Any, Any]:
         target = urlsplit(asked["redirect_uri"])
         wanted = [s for s in asked["scope"].split() if s in SCOPE_ROLES]
         page = view.render(
-            "consent.html", client_name=row["name"] or row["id"], asked_params=asked, scope=scope,
+            "consent.html", client_name=shown_name(row["name"]) or row["id"], asked_params=asked, scope=scope,
             origin=f"verified: fetched from {row['id']}" if row["kind"] == "document" else "registered here, unverified",
             redirect_host=target.netloc or target.scheme + ":", loopback=loopback_host(target.hostname or ""),
             scope_means=MEANS[SCOPE_ROLES[scope]], asked=" ".join(wanted) or "the default", cut=scope not in wanted and bool(wanted),
