@@ -38,22 +38,28 @@ class Memory:
         self.client = client_info
 
 
+async def open_consent(browser: httpx2.AsyncClient, authorize_url: str, issuer: str, key: str) -> httpx2.Response:
+    """What a person's browser does up to the consent page: /authorize, the hop back to the board
+    (SameSite), the board's login with a key; the consent page's answer, whatever it is."""
+    to_consent = (await browser.get(authorize_url)).headers["location"]
+    assert to_consent.startswith(f"{issuer}/oauth/consent?")
+    hop = await browser.get(to_consent)  # no cookie came along: the board's own page goes on (SameSite)
+    assert hop.status_code == 200 and "hop=1" in hop.text
+    to_login = (await browser.get(to_consent + "&hop=1")).headers["location"]
+    assert to_login.startswith("/login?next=")
+    consent_path = parse_qs(urlsplit(to_login).query)["next"][0]
+    logged_in = await browser.post(f"{issuer}/login", data={"api_key": key, "next": consent_path})
+    assert logged_in.status_code == 303 and logged_in.headers["location"] == consent_path
+    return await browser.get(issuer + consent_path)
+
+
 async def sign_in_and_decide(
     authorize_url: str, issuer: str, key: str, decision: str = "approve", pages: list[str] | None = None
 ) -> dict[str, str]:
     """What a person's browser does: /authorize, the board's login with a key, the consent page
     (its text added to `pages`), Approve or Deny; the query of the redirect back to the app."""
     async with httpx2.AsyncClient(timeout=30, headers={"Origin": issuer}) as browser:
-        to_consent = (await browser.get(authorize_url)).headers["location"]
-        assert to_consent.startswith(f"{issuer}/oauth/consent?")
-        hop = await browser.get(to_consent)  # no cookie came along: the board's own page goes on (SameSite)
-        assert hop.status_code == 200 and "hop=1" in hop.text
-        to_login = (await browser.get(to_consent + "&hop=1")).headers["location"]
-        assert to_login.startswith("/login?next=")
-        consent_path = parse_qs(urlsplit(to_login).query)["next"][0]
-        logged_in = await browser.post(f"{issuer}/login", data={"api_key": key, "next": consent_path})
-        assert logged_in.status_code == 303 and logged_in.headers["location"] == consent_path
-        page = await browser.get(issuer + consent_path)
+        page = await open_consent(browser, authorize_url, issuer, key)
         assert page.status_code == 200 and "Approve" in page.text, page.text
         if pages is not None:
             pages.append(page.text)

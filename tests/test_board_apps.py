@@ -37,7 +37,9 @@ async def test_the_keys_page_lists_connected_apps_and_revokes_one(store: Store, 
         html = (await person.get("/keys")).text
         apps = html[html.index('<h2 id="apps">Connected apps'):]  # (the navigation names the page Connected apps too)
         rows = re.findall(r"<tr><td[^>]*>(.*?)</td><td[^>]*>(.*?)</td><td>(.*?)</td>", apps)
-        assert sorted(rows) == [("ChatGPT", "Mira", "ledger:read"), ("Claude &lt;b&gt;", owner["name"], "ledger:write")]
+        mark = ' <small class="app-origin">(unverified, returns to app.example)</small>'
+        assert sorted(rows) == [("ChatGPT" + mark, "Mira", "ledger:read"), ("Claude &lt;b&gt;" + mark, owner["name"],
+                                                                              "ledger:write")]  # fmt: skip
         assert theirs.grant["created_at"] in apps and theirs.access_token not in html and theirs.refresh_token not in html
         revoked = await person.act("/keys", f"/keys/{theirs.grant['id']}/revoke")
         assert revoked.status_code == 303 and revoked.headers["location"] == "/keys?done=disconnected"
@@ -46,6 +48,22 @@ async def test_the_keys_page_lists_connected_apps_and_revokes_one(store: Store, 
     now = SystemClock().now()
     assert await store.oauth_grants.bearer(theirs.access_token, now, now) is None
     assert await store.oauth_grants.bearer(mine.access_token, now, now) is not None
+
+
+async def test_a_self_registered_app_is_marked_unverified_with_its_host_and_a_document_app_shows_its_host(
+    store: Store, owner_key: str
+) -> None:
+    owner = await store.maintenance.owner()
+    assert owner is not None
+    await connect_app(store, "Cl\u202eaude", owner["id"], "ledger:read")
+    await connect_app(store, "Claude", owner["id"], "ledger:read", document="https://claude.ai/oauth/client.json")
+    async with browser(board_over(store)) as person:
+        assert (await person.login(owner_key)).status_code == 303
+        for page in ("/keys", "/apps"):
+            html = (await person.get(page)).text
+            assert "\u202e" not in html, page
+            assert 'Claude <small class="app-origin">(unverified, returns to app.example)</small>' in html, page
+            assert 'Claude <small class="app-origin">(claude.ai)</small>' in html, page
 
 
 async def test_with_no_app_connected_the_keys_page_says_so(store: Store, owner_key: str) -> None:
@@ -80,7 +98,8 @@ async def test_a_member_revokes_their_app_on_connected_apps_and_its_next_request
             html = (await person.get("/apps")).text
             assert '<a href="/apps" aria-current="page">Connected apps</a>' in html and 'href="/keys"' not in html
             mine = html[html.index("<h1"):]
-            assert re.findall(r"<tr><td[^>]*>(.*?)</td><td>(.*?)</td>", mine) == [("Claude", "ledger:write")]
+            shown = 'Claude <small class="app-origin">(unverified, returns to app.example)</small>'
+            assert re.findall(r"<tr><td[^>]*>(.*?)</td><td>(.*?)</td>", mine) == [(shown, "ledger:write")]
             assert app.grant["created_at"] in mine and app.access_token not in html and app.refresh_token not in html
             revoke = f"/keys/{app.grant['id']}/revoke"
             revoked = await person.act("/apps", revoke)

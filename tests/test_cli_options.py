@@ -18,6 +18,7 @@ from worktrail.cli.main import main
 # A bad value for each kind of value an option takes (choices: a name that is not one of them).
 BAD = {
     value.port: "99999", value.host: "no such host", value.origin: "htp://x", value.mcp_url: "127.0.0.1:8765/mcp",
+    value.client_url: "https://h/elsewhere",
     value.certificate: "/nope.pem", value.private_key: "/nope.pem", value.text: "", value.ledger_place: "mysql://x/y",
     value.api_key: "nope", value.resource_id: "res_x", value.moment: "soon", words._duration: "0s",
     words._size: "1", words._rate: "0/s", words._toolsets: "nosuch", words._per_minute: "-1/min",

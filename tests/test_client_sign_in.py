@@ -59,6 +59,32 @@ def test_a_connector_takes_a_loopback_http_url_and_says_the_service_cannot_reach
 
 
 @pytest.mark.parametrize("name", ["claude-ai", "chatgpt"])
+def test_a_connector_takes_the_bare_public_address_and_adds_mcp(name: str) -> None:
+    done = worktrail("client", name, "--url", "https://ledger.example.com/")
+    assert done.returncode == 0, done.stderr
+    text = " ".join(done.stdout.split())
+    assert "URL: https://ledger.example.com/mcp." in text and "--public-url https://ledger.example.com ..." in text
+
+
+def test_the_example_of_a_refused_url_is_one_a_connector_takes() -> None:
+    refused = worktrail("client", "chatgpt", "--url", "https://ledger.example.com/elsewhere")
+    assert refused.returncode == 2 and "e.g. " in refused.stderr, refused.stderr
+    example = refused.stderr.split("e.g. ")[1].split()[0]
+    assert worktrail("client", "chatgpt", "--url", example).returncode == 0, example
+
+
+def test_a_connector_on_loopback_warns_first_that_the_service_can_never_reach_it() -> None:
+    done = worktrail("client", "claude-ai", "--url", "http://127.0.0.1:8765/mcp")
+    assert done.returncode == 0 and done.stdout.startswith("Warning: http://127.0.0.1:8765/mcp is a loopback address")
+    assert "claude.ai cannot reach it" in " ".join(done.stdout.split()[:20])
+
+
+def test_a_connectors_sign_in_step_names_the_one_time_address_for_a_person_without_a_key() -> None:
+    text = " ".join(worktrail("client", "chatgpt", "--url", "https://l.example.com/mcp").stdout.split())
+    assert "4. " in text and "worktrail link --url https://l.example.com" in text.split("4. ")[1].split("5. ")[0]
+
+
+@pytest.mark.parametrize("name", ["claude-ai", "chatgpt"])
 def test_a_connector_refuses_a_key_in_one_line_saying_why(name: str) -> None:
     done = worktrail("client", name, "--url", "https://l.example.com/mcp", "--key", "wtk_" + "a" * 64)
     assert done.returncode == 1 and done.stdout == "" and len(done.stderr.strip().splitlines()) == 1

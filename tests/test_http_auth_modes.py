@@ -149,3 +149,26 @@ def test_oauth_on_loopback_with_an_allowed_host_and_no_public_url_is_its_loopbac
         assert metadata["issuer"] == f"http://127.0.0.1:{port}", metadata
     finally:
         stop(process)
+
+
+@pytest.mark.processes
+def test_oauth_mode_tells_no_credential_to_sign_in_or_send_a_key_and_a_refused_token_to_refresh(
+    initialised: tuple[Path, str],
+) -> None:
+    db, _ = initialised
+    process, url, _ = start_http_on_any_port(db, "--auth", "oauth")  # type: ignore[arg-type]
+    try:
+        metadata_url = url.removesuffix("/mcp") + "/.well-known/oauth-protected-resource/mcp"
+        nothing = _post(url)
+        assert nothing.status_code == 401 and "error" not in nothing.json(), "RFC 6750 3.1: no error code without a credential"
+        said = nothing.json()["error_description"]
+        assert "sign in with OAuth" in said and metadata_url in said and "API key" in said, said
+        assert "error=" not in nothing.headers["www-authenticate"]
+        token = _post(url, "wta_" + "0" * 43)
+        assert token.json() == {"error": "invalid_token", "error_description": token.json()["error_description"]}
+        assert "expired or revoked: refresh it or sign in again" in token.json()["error_description"]
+        assert 'error="invalid_token"' in token.headers["www-authenticate"]
+        assert "expired or revoked: refresh it or sign in again" in token.headers["www-authenticate"]
+        assert "The API key was refused" in _post(url, "wtk_" + "0" * 64).json()["error_description"]
+    finally:
+        stop(process)

@@ -68,6 +68,7 @@ async def test_key_list_shows_a_grant_and_key_revoke_ends_it(initialised: tuple[
     issued, owner = await _grant(db)
     listed = worktrail("key", "list", "--db", str(db)).stdout
     assert "Connected apps" in listed and issued.grant["id"] in listed and "Claude" in listed
+    assert "Claude (unverified, returns to claude.ai)" in listed, "anyone may register the name Claude"
     lines = [json.loads(line) for line in worktrail("key", "list", "--db", str(db), "--json").stdout.splitlines()]
     [grant] = [line for line in lines if line.get("kind") == "oauth_grant"]
     assert grant["id"] == issued.grant["id"] and grant["resource_id"] == owner and grant["scope"] == "ledger:write"

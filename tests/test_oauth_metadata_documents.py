@@ -224,6 +224,10 @@ def test_caching_headers_say_how_long_a_document_is_used() -> None:
      ("169.254.169.254", "link-local"), ("fe80::1", "link-local"), ("0.0.0.0", "unspecified"), ("::", "unspecified"),
      ("224.0.0.1", "multicast"), ("ff02::1", "multicast"), ("240.0.0.1", "reserved"), ("fc00::1", "private"),
      ("::ffff:127.0.0.1", "loopback"), ("::ffff:10.0.0.1", "private"), ("100.64.0.1", "non-global"),
+     ("2002:7f00:1::", "loopback"), ("2002:a00:1::1", "private"), ("2002:a9fe:a9fe::", "link-local"),
+     ("2001:0:4136:e378:8000:63bf:80ff:fffe", "loopback"), ("2001:0:4136:e378:8000:63bf:f5ff:fffe", "private"),
+     ("192.0.0.1", "reserved"), ("192.0.0.9", "reserved"), ("192.0.0.170", "reserved"),
+     ("2002:5db8:d70e::1", None), ("2001:0:4136:e378:8000:63bf:a247:28f1", None),
      ("93.184.215.14", None), ("2606:2800:21f:cb07:6820:80da:af6b:8b2c", None)],
 )  # fmt: skip
 def test_only_public_addresses_are_fetched_from(address: str, kind: str | None) -> None:

@@ -197,3 +197,23 @@ async def test_a_grant_acts_through_its_app_by_name_or_by_id_when_nameless(store
         assert bearer is not None and bearer.actor.via == ("Claude" if client == named else nameless)
         fresh = await store.db.read(lambda conn, grant_id=issued.grant["id"]: grant_actor(conn, grant_id))
         assert fresh == bearer.actor, "the registry's check on each call sees the actor the request came as"
+
+
+async def test_an_apps_name_is_kept_without_control_or_format_characters_and_at_most_80(
+    store: Store, owner_key: str
+) -> None:
+    at = SystemClock().now()
+    spoof = await store.oauth_clients.register({"client_name": "Cl\u202eaude\u200b\x00\n(official)", "redirect_uris": [REDIRECT]}, at)
+    long = await store.oauth_clients.register({"client_name": "A" * 200, "redirect_uris": [REDIRECT]}, at)
+    url = "https://app.example/oauth/client.json"
+    await store.oauth_clients.remember_document(url, {"client_name": "\u202eedualC", "redirect_uris": [REDIRECT]}, at)
+    assert (await store.oauth_clients.get(spoof) or {})["name"] == "Claude (official)"
+    assert (await store.oauth_clients.get(long) or {})["name"] == "A" * 80
+    assert (await store.oauth_clients.get(url) or {})["name"] == "edualC"
+    code = await store.oauth_grants.issue_code(spoof, await _owner(store), "ledger:read", AUDIENCE, "c", REDIRECT, True, at)
+    issued = await store.oauth_grants.redeem(code, spoof, at)
+    assert issued is not None
+    bearer = await store.oauth_grants.bearer(issued.access_token, at, at)
+    assert bearer is not None and bearer.actor.via == "Claude (official)", "what the audit's via names"
+    [listed] = await store.oauth_grants.list()
+    assert (listed["client_name"], listed["verified"], listed["client_host"]) == ("Claude (official)", False, "127.0.0.1")

@@ -22,8 +22,15 @@ from worktrail.board.auth import COOKIE
 from worktrail.board.bodies import form_of
 from worktrail.board.headers import HEADERS
 from worktrail.board.view import View
+from worktrail.domain.app_names import shown_name
 from worktrail.domain.scopes import SCOPE_ROLES, cap
-from worktrail.transport.http.oauth_provider import client_info, loopback_host, same_resource
+from worktrail.transport.http.oauth_provider import (
+    client_info,
+    loopback_host,
+    redirect_origin,
+    redirect_problem,
+    same_resource,
+)
 
 FIELDS = ("client_id", "redirect_uri", "code_challenge", "explicit", "scope", "state", "resource")
 MEANS = {"viewer": "read everything you can read", "member": "read, and create and work as you",
@@ -43,6 +50,8 @@ async def _checked(view: View, asked: dict[str, str], issuer: str, resource: str
         client_info(row).validate_redirect_uri(AnyUrl(asked.get("redirect_uri", "")))
     except (ValidationError, InvalidRedirectUriError):
         raise NotAsked("This app did not register the address it asks to return to.") from None
+    if redirect_problem(asked["redirect_uri"]) is not None:  # registered before this server refused it
+        raise NotAsked("This app's return address is not one this ledger returns to: the app must register again.")
     if not same_resource(asked.get("resource", ""), resource) or not asked.get("code_challenge"):
         raise NotAsked(f"This request is not for this ledger ({resource}), or has no PKCE challenge.")
     return row, cap(asked.get("scope") or None, view.actor.role)
@@ -77,13 +86,13 @@ def consent_handlers(issuer: str, resource: str) -> tuple[Any, Any]:
         target = urlsplit(asked["redirect_uri"])
         wanted = [s for s in asked["scope"].split() if s in SCOPE_ROLES]
         page = view.render(
-            "consent.html", client_name=row["name"] or row["id"], asked_params=asked, scope=scope,
+            "consent.html", client_name=shown_name(row["name"]) or row["id"], asked_params=asked, scope=scope,
             origin=f"verified: fetched from {row['id']}" if row["kind"] == "document" else "registered here, unverified",
             redirect_host=target.netloc or target.scheme + ":", loopback=loopback_host(target.hostname or ""),
             scope_means=MEANS[SCOPE_ROLES[scope]], asked=" ".join(wanted) or "the default", cut=scope not in wanted and bool(wanted),
         )  # fmt: skip
         # The form's answer redirects to the app: the board's form-action 'self' would stop the browser there.
-        app = f"{target.scheme}://{target.netloc}" if target.netloc else f"{target.scheme}:"
+        app = redirect_origin(asked["redirect_uri"])
         page.headers["Content-Security-Policy"] = HEADERS["Content-Security-Policy"].replace(
             "form-action 'self'", f"form-action 'self' {app}"
         )

@@ -57,9 +57,12 @@ CONNECTORS: dict[str, Connector] = {
 
 
 def steps(name: str, url: str) -> str:
-    """The numbered steps for connector `name`; ValueError, in one line, for a URL it cannot reach."""
+    """The numbered steps for connector `name` (`url`: the server's /mcp, or its public address,
+    to which /mcp is added); ValueError, in one line, for a URL it cannot reach."""
     connector = CONNECTORS[name]
     parts = urlsplit(url)
+    if parts.path in ("", "/"):
+        url = url.rstrip("/") + "/mcp"
     loopback = loopback_name(parts.hostname or "")
     if parts.scheme != "https" and not loopback:
         raise ValueError(
@@ -68,7 +71,13 @@ def steps(name: str, url: str) -> str:
         )
     callback, other = CALLBACKS[name]
     origin = f"{parts.scheme}://{parts.netloc}"
-    lines = [
+    lines = [] if not loopback else [
+        f"Warning: {url} is a loopback address and {connector.service} cannot reach it: it connects from its "
+        "own servers, never from your computer. The steps below are for trying them out; for real, give the "
+        "server's public https:// address.",
+        "",
+    ]
+    lines += [
         f"Add worktrail to {connector.service} as a connector (it signs in with OAuth: no API key is pasted).",
         "",
         f"1. The server must be reachable from the internet over https, from {connector.service}'s own servers "
@@ -77,7 +86,8 @@ def steps(name: str, url: str) -> str:
         "   (behind a TLS proxy: README, \"Connect claude.ai, Claude Desktop and ChatGPT\").",
         f"2. {connector.where}.",
         f"3. {connector.fields.format(url=url)}.",
-        f"4. {connector.then}: your browser opens the board's sign-in (sign in with your API key), then its "
+        f"4. {connector.then}: your browser opens the board's sign-in (sign in with your API key or, "
+        f"for a person without one, with the one-time address worktrail link --url {origin} prints), then its "
         f"consent page, which names the app, the host it returns to ({urlsplit(callback).hostname}) and the "
         "access asked, cut to your role. Check them, and Approve.",
         f"5. {connector.service} lists worktrail's tools. The grant is listed on the board's Keys page under "
@@ -86,11 +96,6 @@ def steps(name: str, url: str) -> str:
         "",
         f"{connector.service} returns the browser to {callback} (or {other}).",
     ]
-    if loopback:
-        lines.append(
-            f"Note: {url} is a loopback address, fine for trying the steps out; {connector.service} cannot reach "
-            "it: give the server's public https:// address."
-        )
     return "\n".join(_wrapped(line) for line in lines)
 
 

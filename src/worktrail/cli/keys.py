@@ -46,7 +46,14 @@ async def keys(args: argparse.Namespace) -> int:
 
 
 COLUMNS = ("id", "name", "role", "resource_id", "created_at", "last_used_at", "revoked_at")
-GRANT_COLUMNS = ("id", "client_name", "scope", "resource_id", "created_at", "last_used_at")
+GRANT_COLUMNS = ("id", "app", "scope", "resource_id", "created_at", "last_used_at")
+
+
+def app_shown(grant: dict[str, Any]) -> str:
+    """An app's name with where it is: its document's host, or, registered here under any name it
+    chose, "unverified" and the host it returns to."""
+    where = grant["client_host"] if grant["verified"] else f"unverified, returns to {grant['client_host']}"
+    return f"{grant['client_name'] or grant['client_id']} ({where})"
 
 
 async def _revoke_grant(store: Any, origin: Origin, grant_id: str) -> int:
@@ -79,5 +86,5 @@ def _print_keys(keys: list[dict[str, Any]], grants: list[dict[str, Any]], as_jso
     print(f"\n{len(keys)} key{'' if len(keys) == 1 else 's'}, {active} active")
     if grants:
         print("\nConnected apps (OAuth grants; worktrail key revoke ID ends one):")
-        _table(GRANT_COLUMNS, grants)
+        _table(GRANT_COLUMNS, [{**g, "app": app_shown(g)} for g in grants])
     return 0

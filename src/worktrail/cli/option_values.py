@@ -158,10 +158,26 @@ def mcp_url(value: str) -> str:
     if parts is None or not parts.path.rstrip("/").endswith("/mcp"):
         raise ArgumentTypeError(
             "takes the URL of a serve --http server's MCP endpoint: http:// or https://, a host, and a path "
-            "ending in /mcp, with no query, fragment or user, e.g. http://ledger.example.com:8765/mcp "
+            "ending in /mcp, with no query, fragment or user, e.g. https://ledger.example.com/mcp "
             f"(got {value!r})"
         )
     return value
+
+
+def client_url(value: str) -> str:
+    """`client --url`: a server's /mcp URL, or (for claude-ai and chatgpt, which add /mcp) its
+    public address alone."""
+    parts = _web_url(value)
+    if parts is not None and parts.path in ("", "/"):
+        return value.rstrip("/")
+    try:
+        return mcp_url(value)
+    except ArgumentTypeError:
+        raise ArgumentTypeError(
+            "takes the URL of a serve --http server's MCP endpoint: http:// or https://, a host, and a path "
+            "ending in /mcp, with no query, fragment or user, e.g. https://ledger.example.com/mcp (claude-ai and "
+            f"chatgpt also take the public address alone, e.g. https://ledger.example.com) (got {value!r})"
+        ) from None
 
 
 def _readable(value: str, what: str) -> Path:

@@ -246,7 +246,9 @@ def build() -> argparse.ArgumentParser:
                             "worktrail client cursor --url http://ledger.example:8765/mcp --new-key"))  # fmt: skip
     names = sorted(CLIENT_NAMES | CONNECTOR_NAMES)
     client.add_argument("name", choices=names, metavar="NAME", help=f"the client: {', '.join(names)}")
-    client.add_argument("--url", metavar="URL", type=value.mcp_url, help="the /mcp URL of a serve --http server (default: stdio)")
+    client.add_argument("--url", metavar="URL", type=value.client_url,
+                        help="the /mcp URL of a serve --http server (default: stdio); claude-ai and chatgpt also take "
+                             "its public address alone")  # fmt: skip
     which = client.add_mutually_exclusive_group()
     which.add_argument("--key", metavar="KEY", type=value.api_key, help="the API key the client sends (default: $WORKTRAIL_API_KEY)")
     which.add_argument("--new-key", action="store_true", help="make a new key of the owner's for this client")

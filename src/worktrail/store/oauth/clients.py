@@ -1,6 +1,7 @@
 """OAuth clients: registered here (RFC 7591, `ocl_…` ids), or known by the https URL of their
 client ID metadata document (that URL is their id). Their metadata (redirect URIs, name, grant
-types) is kept as the JSON they gave; a client secret only as its SHA-256. A registration never
+types) is kept as the JSON they gave, the name to show also cleaned (domain/app_names.py); a client
+secret only as its SHA-256. A registration never
 used within a day is removed (anyone may register: the table must not grow without bound)."""
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import json
 from datetime import datetime
 from typing import Any
 
+from worktrail.domain.app_names import shown_name
 from worktrail.domain.clock import format_ts
 from worktrail.domain.ids import hash_api_key, new_id
 from worktrail.store.connection import Connection
@@ -39,7 +41,7 @@ class OAuthClients:
         """A new registered client (its id, `client_id` or a new one): `secret` for a confidential
         one (kept hashed)."""
         client_id = client_id or new_id("ocl")
-        row = (client_id, "registered", str(metadata.get("client_name") or ""), hash_api_key(secret) if secret else None,
+        row = (client_id, "registered", shown_name(str(metadata.get("client_name") or "")), hash_api_key(secret) if secret else None,
                json.dumps(metadata, sort_keys=True), address, format_ts(at))  # fmt: skip
         await self.db.write(
             lambda conn: conn.execute(
@@ -56,7 +58,7 @@ class OAuthClients:
         """A client known by its metadata document at `url`, as fetched at `at` (replacing what was),
         usable without fetching it again until `fresh_until` (None: fetch it again when next asked).
         One statement: two processes fetching the same document at once both succeed."""
-        name = str(metadata.get("client_name") or "")
+        name = shown_name(str(metadata.get("client_name") or ""))
         text, now = json.dumps(metadata, sort_keys=True), format_ts(at)
         until = None if fresh_until is None else format_ts(fresh_until)
         await self.db.write(

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from worktrail.domain.actor import Actor
+from worktrail.domain.app_names import app_host, shown_name
 from worktrail.domain.clock import format_ts, parse_ts
 from worktrail.domain.errors import ToolError
 from worktrail.domain.ids import hash_api_key, new_id
@@ -251,19 +252,28 @@ class OAuthGrants:
 
     async def get(self, grant_id: str) -> dict[str, Any] | None:
         """A grant (revoked or not) with its client's name, or None."""
-        row = await self.db.read(lambda conn: conn.fetchone(
-            f"SELECT {GRANT_COLUMNS}, c.name AS client_name FROM oauth_grant g JOIN oauth_client c ON c.id = g.client_id "
-            "WHERE g.id = ?", (grant_id,)))  # fmt: skip
-        return as_dict(row)
+        row = await self.db.read(lambda conn: conn.fetchone(f"{_WITH_CLIENT} WHERE g.id = ?", (grant_id,)))
+        return None if row is None else _shown(row)
 
     async def list(self, resource_id: str | None = None) -> list[dict[str, Any]]:
-        """The grants standing (newest first), each with its client's name; one person's, or all."""
+        """The grants standing (newest first), each with its client's name, whether it is verified
+        (known by its metadata document) and its host; one person's, or all."""
         where, params = ("AND g.resource_id = ?", (resource_id,)) if resource_id else ("", ())
         rows = await self.db.read(lambda conn: conn.fetchall(
-            f"SELECT {GRANT_COLUMNS}, c.name AS client_name FROM oauth_grant g JOIN oauth_client c ON c.id = g.client_id "
-            f"WHERE g.revoked_at IS NULL {where} ORDER BY g.created_at DESC, g.id DESC", params))  # fmt: skip
-        names = [k.removeprefix("g.") for k in GRANT_COLUMNS.split(", ")] + ["client_name"]
-        return [{k: r[k] for k in names} for r in rows]
+            f"{_WITH_CLIENT} WHERE g.revoked_at IS NULL {where} ORDER BY g.created_at DESC, g.id DESC", params))  # fmt: skip
+        return [_shown(r) for r in rows]
+
+
+_WITH_CLIENT = (f"SELECT {GRANT_COLUMNS}, c.name AS client_name, c.kind AS client_kind, c.metadata AS client_metadata "
+                "FROM oauth_grant g JOIN oauth_client c ON c.id = g.client_id")  # fmt: skip
+
+
+def _shown(row: Any) -> dict[str, Any]:
+    """A grant with its app as people are shown it (a name stored before names were cleaned, cleaned)."""
+    found = as_dict(row, ["client_metadata"]) or {}
+    kind, metadata = found.pop("client_kind"), found.pop("client_metadata")
+    return {**found, "client_name": shown_name(found["client_name"] or ""), "verified": kind == "document",
+            "client_host": app_host(kind, found["client_id"], metadata)}  # fmt: skip
 
 
 async def end_grants_of(conn: Connection, resource_id: str, at: str) -> int:

@@ -59,7 +59,12 @@ class AppGrant(BaseModel):
     id: str = Field(description="The grant's id (ogr_...): ts.key.revoke ends it.")
     resource_id: str = Field(description="The person the app acts as.")
     client_id: str = Field(description="The app (OAuth client).")
-    client_name: str | None = Field(None, description="The app's name, as it registered or as its metadata says.")
+    client_name: str | None = Field(None, description="The app's name, as it registered or as its metadata says "
+                                    "(without control or format characters, at most 80).")
+    verified: bool = Field(False, description="Whether the app is known by its metadata document (fetched from "
+                           "client_host); false: it registered itself here, under any name it chose.")
+    client_host: str | None = Field(None, description="The metadata document's host (verified), or the host its "
+                                    "first redirect URI returns to (unverified).")
     scope: str = Field(description="The access approved: ledger:read, ledger:write or ledger:admin.")
     created_at: str = Field(description="When the person approved it.")
     last_used_at: str | None = Field(None, description="When the app last called a tool with it.")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 import logging
 import math
+import re
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -55,6 +56,17 @@ FETCHING_FOR: ContextVar[str | None] = ContextVar("fetching_for", default=None)
 DOCUMENT_FETCHES_PER_HOUR = 30
 # Redirect schemes a client may never register: they run or read in the browser itself.
 _NEVER = frozenset({"javascript", "data", "file", "vbscript", "about", "blob"})
+# Schemes a network protocol owns: never a private-use one (RFC 8252 7.1), whatever app claims them.
+_NETWORK = frozenset({
+    "ftp", "ftps", "sftp", "ws", "wss", "gopher", "ldap", "ldaps", "mailto", "tel", "sms", "mms", "smb", "cifs", "nfs",
+    "ssh", "telnet", "tn3270", "rlogin", "news", "nntp", "snews", "irc", "ircs", "imap", "imaps", "pop", "pop3", "smtp",
+    "sip", "sips", "xmpp", "rtsp", "rtsps", "rtmp", "git", "svn", "dns", "dav", "davs", "tftp", "rsync", "vnc", "rdp",
+    "redis", "rediss", "mongodb", "mysql", "postgres", "postgresql", "amqp", "amqps", "mqtt", "coap", "coaps", "geo", "urn",
+})  # fmt: skip
+# What a scheme (RFC 3986 3.1) and an authority's host and port may hold here: a host name or an IP
+# literal, no user info, none of the sub-delimiters (`;`, `,`, `'`, `*`...) a browser reads in a header.
+_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*")
+_AUTHORITY = re.compile(r"(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?")
 # A registration (or a metadata document's stale copy) no code or grant has named within this long is removed.
 _UNUSED_FOR = timedelta(hours=24)
 # Registration fields kept as the client's metadata (the rest: ids and secrets, issued here).
@@ -70,15 +82,33 @@ def loopback_host(host: str) -> bool:
 
 def redirect_problem(uri: str) -> str | None:
     """Why a redirect URI may not be registered (None: it may): https, http to a loopback host, or
-    a private-use scheme such as cursor://."""
+    a private-use scheme such as cursor:// (one no network protocol owns); its scheme and authority
+    hold only what RFC 3986 allows there, and a host name no more."""
     parts = urlsplit(uri)
     if parts.fragment:
         return f"redirect URI {uri} has a fragment"
+    if not _SCHEME.fullmatch(parts.scheme) or (parts.netloc and not _AUTHORITY.fullmatch(parts.netloc)):
+        return (f"redirect URI {uri!r} has characters its scheme or host may not hold: send a scheme of letters, digits, "
+                "+ - . and a host name or IP address (with a port), no user info")  # fmt: skip
     if parts.scheme == "https" or parts.scheme in _NEVER:
         return None if parts.scheme == "https" else f"redirect URI {uri} has a scheme that is never allowed"
     if parts.scheme == "http":
         return None if loopback_host(parts.hostname or "") else f"redirect URI {uri}: http only to a loopback host"
+    if parts.scheme in _NETWORK:
+        return (f"redirect URI {uri} has the scheme of a network protocol ({parts.scheme}:), not a private-use one: "
+                "use https, http to a loopback host, or a scheme of your own app's (RFC 8252 7.1: com.example.app:/cb)")  # fmt: skip
     return None  # a private-use scheme (RFC 8252 7.1)
+
+
+def redirect_origin(uri: str) -> str:
+    """The source a Content-Security-Policy names for a checked redirect URI (`redirect_problem` is
+    None): rebuilt from its parsed scheme, host and port, never the URI's own text."""
+    parts = urlsplit(uri)
+    if not parts.netloc:
+        return f"{parts.scheme}:"
+    host = parts.hostname or ""
+    host = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{host}" + (f":{parts.port}" if parts.port is not None else "")
 
 
 def same_resource(given: str, ours: str) -> bool:

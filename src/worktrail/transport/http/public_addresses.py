@@ -1,7 +1,7 @@
 """The guard against server-side request forgery for what this server fetches on a client's word
 (client ID metadata documents): a host is resolved once, refused when ANY of its addresses is not
 a public one (loopback, link-local, private, unspecified, multicast, reserved; IPv4 and IPv6,
-an IPv4-mapped IPv6 address judged as its IPv4 one) unless an operator named it, and the
+an IPv4-mapped, 6to4 or Teredo IPv6 address judged as the IPv4 one it carries) unless an operator named it, and the
 connection goes to the very address that was checked. The check is in httpcore's connection step
 (a network backend), so a name that resolves elsewhere a moment later (DNS rebinding) changes
 nothing, and the TLS handshake still names and verifies the host the URL gave."""
@@ -17,6 +17,8 @@ import anyio
 from httpcore2 import AnyIOBackend, AsyncNetworkStream, ConnectError
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
+# IETF protocol assignments (RFC 6890): never a host to fetch from, though some Pythons call parts global.
+_PROTOCOL_ASSIGNMENTS = ipaddress.ip_network("192.0.0.0/24")
 
 
 class FetchRefused(Exception):
@@ -26,8 +28,15 @@ class FetchRefused(Exception):
 
 def not_public(address: Address) -> str | None:
     """What kind of address this is when it is not a public one (None: it is)."""
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        address = address.ipv4_mapped
+    if isinstance(address, ipaddress.IPv6Address):
+        # A tunnel's address reaches the IPv4 one it carries: 6to4 (2002::/16) plainly, Teredo
+        # (2001::/32, RFC 4380) as its client's, obfuscated (ipaddress undoes that).
+        teredo = address.teredo
+        carried = address.ipv4_mapped or address.sixtofour or (teredo[1] if teredo else None)
+        if carried is not None:
+            address = carried
+    if address in _PROTOCOL_ASSIGNMENTS:
+        return "reserved"
     for kind in ("unspecified", "loopback", "link_local", "multicast", "reserved", "private"):
         if getattr(address, f"is_{kind}"):
             return kind.replace("_", "-")

@@ -6,8 +6,10 @@
   naming the limit and the option);
 - 401 telling "no key" from "key refused" (unknown, revoked or inactive, without saying which:
   that would tell a guesser which keys exist), with `WWW-Authenticate: Bearer realm="worktrail"`
-  (RFC 6750: `error="invalid_token"` only when a credential was sent and refused; with `--auth
-  oauth`, also the protected-resource metadata's address and the scope to ask for);
+  (RFC 6750: `error="invalid_token"`, in the header and the body, only when a credential was sent
+  and refused; with `--auth oauth`, also the protected-resource metadata's address and the scope
+  to ask for, no credential is told to sign in with OAuth or send a key, and a refused access
+  token to be refreshed);
 - once the key is accepted, -32600 (HTTP 400) for a body the SDK would misread, as stdio answers
   it (unreadable.py): an id that is none (the SDK would take the request for a notification and
   answer 202, nothing) or a key sent twice in one object (it would run the last);
@@ -22,6 +24,7 @@ from mcp.shared.inbound import ERROR_CODE_HTTP_STATUS
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from worktrail.domain.oauth_tokens import ACCESS_PREFIX
 from worktrail.transport.http.hosts import host_allowed
 from worktrail.transport.http.step_up import StepUp
 from worktrail.transport.unreadable import refusal, screen_and_read
@@ -33,6 +36,9 @@ NO_KEY = (
 KEY_REFUSED = (
     "The API key was refused: it is unknown, revoked, or its resource is inactive. "
     "Check the key you send; an owner or admin can make a new one (worktrail key create)"
+)
+TOKEN_REFUSED = (
+    "The OAuth access token was refused: it is expired or revoked: refresh it or sign in again"
 )
 MISDIRECTED = (
     "Misdirected request: this server does not answer to that Host. Reach it by loopback or by a "
@@ -53,6 +59,12 @@ def _header(scope: Scope, name: bytes) -> str | None:
     return found.decode("latin-1") if found is not None else None
 
 
+def no_credential(metadata_url: str) -> str:
+    """What `--auth oauth` says to a request with no credential: either way in."""
+    return (f"Not signed in: sign in with OAuth (this server's protected-resource metadata: {metadata_url}), "
+            "or send an API key as the header Authorization: Bearer <key> (worktrail key create makes one)")  # fmt: skip
+
+
 def presents_a_key(scope: Scope) -> bool:
     """Whether the request sends a bearer credential at all (the scheme in any case, as the SDK takes it)."""
     return (_header(scope, b"authorization") or "").lower().startswith("bearer ")
@@ -64,6 +76,8 @@ class KeyRequired(RequireAuthMiddleware):
     def __init__(self, app: ASGIApp, metadata_url: str | None = None, scope: str | None = None) -> None:
         super().__init__(app, [], None)
         self.challenge = ['realm="worktrail"']
+        self.no_credential = NO_KEY if metadata_url is None else no_credential(metadata_url)
+        self.oauth = metadata_url is not None
         if metadata_url is not None:
             self.challenge.append(f'resource_metadata="{metadata_url}"')
         if scope is not None:
@@ -71,14 +85,21 @@ class KeyRequired(RequireAuthMiddleware):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if not isinstance(scope.get("user"), AuthenticatedUser):
-            refused = presents_a_key(scope)
-            said = KEY_REFUSED if refused else NO_KEY
-            parts = [*self.challenge, 'error="invalid_token"', f'error_description="{said}"'] if refused else self.challenge
-            answer = JSONResponse({"error": "invalid_token", "error_description": said}, status_code=401,
-                                  headers={"WWW-Authenticate": "Bearer " + ", ".join(parts)})  # fmt: skip
-            await answer(scope, receive, send)
+            await self._refusal(scope)(scope, receive, send)
             return
         await super().__call__(scope, receive, send)
+
+    def _refusal(self, scope: Scope) -> JSONResponse:
+        if not presents_a_key(scope):
+            # RFC 6750 3.1: no error code when no credential was sent (keys mode answers as it always has).
+            body = {"error_description": self.no_credential} if self.oauth else {"error": "invalid_token",
+                                                                                  "error_description": NO_KEY}  # fmt: skip
+            return JSONResponse(body, status_code=401, headers={"WWW-Authenticate": "Bearer " + ", ".join(self.challenge)})
+        token = (_header(scope, b"authorization") or "")[7:].strip()
+        said = TOKEN_REFUSED if self.oauth and token.startswith(ACCESS_PREFIX) else KEY_REFUSED
+        parts = [*self.challenge, 'error="invalid_token"', f'error_description="{said}"']
+        return JSONResponse({"error": "invalid_token", "error_description": said}, status_code=401,
+                            headers={"WWW-Authenticate": "Bearer " + ", ".join(parts)})  # fmt: skip
 
 
 class Refusals:
