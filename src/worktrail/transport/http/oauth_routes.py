@@ -40,16 +40,18 @@ from worktrail.transport.http.oauth_provider import (
 from worktrail.transport.http.rate_limit import address_of, retry_after
 
 METADATA_PATH = "/.well-known/oauth-authorization-server"
-# Registrations an address may make an hour: anyone may register, and the ledger must not fill up.
-REGISTRATIONS_PER_HOUR = 10
+# Registrations an address may make an hour (`--registrations-per-hour`): anyone may register, and
+# the ledger must not fill up; but a hosted connector (claude.ai, ChatGPT) registers from its
+# service's own addresses, one registration per person who adds the server.
+REGISTRATIONS_PER_HOUR = 100
 
 
 class RegistrationGate:
-    """In front of the SDK's `/register`: past REGISTRATIONS_PER_HOUR from one address, 429; else
+    """In front of the SDK's `/register`: past `per_hour` registrations from one address, 429; else
     the address is handed to the provider, which records it with the client."""
 
-    def __init__(self, app: ASGIApp, provider: LedgerProvider) -> None:
-        self.app, self.provider = app, provider
+    def __init__(self, app: ASGIApp, provider: LedgerProvider, per_hour: int = REGISTRATIONS_PER_HOUR) -> None:
+        self.app, self.provider, self.per_hour = app, provider, per_hour
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -57,8 +59,9 @@ class RegistrationGate:
             return
         address = address_of(scope)
         since = self.provider.clock.now() - timedelta(hours=1)
-        if await self.provider.store.oauth_clients.registered_since(address, since) >= REGISTRATIONS_PER_HOUR:
-            said = f"Too many client registrations from this address (over {REGISTRATIONS_PER_HOUR} an hour); try later."
+        if await self.provider.store.oauth_clients.registered_since(address, since) >= self.per_hour:
+            said = (f"Too many client registrations from this address (over {self.per_hour} an hour); try later "
+                    "(the server's --registrations-per-hour sets the limit).")  # fmt: skip
             answer = JSONResponse({"error": "rate_limited", "error_description": said}, 429, headers=retry_after(3600))
             await answer(scope, receive, send)
             return
@@ -180,7 +183,7 @@ def _token(provider: LedgerProvider) -> Any:
                           allow_headers=[MCP_PROTOCOL_VERSION_HEADER])  # fmt: skip
 
 
-def authorization_routes(provider: LedgerProvider) -> list[Any]:
+def authorization_routes(provider: LedgerProvider, registrations_per_hour: int = REGISTRATIONS_PER_HOUR) -> list[Any]:
     """`/.well-known/oauth-authorization-server`, `/authorize`, `/token`, `/register`, `/revoke`."""
     registration = ClientRegistrationOptions(enabled=True, valid_scopes=list(SCOPES), default_scopes=[DEFAULT_SCOPE])
     revocation = RevocationOptions(enabled=True)
@@ -195,7 +198,7 @@ def authorization_routes(provider: LedgerProvider) -> list[Any]:
         elif route.path == "/revoke":
             route = Route("/revoke", endpoint=FetchingFor(_revocation(provider)), methods=["POST", "OPTIONS"])
         elif route.path == "/register":
-            route.app = RegistrationGate(route.app, provider)
+            route.app = RegistrationGate(route.app, provider, registrations_per_hour)
         elif route.path == "/authorize":
             route.app = IssOnRedirects(DocumentRefusals(route.app), provider.issuer)
         out.append(route)
