@@ -1,7 +1,8 @@
 """worktrail as its own OAuth 2.1 authorization server (`serve --http --auth oauth`): the SDK's
 `OAuthAuthorizationServerProvider` over the ledger, so that the SDK's routes and handlers do the
-protocol (request parsing, PKCE S256, exact redirect matching, the token and registration
-endpoints) and every record lives in the ledger, where any process serves any step.
+protocol (request parsing, PKCE S256, redirect matching: exact, but for a loopback IP literal's
+port, see `LedgerClient`; the token and registration endpoints) and every record lives in the
+ledger, where any process serves any step.
 
 `authorize` sends the browser to the board's consent page (board/consent.py), which signs the
 person in first; the code it issues comes back through `load_authorization_code`. A client_id
@@ -28,7 +29,8 @@ from mcp.server.auth.provider import (
     RegistrationError,
     TokenError,
 )  # fmt: skip
-from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
+from mcp.shared.auth import InvalidRedirectUriError, OAuthClientInformationFull, OAuthToken
+from pydantic import AnyUrl
 
 from worktrail.domain.clock import Clock, SystemClock, parse_ts
 from worktrail.domain.oauth_tokens import ACCESS_TTL
@@ -85,6 +87,30 @@ def same_resource(given: str, ours: str) -> bool:
     return given.rstrip("/") == ours.rstrip("/")
 
 
+# Loopback IP literals whose redirect port may vary (RFC 8252 7.3): a native app's callback takes
+# whatever port is free. Not `localhost`, which RFC 8252 8.3 advises against: exact match for it.
+_ANY_PORT_HOSTS = frozenset({"127.0.0.1", "::1"})
+
+
+def _same_but_port(asked: str, registered: str) -> bool:
+    a, r = urlsplit(asked), urlsplit(registered)
+    return (a.scheme == r.scheme == "http" and r.hostname in _ANY_PORT_HOSTS and a.hostname == r.hostname
+            and (a.path, a.query, a.username, a.password) == (r.path, r.query, r.username, r.password))  # fmt: skip
+
+
+class LedgerClient(OAuthClientInformationFull):
+    """A client as the SDK's handlers see it: its redirect URI matched exactly, except the port of
+    a loopback IP literal's (RFC 8252 7.3; OAuth 2.1)."""
+
+    def validate_redirect_uri(self, redirect_uri: AnyUrl | None) -> AnyUrl:
+        try:
+            return super().validate_redirect_uri(redirect_uri)
+        except InvalidRedirectUriError:
+            if redirect_uri is not None and any(_same_but_port(str(redirect_uri), str(r)) for r in self.redirect_uris or []):
+                return redirect_uri
+            raise
+
+
 def client_info(row: dict[str, Any]) -> OAuthClientInformationFull:
     """A stored client as the SDK's handlers see it, never with a secret (the ledger keeps only its
     hash): a confidential client's is checked by `HashedSecretAuthenticator` (client_secrets.py).
@@ -93,8 +119,7 @@ def client_info(row: dict[str, Any]) -> OAuthClientInformationFull:
     impossible; what it gets is the person's to approve, never above their role."""
     asked = str(row["metadata"].get("scope") or "").split()
     scope = " ".join([*asked, *(s for s in SCOPES if s not in asked)])
-    return OAuthClientInformationFull.model_validate({**row["metadata"], "client_id": row["id"], "client_secret": None,
-                                                      "scope": scope})  # fmt: skip
+    return LedgerClient.model_validate({**row["metadata"], "client_id": row["id"], "client_secret": None, "scope": scope})
 
 
 def _token(issued: Issued) -> OAuthToken:
