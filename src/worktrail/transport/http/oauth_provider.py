@@ -52,9 +52,23 @@ REGISTERING_FROM: ContextVar[str | None] = ContextVar("registering_from", defaul
 DOCUMENT_REFUSALS: ContextVar[list[tuple[str, float | None]] | None] = ContextVar("document_refusals", default=None)
 # The address an /authorize comes from, whose budget a document fetch it causes draws on.
 FETCHING_FOR: ContextVar[str | None] = ContextVar("fetching_for", default=None)
+
+
+@dataclass
+class TokenAsked:
+    """What the SDK's token handler does not hand the provider, set by the route (oauth_routes.py):
+    the `resource` a /token request names; and, back to the route, whether its code was used already."""
+
+    resource: str | None = None
+    code_used: bool = False
+
+
+TOKEN_ASKED: ContextVar[TokenAsked | None] = ContextVar("token_asked", default=None)
 # Documents one address may have this server fetch an hour (in each process): anyone may name any
 # URL as a client_id, and the server must not become a way to send a third party requests.
 DOCUMENT_FETCHES_PER_HOUR = 30
+# What /token answers a code used before (that use revoked the grant the code had become).
+CODE_USED = "authorization code was already used: the access it gave is revoked; sign in again"
 # Redirect schemes a client may never register: they run or read in the browser itself.
 _NEVER = frozenset({"javascript", "data", "file", "vbscript", "about", "blob"})
 # A registration (or a metadata document's stale copy) no code or grant has named within this long is removed.
@@ -195,10 +209,27 @@ class LedgerProvider:
         }  # fmt: skip
         return f"{self.issuer}{CONSENT_PATH}?{urlencode(asked)}"
 
+    def _check_target(self, audience: str) -> None:
+        """RFC 8707 at /token: the `resource` asked, if any, and the grant's audience are this
+        server's /mcp (a grant bound to another server is that server's to refresh)."""
+        asked = TOKEN_ASKED.get()
+        if asked is not None and asked.resource is not None and not same_resource(asked.resource, self.resource):
+            raise TokenError("invalid_target", f"this server's resource is {self.resource}, not {asked.resource}")
+        if not same_resource(audience, self.resource):
+            raise TokenError("invalid_target", f"this grant is bound to {audience}: use that server's token endpoint")
+
+    async def _code_used(self, code: str, client_id: str) -> bool:
+        used = await self.store.oauth_grants.was_used(code, client_id)
+        asked = TOKEN_ASKED.get()
+        if used and asked is not None:
+            asked.code_used = True
+        return used
+
     async def load_authorization_code(self, client: OAuthClientInformationFull, authorization_code: str) -> Any:
         assert client.client_id is not None
         row = await self.store.oauth_grants.code(authorization_code, client.client_id, self.clock.now())
         if row is None:
+            await self._code_used(authorization_code, client.client_id)
             return None
         return AuthorizationCode(
             code=authorization_code, scopes=row["scope"].split(), expires_at=parse_ts(row["expires_at"]).timestamp(),
@@ -209,9 +240,12 @@ class LedgerProvider:
 
     async def exchange_authorization_code(self, client: OAuthClientInformationFull, authorization_code: Any) -> OAuthToken:
         assert client.client_id is not None
+        self._check_target(authorization_code.resource)
         issued = await self.store.oauth_grants.redeem(authorization_code.code, client.client_id, self.clock.now())
         if issued is None:
-            raise TokenError("invalid_grant", "authorization code was used already or has expired")
+            if await self._code_used(authorization_code.code, client.client_id):
+                raise TokenError("invalid_grant", CODE_USED)
+            raise TokenError("invalid_grant", "authorization code has expired: sign in again")
         return _token(issued)
 
     async def load_refresh_token(self, client: OAuthClientInformationFull, refresh_token: str) -> Any:
@@ -226,6 +260,7 @@ class LedgerProvider:
         self, client: OAuthClientInformationFull, refresh_token: Any, scopes: list[str]
     ) -> OAuthToken:
         assert client.client_id is not None
+        self._check_target(refresh_token.resource)
         issued = await self.store.oauth_grants.refresh(refresh_token.token, client.client_id, self.clock.now())
         if issued is None:
             raise TokenError("invalid_grant", "refresh token was used already: sign in again")
