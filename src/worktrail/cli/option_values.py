@@ -39,13 +39,13 @@ def port(value: str) -> int:
 
 
 def per_hour(value: str) -> int:
-    """A count an hour, 1 or more: `100` (or `100/h`)."""
+    """A count an hour, 1 to 1000000: `100` (or `100/h`)."""
     try:
         number = int(value.strip().removesuffix("/h"))
     except ValueError:
         number = 0
-    if number < 1:
-        raise ArgumentTypeError(f"takes a whole number an hour, 1 or more, e.g. 100 (got {value!r})")
+    if not 1 <= number <= 1_000_000:
+        raise ArgumentTypeError(f"takes a whole number an hour, 1 or more (at most 1000000), e.g. 100 (got {value!r})")
     return number
 
 
