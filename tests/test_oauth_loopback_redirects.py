@@ -55,7 +55,8 @@ def test_an_ipv6_loopback_redirect_may_change_its_port_too(oauth_server) -> None
     client_id = _registered(issuer, "http://[::1]:40001/cb?x=1")
     moved = _authorize(issuer, client_id, "http://[::1]:40002/cb?x=1")
     assert moved.status_code == 302 and moved.headers["location"].startswith(f"{issuer}/oauth/consent?"), moved.text
-    for other in ("http://[::1]:40002/cb?x=2", "http://[::1]:40002/other?x=1", "http://127.0.0.1:40002/cb?x=1"):
+    for other in ("http://[::1]:40002/cb?x=2", "http://[::1]:40002/other?x=1", "http://127.0.0.1:40002/cb?x=1",
+                  "http://[::1]:40002/cb?x=1#f", "http://user@[::1]:40002/cb?x=1"):  # fmt: skip
         refused = _authorize(issuer, client_id, other)
         assert refused.status_code == 400 and "location" not in refused.headers, other
 

@@ -109,7 +109,7 @@ _ANY_PORT_HOSTS = frozenset({"127.0.0.1", "::1"})
 def _same_but_port(asked: str, registered: str) -> bool:
     a, r = urlsplit(asked), urlsplit(registered)
     return (a.scheme == r.scheme == "http" and r.hostname in _ANY_PORT_HOSTS and a.hostname == r.hostname
-            and (a.path, a.query, a.username, a.password) == (r.path, r.query, r.username, r.password))  # fmt: skip
+            and (a.path, a.query, a.fragment, a.username, a.password) == (r.path, r.query, r.fragment, r.username, r.password))  # fmt: skip
 
 
 class LedgerClient(OAuthClientInformationFull):
