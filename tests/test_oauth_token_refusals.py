@@ -98,6 +98,9 @@ def test_a_grant_type_this_server_does_not_take_is_unsupported_grant_type_naming
         assert refused.status_code == 400 and refused.json()["error"] == "unsupported_grant_type", refused.text
         said = refused.json()["error_description"]
         assert "authorization_code or refresh_token" in said and "jwt-bearer" not in said.replace(grant_type, ""), said
+    missing = httpx2.post(f"{issuer}/token", data={"client_id": client_id}, timeout=30)
+    assert missing.status_code == 400 and missing.json() == {
+        "error": "invalid_request", "error_description": "grant_type is required: send authorization_code or refresh_token"}
 
 
 def test_a_registration_body_that_is_no_json_object_is_told_what_it_must_be(oauth_server) -> None:  # type: ignore[no-untyped-def]  # noqa: F811

@@ -185,7 +185,7 @@ def _revocation(provider: LedgerProvider) -> Any:
 def _token(provider: LedgerProvider) -> Any:
     """The SDK's token handler, wrapped as the SDK wraps it (CORS outermost, then its body limit),
     with client secrets checked against their hashes; around it, what the handler leaves out: a
-    grant type this server does not take is `unsupported_grant_type` naming the two it does, the
+    grant type missing or not taken here is said so, naming the two this server takes, the
     `resource` asked is handed to the provider (RFC 8707: the handler does not pass it), and a code
     used before is answered as such (the handler says only that it "does not exist")."""
     handler = TokenHandler(provider, HashedSecretAuthenticator(provider))
@@ -193,7 +193,10 @@ def _token(provider: LedgerProvider) -> Any:
     async def handle(request: Request) -> Response:
         form = await request.form()  # kept by the request: the handler reads the same form
         grant_type = form.get("grant_type")
-        if isinstance(grant_type, str) and grant_type not in GRANT_TYPES:
+        if not isinstance(grant_type, str) or not grant_type:  # the handler said ": Unable to extract tag ..."
+            said = f"grant_type is required: send {' or '.join(GRANT_TYPES)}"
+            return JSONResponse({"error": "invalid_request", "error_description": said}, 400, headers=_NO_STORE)
+        if grant_type not in GRANT_TYPES:
             said = f"grant_type {grant_type} is not one this server takes: send {' or '.join(GRANT_TYPES)}"
             return JSONResponse({"error": "unsupported_grant_type", "error_description": said}, 400, headers=_NO_STORE)
         resource = form.get("resource")
