@@ -54,10 +54,11 @@ async def open_consent(browser: httpx2.AsyncClient, authorize_url: str, issuer: 
 
 
 async def sign_in_and_decide(
-    authorize_url: str, issuer: str, key: str, decision: str = "approve", pages: list[str] | None = None
+    authorize_url: str, issuer: str, key: str, decision: str = "approve", pages: list[str] | None = None,
+    redirect: str = REDIRECT,
 ) -> dict[str, str]:
     """What a person's browser does: /authorize, the board's login with a key, the consent page
-    (its text added to `pages`), Approve or Deny; the query of the redirect back to the app."""
+    (its text added to `pages`), Approve or Deny; the query of the redirect back to the app (at `redirect`)."""
     async with httpx2.AsyncClient(timeout=30, headers={"Origin": issuer}) as browser:
         page = await open_consent(browser, authorize_url, issuer, key)
         assert page.status_code == 200 and "Approve" in page.text, page.text
@@ -68,27 +69,27 @@ async def sign_in_and_decide(
                                                                        "decision": decision})  # fmt: skip
         assert answer.status_code == 303, answer.text
         back = answer.headers["location"]
-        assert back.startswith(REDIRECT)
+        assert back.startswith(redirect + "?"), back
         return {k: v[0] for k, v in parse_qs(urlsplit(back).query).items()}
 
 
 def provider(
     url: str, issuer: str, key: str, storage: Memory | None = None, client_metadata_url: str | None = None,
-    pages: list[str] | None = None, method: str = "none",
+    pages: list[str] | None = None, method: str = "none", callback_at: str = REDIRECT,
 ) -> OAuthClientProvider:
     """The SDK's OAuth client for `url`, whose person signs in with `key` and approves; it is known
     by its metadata document at `client_metadata_url` when the server takes those, else registers
-    with `method` (`none`: a public client)."""
+    with `method` (`none`: a public client). Its callback is at `callback_at`."""
     said: dict[str, str] = {}
 
     async def redirect(authorize_url: str) -> None:
         said["url"] = authorize_url
 
     async def callback() -> AuthorizationCodeResult:
-        back = await sign_in_and_decide(said["url"], issuer, key, pages=pages)
+        back = await sign_in_and_decide(said["url"], issuer, key, pages=pages, redirect=callback_at)
         return AuthorizationCodeResult(code=back["code"], state=back.get("state"), iss=back.get("iss"))
 
-    metadata = OAuthClientMetadata(client_name="Test assistant", redirect_uris=[REDIRECT],  # type: ignore[list-item]
+    metadata = OAuthClientMetadata(client_name="Test assistant", redirect_uris=[callback_at],  # type: ignore[list-item]
                                    token_endpoint_auth_method=method, grant_types=["authorization_code", "refresh_token"])  # fmt: skip
     return OAuthClientProvider(url, metadata, storage or Memory(), redirect, callback, client_metadata_url)
 

@@ -23,7 +23,7 @@ BAD = {
     value.api_key: "nope", value.resource_id: "res_x", value.moment: "soon", words._duration: "0s",
     words._size: "1", words._rate: "0/s", words._toolsets: "nosuch", words._per_minute: "-1/min",
     value.port_or_any: "99999", value.public_url: "http://ledger.example.com", value.board_url: "https://x/board",
-    value.host_and_port: "idp.example:99999",
+    value.host_and_port: "idp.example:99999", value.per_hour: "0",
 }  # fmt: skip
 
 

@@ -108,6 +108,19 @@ def test_a_public_url_must_be_https_unless_loopback_and_have_no_path(
     assert stopped.value.code == 2 and line.startswith("worktrail serve: --public-url: ") and says in line, line
 
 
+def test_registrations_per_hour_is_for_oauth_and_takes_a_count(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["serve", "--http", "--auth", "oauth", "--registrations-per-hour", "0"])
+    line = capsys.readouterr().err.strip()
+    assert stopped.value.code == 2 and line.startswith("worktrail serve: --registrations-per-hour: "), line
+    assert "1 or more" in line
+    db = str(tmp_path / "never.db")
+    assert main(["serve", "--http", "--registrations-per-hour", "20", "--port", str(free_port()), "--db", db]) == 1
+    line = capsys.readouterr().err.strip()
+    assert "--registrations-per-hour is for --auth oauth" in line and len(line.splitlines()) == 1, line
+    assert not (tmp_path / "never.db").exists()
+
+
 def test_an_http_public_url_on_a_loopback_host_is_taken() -> None:
     from worktrail.cli.option_values import public_url
 

@@ -163,8 +163,21 @@ async def test_a_token_is_refused_by_a_server_with_another_public_url_on_the_sam
         stop(second)
 
 
-def test_registrations_from_one_address_are_limited_per_hour(oauth_server) -> None:  # type: ignore[no-untyped-def]
-    issuer, _, _ = oauth_server
-    body = {"client_name": "c", "token_endpoint_auth_method": "none", "redirect_uris": [REDIRECT]}
+def test_registrations_from_one_address_are_limited_per_hour(initialised: tuple[Path, str]) -> None:
+    db, _ = initialised
+    process, url, _ = start_http_on_any_port(db, "--auth", "oauth", "--registrations-per-hour", "3")  # type: ignore[arg-type]
+    try:
+        body = {"client_name": "c", "token_endpoint_auth_method": "none", "redirect_uris": [REDIRECT]}
+        answers = [httpx2.post(url.replace("/mcp", "/register"), json=body, timeout=30) for _ in range(4)]
+        assert [a.status_code for a in answers] == [201] * 3 + [429]
+        said = answers[-1].json()["error_description"]
+        assert "over 3 an hour" in said and "--registrations-per-hour" in said, said
+    finally:
+        stop(process)
+
+
+def test_a_teams_eleventh_hosted_connector_in_an_hour_registers_by_default(oauth_server) -> None:  # type: ignore[no-untyped-def]
+    issuer, _, _ = oauth_server  # claude.ai and ChatGPT register from their own servers: one address for a whole team
+    body = {"client_name": "Claude", "token_endpoint_auth_method": "none", "redirect_uris": ["https://claude.ai/api/mcp/auth_callback"]}
     answers = [httpx2.post(f"{issuer}/register", json=body, timeout=30).status_code for _ in range(11)]
-    assert answers == [201] * 10 + [429]
+    assert answers == [201] * 11

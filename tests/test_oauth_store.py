@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import anyio
 import pytest
 
 from tests.conftest import everything, execute, scalar
@@ -52,6 +53,24 @@ async def test_a_code_becomes_a_grant_once_and_used_again_revokes_it(store: Stor
     assert await store.oauth_grants.code(code, client, now) is None
     assert await store.oauth_grants.bearer(issued.access_token, now, now) is None, "the replay revoked the grant"
     assert await store.oauth_grants.list() == []
+
+
+async def test_two_redemptions_of_one_code_at_once_make_one_grant_and_the_loser_revokes_it(store: Store, owner_key: str) -> None:
+    now = SystemClock().now()
+    client, code = await _code(store, now)
+    answers: list[object] = []
+
+    async def redeem() -> None:
+        answers.append(await store.oauth_grants.redeem(code, client, now))
+
+    async with anyio.create_task_group() as both:
+        both.start_soon(redeem)
+        both.start_soon(redeem)
+    won = [a for a in answers if a is not None]
+    assert len(won) == 1 and answers.count(None) == 1, answers
+    assert await store.oauth_grants.bearer(won[0].access_token, now, now) is None, "the code was used twice: revoked"  # type: ignore[attr-defined]
+    assert await store.oauth_grants.list() == []
+    assert await store.oauth_grants.was_used(code, client) and not await store.oauth_grants.was_used(code, "ocl_other")
 
 
 async def test_a_code_is_good_for_60_seconds(store: Store, owner_key: str) -> None:

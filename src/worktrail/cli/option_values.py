@@ -38,6 +38,17 @@ def port(value: str) -> int:
     return number
 
 
+def per_hour(value: str) -> int:
+    """A count an hour, 1 to 1000000: `100` (or `100/h`)."""
+    try:
+        number = int(value.strip().removesuffix("/h"))
+    except ValueError:
+        number = 0
+    if not 1 <= number <= 1_000_000:
+        raise ArgumentTypeError(f"takes a whole number an hour, 1 or more (at most 1000000), e.g. 100 (got {value!r})")
+    return number
+
+
 def port_or_any(value: str) -> int:
     """A TCP port, or 0 for a free one the system picks."""
     if value.strip() == "0":

@@ -195,6 +195,10 @@ def build() -> argparse.ArgumentParser:
     http.add_argument("--client-metadata-ca", metavar="FILE", type=value.certificate,
                       help="with --auth oauth: a PEM CA bundle trusted, beside the system's, for fetching client ID "
                       "metadata documents (an intranet's private CA)")  # fmt: skip
+    http.add_argument("--registrations-per-hour", metavar="N", type=value.per_hour,
+                      help="with --auth oauth: dynamic client registrations one address may make an hour (default "
+                      "100; past it, 429). A hosted connector (claude.ai, ChatGPT) registers from its "
+                      "service's addresses, once for each person who adds this server")  # fmt: skip
     http.add_argument("--tls-cert", metavar="FILE", type=value.certificate, help="serve HTTPS with this certificate (with --tls-key)")
     http.add_argument("--tls-key", metavar="FILE", type=value.private_key, help="the certificate's private key")
     http.add_argument("--behind-tls-proxy", action="store_true",

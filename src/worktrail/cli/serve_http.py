@@ -32,6 +32,7 @@ from worktrail.cli import early_stop
 from worktrail.cli.failures import Refused
 from worktrail.tools.registry import Registry
 from worktrail.transport.http.app import HttpOptions, build_http_app
+from worktrail.transport.http.oauth_routes import REGISTRATIONS_PER_HOUR
 from worktrail.transport.http.rate_limit import Limits
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,9 @@ def build_http_options(args: argparse.Namespace) -> HttpOptions:
     if (documents or args.client_metadata_ca) and args.auth != "oauth":
         raise Refused("--client-metadata-allow-host and --client-metadata-ca are for --auth oauth (client ID metadata "
                       "documents): add --auth oauth, or leave them out")  # fmt: skip
+    if args.registrations_per_hour is not None and args.auth != "oauth":
+        raise Refused("--registrations-per-hour is for --auth oauth (dynamic client registration): add --auth oauth, "
+                      "or leave it out")  # fmt: skip
     if args.client_metadata_ca:
         try:  # as the fetches will load it, so that a file that is no CA bundle is said here in words
             ssl.create_default_context(cafile=args.client_metadata_ca)
@@ -98,6 +102,7 @@ def build_http_options(args: argparse.Namespace) -> HttpOptions:
         log_json=args.log_format == "json", tool_names=args.tool_names, otel=args.otel,
         auth=args.auth, public_url=args.public_url, client_metadata_hosts=documents,
         client_metadata_ca=args.client_metadata_ca,
+        registrations_per_hour=args.registrations_per_hour or REGISTRATIONS_PER_HOUR,
     )  # fmt: skip
 
 

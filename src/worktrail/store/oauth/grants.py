@@ -157,7 +157,8 @@ class OAuthGrants:
 
     async def redeem(self, code: str, client_id: str, at: datetime) -> Issued | None:
         """The code, used now, becomes a grant with its first token pair; None if it cannot be
-        (used meanwhile by another request, expired, another client's)."""
+        (expired, another client's, or used meanwhile by another request: then the grant that
+        request made is revoked, as for any second use)."""
 
         async def run(conn: Connection) -> Issued | None:
             now = format_ts(at)
@@ -166,7 +167,11 @@ class OAuthGrants:
                 "AND expires_at > ? RETURNING resource_id, scope, audience",
                 (now, hash_api_key(code), client_id, now),
             )
-            if used is None:
+            if used is None:  # the loser of two redemptions at once revokes too: the code was used twice
+                won = await conn.fetchone("SELECT grant_id FROM oauth_code WHERE code_hash = ? AND client_id = ? AND "
+                                          "used_at IS NOT NULL", (hash_api_key(code), client_id))  # fmt: skip
+                if won is not None and won["grant_id"] is not None:
+                    await _revoke(conn, won["grant_id"], now)
                 return None
             grant_id = new_id(GRANT_PREFIX.rstrip("_"))
             # The app's name as approved (its id when it gave none) goes on the grant: what "via" names.
@@ -180,6 +185,12 @@ class OAuthGrants:
             return await _pair(conn, grant_id, at)
 
         return await self.db.write(run)
+
+    async def was_used(self, code: str, client_id: str) -> bool:
+        """Whether a code of `client_id` was redeemed already (so that a refusal can say so)."""
+        row = await self.db.read(lambda conn: conn.fetchone(
+            "SELECT used_at FROM oauth_code WHERE code_hash = ? AND client_id = ?", (hash_api_key(code), client_id)))  # fmt: skip
+        return row is not None and row["used_at"] is not None
 
     async def refresh_grant(self, token: str, client_id: str) -> dict[str, Any] | None:
         """The standing grant of a refresh token of `client_id` (None: unknown, another client's, or

@@ -30,7 +30,7 @@ from worktrail.transport.http.client_documents import ClientDocuments
 from worktrail.transport.http.health import health_routes
 from worktrail.transport.http.hosts import LOOPBACK
 from worktrail.transport.http.oauth_provider import LedgerProvider
-from worktrail.transport.http.oauth_routes import authorization_routes
+from worktrail.transport.http.oauth_routes import REGISTRATIONS_PER_HOUR, authorization_routes
 from worktrail.transport.http.rate_limit import AuthFailureGate, KeyBudget, Limits
 from worktrail.transport.http.refusals import KeyRequired, Refusals, Screened
 from worktrail.transport.http.step_up import StepUp
@@ -62,6 +62,7 @@ class HttpOptions:
     # Client ID metadata documents (--auth oauth): hosts fetched from whatever their address, a CA to trust.
     client_metadata_hosts: tuple[str, ...] = ()
     client_metadata_ca: str | None = None
+    registrations_per_hour: int = REGISTRATIONS_PER_HOUR  # dynamic registrations one address may make (--auth oauth)
 
     @property
     def tls(self) -> bool:
@@ -118,7 +119,7 @@ def _discovery(options: HttpOptions, store: Store) -> tuple[list[Route], str | N
     documents = ClientDocuments(options.client_metadata_hosts, options.client_metadata_ca)
     provider = LedgerProvider(store, options.issuer, options.resource_url, documents=documents)
     routes = create_protected_resource_routes(resource, [options.issuer], list(SCOPES), "worktrail")  # type: ignore[list-item]
-    return [*routes, *authorization_routes(provider)], str(
+    return [*routes, *authorization_routes(provider, options.registrations_per_hour)], str(
         build_resource_metadata_url(resource)
     )
 

@@ -1,7 +1,8 @@
 """worktrail as its own OAuth 2.1 authorization server (`serve --http --auth oauth`): the SDK's
 `OAuthAuthorizationServerProvider` over the ledger, so that the SDK's routes and handlers do the
-protocol (request parsing, PKCE S256, exact redirect matching, the token and registration
-endpoints) and every record lives in the ledger, where any process serves any step.
+protocol (request parsing, PKCE S256, redirect matching: exact, but for a loopback IP literal's
+port, see `LedgerClient`; the token and registration endpoints) and every record lives in the
+ledger, where any process serves any step.
 
 `authorize` sends the browser to the board's consent page (board/consent.py), which signs the
 person in first; the code it issues comes back through `load_authorization_code`. A client_id
@@ -29,7 +30,8 @@ from mcp.server.auth.provider import (
     RegistrationError,
     TokenError,
 )  # fmt: skip
-from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
+from mcp.shared.auth import InvalidRedirectUriError, OAuthClientInformationFull, OAuthToken
+from pydantic import AnyUrl
 
 from worktrail.domain.clock import Clock, SystemClock, parse_ts
 from worktrail.domain.oauth_tokens import ACCESS_TTL
@@ -51,9 +53,23 @@ REGISTERING_FROM: ContextVar[str | None] = ContextVar("registering_from", defaul
 DOCUMENT_REFUSALS: ContextVar[list[tuple[str, float | None]] | None] = ContextVar("document_refusals", default=None)
 # The address an /authorize comes from, whose budget a document fetch it causes draws on.
 FETCHING_FOR: ContextVar[str | None] = ContextVar("fetching_for", default=None)
+
+
+@dataclass
+class TokenAsked:
+    """What the SDK's token handler does not hand the provider, set by the route (oauth_routes.py):
+    the `resource` a /token request names; and, back to the route, whether its code was used already."""
+
+    resource: str | None = None
+    code_used: bool = False
+
+
+TOKEN_ASKED: ContextVar[TokenAsked | None] = ContextVar("token_asked", default=None)
 # Documents one address may have this server fetch an hour (in each process): anyone may name any
 # URL as a client_id, and the server must not become a way to send a third party requests.
 DOCUMENT_FETCHES_PER_HOUR = 30
+# What /token answers a code used before (that use revoked the grant the code had become).
+CODE_USED = "authorization code was already used: the access it gave is revoked; sign in again"
 # Redirect schemes a client may never register: they run or read in the browser itself.
 _NEVER = frozenset({"javascript", "data", "file", "vbscript", "about", "blob"})
 # Schemes a network protocol owns: never a private-use one (RFC 8252 7.1), whatever app claims them.
@@ -115,6 +131,30 @@ def same_resource(given: str, ours: str) -> bool:
     return given.rstrip("/") == ours.rstrip("/")
 
 
+# Loopback IP literals whose redirect port may vary (RFC 8252 7.3): a native app's callback takes
+# whatever port is free. Not `localhost`, which RFC 8252 8.3 advises against: exact match for it.
+_ANY_PORT_HOSTS = frozenset({"127.0.0.1", "::1"})
+
+
+def _same_but_port(asked: str, registered: str) -> bool:
+    a, r = urlsplit(asked), urlsplit(registered)
+    return (a.scheme == r.scheme == "http" and r.hostname in _ANY_PORT_HOSTS and a.hostname == r.hostname
+            and (a.path, a.query, a.fragment, a.username, a.password) == (r.path, r.query, r.fragment, r.username, r.password))  # fmt: skip
+
+
+class LedgerClient(OAuthClientInformationFull):
+    """A client as the SDK's handlers see it: its redirect URI matched exactly, except the port of
+    a loopback IP literal's (RFC 8252 7.3; OAuth 2.1)."""
+
+    def validate_redirect_uri(self, redirect_uri: AnyUrl | None) -> AnyUrl:
+        try:
+            return super().validate_redirect_uri(redirect_uri)
+        except InvalidRedirectUriError:
+            if redirect_uri is not None and any(_same_but_port(str(redirect_uri), str(r)) for r in self.redirect_uris or []):
+                return redirect_uri
+            raise
+
+
 def client_info(row: dict[str, Any]) -> OAuthClientInformationFull:
     """A stored client as the SDK's handlers see it, never with a secret (the ledger keeps only its
     hash): a confidential client's is checked by `HashedSecretAuthenticator` (client_secrets.py).
@@ -123,8 +163,7 @@ def client_info(row: dict[str, Any]) -> OAuthClientInformationFull:
     impossible; what it gets is the person's to approve, never above their role."""
     asked = str(row["metadata"].get("scope") or "").split()
     scope = " ".join([*asked, *(s for s in SCOPES if s not in asked)])
-    return OAuthClientInformationFull.model_validate({**row["metadata"], "client_id": row["id"], "client_secret": None,
-                                                      "scope": scope})  # fmt: skip
+    return LedgerClient.model_validate({**row["metadata"], "client_id": row["id"], "client_secret": None, "scope": scope})
 
 
 def _token(issued: Issued) -> OAuthToken:
@@ -200,10 +239,27 @@ class LedgerProvider:
         }  # fmt: skip
         return f"{self.issuer}{CONSENT_PATH}?{urlencode(asked)}"
 
+    def _check_target(self, audience: str) -> None:
+        """RFC 8707 at /token: the `resource` asked, if any, and the grant's audience are this
+        server's /mcp (a grant bound to another server is that server's to refresh)."""
+        asked = TOKEN_ASKED.get()
+        if asked is not None and asked.resource is not None and not same_resource(asked.resource, self.resource):
+            raise TokenError("invalid_target", f"this server's resource is {self.resource}, not {asked.resource}")
+        if not same_resource(audience, self.resource):
+            raise TokenError("invalid_target", f"this grant is bound to {audience}: use that server's token endpoint")
+
+    async def _code_used(self, code: str, client_id: str) -> bool:
+        used = await self.store.oauth_grants.was_used(code, client_id)
+        asked = TOKEN_ASKED.get()
+        if used and asked is not None:
+            asked.code_used = True
+        return used
+
     async def load_authorization_code(self, client: OAuthClientInformationFull, authorization_code: str) -> Any:
         assert client.client_id is not None
         row = await self.store.oauth_grants.code(authorization_code, client.client_id, self.clock.now())
         if row is None:
+            await self._code_used(authorization_code, client.client_id)
             return None
         return AuthorizationCode(
             code=authorization_code, scopes=row["scope"].split(), expires_at=parse_ts(row["expires_at"]).timestamp(),
@@ -214,9 +270,12 @@ class LedgerProvider:
 
     async def exchange_authorization_code(self, client: OAuthClientInformationFull, authorization_code: Any) -> OAuthToken:
         assert client.client_id is not None
+        self._check_target(authorization_code.resource)
         issued = await self.store.oauth_grants.redeem(authorization_code.code, client.client_id, self.clock.now())
         if issued is None:
-            raise TokenError("invalid_grant", "authorization code was used already or has expired")
+            if await self._code_used(authorization_code.code, client.client_id):
+                raise TokenError("invalid_grant", CODE_USED)
+            raise TokenError("invalid_grant", "authorization code has expired: sign in again")
         return _token(issued)
 
     async def load_refresh_token(self, client: OAuthClientInformationFull, refresh_token: str) -> Any:
@@ -231,6 +290,7 @@ class LedgerProvider:
         self, client: OAuthClientInformationFull, refresh_token: Any, scopes: list[str]
     ) -> OAuthToken:
         assert client.client_id is not None
+        self._check_target(refresh_token.resource)
         issued = await self.store.oauth_grants.refresh(refresh_token.token, client.client_id, self.clock.now())
         if issued is None:
             raise TokenError("invalid_grant", "refresh token was used already: sign in again")

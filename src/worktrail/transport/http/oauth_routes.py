@@ -9,10 +9,12 @@ refused, the reason in `/authorize`'s answer instead of the SDK's "not found".""
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from typing import Any
 
 from mcp.server.auth.handlers.metadata import MetadataHandler
+from mcp.server.auth.handlers.register import RegistrationHandler
 from mcp.server.auth.handlers.token import TokenHandler
 from mcp.server.auth.middleware.client_auth import AuthenticationError
 from mcp.server.auth.provider import construct_redirect_uri
@@ -31,25 +33,33 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from worktrail.domain.scopes import DEFAULT_SCOPE, SCOPES
 from worktrail.transport.http.client_secrets import TOKEN_AUTH_METHODS, HashedSecretAuthenticator
 from worktrail.transport.http.oauth_provider import (
+    CODE_USED,
     CONSENT_PATH,
     DOCUMENT_REFUSALS,
     FETCHING_FOR,
     REGISTERING_FROM,
+    TOKEN_ASKED,
     LedgerProvider,
+    TokenAsked,
 )  # fmt: skip
 from worktrail.transport.http.rate_limit import address_of, retry_after
 
 METADATA_PATH = "/.well-known/oauth-authorization-server"
-# Registrations an address may make an hour: anyone may register, and the ledger must not fill up.
-REGISTRATIONS_PER_HOUR = 10
+# Registrations an address may make an hour (`--registrations-per-hour`): anyone may register, and
+# the ledger must not fill up; but a hosted connector (claude.ai, ChatGPT) registers from its
+# service's own addresses, one registration per person who adds the server.
+REGISTRATIONS_PER_HOUR = 100
+# The grants /token takes (the SDK's handler would also parse jwt-bearer, which this server refuses).
+GRANT_TYPES = ("authorization_code", "refresh_token")
+_NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
 
 class RegistrationGate:
-    """In front of the SDK's `/register`: past REGISTRATIONS_PER_HOUR from one address, 429; else
+    """In front of the SDK's `/register`: past `per_hour` registrations from one address, 429; else
     the address is handed to the provider, which records it with the client."""
 
-    def __init__(self, app: ASGIApp, provider: LedgerProvider) -> None:
-        self.app, self.provider = app, provider
+    def __init__(self, app: ASGIApp, provider: LedgerProvider, per_hour: int = REGISTRATIONS_PER_HOUR) -> None:
+        self.app, self.provider, self.per_hour = app, provider, per_hour
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -57,8 +67,9 @@ class RegistrationGate:
             return
         address = address_of(scope)
         since = self.provider.clock.now() - timedelta(hours=1)
-        if await self.provider.store.oauth_clients.registered_since(address, since) >= REGISTRATIONS_PER_HOUR:
-            said = f"Too many client registrations from this address (over {REGISTRATIONS_PER_HOUR} an hour); try later."
+        if await self.provider.store.oauth_clients.registered_since(address, since) >= self.per_hour:
+            said = (f"Too many client registrations from this address (over {self.per_hour} an hour); try later "
+                    "(the server's --registrations-per-hour sets the limit).")  # fmt: skip
             answer = JSONResponse({"error": "rate_limited", "error_description": said}, 429, headers=retry_after(3600))
             await answer(scope, receive, send)
             return
@@ -173,14 +184,60 @@ def _revocation(provider: LedgerProvider) -> Any:
 
 def _token(provider: LedgerProvider) -> Any:
     """The SDK's token handler, wrapped as the SDK wraps it (CORS outermost, then its body limit),
-    with client secrets checked against their hashes."""
+    with client secrets checked against their hashes; around it, what the handler leaves out: a
+    grant type missing or not taken here is said so, naming the two this server takes, the
+    `resource` asked is handed to the provider (RFC 8707: the handler does not pass it), and a code
+    used before is answered as such (the handler says only that it "does not exist")."""
     handler = TokenHandler(provider, HashedSecretAuthenticator(provider))
-    limited = RequestBodyLimitMiddleware(request_response(handler.handle), DEFAULT_MAX_REQUEST_BODY_SIZE)
+
+    async def handle(request: Request) -> Response:
+        form = await request.form()  # kept by the request: the handler reads the same form
+        grant_type = form.get("grant_type")
+        if not isinstance(grant_type, str) or not grant_type:  # the handler said ": Unable to extract tag ..."
+            said = f"grant_type is required: send {' or '.join(GRANT_TYPES)}"
+            return JSONResponse({"error": "invalid_request", "error_description": said}, 400, headers=_NO_STORE)
+        if grant_type not in GRANT_TYPES:
+            said = f"grant_type {grant_type} is not one this server takes: send {' or '.join(GRANT_TYPES)}"
+            return JSONResponse({"error": "unsupported_grant_type", "error_description": said}, 400, headers=_NO_STORE)
+        resource = form.get("resource")
+        asked = TokenAsked(resource=resource if isinstance(resource, str) else None)
+        token = TOKEN_ASKED.set(asked)
+        try:
+            answer = await handler.handle(request)
+        finally:
+            TOKEN_ASKED.reset(token)
+        if asked.code_used and answer.status_code == 400:
+            return JSONResponse({"error": "invalid_grant", "error_description": CODE_USED}, 400, headers=_NO_STORE)
+        return answer
+
+    limited = RequestBodyLimitMiddleware(request_response(handle), DEFAULT_MAX_REQUEST_BODY_SIZE)
     return CORSMiddleware(limited, allow_origins=["*"], allow_methods=["POST", "OPTIONS"],
                           allow_headers=[MCP_PROTOCOL_VERSION_HEADER])  # fmt: skip
 
 
-def authorization_routes(provider: LedgerProvider) -> list[Any]:
+def _registration(provider: LedgerProvider, options: ClientRegistrationOptions) -> Any:
+    """The SDK's registration handler, wrapped as the SDK wraps it; a body that is not a JSON object
+    is told so (the handler's answer began ": Invalid JSON")."""
+    handler = RegistrationHandler(provider, options)
+
+    async def handle(request: Request) -> Response:
+        try:
+            body = json.loads(await request.body())  # kept by the request: the handler reads the same body
+        except ValueError:
+            body = None
+        if not isinstance(body, dict):
+            said = ('the request body must be a JSON object of client metadata (RFC 7591), such as {"client_name": '
+                    '"My app", "redirect_uris": ["http://127.0.0.1:33418/callback"], "token_endpoint_auth_method": '
+                    '"none"}, sent with Content-Type: application/json')  # fmt: skip
+            return JSONResponse({"error": "invalid_client_metadata", "error_description": said}, 400, headers=_NO_STORE)
+        return await handler.handle(request)
+
+    limited = RequestBodyLimitMiddleware(request_response(handle), DEFAULT_MAX_REQUEST_BODY_SIZE)
+    return CORSMiddleware(limited, allow_origins=["*"], allow_methods=["POST", "OPTIONS"],
+                          allow_headers=[MCP_PROTOCOL_VERSION_HEADER])  # fmt: skip
+
+
+def authorization_routes(provider: LedgerProvider, registrations_per_hour: int = REGISTRATIONS_PER_HOUR) -> list[Any]:
     """`/.well-known/oauth-authorization-server`, `/authorize`, `/token`, `/register`, `/revoke`."""
     registration = ClientRegistrationOptions(enabled=True, valid_scopes=list(SCOPES), default_scopes=[DEFAULT_SCOPE])
     revocation = RevocationOptions(enabled=True)
@@ -195,7 +252,8 @@ def authorization_routes(provider: LedgerProvider) -> list[Any]:
         elif route.path == "/revoke":
             route = Route("/revoke", endpoint=FetchingFor(_revocation(provider)), methods=["POST", "OPTIONS"])
         elif route.path == "/register":
-            route.app = RegistrationGate(route.app, provider)
+            gated = RegistrationGate(_registration(provider, registration), provider, registrations_per_hour)
+            route = Route("/register", endpoint=gated, methods=["POST", "OPTIONS"])
         elif route.path == "/authorize":
             route.app = IssOnRedirects(DocumentRefusals(route.app), provider.issuer)
         out.append(route)
