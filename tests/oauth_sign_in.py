@@ -38,6 +38,11 @@ class Memory:
         self.client = client_info
 
 
+def form_fields(page: str) -> dict[str, str]:
+    """The hidden fields of a page's forms, as a browser sends them back."""
+    return {k: html.unescape(v) for k, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page)}
+
+
 async def sign_in_and_decide(
     authorize_url: str, issuer: str, key: str, decision: str = "approve", pages: list[str] | None = None
 ) -> dict[str, str]:
@@ -57,9 +62,7 @@ async def sign_in_and_decide(
         assert page.status_code == 200 and "Approve" in page.text, page.text
         if pages is not None:
             pages.append(page.text)
-        fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text))
-        answer = await browser.post(f"{issuer}/oauth/consent", data={**{k: html.unescape(v) for k, v in fields.items()},
-                                                                       "decision": decision})  # fmt: skip
+        answer = await browser.post(f"{issuer}/oauth/consent", data={**form_fields(page.text), "decision": decision})
         assert answer.status_code == 303, answer.text
         back = answer.headers["location"]
         assert back.startswith(REDIRECT)

@@ -23,7 +23,15 @@ from worktrail.board.bodies import form_of
 from worktrail.board.headers import HEADERS
 from worktrail.board.view import View
 from worktrail.domain.scopes import SCOPE_ROLES, cap
-from worktrail.transport.http.oauth_provider import client_info, loopback_host, same_resource
+from worktrail.transport.http.oauth_provider import (
+    DOCUMENT_REFUSALS,
+    FETCHING_FOR,
+    LedgerProvider,
+    client_info,
+    loopback_host,
+    same_resource,
+)
+from worktrail.transport.http.rate_limit import address_of
 
 FIELDS = ("client_id", "redirect_uri", "code_challenge", "explicit", "scope", "state", "resource")
 MEANS = {"viewer": "read everything you can read", "member": "read, and create and work as you",
@@ -35,16 +43,28 @@ class NotAsked(Exception):
     another resource): shown as an error page, never redirected anywhere."""
 
 
-async def _checked(view: View, asked: dict[str, str], issuer: str, resource: str) -> tuple[dict[str, Any], str]:
-    row = await view.board.store.oauth_clients.get(asked.get("client_id", ""))
+async def _checked(view: View, provider: LedgerProvider, asked: dict[str, str]) -> tuple[dict[str, Any], str]:
+    """The app and the scope the request may have, from the app's description as it stands: a
+    metadata document's stale copy is fetched again (on the fetch budget of the person's address),
+    so that a redirect URI the app has since dropped is refused here as /authorize refuses it."""
+    said: list[tuple[str, float | None]] = []
+    refusals, fetching = DOCUMENT_REFUSALS.set(said), FETCHING_FOR.set(address_of(view.request.scope))
+    try:
+        row = await provider.client_row(asked.get("client_id", ""))
+    finally:
+        DOCUMENT_REFUSALS.reset(refusals)
+        FETCHING_FOR.reset(fetching)
+    if row is None and said:
+        raise NotAsked(f"This app's description (its client metadata document) cannot be used now: {said[-1][0]}. "
+                       "Start again from the app.")  # fmt: skip
     if row is None:
         raise NotAsked("This app is not known to this ledger (its registration may have lapsed): start again from the app.")
     try:
         client_info(row).validate_redirect_uri(AnyUrl(asked.get("redirect_uri", "")))
     except (ValidationError, InvalidRedirectUriError):
         raise NotAsked("This app did not register the address it asks to return to.") from None
-    if not same_resource(asked.get("resource", ""), resource) or not asked.get("code_challenge"):
-        raise NotAsked(f"This request is not for this ledger ({resource}), or has no PKCE challenge.")
+    if not same_resource(asked.get("resource", ""), provider.resource) or not asked.get("code_challenge"):
+        raise NotAsked(f"This request is not for this ledger ({provider.resource}), or has no PKCE challenge.")
     return row, cap(asked.get("scope") or None, view.actor.role)
 
 
@@ -65,13 +85,14 @@ def same_site_hop(endpoint: Any) -> Any:
     return hop
 
 
-def consent_handlers(issuer: str, resource: str) -> tuple[Any, Any]:
-    """The page (GET) and the decision (POST) of /oauth/consent."""
+def consent_handlers(provider: LedgerProvider) -> tuple[Any, Any]:
+    """The page (GET) and the decision (POST) of /oauth/consent, for `provider`'s server."""
+    issuer = provider.issuer
 
     async def show(view: View) -> Response:
         asked = {k: view.request.query_params.get(k, "") for k in FIELDS}
         try:
-            row, scope = await _checked(view, asked, issuer, resource)
+            row, scope = await _checked(view, provider, asked)
         except NotAsked as why:
             return view.render("error.html", 400, code="invalid_request", message=str(why))
         target = urlsplit(asked["redirect_uri"])
@@ -93,7 +114,7 @@ def consent_handlers(issuer: str, resource: str) -> tuple[Any, Any]:
         form = await form_of(view.request)
         asked = {k: str(form.get(k) or "") for k in FIELDS}
         try:
-            _, scope = await _checked(view, asked, issuer, resource)
+            _, scope = await _checked(view, provider, asked)
         except NotAsked as why:
             return view.render("error.html", 400, code="invalid_request", message=str(why))
         state = asked["state"] or None
@@ -101,7 +122,7 @@ def consent_handlers(issuer: str, resource: str) -> tuple[Any, Any]:
             back = construct_redirect_uri(asked["redirect_uri"], error="access_denied", state=state, iss=issuer)
             return RedirectResponse(back, status_code=303)
         code = await view.board.store.oauth_grants.issue_code(
-            asked["client_id"], view.actor.resource_id, scope, resource, asked["code_challenge"], asked["redirect_uri"],
+            asked["client_id"], view.actor.resource_id, scope, provider.resource, asked["code_challenge"], asked["redirect_uri"],
             asked["explicit"] == "1", view.board.clock.now(),
         )  # fmt: skip
         return RedirectResponse(construct_redirect_uri(asked["redirect_uri"], code=code, state=state, iss=issuer), 303)
