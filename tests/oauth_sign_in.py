@@ -44,10 +44,12 @@ def form_fields(page: str) -> dict[str, str]:
 
 
 async def sign_in_and_decide(
-    authorize_url: str, issuer: str, key: str, decision: str = "approve", pages: list[str] | None = None
+    authorize_url: str, issuer: str, key: str | None, decision: str = "approve", pages: list[str] | None = None,
+    link: str | None = None,
 ) -> dict[str, str]:
-    """What a person's browser does: /authorize, the board's login with a key, the consent page
-    (its text added to `pages`), Approve or Deny; the query of the redirect back to the app."""
+    """What a person's browser does: /authorize, the board's login with a key (or, with no key,
+    the one-time address `link` pasted into the login page), the consent page (its text added to
+    `pages`), Approve or Deny; the query of the redirect back to the app."""
     async with httpx2.AsyncClient(timeout=30, headers={"Origin": issuer}) as browser:
         to_consent = (await browser.get(authorize_url)).headers["location"]
         assert to_consent.startswith(f"{issuer}/oauth/consent?")
@@ -56,7 +58,12 @@ async def sign_in_and_decide(
         to_login = (await browser.get(to_consent + "&hop=1")).headers["location"]
         assert to_login.startswith("/login?next=")
         consent_path = parse_qs(urlsplit(to_login).query)["next"][0]
-        logged_in = await browser.post(f"{issuer}/login", data={"api_key": key, "next": consent_path})
+        if link is None:
+            logged_in = await browser.post(f"{issuer}/login", data={"api_key": key, "next": consent_path})
+        else:
+            login_page = await browser.get(issuer + to_login)
+            assert 'action="/login/once"' in login_page.text and form_fields(login_page.text)["next"] == consent_path
+            logged_in = await browser.post(f"{issuer}/login/once", data={"address": link, "next": consent_path})
         assert logged_in.status_code == 303 and logged_in.headers["location"] == consent_path
         page = await browser.get(issuer + consent_path)
         assert page.status_code == 200 and "Approve" in page.text, page.text
@@ -70,19 +77,19 @@ async def sign_in_and_decide(
 
 
 def provider(
-    url: str, issuer: str, key: str, storage: Memory | None = None, client_metadata_url: str | None = None,
-    pages: list[str] | None = None, method: str = "none",
+    url: str, issuer: str, key: str | None, storage: Memory | None = None, client_metadata_url: str | None = None,
+    pages: list[str] | None = None, method: str = "none", link: str | None = None,
 ) -> OAuthClientProvider:
-    """The SDK's OAuth client for `url`, whose person signs in with `key` and approves; it is known
-    by its metadata document at `client_metadata_url` when the server takes those, else registers
-    with `method` (`none`: a public client)."""
+    """The SDK's OAuth client for `url`, whose person signs in with `key` (or the one-time address
+    `link`) and approves; it is known by its metadata document at `client_metadata_url` when the
+    server takes those, else registers with `method` (`none`: a public client)."""
     said: dict[str, str] = {}
 
     async def redirect(authorize_url: str) -> None:
         said["url"] = authorize_url
 
     async def callback() -> AuthorizationCodeResult:
-        back = await sign_in_and_decide(said["url"], issuer, key, pages=pages)
+        back = await sign_in_and_decide(said["url"], issuer, key, pages=pages, link=link)
         return AuthorizationCodeResult(code=back["code"], state=back.get("state"), iss=back.get("iss"))
 
     metadata = OAuthClientMetadata(client_name="Test assistant", redirect_uris=[REDIRECT],  # type: ignore[list-item]

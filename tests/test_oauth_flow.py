@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx2
 import pytest
 
+from tests.conftest import cli_link, cli_person
 from tests.oauth_sign_in import REDIRECT, Memory, provider, sign_in_and_decide, signed_in_client
 from tests.servers import start_http_on_any_port, stop
 
@@ -66,6 +67,21 @@ async def test_the_sdk_client_registers_signs_in_and_calls_tools_as_the_person(o
     assert httpx2.post(url, content=json.dumps(listing), headers=plain, timeout=30).status_code == 401, (
         "revoking the refresh token ends the grant's access token too"
     )
+
+
+async def test_a_person_with_only_a_one_time_address_approves_an_app_that_then_calls_tools_as_them(
+    initialised: tuple[Path, str], oauth_server: tuple[str, str, str]
+) -> None:
+    db, owner_key = initialised
+    issuer, url, _ = oauth_server
+    mira = cli_person(db, owner_key, "Mira")  # a person with no key at all
+    storage = Memory()
+    async with signed_in_client(url, provider(url, issuer, None, storage, link=cli_link(db, mira, issuer))) as agent:
+        me = (await agent.call_tool("ts.auth.whoami", {})).structured_content
+        made = await agent.call_tool("ts.tsk.create", {"title": "via Mira's app"})
+    assert me is not None and me["name"] == "Mira" and me["role"] == "member", me
+    assert not made.is_error, made.structured_content
+    assert storage.tokens is not None and storage.tokens.scope == "ledger:write"
 
 
 async def test_a_refresh_rotates_and_a_second_use_at_once_is_honoured(oauth_server) -> None:  # type: ignore[no-untyped-def]

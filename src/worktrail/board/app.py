@@ -85,6 +85,7 @@ def board_routes(board: Board) -> list[BaseRoute]:
         Route("/login", login["show"], methods=["GET"]),  # type: ignore[arg-type]
         Route("/login", login["with_key"], methods=["POST"]),  # type: ignore[arg-type]
         Route("/login/once", login["once"], methods=["GET"]),  # type: ignore[arg-type]
+        Route("/login/once", login["once_pasted"], methods=["POST"]),  # type: ignore[arg-type]
         Route("/logout", login["logout"], methods=["POST"]),  # type: ignore[arg-type]
         Route("/events", guarded(board, _events(board)), methods=["GET"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
