@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -43,13 +45,13 @@ def form_fields(page: str) -> dict[str, str]:
     return {k: html.unescape(v) for k, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page)}
 
 
-async def sign_in_and_decide(
-    authorize_url: str, issuer: str, key: str | None, decision: str = "approve", pages: list[str] | None = None,
-    link: str | None = None,
-) -> dict[str, str]:
-    """What a person's browser does: /authorize, the board's login with a key (or, with no key,
-    the one-time address `link` pasted into the login page), the consent page (its text added to
-    `pages`), Approve or Deny; the query of the redirect back to the app."""
+@asynccontextmanager
+async def at_consent(
+    authorize_url: str, issuer: str, key: str | None, link: str | None = None
+) -> AsyncIterator[tuple[httpx2.AsyncClient, httpx2.Response]]:
+    """A person's browser that went to /authorize, logged in to the board with a key (or, with no
+    key, pasted the one-time address `link` into the login page) and came to the consent page:
+    (the browser, the page)."""
     async with httpx2.AsyncClient(timeout=30, headers={"Origin": issuer}) as browser:
         to_consent = (await browser.get(authorize_url)).headers["location"]
         assert to_consent.startswith(f"{issuer}/oauth/consent?")
@@ -67,9 +69,21 @@ async def sign_in_and_decide(
         assert logged_in.status_code == 303 and logged_in.headers["location"] == consent_path
         page = await browser.get(issuer + consent_path)
         assert page.status_code == 200 and "Approve" in page.text, page.text
+        yield browser, page
+
+
+async def sign_in_and_decide(
+    authorize_url: str, issuer: str, key: str | None, decision: str = "approve", pages: list[str] | None = None,
+    link: str | None = None, grant: str | None = None,
+) -> dict[str, str]:
+    """What a person's browser does: /authorize, the board's login (`at_consent`), the consent page
+    (its text added to `pages`), Approve (giving the access `grant`, else the one the page
+    offers first) or Deny; the query of the redirect back to the app."""
+    async with at_consent(authorize_url, issuer, key, link) as (browser, page):
         if pages is not None:
             pages.append(page.text)
-        answer = await browser.post(f"{issuer}/oauth/consent", data={**form_fields(page.text), "decision": decision})
+        chosen = {"grant": grant} if grant else {}
+        answer = await browser.post(f"{issuer}/oauth/consent", data={**form_fields(page.text), **chosen, "decision": decision})
         assert answer.status_code == 303, answer.text
         back = answer.headers["location"]
         assert back.startswith(REDIRECT)

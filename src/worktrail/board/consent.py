@@ -1,7 +1,8 @@
 """The consent page of `serve --http --auth oauth`: where `/authorize` sends a person (signed in
 first by the board's own login), showing the app, where its description came from, the host it
-returns to (a loopback one flagged) and the access asked, cut to the person's role. Approve
-issues a single-use code; Deny answers `access_denied`; either way back to the app's redirect
+returns to (a loopback one flagged) and the access asked, with a choice of the access to give:
+any scope up to what was asked and the person's role allow (`domain/scopes.py` `choices`), a
+forged choice beyond them refused. Approve issues a single-use code for the scope chosen; Deny answers `access_denied`; either way back to the app's redirect
 URI with `state` and `iss` (RFC 9207). The form is an action: same origin and the session's CSRF
 token, as every board form. Everything asked is checked again here: the page's address is only
 the authorization request, carried."""
@@ -22,7 +23,7 @@ from worktrail.board.auth import COOKIE
 from worktrail.board.bodies import form_of
 from worktrail.board.headers import HEADERS
 from worktrail.board.view import View
-from worktrail.domain.scopes import SCOPE_ROLES, cap
+from worktrail.domain.scopes import SCOPE_ROLES, choices
 from worktrail.transport.http.oauth_provider import (
     DOCUMENT_REFUSALS,
     FETCHING_FOR,
@@ -43,8 +44,9 @@ class NotAsked(Exception):
     another resource): shown as an error page, never redirected anywhere."""
 
 
-async def _checked(view: View, provider: LedgerProvider, asked: dict[str, str]) -> tuple[dict[str, Any], str]:
-    """The app and the scope the request may have, from the app's description as it stands: a
+async def _checked(view: View, provider: LedgerProvider, asked: dict[str, str]) -> tuple[dict[str, Any], tuple[str, ...], str]:
+    """The app, the scopes the person may grant it (and the one offered first), from the app's
+    description as it stands: a
     metadata document's stale copy is fetched again (on the fetch budget of the person's address),
     so that a redirect URI the app has since dropped is refused here as /authorize refuses it."""
     said: list[tuple[str, float | None]] = []
@@ -65,7 +67,8 @@ async def _checked(view: View, provider: LedgerProvider, asked: dict[str, str]) 
         raise NotAsked("This app did not register the address it asks to return to.") from None
     if not same_resource(asked.get("resource", ""), provider.resource) or not asked.get("code_challenge"):
         raise NotAsked(f"This request is not for this ledger ({provider.resource}), or has no PKCE challenge.")
-    return row, cap(asked.get("scope") or None, view.actor.role)
+    offered, first = choices(asked.get("scope"), view.actor.role)
+    return row, offered, first
 
 
 def same_site_hop(endpoint: Any) -> Any:
@@ -92,16 +95,17 @@ def consent_handlers(provider: LedgerProvider) -> tuple[Any, Any]:
     async def show(view: View) -> Response:
         asked = {k: view.request.query_params.get(k, "") for k in FIELDS}
         try:
-            row, scope = await _checked(view, provider, asked)
+            row, offered, first = await _checked(view, provider, asked)
         except NotAsked as why:
             return view.render("error.html", 400, code="invalid_request", message=str(why))
         target = urlsplit(asked["redirect_uri"])
         wanted = [s for s in asked["scope"].split() if s in SCOPE_ROLES]
         page = view.render(
-            "consent.html", client_name=row["name"] or row["id"], asked_params=asked, scope=scope,
+            "consent.html", client_name=row["name"] or row["id"], asked_params=asked, first=first,
+            offered=[(scope, MEANS[SCOPE_ROLES[scope]]) for scope in offered],
             origin=f"verified: fetched from {row['id']}" if row["kind"] == "document" else "registered here, unverified",
             redirect_host=target.netloc or target.scheme + ":", loopback=loopback_host(target.hostname or ""),
-            scope_means=MEANS[SCOPE_ROLES[scope]], asked=" ".join(wanted) or "the default", cut=scope not in wanted and bool(wanted),
+            asked=" ".join(wanted) or "the default", cut=any(s not in offered for s in wanted),
         )  # fmt: skip
         # The form's answer redirects to the app: the board's form-action 'self' would stop the browser there.
         app = f"{target.scheme}://{target.netloc}" if target.netloc else f"{target.scheme}:"
@@ -114,13 +118,19 @@ def consent_handlers(provider: LedgerProvider) -> tuple[Any, Any]:
         form = await form_of(view.request)
         asked = {k: str(form.get(k) or "") for k in FIELDS}
         try:
-            _, scope = await _checked(view, provider, asked)
+            _, offered, first = await _checked(view, provider, asked)
         except NotAsked as why:
             return view.render("error.html", 400, code="invalid_request", message=str(why))
         state = asked["state"] or None
         if form.get("decision") != "approve":
             back = construct_redirect_uri(asked["redirect_uri"], error="access_denied", state=state, iss=issuer)
             return RedirectResponse(back, status_code=303)
+        scope = str(form.get("grant") or "") or first  # a form without the choice: what the page offered first
+        if scope not in offered:
+            named = scope if scope in SCOPE_ROLES else "that value"
+            said = (f"grant: {named} is not access you may give this app: it asked for {asked['scope'] or 'the default'}, "
+                    f"and your role ({view.actor.role}) allows up to {offered[-1]}. Choose one of {', '.join(offered)}.")  # fmt: skip
+            return view.render("error.html", 400, code="invalid_input", message=said)
         code = await view.board.store.oauth_grants.issue_code(
             asked["client_id"], view.actor.resource_id, scope, provider.resource, asked["code_challenge"], asked["redirect_uri"],
             asked["explicit"] == "1", view.board.clock.now(),
