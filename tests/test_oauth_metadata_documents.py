@@ -214,6 +214,26 @@ def test_one_address_has_at_most_30_documents_fetched_an_hour_then_429(
 
 @needs_openssl
 @pytest.mark.processes
+def test_the_consent_page_draws_on_the_fetch_budget_of_authorize(
+    initialised: tuple[Path | str, str], documents: Documents, ca_files: tuple[Path, Path, Path]
+) -> None:
+    db, key = initialised
+    process, _, issuer = serve_oauth(db, ca_files[0], "--client-metadata-allow-host", documents.address)
+    try:
+        unstored = documents.serve("/each-time.json", b"")
+        documents.serve("/each-time.json", document(unstored), Cache_Control="no-store")
+        to_consent = [authorize(issuer, unstored).headers["location"] for _ in range(30)][-1]
+        with httpx2.Client(timeout=30, headers={"Origin": issuer}) as browser:
+            assert browser.post(f"{issuer}/login", data={"api_key": key, "next": "/"}).status_code == 303
+            page = browser.get(to_consent)
+        assert page.status_code == 400 and "too many client metadata documents fetched for 127.0.0.1" in page.text, page.text
+        assert documents.requests["/each-time.json"] == 30, "the consent page's fetch was not made"
+    finally:
+        stop(process)
+
+
+@needs_openssl
+@pytest.mark.processes
 def test_token_and_revoke_draw_on_the_same_fetch_budget_and_a_host_httpx_refuses_is_a_400(
     initialised: tuple[Path | str, str], documents: Documents, ca_files: tuple[Path, Path, Path]
 ) -> None:
