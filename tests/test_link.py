@@ -36,6 +36,7 @@ def test_link_prints_an_address_that_signs_the_person_in_once_at_an_oauth_server
         printed = worktrail("link", "--resource", mira, "--url", issuer, "--db", str(db))
         assert printed.returncode == 0, printed.stderr
         assert f"Sign in as Mira ({mira}) at {issuer}/, once, within 15 minutes:" in printed.stdout
+        assert "paste it into the board's login page" in printed.stdout, "a person sent to log in by an app can go on"
         found = ADDRESS.search(printed.stdout)
         assert found is not None and found.group(1).startswith(f"{issuer}/login/once?token=")
         with httpx2.Client(timeout=30) as person:
