@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import sqlite3
 import subprocess
@@ -218,6 +219,31 @@ def run_worktrail(
         [sys.executable, "-m", "worktrail", *args],
         env={**os.environ, **(env or {})}, input=stdin, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
+
+
+def cli_person(db: Path | str, key: str, name: str, type: str = "human", status: str | None = None, role: str = "member") -> str:
+    """A resource made with `worktrail call` by the holder of `key` (then set to `status`): its id."""
+    made = run_worktrail("call", "ts.res.create", json.dumps({"type": type, "name": name, "role": role}),
+                         "--db", str(db), env={"WORKTRAIL_API_KEY": key})  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    resource_id = str(json.loads(made.stdout)["id"])
+    if status:
+        done = run_worktrail("call", "ts.res.update", json.dumps({"id": resource_id, "status": status}), "--db", str(db),
+                             env={"WORKTRAIL_API_KEY": key})  # fmt: skip
+        assert done.returncode == 0, done.stderr
+    return resource_id
+
+
+# The address `worktrail link` prints, on a line of its own.
+ADDRESS = re.compile(r"^  (\S+/login/once\?token=\S+)$", re.M)
+
+
+def cli_link(db: Path | str, resource_id: str, url: str) -> str:
+    """The one-time sign-in address `worktrail link` prints for that person at the board of `url`."""
+    printed = run_worktrail("link", "--resource", resource_id, "--url", url, "--db", str(db))
+    found = ADDRESS.search(printed.stdout)
+    assert printed.returncode == 0 and found is not None, printed.stderr
+    return found.group(1)
 
 
 @pytest.fixture

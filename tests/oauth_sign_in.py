@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -38,9 +40,17 @@ class Memory:
         self.client = client_info
 
 
-async def open_consent(browser: httpx2.AsyncClient, authorize_url: str, issuer: str, key: str) -> httpx2.Response:
+def form_fields(page: str) -> dict[str, str]:
+    """The hidden fields of a page's forms, as a browser sends them back."""
+    return {k: html.unescape(v) for k, v in re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page)}
+
+
+async def open_consent(
+    browser: httpx2.AsyncClient, authorize_url: str, issuer: str, key: str | None, link: str | None = None
+) -> httpx2.Response:
     """What a person's browser does up to the consent page: /authorize, the hop back to the board
-    (SameSite), the board's login with a key; the consent page's answer, whatever it is."""
+    (SameSite), the board's login with a key (or, with no key, the one-time address `link` pasted
+    into the login page); the consent page's answer, whatever it is."""
     to_consent = (await browser.get(authorize_url)).headers["location"]
     assert to_consent.startswith(f"{issuer}/oauth/consent?")
     hop = await browser.get(to_consent)  # no cookie came along: the board's own page goes on (SameSite)
@@ -48,25 +58,39 @@ async def open_consent(browser: httpx2.AsyncClient, authorize_url: str, issuer: 
     to_login = (await browser.get(to_consent + "&hop=1")).headers["location"]
     assert to_login.startswith("/login?next=")
     consent_path = parse_qs(urlsplit(to_login).query)["next"][0]
-    logged_in = await browser.post(f"{issuer}/login", data={"api_key": key, "next": consent_path})
+    if link is None:
+        logged_in = await browser.post(f"{issuer}/login", data={"api_key": key, "next": consent_path})
+    else:
+        login_page = await browser.get(issuer + to_login)
+        assert 'action="/login/once"' in login_page.text and form_fields(login_page.text)["next"] == consent_path
+        logged_in = await browser.post(f"{issuer}/login/once", data={"address": link, "next": consent_path})
     assert logged_in.status_code == 303 and logged_in.headers["location"] == consent_path
     return await browser.get(issuer + consent_path)
 
 
-async def sign_in_and_decide(
-    authorize_url: str, issuer: str, key: str, decision: str = "approve", pages: list[str] | None = None,
-    redirect: str = REDIRECT,
-) -> dict[str, str]:
-    """What a person's browser does: /authorize, the board's login with a key, the consent page
-    (its text added to `pages`), Approve or Deny; the query of the redirect back to the app (at `redirect`)."""
+@asynccontextmanager
+async def at_consent(
+    authorize_url: str, issuer: str, key: str | None, link: str | None = None
+) -> AsyncIterator[tuple[httpx2.AsyncClient, httpx2.Response]]:
+    """A person's browser at the consent page (`open_consent`): (the browser, the page)."""
     async with httpx2.AsyncClient(timeout=30, headers={"Origin": issuer}) as browser:
-        page = await open_consent(browser, authorize_url, issuer, key)
+        page = await open_consent(browser, authorize_url, issuer, key, link)
         assert page.status_code == 200 and "Approve" in page.text, page.text
+        yield browser, page
+
+
+async def sign_in_and_decide(
+    authorize_url: str, issuer: str, key: str | None, decision: str = "approve", pages: list[str] | None = None,
+    link: str | None = None, grant: str | None = None, redirect: str = REDIRECT,
+) -> dict[str, str]:
+    """What a person's browser does: /authorize, the board's login (`at_consent`), the consent page
+    (its text added to `pages`), Approve (giving the access `grant`, else the one the page
+    offers first) or Deny; the query of the redirect back to the app (at `redirect`)."""
+    async with at_consent(authorize_url, issuer, key, link) as (browser, page):
         if pages is not None:
             pages.append(page.text)
-        fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', page.text))
-        answer = await browser.post(f"{issuer}/oauth/consent", data={**{k: html.unescape(v) for k, v in fields.items()},
-                                                                       "decision": decision})  # fmt: skip
+        chosen = {"grant": grant} if grant else {}
+        answer = await browser.post(f"{issuer}/oauth/consent", data={**form_fields(page.text), **chosen, "decision": decision})
         assert answer.status_code == 303, answer.text
         back = answer.headers["location"]
         assert back.startswith(redirect + "?"), back
@@ -74,19 +98,19 @@ async def sign_in_and_decide(
 
 
 def provider(
-    url: str, issuer: str, key: str, storage: Memory | None = None, client_metadata_url: str | None = None,
-    pages: list[str] | None = None, method: str = "none", callback_at: str = REDIRECT,
+    url: str, issuer: str, key: str | None, storage: Memory | None = None, client_metadata_url: str | None = None,
+    pages: list[str] | None = None, method: str = "none", link: str | None = None, callback_at: str = REDIRECT,
 ) -> OAuthClientProvider:
-    """The SDK's OAuth client for `url`, whose person signs in with `key` and approves; it is known
-    by its metadata document at `client_metadata_url` when the server takes those, else registers
-    with `method` (`none`: a public client). Its callback is at `callback_at`."""
+    """The SDK's OAuth client for `url`, whose person signs in with `key` (or the one-time address
+    `link`) and approves; it is known by its metadata document at `client_metadata_url` when the
+    server takes those, else registers with `method` (`none`: a public client). Its callback is at `callback_at`."""
     said: dict[str, str] = {}
 
     async def redirect(authorize_url: str) -> None:
         said["url"] = authorize_url
 
     async def callback() -> AuthorizationCodeResult:
-        back = await sign_in_and_decide(said["url"], issuer, key, pages=pages, redirect=callback_at)
+        back = await sign_in_and_decide(said["url"], issuer, key, pages=pages, link=link, redirect=callback_at)
         return AuthorizationCodeResult(code=back["code"], state=back.get("state"), iss=back.get("iss"))
 
     metadata = OAuthClientMetadata(client_name="Test assistant", redirect_uris=[callback_at],  # type: ignore[list-item]

@@ -5,8 +5,6 @@ the app's sign-in and consent are. Bad input is one line naming the option, and 
 
 from __future__ import annotations
 
-import json
-import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,7 +12,7 @@ import httpx2
 import pytest
 
 from tests.board_client import board_over, browser
-from tests.conftest import PinnedClock, connect, make_resource
+from tests.conftest import ADDRESS, PinnedClock, cli_person, connect, make_resource
 from tests.conftest import run_worktrail as worktrail
 from tests.servers import start_http_on_any_port, stop
 from worktrail.cli.board import board_beside
@@ -25,33 +23,20 @@ from worktrail.tools.catalog import ALL_TOOLS
 from worktrail.tools.registry import Registry
 from worktrail.transport.http.app import HttpOptions, build_http_app
 
-ADDRESS = re.compile(r"^  (\S+/login/once\?token=\S+)$", re.M)
-
-
-def _person(db: Path | str, key: str, name: str, type: str = "human", status: str | None = None) -> str:
-    made = worktrail("call", "ts.res.create", json.dumps({"type": type, "name": name, "role": "member"}),
-                     "--db", str(db), env={"WORKTRAIL_API_KEY": key})  # fmt: skip
-    assert made.returncode == 0, made.stderr
-    resource_id = str(json.loads(made.stdout)["id"])
-    if status:
-        done = worktrail("call", "ts.res.update", json.dumps({"id": resource_id, "status": status}), "--db", str(db),
-                         env={"WORKTRAIL_API_KEY": key})  # fmt: skip
-        assert done.returncode == 0, done.stderr
-    return resource_id
-
 
 @pytest.mark.processes
 def test_link_prints_an_address_that_signs_the_person_in_once_at_an_oauth_server(
     initialised: tuple[Path | str, str],
 ) -> None:
     db, key = initialised
-    mira = _person(db, key, "Mira")
+    mira = cli_person(db, key, "Mira")
     process, url, _ = start_http_on_any_port(db, "--auth", "oauth")  # type: ignore[arg-type]
     try:
         issuer = url.removesuffix("/mcp")
         printed = worktrail("link", "--resource", mira, "--url", issuer, "--db", str(db))
         assert printed.returncode == 0, printed.stderr
         assert f"Sign in as Mira ({mira}) at {issuer}/, once, within 15 minutes:" in printed.stdout
+        assert "paste it into the board's login page" in printed.stdout, "a person sent to log in by an app can go on"
         found = ADDRESS.search(printed.stdout)
         assert found is not None and found.group(1).startswith(f"{issuer}/login/once?token=")
         with httpx2.Client(timeout=30) as person:
@@ -82,7 +67,7 @@ def test_link_refuses_an_unknown_inactive_or_non_person_resource_and_a_bad_url(
     initialised: tuple[Path | str, str],
 ) -> None:
     db, key = initialised
-    gone, bot = _person(db, key, "Gone", status="inactive"), _person(db, key, "Bot", type="agent")
+    gone, bot = cli_person(db, key, "Gone", status="inactive"), cli_person(db, key, "Bot", type="agent")
     unknown = "res_" + "0" * 24
     for resource, says in ((unknown, f"--resource: No resource {unknown} in this ledger"),
                            (gone, f"--resource: {gone} (Gone) is inactive"),

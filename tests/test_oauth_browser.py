@@ -1,7 +1,8 @@
 """The OAuth sign-in as a person sees it (issue 29), in Chromium driven by Playwright: an app's
 page on another site sends the browser to `/authorize`; the board signs the person in and shows
 the consent page; Approve sends the browser back to the app with a code, which the app exchanges
-(PKCE) for a token that calls tools as the person."""
+(PKCE) for a token that calls tools as the person. A person without a key pastes a one-time
+address into the login page instead, and gives the app less than it asked for."""
 
 from __future__ import annotations
 
@@ -16,12 +17,23 @@ import httpx2
 import pytest
 
 from tests.browsers import shot
+from tests.conftest import cli_link, cli_person
 from tests.servers import start_http_on_any_port, stop
 
 pytestmark = [pytest.mark.processes, pytest.mark.browser]
 
 APP = "https://assistant.example"
 CALLBACK = f"{APP}/callback"
+
+
+def _asking(issuer: str, url: str, scope: str, verifier: str) -> tuple[str, str]:
+    """A newly registered app at APP asking for `scope`: (its client_id, its /authorize address)."""
+    client_id = httpx2.post(f"{issuer}/register", json={"client_name": "Assistant", "redirect_uris": [CALLBACK],
+                                                         "token_endpoint_auth_method": "none"}, timeout=30).json()["client_id"]  # fmt: skip
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+    return client_id, str(httpx2.URL(f"{issuer}/authorize", params={
+        "response_type": "code", "client_id": client_id, "redirect_uri": CALLBACK, "code_challenge": challenge,
+        "code_challenge_method": "S256", "state": "st", "resource": url, "scope": scope}))  # fmt: skip
 
 
 def test_a_person_approves_an_app_in_the_browser_and_the_app_calls_tools(
@@ -31,13 +43,8 @@ def test_a_person_approves_an_app_in_the_browser_and_the_app_calls_tools(
     process, url, _ = start_http_on_any_port(db, "--auth", "oauth")  # type: ignore[arg-type]
     try:
         issuer = url.removesuffix("/mcp")
-        client_id = httpx2.post(f"{issuer}/register", json={"client_name": "Assistant", "redirect_uris": [CALLBACK],
-                                                             "token_endpoint_auth_method": "none"}, timeout=30).json()["client_id"]  # fmt: skip
         verifier = "p" * 64
-        challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
-        authorize = str(httpx2.URL(f"{issuer}/authorize", params={
-            "response_type": "code", "client_id": client_id, "redirect_uri": CALLBACK, "code_challenge": challenge,
-            "code_challenge_method": "S256", "state": "st", "resource": url, "scope": "ledger:write"}))  # fmt: skip
+        client_id, authorize = _asking(issuer, url, "ledger:write", verifier)
         context = chromium.new_context()
         came_back: list[str] = []
 
@@ -98,5 +105,45 @@ def test_a_person_approves_an_app_in_the_browser_and_the_app_calls_tools(
         refresh = httpx2.post(f"{issuer}/token", data={"grant_type": "refresh_token", "client_id": client_id,
                                                         "refresh_token": token.json()["refresh_token"]}, timeout=30)  # fmt: skip
         assert refresh.status_code == 400 and refresh.json()["error"] == "invalid_grant", refresh.text
+    finally:
+        stop(process)
+
+
+def test_a_person_without_a_key_pastes_a_one_time_address_and_gives_an_app_less_than_it_asked(
+    initialised: tuple[Path | str, str], chromium: Any
+) -> None:
+    db, key = initialised
+    process, url, _ = start_http_on_any_port(db, "--auth", "oauth")  # type: ignore[arg-type]
+    try:
+        issuer = url.removesuffix("/mcp")
+        address = cli_link(db, cli_person(db, key, "Mira"), issuer)
+        verifier = "q" * 64
+        client_id, authorize = _asking(issuer, url, "ledger:read ledger:write ledger:admin", verifier)
+        context = chromium.new_context()
+        came_back: list[str] = []
+
+        def app(route: Any) -> None:
+            came_back.append(route.request.url)
+            route.fulfill(status=200, content_type="text/html", body="<h1>Connected</h1>")
+
+        context.route(f"{APP}/**", app)
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        page.goto(authorize)
+        page.wait_for_url("**/login?next=*")
+        page.get_by_label("Or a one-time sign-in address").fill(address)
+        page.get_by_role("button", name="Sign in with the address").click()
+        page.wait_for_url("**/oauth/consent?*")
+        assert page.get_by_role("radio", name="ledger:write").is_checked(), "every scope asked: ledger:write first"
+        assert page.get_by_role("radio", name="ledger:admin").count() == 0, "a member gives no more than their role"
+        shot(page, "oauth-consent-choice")
+        page.get_by_role("radio", name="ledger:read").check()
+        page.get_by_role("button", name="Approve").click()
+        page.wait_for_url(f"{CALLBACK}*")
+        context.close()
+        code = parse_qs(urlsplit(came_back[-1]).query)["code"][0]
+        token = httpx2.post(f"{issuer}/token", data={"grant_type": "authorization_code", "code": code, "redirect_uri": CALLBACK,
+                                                      "client_id": client_id, "code_verifier": verifier}, timeout=30)  # fmt: skip
+        assert token.status_code == 200 and token.json()["scope"] == "ledger:read", token.text
     finally:
         stop(process)

@@ -2,20 +2,33 @@
 (`OAuthClientProvider`) over real HTTP: discovery, dynamic registration, /authorize, the board's
 sign-in and consent (completed here by plain HTTP requests, as a browser would send them), the
 code exchanged with PKCE, tools called with the access token as the person, a refresh, a
-revocation, and the refusals around them."""
+revocation, and the refusals around them; the person's choice of the access to give."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import json
+import re
+import secrets
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+import anyio
 import httpx2
 import pytest
 
-from tests.oauth_sign_in import REDIRECT, Memory, provider, sign_in_and_decide, signed_in_client
+from tests.conftest import cli_link, cli_person, peek
+from tests.conftest import run_worktrail as worktrail
+from tests.oauth_sign_in import (
+    REDIRECT,
+    Memory,
+    at_consent,
+    form_fields,
+    provider,
+    sign_in_and_decide,
+    signed_in_client,
+)
 from tests.servers import start_http_on_any_port, stop
 
 pytestmark = [pytest.mark.anyio, pytest.mark.processes]
@@ -66,6 +79,21 @@ async def test_the_sdk_client_registers_signs_in_and_calls_tools_as_the_person(o
     assert httpx2.post(url, content=json.dumps(listing), headers=plain, timeout=30).status_code == 401, (
         "revoking the refresh token ends the grant's access token too"
     )
+
+
+async def test_a_person_with_only_a_one_time_address_approves_an_app_that_then_calls_tools_as_them(
+    initialised: tuple[Path, str], oauth_server: tuple[str, str, str]
+) -> None:
+    db, owner_key = initialised
+    issuer, url, _ = oauth_server
+    mira = cli_person(db, owner_key, "Mira")  # a person with no key at all
+    storage = Memory()
+    async with signed_in_client(url, provider(url, issuer, None, storage, link=cli_link(db, mira, issuer))) as agent:
+        me = (await agent.call_tool("ts.auth.whoami", {})).structured_content
+        made = await agent.call_tool("ts.tsk.create", {"title": "via Mira's app"})
+    assert me is not None and me["name"] == "Mira" and me["role"] == "member", me
+    assert not made.is_error, made.structured_content
+    assert storage.tokens is not None and storage.tokens.scope == "ledger:write"
 
 
 async def test_a_refresh_rotates_and_a_second_use_at_once_is_honoured(oauth_server) -> None:  # type: ignore[no-untyped-def]
@@ -181,3 +209,68 @@ def test_a_teams_eleventh_hosted_connector_in_an_hour_registers_by_default(oauth
     body = {"client_name": "Claude", "token_endpoint_auth_method": "none", "redirect_uris": ["https://claude.ai/api/mcp/auth_callback"]}
     answers = [httpx2.post(f"{issuer}/register", json=body, timeout=30).status_code for _ in range(11)]
     assert answers == [201] * 11
+
+
+ALL = "ledger:read ledger:write ledger:admin"  # what MCP Inspector asks for: every scope the server lists
+RADIO = re.compile(r'<input type="radio" name="grant" value="([^"]+)"( checked)?>')
+
+
+def _asking(issuer: str, url: str, scope: str) -> tuple[str, str, str]:
+    """A newly registered public app asking for `scope`: (its /authorize address, client_id, PKCE verifier)."""
+    client_id = httpx2.post(f"{issuer}/register", json={"client_name": "Inspector", "redirect_uris": [REDIRECT],
+                                                         "token_endpoint_auth_method": "none"}, timeout=30).json()["client_id"]  # fmt: skip
+    verifier = secrets.token_urlsafe(48)
+    challenge = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).decode().rstrip("=")
+    ask = {"response_type": "code", "client_id": client_id, "redirect_uri": REDIRECT, "code_challenge": challenge,
+           "code_challenge_method": "S256", "scope": scope, "resource": url}  # fmt: skip
+    return str(httpx2.URL(f"{issuer}/authorize", params=ask)), client_id, verifier
+
+
+def _granted(issuer: str, client_id: str, verifier: str, back: dict[str, str]) -> str:
+    """The scope of the tokens the app's code is exchanged for."""
+    token = httpx2.post(f"{issuer}/token", data={"grant_type": "authorization_code", "code": back["code"], "redirect_uri": REDIRECT,
+                                                  "client_id": client_id, "code_verifier": verifier}, timeout=30)  # fmt: skip
+    assert token.status_code == 200, token.text
+    return str(token.json()["scope"])
+
+
+async def test_an_app_asking_for_every_scope_is_offered_ledger_write_first_and_gets_the_access_chosen(oauth_server) -> None:  # type: ignore[no-untyped-def]
+    issuer, url, key = oauth_server
+    authorize, client_id, verifier = _asking(issuer, url, ALL)
+    async with at_consent(authorize, issuer, key) as (browser, page):
+        assert RADIO.findall(page.text) == [("ledger:read", ""), ("ledger:write", " checked"), ("ledger:admin", "")], (
+            "an owner may give any of the three; not everything by default"
+        )
+        answer = await browser.post(f"{issuer}/oauth/consent", data={**form_fields(page.text), "grant": "ledger:write",
+                                                                       "decision": "approve"})  # fmt: skip
+    back = {k: v[0] for k, v in parse_qs(urlsplit(answer.headers["location"]).query).items()}
+    assert _granted(issuer, client_id, verifier, back) == "ledger:write"
+    for chosen in ("ledger:admin", "ledger:read"):
+        authorize, client_id, verifier = _asking(issuer, url, ALL)
+        assert _granted(issuer, client_id, verifier, await sign_in_and_decide(authorize, issuer, key, grant=chosen)) == chosen
+    authorize, client_id, verifier = _asking(issuer, url, "ledger:admin")  # one scope asked: offered first
+    assert _granted(issuer, client_id, verifier, await sign_in_and_decide(authorize, issuer, key)) == "ledger:admin"
+
+
+async def test_a_forged_choice_beyond_what_was_asked_or_the_persons_role_is_refused_and_issues_no_code(
+    initialised: tuple[Path, str], oauth_server: tuple[str, str, str]
+) -> None:
+    db, owner_key = initialised
+    issuer, url, _ = oauth_server
+    async with at_consent(_asking(issuer, url, "ledger:read")[0], issuer, owner_key) as (browser, page):
+        for forged, said in (("ledger:admin", "grant: ledger:admin is not access you may give this app: it asked for "
+                                              "ledger:read, and your role (owner) allows up to ledger:read"),
+                             ("ledger:root", "grant: that value is not access you may give")):  # fmt: skip
+            refused = await browser.post(f"{issuer}/oauth/consent", data={**form_fields(page.text), "grant": forged,
+                                                                            "decision": "approve"})  # fmt: skip
+            assert refused.status_code == 400 and "location" not in refused.headers and said in refused.text, refused.text
+        assert RADIO.findall(page.text) == [("ledger:read", " checked")], "asked for ledger:read: nothing more offered"
+    made = worktrail("key", "create", "--resource", cli_person(db, owner_key, "Mira"), "--json", "--db", str(db))
+    async with at_consent(_asking(issuer, url, ALL)[0], issuer, json.loads(made.stdout)["api_key"]) as (browser, page):
+        assert RADIO.findall(page.text) == [("ledger:read", ""), ("ledger:write", " checked")], "a member: no ledger:admin"
+        assert "your role allows no more than ledger:write" in page.text
+        refused = await browser.post(f"{issuer}/oauth/consent", data={**form_fields(page.text), "grant": "ledger:admin",
+                                                                        "decision": "approve"})  # fmt: skip
+        assert refused.status_code == 400 and "your role (member) allows up to ledger:write" in refused.text
+    codes = await anyio.to_thread.run_sync(peek, db, "SELECT COUNT(*) FROM oauth_code")  # off the test's event loop
+    assert codes == [(0,)], "no code was issued"

@@ -17,14 +17,14 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, quote, urlsplit
 
 import httpx2
 import pytest
 
 from tests.conftest import run_worktrail as worktrail
 from tests.document_server import Documents, document_server, make_test_ca, needs_openssl
-from tests.oauth_sign_in import REDIRECT, Memory, provider, signed_in_client
+from tests.oauth_sign_in import REDIRECT, Memory, form_fields, provider, signed_in_client
 from tests.servers import free_port, start_http_on_any_port, stop
 from worktrail.transport.http.client_documents import DEFAULT_FRESH, LONGEST_FRESH, fresh_for
 from worktrail.transport.http.public_addresses import allowed_host, not_public
@@ -89,6 +89,38 @@ async def test_the_sdk_client_signs_in_by_its_metadata_document_and_calls_tools(
         assert documents.requests[PATH] == 1, "fetched once: the consent and the token step used the ledger's copy"
         assert authorize(issuer, url_of_document).status_code == 302
         assert documents.requests[PATH] == 1, "asked again within its max-age: not fetched again"
+    finally:
+        stop(process)
+
+
+@needs_openssl
+@pytest.mark.processes
+def test_the_consent_page_fetches_a_stale_document_again_and_refuses_a_redirect_the_app_dropped(
+    initialised: tuple[Path | str, str], documents: Documents, ca_files: tuple[Path, Path, Path]
+) -> None:
+    db, key = initialised
+    old, new = "https://old.example/cb", "https://new.example/cb"
+    url_of_document = documents.serve(PATH, b"")
+    documents.serve(PATH, document(url_of_document, redirect_uris=[old]), Cache_Control="no-store")
+    process, url, issuer = serve_oauth(db, ca_files[0], "--client-metadata-allow-host", documents.address)
+    try:
+        asked = {"response_type": "code", "client_id": url_of_document, "redirect_uri": old, "code_challenge": "c" * 43,
+                 "code_challenge_method": "S256", "state": "s", "resource": url}  # fmt: skip
+        to_consent = httpx2.get(f"{issuer}/authorize", params=asked, timeout=30).headers["location"]
+        with httpx2.Client(timeout=30, headers={"Origin": issuer}) as browser:
+            assert browser.post(f"{issuer}/login", data={"api_key": key, "next": "/"}).status_code == 303
+            page = browser.get(to_consent)
+            assert page.status_code == 200 and "Approve" in page.text
+            documents.serve(PATH, document(url_of_document, redirect_uris=[new]), Cache_Control="no-store")  # old dropped
+            approved = browser.post(f"{issuer}/oauth/consent", data={**form_fields(page.text), "decision": "approve"})
+            assert approved.status_code == 400 and "location" not in approved.headers, "no code for a dropped redirect"
+            assert "did not register the address" in approved.text
+            assert documents.requests[PATH] == 3, "/authorize, the page and the decision each fetched the stale copy again"
+            again = browser.get(to_consent)
+            assert again.status_code == 400 and "did not register the address" in again.text, "nor a page to approve on"
+            documents.serve(PATH, b"gone", 404)
+            gone = browser.get(to_consent.replace(quote(old, safe=""), quote(new, safe="")))
+            assert gone.status_code == 400 and "metadata document) cannot be used now" in gone.text, gone.text
     finally:
         stop(process)
 
@@ -176,6 +208,26 @@ def test_one_address_has_at_most_30_documents_fetched_an_hour_then_429(
         assert over.status_code == 429 and int(over.headers["retry-after"]) > 0, over.text
         assert over.json()["error"] == "rate_limited" and "over 30 an hour" in over.json()["error_description"]
         assert documents.requests["/each-time.json"] == 30, "the 31st was not fetched"
+    finally:
+        stop(process)
+
+
+@needs_openssl
+@pytest.mark.processes
+def test_the_consent_page_draws_on_the_fetch_budget_of_authorize(
+    initialised: tuple[Path | str, str], documents: Documents, ca_files: tuple[Path, Path, Path]
+) -> None:
+    db, key = initialised
+    process, _, issuer = serve_oauth(db, ca_files[0], "--client-metadata-allow-host", documents.address)
+    try:
+        unstored = documents.serve("/each-time.json", b"")
+        documents.serve("/each-time.json", document(unstored), Cache_Control="no-store")
+        to_consent = [authorize(issuer, unstored).headers["location"] for _ in range(30)][-1]
+        with httpx2.Client(timeout=30, headers={"Origin": issuer}) as browser:
+            assert browser.post(f"{issuer}/login", data={"api_key": key, "next": "/"}).status_code == 303
+            page = browser.get(to_consent)
+        assert page.status_code == 400 and "too many client metadata documents fetched for 127.0.0.1" in page.text, page.text
+        assert documents.requests["/each-time.json"] == 30, "the consent page's fetch was not made"
     finally:
         stop(process)
 

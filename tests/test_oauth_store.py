@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import everything, execute, scalar
 from worktrail.domain.clock import SystemClock, format_ts
-from worktrail.domain.scopes import acting_role, cap
+from worktrail.domain.scopes import acting_role, cap, choices
 from worktrail.store.audit import Origin
 from worktrail.store.oauth.grants import grant_actor
 from worktrail.store.store import Store
@@ -201,6 +201,22 @@ async def test_a_metadata_document_no_grant_names_is_removed_a_day_after_its_cop
 def test_a_grant_never_exceeds_the_persons_role(asked: str | None, role: str, granted: str) -> None:
     assert cap(asked, role) == granted
     assert acting_role(granted, role) == {"ledger:read": "viewer", "ledger:write": "member", "ledger:admin": "admin"}[granted]
+
+
+@pytest.mark.parametrize(
+    ("asked", "role", "offered", "first"),
+    [("ledger:read ledger:write ledger:admin", "owner", ("ledger:read", "ledger:write", "ledger:admin"), "ledger:write"),
+     ("ledger:read ledger:write ledger:admin", "member", ("ledger:read", "ledger:write"), "ledger:write"),
+     ("ledger:read ledger:write ledger:admin", "viewer", ("ledger:read",), "ledger:read"),
+     ("ledger:admin", "admin", ("ledger:read", "ledger:write", "ledger:admin"), "ledger:admin"),
+     ("ledger:read", "owner", ("ledger:read",), "ledger:read"), (None, "owner", ("ledger:read", "ledger:write"), "ledger:write"),
+     ("openid", "member", ("ledger:read", "ledger:write"), "ledger:write"),
+     ("ledger:write ledger:admin", "owner", ("ledger:read", "ledger:write", "ledger:admin"), "ledger:admin")],
+)  # fmt: skip
+def test_the_consent_offers_scopes_up_to_what_was_asked_and_the_role_and_write_first_when_every_one_was_asked(
+    asked: str | None, role: str, offered: tuple[str, ...], first: str
+) -> None:
+    assert choices(asked, role) == (offered, first)
 
 
 async def test_a_grant_acts_through_its_app_by_name_or_by_id_when_nameless(store: Store, owner_key: str) -> None:

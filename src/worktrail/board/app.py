@@ -85,12 +85,13 @@ def board_routes(board: Board) -> list[BaseRoute]:
         Route("/login", login["show"], methods=["GET"]),  # type: ignore[arg-type]
         Route("/login", login["with_key"], methods=["POST"]),  # type: ignore[arg-type]
         Route("/login/once", login["once"], methods=["GET"]),  # type: ignore[arg-type]
+        Route("/login/once", login["once_pasted"], methods=["POST"]),  # type: ignore[arg-type]
         Route("/logout", login["logout"], methods=["POST"]),  # type: ignore[arg-type]
         Route("/events", guarded(board, _events(board)), methods=["GET"]),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
-    if board.options.oauth_issuer and board.options.oauth_resource:
-        show, decide = consent_handlers(board.options.oauth_issuer, board.options.oauth_resource)
+    if board.oauth is not None:
+        show, decide = consent_handlers(board.oauth)
         routes += [Route(CONSENT_PATH, same_site_hop(guarded(board, show)), methods=["GET"]),
                    Route(CONSENT_PATH, guarded(board, decide, action=True), methods=["POST"])]  # fmt: skip
     routes += [Route(path, guarded(board, handler), methods=["GET"]) for path, handler in PAGES]

@@ -23,5 +23,3 @@ class BoardOptions:
     allowed_hosts: tuple[str, ...] = ()
     poll_every: float = 0.5
     ticket_origin: str | None = None
-    oauth_issuer: str | None = None  # with `--auth oauth`: this server's issuer, and its /mcp below
-    oauth_resource: str | None = None

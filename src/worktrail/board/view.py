@@ -26,6 +26,7 @@ from worktrail.domain.clock import Clock, SystemClock
 from worktrail.domain.roles import is_admin
 from worktrail.store.store import Store
 from worktrail.tools.registry import Registry
+from worktrail.transport.http.oauth_provider import LedgerProvider
 from worktrail.transport.http.rate_limit import Limits, retry_after
 from worktrail.transport.http.refusals import MISDIRECTED
 
@@ -46,6 +47,7 @@ class Board:
     env: Environment = field(default_factory=environment)
     watcher: Watcher | None = None
     limits: Limits = field(default_factory=Limits)  # beside /mcp, the one /mcp counts with
+    oauth: LedgerProvider | None = None  # with `--auth oauth`: the authorization server, for the consent page
 
     def __post_init__(self) -> None:
         if self.watcher is None:

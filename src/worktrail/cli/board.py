@@ -25,7 +25,7 @@ from worktrail.tools.catalog import ALL_TOOLS
 from worktrail.tools.context import Serving
 from worktrail.tools.registry import Registry
 from worktrail.transport.http.access_log import AccessLog
-from worktrail.transport.http.app import HttpOptions
+from worktrail.transport.http.app import HttpOptions, ledger_provider
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +40,9 @@ def board_beside(registry: Registry, http: HttpOptions, session_ttl: object) -> 
     # One-time sign-in addresses (worktrail link) only where the server knows the address people reach it by.
     public = http.issuer if oauth or http.public_url else None
     options = BoardOptions(session_ttl=session_ttl, secure=http.tls, allowed_hosts=http.allowed_hosts,  # type: ignore[arg-type]
-                           oauth_issuer=http.issuer if oauth else None, oauth_resource=http.resource_url if oauth else None,
                            ticket_origin=public)  # fmt: skip
-    board = Board(own, options, limits=http.limits)  # one budget per key (or session) and address for both
+    # One budget per key (or session) and address for both, document fetches included.
+    board = Board(own, options, limits=http.limits, oauth=ledger_provider(http, registry.store) if oauth else None)
     return replace(http, extra_routes=(*http.extra_routes, Mount("", app=board_app(board))))
 
 

@@ -25,4 +25,5 @@ async def link(args: argparse.Namespace) -> int:
     minutes = int(LINK_TTL.total_seconds() // 60)
     print(f"Sign in as {who['name']} ({who['id']}) at {args.url}/, once, within {minutes} minutes:")
     print(f"  {args.url}/login/once?token={ticket}")
+    print("Open it, or paste it into the board's login page (where an app's sign-in goes on to its consent page).")
     return 0

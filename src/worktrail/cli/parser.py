@@ -229,7 +229,8 @@ def build() -> argparse.ArgumentParser:
                        help="on a stop signal, how long requests in flight may take to finish (default 5s)")  # fmt: skip
 
     link = _with_db(c.add("link", "Print a one-time sign-in address for a person (the owner unless --resource) at a "
-                          "board: it signs that browser in as them, once, within 15 minutes, without a key.",
+                          "board: it signs that browser in as them, once, within 15 minutes, without a key (opened, or pasted "
+                          "into the board's login page, which then goes on where it was to go: an app's consent page).",
                           "worktrail link --resource res_0123abcd... --url https://ledger.example.com"))  # fmt: skip
     link.add_argument("--resource", metavar="ID", type=value.resource_id,
                       help="the person it signs in: an active human resource (default: the ledger's owner)")  # fmt: skip

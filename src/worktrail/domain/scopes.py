@@ -35,6 +35,19 @@ def cap(asked: str | None, person_role: str) -> str:
     return _scope_for(granted)
 
 
+def choices(asked: str | None, person_role: str) -> tuple[tuple[str, ...], str]:
+    """What a person may grant an app that asked for `asked`: the scopes up to what was asked
+    (the default when nothing was) and their role allow, least first; and the one offered first,
+    which is the most of those, except that an app taking every scope the server lists (as MCP
+    Inspector does) is offered `ledger:write` (or less, by role). A step-up that lists the scope it
+    held beside the one it needs (the SDK's, SEP-2350: `ledger:write ledger:admin`) asked for more
+    on purpose: it is offered the most."""
+    listed = [s for s in (asked or "").split() if s in SCOPE_ROLES]
+    ceiling = cap(" ".join(listed) or None, person_role)
+    offered = SCOPES[: SCOPES.index(ceiling) + 1]
+    return offered, cap(DEFAULT_SCOPE, person_role) if set(listed) == set(SCOPES) else ceiling
+
+
 def _highest_role_within(person_role: str) -> str:
     return next(r for r in reversed(SCOPE_ROLES.values()) if at_least(person_role, r))
 

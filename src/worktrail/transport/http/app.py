@@ -108,6 +108,14 @@ class HttpOptions:
         )
 
 
+def ledger_provider(options: HttpOptions, store: Store) -> LedgerProvider:
+    """The authorization server's provider for `--auth oauth` (the SDK's routes', and the board's
+    consent page's): one fetch budget per address for both, the process's (`options.limits`)."""
+    documents = ClientDocuments(options.client_metadata_hosts, options.client_metadata_ca)
+    return LedgerProvider(store, options.issuer, options.resource_url, documents=documents,
+                          fetches=options.limits.document_fetches)  # fmt: skip
+
+
 def _discovery(options: HttpOptions, store: Store) -> tuple[list[Route], str | None]:
     """With `--auth oauth`: the RFC 9728 protected-resource metadata naming this server as the
     authorization server, and its URL for the 401. With `--auth keys`: nothing at all, since clients
@@ -116,8 +124,7 @@ def _discovery(options: HttpOptions, store: Store) -> tuple[list[Route], str | N
         return [], None
     # Plain strings: the SDK's model keeps them as given (AnyHttpUrl would add a slash to the issuer).
     resource: Any = options.resource_url
-    documents = ClientDocuments(options.client_metadata_hosts, options.client_metadata_ca)
-    provider = LedgerProvider(store, options.issuer, options.resource_url, documents=documents)
+    provider = ledger_provider(options, store)
     routes = create_protected_resource_routes(resource, [options.issuer], list(SCOPES), "worktrail")  # type: ignore[list-item]
     return [*routes, *authorization_routes(provider, options.registrations_per_hour)], str(
         build_resource_metadata_url(resource)

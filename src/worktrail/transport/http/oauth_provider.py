@@ -41,7 +41,7 @@ from worktrail.store.store import Store
 from worktrail.transport.http.client_documents import ClientDocuments, is_document_url
 from worktrail.transport.http.client_secrets import TOKEN_AUTH_METHODS
 from worktrail.transport.http.public_addresses import FetchRefused
-from worktrail.transport.http.rate_limit import Buckets
+from worktrail.transport.http.rate_limit import DOCUMENT_FETCHES_PER_HOUR, Buckets, document_fetches
 
 log = logging.getLogger(__name__)
 
@@ -65,9 +65,6 @@ class TokenAsked:
 
 
 TOKEN_ASKED: ContextVar[TokenAsked | None] = ContextVar("token_asked", default=None)
-# Documents one address may have this server fetch an hour (in each process): anyone may name any
-# URL as a client_id, and the server must not become a way to send a third party requests.
-DOCUMENT_FETCHES_PER_HOUR = 30
 # What /token answers a code used before (that use revoked the grant the code had become).
 CODE_USED = "authorization code was already used: the access it gave is revoked; sign in again"
 # Redirect schemes a client may never register: they run or read in the browser itself.
@@ -188,15 +185,22 @@ class LedgerProvider:
     resource: str
     clock: Clock = field(default_factory=SystemClock)
     documents: ClientDocuments = field(default_factory=ClientDocuments)
-    fetches: Buckets = field(default_factory=lambda: Buckets(DOCUMENT_FETCHES_PER_HOUR / 3600, DOCUMENT_FETCHES_PER_HOUR))
+    fetches: Buckets = field(default_factory=document_fetches)  # the process's: Limits.document_fetches
 
     async def get_client(self, client_id: str) -> OAuthClientInformationFull | None:
+        row = await self.client_row(client_id)
+        return None if row is None else client_info(row)
+
+    async def client_row(self, client_id: str) -> dict[str, Any] | None:
+        """The ledger's record of a client, a metadata document's fetched again first when its
+        copy is stale (on the fetch budget of the address in FETCHING_FOR); None: unknown, or
+        its document refused (the reason in DOCUMENT_REFUSALS)."""
         row = await self.store.oauth_clients.get(client_id)
         if is_document_url(client_id) and (row is None or row["kind"] == "document"):
             now = self.clock.now()
             if row is None or row["fresh_until"] is None or parse_ts(row["fresh_until"]) <= now:
                 row = await self._fetch_document(client_id, now)
-        return None if row is None else client_info(row)
+        return row
 
     async def _fetch_document(self, url: str, now: datetime) -> dict[str, Any] | None:
         address = FETCHING_FOR.get()

@@ -10,6 +10,8 @@
   from that address that offers a key or a login is refused before it is checked (so a guess
   that happens to be right is refused too, and tells the guesser nothing) until the budget
   refills.
+- Client ID metadata documents (`--auth oauth`): documents one address may have this process
+  fetch an hour, by `/authorize`, `/token`, `/revoke` and the board's consent page alike.
 
 Each is a token bucket per name: bursts up to the budget, refilled at its rate.
 """
@@ -30,6 +32,9 @@ from worktrail.transport.http.refusals import presents_a_key
 # Buckets kept at most per limit (least recently used dropped first): memory stays bounded.
 MAX_BUCKETS = 10_000
 AUTH_FAIL_LIMIT = 20  # failed authentications an address may make a minute, unless told otherwise
+# Documents one address may have this server fetch an hour (in each process): anyone may name any
+# URL as a client_id, and the server must not become a way to send a third party requests.
+DOCUMENT_FETCHES_PER_HOUR = 30
 
 
 class Buckets:
@@ -71,6 +76,7 @@ class Limits:
         self.auth_fail_limit = auth_fail_limit
         self._keys = Buckets(per_second, per_second) if per_second else None
         self._failures = Buckets(auth_fail_limit / 60, auth_fail_limit) if auth_fail_limit else None
+        self.document_fetches = document_fetches()
 
     def for_key(self, key_id: str) -> float:
         """A request by this key: 0 when it may go, else the seconds to wait."""
@@ -84,6 +90,11 @@ class Limits:
         """Count a refused key or login from this address."""
         if self._failures is not None:
             self._failures.take(address)
+
+
+def document_fetches() -> Buckets:
+    """A budget of client ID metadata document fetches per address (DOCUMENT_FETCHES_PER_HOUR)."""
+    return Buckets(DOCUMENT_FETCHES_PER_HOUR / 3600, DOCUMENT_FETCHES_PER_HOUR)
 
 
 def address_of(scope: Scope) -> str:
