@@ -86,6 +86,7 @@ async def test_the_sdk_client_signs_in_by_its_metadata_document_and_calls_tools(
         assert me is not None and me["name"] == "owner" and not made.is_error, (me, made.structured_content)
         assert storage.client is not None and storage.client.client_id == url_of_document, "known by its document"
         assert f"Doc assistant <small>(verified: fetched from {url_of_document})</small>" in pages[0]
+        assert 'on your <a href="/apps">Connected apps</a> page' in pages[0], "where a person of any role takes it back"
         assert documents.requests[PATH] == 1, "fetched once: the consent and the token step used the ledger's copy"
         assert authorize(issuer, url_of_document).status_code == 302
         assert documents.requests[PATH] == 1, "asked again within its max-age: not fetched again"
