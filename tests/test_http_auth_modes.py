@@ -155,9 +155,10 @@ def test_oauth_on_loopback_with_an_allowed_host_and_no_public_url_is_its_loopbac
     initialised: tuple[Path, str],
 ) -> None:
     db, _ = initialised
-    process, url, _ = start_http_on_any_port(db, "--auth", "oauth", "--allowed-host", "ledger.lan")
+    process, url, line = start_http_on_any_port(db, "--auth", "oauth", "--allowed-host", "ledger.lan")
     try:
         port = url.rsplit(":", 1)[1].split("/")[0]
+        assert f"MCP at http://127.0.0.1:{port}/mcp" in line, "the address printed is the one an app signs in at"
         metadata = httpx2.get(f"http://127.0.0.1:{port}/.well-known/oauth-authorization-server", timeout=30).json()
         assert metadata["issuer"] == f"http://127.0.0.1:{port}", metadata
     finally:

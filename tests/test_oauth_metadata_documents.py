@@ -241,8 +241,9 @@ def test_token_and_revoke_draw_on_the_same_fetch_budget_and_a_host_httpx_refuses
     db, _ = initialised
     process, _, issuer = serve_oauth(db, ca_files[0], "--client-metadata-allow-host", documents.address)
     try:
-        odd = authorize(issuer, "https://0177.0.0.1/c.json")  # a host httpx will not take: no 500
-        assert odd.status_code == 400 and odd.json()["error"] == "invalid_request", odd.text
+        for host in ("0177.0.0.1", "[zz]", "[2002:7f00:1::"):  # a host httpx, or urlsplit, will not take: no 500
+            odd = authorize(issuer, f"https://{host}/c.json")
+            assert odd.status_code == 400 and odd.json()["error"] == "invalid_request", (host, odd.text)
         unstored = documents.serve("/each-time.json", b"")
         documents.serve("/each-time.json", document(unstored), Cache_Control="no-store")
         for path in ("/token", "/revoke") * 20:

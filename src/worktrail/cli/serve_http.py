@@ -139,7 +139,9 @@ def announce(options: HttpOptions, board: bool = True) -> Callable[[int], None]:
     """The line `serve --http` prints on stderr once it listens: where, and how to stop it."""
 
     def say(port: int) -> None:
-        base = options.public_url or f"{options.scheme}://{options.public_host}:{port}"
+        # With --auth oauth the address printed is the issuer's (an OAuth client signs in only there).
+        base = replace(options, port=port).issuer if options.auth == "oauth" else \
+            options.public_url or f"{options.scheme}://{options.public_host}:{port}"
         board_at = f", the board at {base}/" if board else ""
         bearer = "<key>" if options.auth != "oauth" else f"<key>, or an OAuth token: issuer {options.issuer}"
         print(f"worktrail serve: MCP at {base}/mcp (each request with Authorization: Bearer {bearer}){board_at}; "

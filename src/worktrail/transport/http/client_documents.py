@@ -41,7 +41,11 @@ def is_document_url(client_id: str) -> bool:
 def url_problem(url: str) -> str | None:
     """Why `url` cannot be a client ID metadata document's address (None: it can): https, a
     path, no fragment, no user, no dot segments."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - read for its check: a port that is no number is a ValueError
+    except ValueError:  # a bracketed host that is no IPv6 address (https://[zz]/c.json), an unclosed one
+        return f"client_id {url} is not a URL this server can read"
     if parts.scheme != "https" or not parts.hostname:
         return f"client_id {url} is not an https URL"
     if parts.path in ("", "/") or "/./" in parts.path + "/" or "/../" in parts.path + "/":
