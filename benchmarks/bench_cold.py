@@ -58,9 +58,12 @@ def main() -> None:
         db, env = ledger_at(Path(folder) / "cold.db")
         serve = ["-m", "worktrail", "serve", "--db", str(db)]
         cases = {"echo (SDK)": (ECHO, env), "worktrail serve": ([sys.executable, *serve], env)}
-        if args.against:
-            old = {**env, "PYTHONPATH": str(args.against / "src")}
-            cases["worktrail, --against"] = ([sys.executable, *serve], old)
+        if args.against:  # its own ledger, made by it: a newer ledger is one an older worktrail refuses
+            old = {**os.environ, "PYTHONPATH": str(args.against / "src")}
+            made = subprocess.run([sys.executable, "-m", "worktrail", "init", "--db", str(Path(folder) / "old.db"), "--json"],
+                                  env=old, capture_output=True, text=True, check=True)  # fmt: skip
+            old["WORKTRAIL_API_KEY"] = json.loads(made.stdout)["api_key"]
+            cases["worktrail, --against"] = ([sys.executable, "-m", "worktrail", "serve", "--db", str(Path(folder) / "old.db")], old)
         times: dict[str, list[tuple[float, float]]] = {name: [] for name in cases}
         for command, e in cases.values():
             once(command, e)  # warm the file cache and the .pyc files
