@@ -21,10 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_stdio import ECHO, ledger_at
+from bench_stdio import ECHO, INITIALIZE, ledger_at
 
-INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
-              "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "b", "version": "0"}}}  # fmt: skip
 INITIALIZED = {"jsonrpc": "2.0", "method": "notifications/initialized"}
 LIST = {"jsonrpc": "2.0", "id": 2, "method": "tools/list"}
 

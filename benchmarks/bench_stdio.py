@@ -149,14 +149,17 @@ def percentile(values: list[float], q: float) -> float:
     return ranked[min(len(ranked) - 1, math.ceil(q * len(ranked)) - 1)]
 
 
+# The first request of a cold start (cold_start_ms; bench_cold.py).
+INITIALIZE = {
+    "jsonrpc": "2.0",
+    "id": 1,
+    "method": "initialize",
+    "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "b", "version": "0"}},
+}
+
+
 def cold_start_ms(command: list[str], env: dict[str, str], repeats: int = 5) -> float:
     """Median time from spawning a server to reading its answer to `initialize`."""
-    initialize = {
-        "jsonrpc": "2.0",
-        "id": 1,
-        "method": "initialize",
-        "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "b", "version": "0"}},
-    }
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
@@ -164,7 +167,7 @@ def cold_start_ms(command: list[str], env: dict[str, str], repeats: int = 5) -> 
             command, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
         )
         assert proc.stdin and proc.stdout
-        proc.stdin.write((json.dumps(initialize) + "\n").encode())
+        proc.stdin.write((json.dumps(INITIALIZE) + "\n").encode())
         proc.stdin.flush()
         answer = proc.stdout.readline()
         times.append(time.perf_counter() - t0)

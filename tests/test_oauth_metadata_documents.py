@@ -55,6 +55,13 @@ def authorize(issuer: str, client_id: str) -> httpx2.Response:
     return httpx2.get(f"{issuer}/authorize", params=asked, timeout=30)
 
 
+def fetched_each_time(documents: Documents) -> str:
+    """The URL of a document served `no-store`: every use of it fetches it again."""
+    url = documents.url("/each-time.json")
+    documents.serve("/each-time.json", document(url), Cache_Control="no-store")
+    return url
+
+
 def refused_saying(answer: httpx2.Response) -> str:
     assert answer.status_code == 400 and "location" not in answer.headers, (answer.status_code, answer.text)
     assert answer.json()["error"] == "invalid_request"
@@ -202,8 +209,7 @@ def test_one_address_has_at_most_30_documents_fetched_an_hour_then_429(
     db, _ = initialised
     process, _, issuer = serve_oauth(db, ca_files[0], "--client-metadata-allow-host", documents.address)
     try:
-        unstored = documents.serve("/each-time.json", b"")
-        documents.serve("/each-time.json", document(unstored), Cache_Control="no-store")
+        unstored = fetched_each_time(documents)
         assert all(authorize(issuer, unstored).status_code == 302 for _ in range(30))
         over = authorize(issuer, unstored)
         assert over.status_code == 429 and int(over.headers["retry-after"]) > 0, over.text
@@ -221,8 +227,7 @@ def test_the_consent_page_draws_on_the_fetch_budget_of_authorize(
     db, key = initialised
     process, _, issuer = serve_oauth(db, ca_files[0], "--client-metadata-allow-host", documents.address)
     try:
-        unstored = documents.serve("/each-time.json", b"")
-        documents.serve("/each-time.json", document(unstored), Cache_Control="no-store")
+        unstored = fetched_each_time(documents)
         to_consent = [authorize(issuer, unstored).headers["location"] for _ in range(30)][-1]
         with httpx2.Client(timeout=30, headers={"Origin": issuer}) as browser:
             assert browser.post(f"{issuer}/login", data={"api_key": key, "next": "/"}).status_code == 303
@@ -244,8 +249,7 @@ def test_token_and_revoke_draw_on_the_same_fetch_budget_and_a_host_httpx_refuses
         for host in ("0177.0.0.1", "[zz]", "[2002:7f00:1::"):  # a host httpx, or urlsplit, will not take: no 500
             odd = authorize(issuer, f"https://{host}/c.json")
             assert odd.status_code == 400 and odd.json()["error"] == "invalid_request", (host, odd.text)
-        unstored = documents.serve("/each-time.json", b"")
-        documents.serve("/each-time.json", document(unstored), Cache_Control="no-store")
+        unstored = fetched_each_time(documents)
         for path in ("/token", "/revoke") * 20:
             form = {"grant_type": "refresh_token", "refresh_token": "wtr_x", "token": "x", "client_id": unstored}
             assert httpx2.post(f"{issuer}{path}", data=form, timeout=30).status_code in (200, 400, 401)  # 200: RFC 7009

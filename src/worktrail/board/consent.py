@@ -24,13 +24,13 @@ from worktrail.board.bodies import form_of
 from worktrail.board.headers import HEADERS
 from worktrail.board.view import View
 from worktrail.domain.app_names import shown_name
+from worktrail.domain.hosts import loopback_host
 from worktrail.domain.scopes import SCOPE_ROLES, choices
 from worktrail.transport.http.oauth_provider import (
     DOCUMENT_REFUSALS,
     FETCHING_FOR,
     LedgerProvider,
     client_info,
-    loopback_host,
     redirect_origin,
     redirect_problem,
     same_resource,

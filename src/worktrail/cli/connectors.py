@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from textwrap import fill
 from urllib.parse import urlsplit
 
-from worktrail.cli.option_values import loopback_name
+from worktrail.domain.hosts import loopback_host
 
 # Where each service sends the browser back after the consent page (shown there as the host it
 # returns to). As found, 2026-12:
@@ -63,7 +63,7 @@ def steps(name: str, url: str) -> str:
     parts = urlsplit(url)
     if parts.path in ("", "/"):
         url = url.rstrip("/") + "/mcp"
-    loopback = loopback_name(parts.hostname or "")
+    loopback = loopback_host(parts.hostname or "")
     if parts.scheme != "https" and not loopback:
         raise ValueError(
             f"--url {url}: {connector.service} reaches only public https:// addresses (it connects from its own "

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import SplitResult, urlsplit
 
 from worktrail.domain.fields import normalize_moment
+from worktrail.domain.hosts import loopback_host
 from worktrail.domain.ids import API_KEY_PREFIX
 from worktrail.store.locator import FORMS, LocationError, locate
 
@@ -121,14 +122,6 @@ def origin(value: str) -> str:
     return value
 
 
-def loopback_name(name: str) -> bool:
-    """Whether a URL's host name is this machine's (localhost or a loopback address)."""
-    try:
-        return name == "localhost" or ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
-
-
 def public_url(value: str) -> str:
     """The address clients reach a `serve --http` server by: https (http only for a loopback host),
     a host and an optional port, no path (returned without a trailing slash: it is the issuer)."""
@@ -138,7 +131,7 @@ def public_url(value: str) -> str:
             "takes the address clients reach this server by: https://, a host and an optional port, no path, "
             f"e.g. https://ledger.example.com (got {value!r})"
         )
-    if parts.scheme == "http" and not loopback_name(parts.hostname or ""):
+    if parts.scheme == "http" and not loopback_host(parts.hostname or ""):
         raise ArgumentTypeError(
             f"takes an https:// address; http:// only for a loopback host such as http://127.0.0.1:8765 (got {value!r})"
         )
@@ -155,7 +148,7 @@ def board_url(value: str) -> str:
             "takes the board's address: http://127.0.0.1:PORT (worktrail board's) or a server's public URL, "
             f"https://, a host and an optional port, no path, e.g. https://ledger.example.com (got {value!r})"
         )
-    if parts.scheme == "http" and not loopback_name(parts.hostname or ""):
+    if parts.scheme == "http" and not loopback_host(parts.hostname or ""):
         raise ArgumentTypeError(
             "takes an https:// address (the one-time address is a secret); http:// only for a loopback host "
             f"such as http://127.0.0.1:8766 (got {value!r})"

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
-import ipaddress
 import logging
 import os
 import signal
@@ -30,6 +29,7 @@ from starlette.types import ASGIApp
 
 from worktrail.cli import early_stop
 from worktrail.cli.failures import Refused
+from worktrail.domain.hosts import loopback_host
 from worktrail.tools.registry import Registry
 from worktrail.transport.http.app import HttpOptions, build_http_app
 from worktrail.transport.http.oauth_routes import REGISTRATIONS_PER_HOUR
@@ -38,26 +38,17 @@ from worktrail.transport.http.rate_limit import Limits
 log = logging.getLogger(__name__)
 
 
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def build_http_options(args: argparse.Namespace) -> HttpOptions:
     """The listening options, or a one-line refusal: a non-loopback address needs the names
     clients reach it by (DNS-rebinding protection stays on with that allow-list)."""
     allowed = tuple(args.allowed_host or ())
     public = urlsplit(args.public_url) if args.public_url else None
-    if public is not None and not _loopback(public.hostname or ""):
+    if public is not None and not loopback_host(public.hostname or ""):
         # The address clients reach this server by is a Host it answers to (a proxy in front passes it on).
         allowed = tuple(dict.fromkeys((*allowed, public.netloc if public.port else public.hostname or "")))
     # An https address with no certificate here: a proxy in front terminates TLS (the board's cookie is Secure).
     proxied = args.behind_tls_proxy or (public is not None and public.scheme == "https" and not args.tls_cert)
-    if not _loopback(args.host) and not allowed:
+    if not loopback_host(args.host) and not allowed:
         raise Refused(
             f"--host {args.host} listens beyond this machine: name the host clients reach it by with "
             "--allowed-host NAME (repeat for more); requests for any other Host are refused (421)"
@@ -72,7 +63,7 @@ def build_http_options(args: argparse.Namespace) -> HttpOptions:
                 f"--tls-key: {args.tls_key} is not the private key of --tls-cert {args.tls_cert} ({error.reason})"
             ) from None
     tls = bool(args.tls_cert)
-    if args.auth == "oauth" and args.public_url is None and not _loopback(args.host):
+    if args.auth == "oauth" and args.public_url is None and not loopback_host(args.host):
         raise Refused(
             f"--auth oauth with --host {args.host} needs --public-url URL, the https address clients reach this "
             "server by (it is the OAuth issuer); only a loopback --host goes without (its issuer is then "
@@ -90,7 +81,7 @@ def build_http_options(args: argparse.Namespace) -> HttpOptions:
             ssl.create_default_context(cafile=args.client_metadata_ca)
         except ssl.SSLError as error:
             raise Refused(f"--client-metadata-ca: {args.client_metadata_ca} holds no usable CA certificate ({error.reason})") from None
-    if not _loopback(args.host) and not tls and not proxied:
+    if not loopback_host(args.host) and not tls and not proxied:
         log.warning(
             "serving %s without TLS: API keys cross the network in clear text. Give --tls-cert/--tls-key, "
             "or --behind-tls-proxy when a proxy terminates TLS", args.host

@@ -9,13 +9,14 @@ from typing import Any
 from worktrail.domain.actor import Actor
 from worktrail.domain.errors import ToolError, invalid_field, not_found
 from worktrail.domain.ids import API_KEY_PREFIX, hash_api_key, new_api_key, new_id
+from worktrail.domain.oauth_tokens import GRANT_PREFIX
 from worktrail.domain.permissions import check_may_manage_keys_of, check_may_mint_key_for
 from worktrail.domain.roles import is_admin
 from worktrail.store.audit import Origin, record, record_created
 from worktrail.store.board.sessions import SESSION_PREFIX, session_actor
 from worktrail.store.connection import Connection
 from worktrail.store.database import Database
-from worktrail.store.oauth.grants import GRANT_PREFIX, grant_actor
+from worktrail.store.oauth.grants import grant_actor
 from worktrail.store.resources import resources
 from worktrail.store.rows import as_dict, filters, insert, page
 

@@ -37,6 +37,16 @@ def _from_basic(request: Request, client_id: str) -> str:
     return unquote(secret)
 
 
+class _Loaded:
+    """A provider that knows one client, already loaded (None: the id was not found)."""
+
+    def __init__(self, client: OAuthClientInformationFull | None) -> None:
+        self.client = client
+
+    async def get_client(self, client_id: str) -> OAuthClientInformationFull | None:
+        return self.client
+
+
 class HashedSecretAuthenticator(ClientAuthenticator):
     """The SDK's client authentication, with a confidential client's secret checked against the
     hash the ledger keeps (the SDK compares plain secrets, which the ledger does not have)."""
@@ -50,7 +60,9 @@ class HashedSecretAuthenticator(ClientAuthenticator):
         client_id = form.get("client_id")
         client = await self.provider.get_client(str(client_id)) if isinstance(client_id, str) and client_id else None
         if client is None or client.token_endpoint_auth_method not in SECRET_METHODS:
-            return await super().authenticate_request(request)  # public clients, and every refusal of an id
+            # The SDK's own checks (public clients, and every refusal of an id), on the client loaded
+            # here: asked again, a metadata document would be fetched twice a request.
+            return await ClientAuthenticator(_Loaded(client)).authenticate_request(request)  # type: ignore[arg-type]
         if client.token_endpoint_auth_method == "client_secret_basic":
             secret = _from_basic(request, str(client_id))
         else:

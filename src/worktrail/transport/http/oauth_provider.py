@@ -11,7 +11,6 @@ when the ledger holds no fresh copy, and kept there with its freshness, for ever
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import math
 import re
@@ -34,6 +33,7 @@ from mcp.shared.auth import InvalidRedirectUriError, OAuthClientInformationFull,
 from pydantic import AnyUrl
 
 from worktrail.domain.clock import Clock, SystemClock, parse_ts
+from worktrail.domain.hosts import loopback_host
 from worktrail.domain.oauth_tokens import ACCESS_TTL
 from worktrail.domain.scopes import SCOPES
 from worktrail.store.oauth.grants import Issued
@@ -84,13 +84,6 @@ _AUTHORITY = re.compile(r"(?:[A-Za-z0-9._~-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})
 _UNUSED_FOR = timedelta(hours=24)
 # Registration fields kept as the client's metadata (the rest: ids and secrets, issued here).
 _ISSUED = {"client_id", "client_secret", "client_id_issued_at", "client_secret_expires_at"}
-
-
-def loopback_host(host: str) -> bool:
-    try:
-        return host == "localhost" or ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
 
 
 def redirect_problem(uri: str) -> str | None:
