@@ -10,6 +10,7 @@ from urllib.parse import quote, urlencode
 
 from starlette.responses import Response
 
+from worktrail.board.cards import cards, referenced
 from worktrail.board.forms import Form, task_moves
 from worktrail.board.reader import Refused
 from worktrail.board.sign_in_links import link_forms
@@ -86,9 +87,11 @@ async def tasks_page(view: View) -> Response:
     resources = (await view.reader.ok("ts.res.list", limit=200))["resources"]
     page = PAGE if matches is None else SEARCHED
     more = offset + page < matches if matches is not None else any(offset + PAGE < total for _, _, total in columns)
-    names = {r["id"]: r["name"] for r in resources}
+    # every name the cards show, in one read for the page
+    names = await view.board.store.board_names.names(referenced([t for _, tasks, _ in columns for t in tasks]))
+    columns = [(status, cards(tasks, names, view.now), total) for status, tasks, total in columns]
     return view.render("tasks.html", columns=columns, filters=filters, endeavours=endeavours, resources=resources,
-                       offset=offset, more=more, page=page, keep=kept(filters), matches=matches, names=names)  # fmt: skip
+                       offset=offset, more=more, page=page, keep=kept(filters), matches=matches)  # fmt: skip
 
 
 async def named(view: View, rows: list[dict[str, Any]], by: str = "actor_id") -> dict[str, Any]:
