@@ -10,7 +10,7 @@ from urllib.parse import quote, urlencode
 
 from starlette.responses import Response
 
-from worktrail.board.cards import cards, referenced
+from worktrail.board.cards import cards, overdue, referenced
 from worktrail.board.forms import Form, task_moves
 from worktrail.board.reader import Refused
 from worktrail.board.sign_in_links import link_forms
@@ -117,8 +117,9 @@ async def task_page(view: View) -> Response:
     task = await view.reader.ok("ts.tsk.get", id=task_id)
     forms: list[Form] = task_moves(view, task) if view.reader.may("ts.tsk.update") else []
     history = await history_of(view, task_id)
-    return view.render("entity.html", kind="Task", title=task["title"], entity=task, forms=forms,
-                       history=history, back=("/tasks", "Tasks"))  # fmt: skip
+    names = await view.board.store.board_names.names([task.get("endeavour_id"), task.get("assignee_id"), task.get("creator_id")])
+    return view.render("task.html", task=task, names=names, overdue=overdue(task, view.now), forms=forms,
+                       history=history)  # fmt: skip
 
 
 async def history_page(view: View) -> Response:
