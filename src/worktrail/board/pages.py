@@ -10,8 +10,8 @@ from urllib.parse import quote, urlencode
 
 from starlette.responses import Response
 
-from worktrail.board.cards import cards, overdue, referenced
-from worktrail.board.forms import Form, task_moves
+from worktrail.board.cards import cards, referenced
+from worktrail.board.forms import Form
 from worktrail.board.reader import Refused
 from worktrail.board.sign_in_links import link_forms
 from worktrail.board.view import PAGE, View
@@ -110,16 +110,6 @@ async def named(view: View, rows: list[dict[str, Any]], by: str = "actor_id") ->
 async def history_of(view: View, entity_id: str) -> dict[str, Any]:
     found = await view.reader.ok("ts.aud.list", entity_id=entity_id, limit=200)
     return {**found, **await named(view, found["records"])}
-
-
-async def task_page(view: View) -> Response:
-    task_id = view.request.path_params["id"]
-    task = await view.reader.ok("ts.tsk.get", id=task_id)
-    forms: list[Form] = task_moves(view, task) if view.reader.may("ts.tsk.update") else []
-    history = await history_of(view, task_id)
-    names = await view.board.store.board_names.names([task.get("endeavour_id"), task.get("assignee_id"), task.get("creator_id")])
-    return view.render("task.html", task=task, names=names, overdue=overdue(task, view.now), forms=forms,
-                       history=history)  # fmt: skip
 
 
 async def history_page(view: View) -> Response:
