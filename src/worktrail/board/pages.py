@@ -12,7 +12,6 @@ from starlette.responses import Response
 
 from worktrail.board.cards import cards, referenced
 from worktrail.board.forms import Form
-from worktrail.board.reader import Refused
 from worktrail.board.sign_in_links import link_forms
 from worktrail.board.view import PAGE, View
 from worktrail.domain.clock import format_ts, parse_ts
@@ -95,15 +94,11 @@ async def tasks_page(view: View) -> Response:
 
 
 async def named(view: View, rows: list[dict[str, Any]], by: str = "actor_id") -> dict[str, Any]:
-    """The rows with the name of the resource each names in `by` beside it (`actor`), read once per resource."""
-    names: dict[str, str] = {}
-    for resource_id in {r[by] for r in rows if r.get(by)}:
-        try:
-            names[resource_id] = (await view.reader.ok("ts.res.get", id=resource_id))["name"]
-        except Refused:  # a resource this person may not read: its id stands
-            names[resource_id] = resource_id
+    """The rows with the name of the resource each names in `by` beside it (`actor`), read in one
+    go for them all; an id the ledger no longer knows stands for itself."""
+    names = await view.board.store.board_names.names(r.get(by) for r in rows)
     for r in rows:
-        r["actor"] = names.get(r.get(by) or "", "worktrail")
+        r["actor"] = names.get(r.get(by) or "", r.get(by) or "worktrail")
     return {"records": rows}
 
 
