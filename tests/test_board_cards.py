@@ -18,7 +18,8 @@ pytestmark = pytest.mark.anyio
 
 
 def card_of(html: str, task_id: str) -> str:
-    found = re.search(r'<li class="card[^"]*" data-task="' + task_id + r'">(.*?)</ul>\s*</li>', html, re.S)
+    found = re.search(r'<li class="card[^"]*" data-task="' + task_id + r'"[^>]*>.*?</ul>\s*(?:<form.*?</form>\s*)?</li>',
+                      html, re.S)
     assert found is not None, f"no card for {task_id}"
     return found.group(0)
 
@@ -49,3 +50,25 @@ async def test_a_card_names_its_endeavour_and_assignee_and_shows_due_hours_and_l
     assert re.search(rf'<time datetime="{changed}" title="[^"]+">4 min ago</time>', card)
     done = card_of(html, finished["id"])
     assert "overdue" not in done and "unassigned" in done  # done in time or not, it is late no more
+
+
+async def test_a_cards_move_form_ends_on_the_board_it_was_sent_from_and_nowhere_else(store: Store, owner_key: str) -> None:
+    async with connect(store, owner_key) as owner:
+        release = await owner.ok("ts.edv.create", {"name": "Release 2.4"})
+        made = await owner.ok("ts.tsk.create", {"title": "Move me", "endeavour_id": release["id"]})
+        other = await owner.ok("ts.tsk.create", {"title": "And me"})
+    board = f"/tasks?endeavour_id={release['id']}"
+    async with browser(board_over(store)) as person:
+        await person.login(owner_key)
+        html = (await person.get(board)).text
+        fields = dict(re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', card_of(html, made["id"])))
+        assert fields["back"] == board
+        assert re.findall(r'<option value="(\w+)">', card_of(html, made["id"])) == ["active"]  # cancel asks why: on its page
+        moved = await person.send(f"/tasks/{made['id']}/move", {**fields, "back": board, "status": "active"})
+        assert moved.status_code == 303 and moved.headers["location"] == f"{board}&done=moved"
+        shown = (await person.get(moved.headers["location"])).text
+        assert "Moved." in shown and 'data-status="active"' in card_of(shown, made["id"])
+        page = f"/tasks/{other['id']}"
+        for away in ("//evil.example/tasks", "https://evil.example/tasks", "/keys"):
+            sent = await person.act(page, f"{page}/move", status="active" if away == "/keys" else "planned", back=away)
+            assert sent.headers["location"].startswith(page), away

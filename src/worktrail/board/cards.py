@@ -4,11 +4,13 @@ from one read for the whole page (`BoardNames`), never one per card."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from worktrail.board.timefmt import moment
+from worktrail.domain.lifecycles import TASK
 
 # A task still to be done can be late; a done or canceled one cannot.
 OPEN = ("planned", "active")
@@ -37,6 +39,13 @@ class Card:
     endeavour: str | None  # its name (its id when the name is not to be had)
     assignee: str | None
     overdue: bool
+    key: str = field(default_factory=lambda: uuid.uuid4().hex)  # its move form's idempotency key
+
+    @property
+    def moves(self) -> tuple[str, ...]:
+        """Where its move form may take it: the lifecycle's next statuses, but canceled, which asks
+        why (on the task's page, or when a card is dragged there)."""
+        return tuple(to for to in TASK.allowed(self.task["status"]) if to != "canceled")
 
 
 def cards(tasks: list[dict[str, Any]], names: dict[str, str], now: datetime) -> list[Card]:

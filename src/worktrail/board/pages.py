@@ -90,7 +90,8 @@ async def tasks_page(view: View) -> Response:
     names = await view.board.store.board_names.names(referenced([t for _, tasks, _ in columns for t in tasks]))
     columns = [(status, cards(tasks, names, view.now), total) for status, tasks, total in columns]
     return view.render("tasks.html", columns=columns, filters=filters, endeavours=endeavours, resources=resources,
-                       offset=offset, more=more, page=page, keep=kept(filters), matches=matches)  # fmt: skip
+                       offset=offset, more=more, page=page, keep=kept(filters), matches=matches,
+                       movable=view.reader.may("ts.tsk.update"))  # fmt: skip
 
 
 async def named(view: View, rows: list[dict[str, Any]], by: str = "actor_id") -> dict[str, Any]:
