@@ -113,3 +113,19 @@ def test_a_person_creates_and_edits_a_task_and_a_hostile_description_runs_nothin
     task = served.owner.ok("ts.tsk.get", {"id": task_id})
     assert "endeavour_id" not in task and task["actual"] == 1.5 and task["estimate"] == 2
     shot(page, "task-edited")
+
+
+def test_the_planning_pages_read_at_375_px_without_scrolling_sideways(served: Served, chromium: Any) -> None:
+    release = served.owner.ok("ts.edv.create", {"name": "A rather long endeavour name " * 4, "goals": ["Ship"]})
+    made = served.owner.ok("ts.tsk.create", {"title": "A rather long title " * 6, "endeavour_id": release["id"],
+                                             "estimate": 3, "due_date": "2026-01-01", "description": "`" + "x" * 120 + "`"})  # fmt: skip
+    context = chromium.new_context(viewport={"width": 375, "height": 812})
+    narrow = context.new_page()
+    log_in(narrow, served.base, served.owner_key)
+    for path in ("/tasks", "/tasks/new", f"/tasks/{made['id']}", "/endeavours", "/endeavours/new",
+                 f"/endeavours/{release['id']}"):  # fmt: skip
+        narrow.goto(f"{served.base}{path}")
+        width = narrow.evaluate("document.documentElement.scrollWidth")
+        assert width <= 375, f"{path} is {width} px wide at 375"
+        shot(narrow, f"375{path.replace('/', '_')}")
+    context.close()
