@@ -81,3 +81,21 @@ async def test_a_viewer_is_offered_no_create_and_a_sent_form_is_refused(store: S
         assert sent.status_code == 403
     async with connect(store, owner_key) as owner:
         assert (await owner.ok("ts.tsk.list", {}))["total"] == 0
+
+
+async def test_the_form_offers_open_endeavours_and_active_people_and_the_filters_offer_everyone(
+    store: Store, owner_key: str
+) -> None:
+    async with connect(store, owner_key) as owner:
+        gone, _ = await make_resource(owner, "member", "Gone")
+        await owner.ok("ts.res.update", {"id": gone, "status": "inactive"})
+        shut = await owner.ok("ts.edv.create", {"name": "Shut"})
+        await owner.ok("ts.edv.update", {"id": shut["id"], "status": "archived"})
+        await owner.ok("ts.edv.create", {"name": "Open"})
+    async with browser(board_over(store)) as person:
+        await person.login(owner_key)
+        form = (await person.get("/tasks/new")).text
+        filters = (await person.get("/tasks")).text
+    offered = re.findall(r'<option value="\w+_[0-9a-f]+">([^<]+)</option>', form)
+    assert "Open" in offered and "owner" in offered and "Shut" not in offered and "Gone" not in offered
+    assert {"Open", "Shut", "owner", "Gone"} <= set(re.findall(r'<option value="\w+_[0-9a-f]+">([^<]+)</option>', filters))

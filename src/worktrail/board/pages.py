@@ -82,8 +82,7 @@ async def tasks_page(view: View) -> Response:
         for status in TASK.states:
             found = await view.reader.ok("ts.tsk.list", status=[status], limit=PAGE, offset=offset, **filters)
             columns.append((status, found["tasks"], found["total"]))
-    endeavours = (await view.reader.ok("ts.edv.list", limit=200))["endeavours"]
-    resources = (await view.reader.ok("ts.res.list", limit=200))["resources"]
+    endeavours, resources = await view.board.store.board_names.choices(200, every=True)  # the filters' choices
     page = PAGE if matches is None else SEARCHED
     more = offset + page < matches if matches is not None else any(offset + PAGE < total for _, _, total in columns)
     # every name the cards show, in one read for the page

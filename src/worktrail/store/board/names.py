@@ -1,6 +1,6 @@
 """What the board's pages read beside the tools' answers, in one query per page: the names of the
-resources and endeavours a page mentions (a card's assignee and endeavour), and the task counts of
-the endeavours a list shows. Every role may read both through the tools (`ts.res.get`,
+resources and endeavours a page mentions (a card's assignee and endeavour), the endeavours and
+people a form or filter offers, and the task counts of the endeavours a list shows. Every role may read both through the tools (`ts.res.get`,
 `ts.edv.get`); here a page reads them for all its rows at once instead of one call per row."""
 
 from __future__ import annotations
@@ -32,6 +32,21 @@ class BoardNames:
 
         async def run(conn: Connection) -> dict[str, str]:
             return {row[0]: row[1] for row in await conn.fetchall(sql, [*wanted, *wanted])}
+
+        return await self.db.read(run)
+
+    async def choices(self, limit: int, *, every: bool = False) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+        """What a form or a filter offers to choose from, as (id, name): the newest endeavours, and
+        the resources by name; a form's only those a task may be given (`every`, for a filter: the
+        archived endeavours and inactive resources too)."""
+        endeavours = ("SELECT id, name FROM endeavour" + ("" if every else " WHERE status != 'archived'")
+                      + " ORDER BY created_at DESC, rowid DESC LIMIT ?")  # fmt: skip
+        people = ("SELECT id, name FROM resource" + ("" if every else " WHERE status = 'active'")
+                  + " ORDER BY name, id LIMIT ?")  # fmt: skip
+
+        async def run(conn: Connection) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+            return ([(r[0], r[1]) for r in await conn.fetchall(endeavours, [limit])],
+                    [(r[0], r[1]) for r in await conn.fetchall(people, [limit])])  # fmt: skip
 
         return await self.db.read(run)
 
