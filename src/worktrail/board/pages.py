@@ -10,8 +10,8 @@ from urllib.parse import quote, urlencode
 
 from starlette.responses import Response
 
-from worktrail.board.forms import Form, task_moves
-from worktrail.board.reader import Refused
+from worktrail.board.cards import cards, referenced
+from worktrail.board.forms import Form
 from worktrail.board.sign_in_links import link_forms
 from worktrail.board.view import PAGE, View
 from worktrail.domain.clock import format_ts, parse_ts
@@ -82,40 +82,29 @@ async def tasks_page(view: View) -> Response:
         for status in TASK.states:
             found = await view.reader.ok("ts.tsk.list", status=[status], limit=PAGE, offset=offset, **filters)
             columns.append((status, found["tasks"], found["total"]))
-    endeavours = (await view.reader.ok("ts.edv.list", limit=200))["endeavours"]
-    resources = (await view.reader.ok("ts.res.list", limit=200))["resources"]
+    endeavours, resources = await view.board.store.board_names.choices(200, every=True)  # the filters' choices
     page = PAGE if matches is None else SEARCHED
     more = offset + page < matches if matches is not None else any(offset + PAGE < total for _, _, total in columns)
-    names = {r["id"]: r["name"] for r in resources}
+    # every name the cards show, in one read for the page
+    names = await view.board.store.board_names.names(referenced([t for _, tasks, _ in columns for t in tasks]))
+    columns = [(status, cards(tasks, names, view.now), total) for status, tasks, total in columns]
     return view.render("tasks.html", columns=columns, filters=filters, endeavours=endeavours, resources=resources,
-                       offset=offset, more=more, page=page, keep=kept(filters), matches=matches, names=names)  # fmt: skip
+                       offset=offset, more=more, page=page, keep=kept(filters), matches=matches,
+                       movable=view.reader.may("ts.tsk.update"))  # fmt: skip
 
 
 async def named(view: View, rows: list[dict[str, Any]], by: str = "actor_id") -> dict[str, Any]:
-    """The rows with the name of the resource each names in `by` beside it (`actor`), read once per resource."""
-    names: dict[str, str] = {}
-    for resource_id in {r[by] for r in rows if r.get(by)}:
-        try:
-            names[resource_id] = (await view.reader.ok("ts.res.get", id=resource_id))["name"]
-        except Refused:  # a resource this person may not read: its id stands
-            names[resource_id] = resource_id
+    """The rows with the name of the resource each names in `by` beside it (`actor`), read in one
+    go for them all; an id the ledger no longer knows stands for itself."""
+    names = await view.board.store.board_names.names(r.get(by) for r in rows)
     for r in rows:
-        r["actor"] = names.get(r.get(by) or "", "worktrail")
+        r["actor"] = names.get(r.get(by) or "", r.get(by) or "worktrail")
     return {"records": rows}
 
 
 async def history_of(view: View, entity_id: str) -> dict[str, Any]:
     found = await view.reader.ok("ts.aud.list", entity_id=entity_id, limit=200)
     return {**found, **await named(view, found["records"])}
-
-
-async def task_page(view: View) -> Response:
-    task_id = view.request.path_params["id"]
-    task = await view.reader.ok("ts.tsk.get", id=task_id)
-    forms: list[Form] = task_moves(view, task) if view.reader.may("ts.tsk.update") else []
-    history = await history_of(view, task_id)
-    return view.render("entity.html", kind="Task", title=task["title"], entity=task, forms=forms,
-                       history=history, back=("/tasks", "Tasks"))  # fmt: skip
 
 
 async def history_page(view: View) -> Response:

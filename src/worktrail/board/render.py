@@ -9,6 +9,9 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from worktrail.board import timefmt
+from worktrail.board.cards import hours
+from worktrail.board.descriptions import rendered
 from worktrail.board.links import entity_url
 from worktrail.domain.clock import parse_ts
 
@@ -42,6 +45,9 @@ def environment() -> Environment:
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True
     )
     env.filters["shown"] = shown
+    env.filters["hours"] = hours
+    env.filters["markdown"] = rendered
+    timefmt.register(env)
     env.globals["entity_url"] = entity_url
     env.globals["is_structured"] = lambda v: isinstance(v, dict | list)
     return env
