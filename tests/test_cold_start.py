@@ -30,3 +30,9 @@ def _built_after(work: str) -> list[str]:
 def test_the_first_tools_list_builds_no_tool_model() -> None:
     listed = "from worktrail.transport.server import Publication\nPublication(ALL_TOOLS, 'auto').listing('dotted')"
     assert _built_after(listed) == _built_after("")
+
+
+@pytest.mark.processes
+def test_importing_the_tools_builds_no_tool_model() -> None:
+    """A model is built at the first call that needs it: a cold start built ~60 it may never use."""
+    assert _built_after("") == []
