@@ -158,7 +158,9 @@ async def serve_http(
 def listening_socket(host: str, port: int) -> socket.socket:
     """A socket bound to `host:port` (as uvicorn binds one), or a one-line refusal: bound before
     anything is announced, so that an address printed is one that answers."""
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP named, not left 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP,
+    # and without it every answer (headers, then body) waits ~40 ms for the client's delayed ACK.
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
