@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import gc
 import logging
 import os
 import signal
@@ -152,6 +153,10 @@ async def serve_http(
     if beside is not None:
         options = beside(options)
     app = build_http_app(registry, options)
+    # As over stdio: what start-up made (modules, models, the board's templates) lives as long as the
+    # process; out of the collector's sight, a full collection no longer walks it in the middle of a
+    # request (measured: one every few thousand requests, 0.3-0.9 s each on this 2-core machine).
+    gc.freeze()
     await serve_app(app, options, drain, announce(options, bool(options.extra_routes)), sock=sock)
 
 
