@@ -10,6 +10,7 @@ connections (httpx2), JSON-RPC `tools/call` in the stateless 2025-11-25 form:
     up in the ledger (lost) and the titles counted (duplicated).
 
     python benchmarks/bench_http.py [--calls 1000] [--seconds 5] [--json benchmarks/results/last-http.json]
+                                    [--against CHECKOUT]   # an older checkout's src/, measured in the same run
 
 Run by hand, never in CI (a test runs it at a tiny size). The load generator runs on the same
 2 cores as the servers, and takes its share of them.
@@ -139,47 +140,75 @@ def lost_and_duplicated(db: Path, ids: list[str]) -> tuple[int, int]:
     return sum(1 for i in ids if i not in present), titles
 
 
-async def run(calls: int, seconds: float) -> dict[str, Any]:
-    folder = Path(tempfile.mkdtemp(prefix="worktrail-bench-http-"))
-    db = folder / "ledger.db"
-    init = subprocess.run([sys.executable, "-m", "worktrail", "init", "--db", str(db), "--json"],
-                          capture_output=True, text=True, check=True)  # fmt: skip
-    key = json.loads(init.stdout)["api_key"]
-    echo, echo_url = start_echo()
-    logs = (folder / "access.log").open("w")  # read by nobody: a pipe would fill and stop the server
-    servers = [start_http(db, stderr=logs) for _ in range(2)]
-    urls = [url for _, url in servers]
-    try:
+class Ledger:
+    """A ledger and two `serve --http` processes on it, of this checkout or (`src`) another one's,
+    which makes its own ledger (a newer ledger is one an older worktrail refuses)."""
+
+    def __init__(self, folder: Path, name: str, src: Path | None = None) -> None:
+        self.name = name
+        self.db = folder / f"{name}.db"
+        self.env = {"PYTHONPATH": str(src)} if src else None
+        init = subprocess.run([sys.executable, "-m", "worktrail", "init", "--db", str(self.db), "--json"],
+                              capture_output=True, text=True, check=True, env={**os.environ, **(self.env or {})})  # fmt: skip
+        self.key = json.loads(init.stdout)["api_key"]
+        logs = (folder / f"{name}.log").open("w")  # read by nobody: a pipe would fill and stop the server
+        self.servers = [start_http(self.db, stderr=logs, env=self.env) for _ in range(2)]
+        self.urls = [url for _, url in self.servers]
+
+    async def update_target(self, label: str) -> Target:
         async with httpx2.AsyncClient() as http:
-            made = await http.post(urls[0], content=body(1, "ts.tsk.create", {"title": "benchmarked"}),
-                                   headers={**HEADERS, "Authorization": f"Bearer {key}"})  # fmt: skip
+            made = await http.post(self.urls[0], content=body(1, "ts.tsk.create", {"title": "benchmarked"}),
+                                   headers={**HEADERS, "Authorization": f"Bearer {self.key}"})  # fmt: skip
         task = made.json()["result"]["structuredContent"]["id"]
         statuses = ("active", "planned")
+        return Target(label, self.urls[:1], self.key, "ts.tsk.update", lambda n: {"id": task, "status": statuses[n % 2]})
+
+    def stop(self) -> None:
+        for process, _ in self.servers:
+            stop(process)
+
+
+async def run(calls: int, seconds: float, against: Path | None = None) -> dict[str, Any]:
+    folder = Path(tempfile.mkdtemp(prefix="worktrail-bench-http-"))
+    echo, echo_url = start_echo()
+    ledgers = [Ledger(folder, "ledger")]
+    try:
+        if against is not None:
+            ledgers.append(Ledger(folder, "against", against.resolve() / "src"))
+        labels = {"ledger": "ts.tsk.update", "against": f"ts.tsk.update [{against.name if against else ''}]"}
         echo_t = Target("echo", [echo_url], None, "echo", lambda n: {})
-        update_t = Target(
-            "ts.tsk.update", urls[:1], key, "ts.tsk.update", lambda n: {"id": task, "status": statuses[n % 2]}
-        )
-        report: dict[str, Any] = {"sequential": await sequential([echo_t, update_t], calls)}
+        updates = [await ledger.update_target(labels[ledger.name]) for ledger in ledgers]
+        report: dict[str, Any] = {"sequential": await sequential([echo_t, *updates], calls)}
         rows = []
         for processes in (1, 2):
             for clients in (1, 8, 32):
                 echo_row = await concurrent(echo_t, clients, seconds)
-                create_t = Target("ts.tsk.create", urls[:processes], key, "ts.tsk.create",
-                                  lambda n, p=processes, c=clients: {"title": f"t{n}-{p}-{c}"})  # fmt: skip
-                ours = await concurrent(create_t, clients, seconds)
-                lost, duplicated = lost_and_duplicated(db, ours["acknowledged"])
-                rows.append({"processes": processes, "clients": clients, "echo_calls_per_s": echo_row["calls_per_s"],
-                             "worktrail_calls_per_s": ours["calls_per_s"], "errors": ours["errors"] + echo_row["errors"],
-                             "ratio": round(ours["calls_per_s"] / echo_row["calls_per_s"], 2),
-                             "lost": lost, "duplicated": duplicated})  # fmt: skip
+                row: dict[str, Any] = {"processes": processes, "clients": clients,
+                                       "echo_calls_per_s": echo_row["calls_per_s"], "errors": echo_row["errors"]}  # fmt: skip
+                for ledger in ledgers:
+                    create_t = Target("ts.tsk.create", ledger.urls[:processes], ledger.key, "ts.tsk.create",
+                                      lambda n, p=processes, c=clients: {"title": f"t{n}-{p}-{c}"})  # fmt: skip
+                    ours = await concurrent(create_t, clients, seconds)
+                    lost, duplicated = lost_and_duplicated(ledger.db, ours["acknowledged"])
+                    prefix = "" if ledger.name == "ledger" else "against_"
+                    row[f"{prefix}worktrail_calls_per_s"] = ours["calls_per_s"]
+                    row[f"{prefix}ratio"] = round(ours["calls_per_s"] / echo_row["calls_per_s"], 2)
+                    row["errors"] += ours["errors"]
+                    row["lost"] = row.get("lost", 0) + lost
+                    row["duplicated"] = row.get("duplicated", 0) + duplicated
+                rows.append(row)
         report["concurrent"] = rows
     finally:
         stop(echo)
-        for process, _ in servers:
-            stop(process)
+        for ledger in ledgers:
+            ledger.stop()
     seq = report["sequential"]
     report["sequential_ratio"] = round(seq["ts.tsk.update"]["calls_per_s"] / seq["echo"]["calls_per_s"], 2)
     report["p99_ratio"] = round(seq["ts.tsk.update"]["p99_ms"] / seq["echo"]["p99_ms"], 2)
+    if against is not None:
+        older = seq[labels["against"]]
+        report["against_sequential_ratio"] = round(older["calls_per_s"] / seq["echo"]["calls_per_s"], 2)
+        report["against_p99_ratio"] = round(older["p99_ms"] / seq["echo"]["p99_ms"], 2)
     report["machine"] = {"cpus": os.cpu_count(), "python": platform.python_version()}
     return report
 
@@ -189,8 +218,9 @@ def main() -> None:
     parser.add_argument("--calls", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=5.0)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--against", type=Path, help="an older checkout, measured in the same interleaved run")
     args = parser.parse_args()
-    report = anyio.run(run, args.calls, args.seconds)
+    report = anyio.run(run, args.calls, args.seconds, args.against)
     text = json.dumps(report, indent=2)
     print(text)
     if args.json:

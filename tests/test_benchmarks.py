@@ -40,16 +40,20 @@ def test_bench_http_measures_every_row_at_a_tiny_size(tmp_path: Path) -> None:
     out = tmp_path / "http.json"
     bench = BENCH.parent / "bench_http.py"
     done = subprocess.run(
-        [sys.executable, str(bench), "--calls", "100", "--seconds", "0.3", "--json", str(out)],
+        [sys.executable, str(bench), "--calls", "100", "--seconds", "0.3", "--json", str(out),
+         "--against", str(BENCH.parent.parent)],  # this checkout stands in for an older one
         capture_output=True, text=True, timeout=600,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr[-2000:]
     report = json.loads(out.read_text())
-    assert set(report["sequential"]) == {"echo", "ts.tsk.update"} and report["sequential_ratio"] > 0
+    against = f"ts.tsk.update [{BENCH.parent.parent.name}]"
+    assert set(report["sequential"]) == {"echo", "ts.tsk.update", against} and report["sequential_ratio"] > 0
+    assert report["against_sequential_ratio"] > 0 and report["against_p99_ratio"] > 0
     assert [(r["processes"], r["clients"]) for r in report["concurrent"]] == [
         (1, 1), (1, 8), (1, 32), (2, 1), (2, 8), (2, 32)
     ]  # fmt: skip
     assert all(r["lost"] == 0 and r["duplicated"] == 0 and r["errors"] == 0 for r in report["concurrent"])
+    assert all(r["ratio"] > 0 and r["against_ratio"] > 0 for r in report["concurrent"])
 
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import gc
 import logging
 import os
 import signal
@@ -152,13 +153,19 @@ async def serve_http(
     if beside is not None:
         options = beside(options)
     app = build_http_app(registry, options)
+    # As over stdio: what start-up made (modules, models, the board's templates) lives as long as the
+    # process; out of the collector's sight, a full collection no longer walks it in the middle of a
+    # request (measured: one every few thousand requests, 0.3-0.9 s each on this 2-core machine).
+    gc.freeze()
     await serve_app(app, options, drain, announce(options, bool(options.extra_routes)), sock=sock)
 
 
 def listening_socket(host: str, port: int) -> socket.socket:
     """A socket bound to `host:port` (as uvicorn binds one), or a one-line refusal: bound before
     anything is announced, so that an address printed is one that answers."""
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    # IPPROTO_TCP named, not left 0: asyncio sets TCP_NODELAY only on sockets that say they are TCP,
+    # and without it every answer (headers, then body) waits ~40 ms for the client's delayed ACK.
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
