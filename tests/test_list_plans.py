@@ -146,3 +146,37 @@ async def _postgresql_plan(store: Store, query: str, params: tuple[Any, ...], **
         return " | ".join(row[0] for row in await conn.fetchall(f"EXPLAIN {query}", params))
 
     return await store.db.read(explain)
+
+
+async def test_a_search_is_planned_for_its_words_given_as_a_tsquery_on_postgresql(owner: Agent, store: Store) -> None:
+    """The words are made a tsquery once, before the statements that use them. Inside them,
+    `to_tsquery(unaccent(?))` was a call the planner priced (and ran) for every entry a walk would
+    test, so a broad prefix's capped count read every entry of the index the prefix starts (`b`
+    at a million tasks: 0.5 s, where walking the entries until the cap takes 9 ms)."""
+    if not isinstance(store.db, PostgresqlDatabase):
+        pytest.skip("the suite's PostgreSQL run (WORKTRAIL_TEST_POSTGRESQL) checks PostgreSQL's plans")
+
+    async def many(conn: Connection) -> None:  # 3,000 tasks, every one a match of `b`
+        await conn.execute("INSERT INTO task (id, title, status, created_at, updated_at) SELECT 'tsk_' || n, "
+                           "'Bold move ' || n, 'planned', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z' "
+                           "FROM generate_series(1, 3000) AS n")  # fmt: skip
+        await conn.execute("ANALYZE task_text")
+
+    await store.db.write(many)
+    traced: list[tuple[str, tuple[Any, ...]]] = []
+    store.db.traced = traced
+    try:
+        assert (await owner.ok("ts.tsk.list", {"search": "b"}))["tasks"][0]["title"] == "Bold move 3000"
+    finally:
+        store.db.traced = None
+    counts = [(q, p) for q, p in traced if q.startswith("SELECT COUNT(*)") and "task_text" in q]
+    assert counts, traced
+    plan = await _postgresql_plan(store, *counts[0])
+    assert "unaccent" not in plan and "'''b'':*'::tsquery" in plan, plan
+    assert "Bitmap" not in plan, ("the capped count walks the entries", plan)
+
+    async def planned_for(conn: Connection) -> str:  # a generic plan of the statement could not see the words
+        await conn.task_match("b")
+        return str((await conn.fetchone("SHOW plan_cache_mode"))[0])
+
+    assert await store.db.read(planned_for) == "force_custom_plan"

@@ -39,7 +39,7 @@ class Connection(Protocol):
         """Every row the query answers."""
         ...
 
-    def task_match(self, text: str) -> tuple[str, str] | None:
+    async def task_match(self, text: str) -> tuple[str, str] | None:
         """The store's own full-text test of `task_text` for every word of `text` as the start of a
         word, with its one parameter; None when `text` has no word to look up."""
         ...

@@ -13,7 +13,7 @@ from typing import Any
 import asyncpg
 
 from worktrail.store.connection import Params
-from worktrail.store.postgresql.search import MATCH, match_query
+from worktrail.store.postgresql.search import MATCH, QUERY, match_query
 
 _TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\?|\bLIKE\b", re.IGNORECASE)
 
@@ -70,9 +70,11 @@ class PostgresqlConnection:
     async def fetchall(self, sql: str, params: Params = ()) -> list[Any]:
         return list(await self.raw.fetch(self._said(sql, params), *params))
 
-    def task_match(self, text: str) -> tuple[str, str] | None:
+    async def task_match(self, text: str) -> tuple[str, str] | None:
         words = match_query(text)
-        return None if words is None else (MATCH, words)
+        if words is None:
+            return None
+        return MATCH, (await self.fetchone(QUERY, (words,)))[1]
 
     def deep_page(self, table: str, clause: str, order: str) -> str | None:
         """The rows before the page skipped as index entries, then only the page's rows read: a

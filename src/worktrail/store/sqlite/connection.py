@@ -38,7 +38,7 @@ class SqliteConnection:
     async def fetchall(self, sql: str, params: Params = ()) -> list[Any]:
         return self.raw.execute(sql, params).fetchall()
 
-    def task_match(self, text: str) -> tuple[str, str] | None:
+    async def task_match(self, text: str) -> tuple[str, str] | None:
         words = match_query(text)
         return None if words is None else ("task_text MATCH ?", words)
 
