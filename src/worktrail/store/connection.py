@@ -50,6 +50,13 @@ class Connection(Protocol):
         for the plain query."""
         ...
 
+    async def newest_matches(self, table: str, counted: str, clause: str, params: Params, limit: int, offset: int,
+                             cap: int) -> tuple[list[Any] | None, int] | None:
+        """A page (newest first by rowid) of the rows of `table` whose rowids `SELECT rowid FROM counted
+        clause` finds, read through those rowids, and how many there are (up to `cap`); the rows are
+        None when `cap` were found (read the page the plain way). None: this store does not."""
+        ...
+
     async def ids_follow(self, table: str) -> None:
         """After rows were copied into `table` with their ids: the ids the store generates next
         come after theirs (SQLite does this by itself)."""

@@ -88,6 +88,20 @@ class PostgresqlConnection:
             f" JOIN {table} AS page_row ON page_row.rowid = skipped.rowid ORDER BY {ordered}"
         )
 
+    async def newest_matches(self, table: str, counted: str, clause: str, params: Params, limit: int, offset: int,
+                             cap: int) -> tuple[list[Any] | None, int] | None:
+        """The matches found once, through the GIN index (each one's entry is read to be checked: that
+        is the count's cost), their newest `limit` picked here and read by rowid. A LIMIT on the
+        match itself lets the planner walk the entries newest first, stopping at the page: right
+        for a common word, but a rare one walked 10,000 entries for 50 (a word found nowhere:
+        every entry, 0.8 s at a million tasks). From `cap` matches on, the page is read that way."""
+        found = [row[0] for row in await self.fetchall(f"SELECT rowid FROM {counted}{clause} LIMIT {cap}", params)]
+        if len(found) >= cap:
+            return None, cap
+        newest = sorted(found, reverse=True)[offset : offset + limit]
+        rows = await self.fetchall(f"SELECT * FROM {table} WHERE rowid = ANY(?::bigint[]) ORDER BY rowid DESC", [newest])
+        return rows, len(found)
+
     async def ids_follow(self, table: str) -> None:
         identities = await self.raw.fetch(
             "SELECT column_name FROM information_schema.columns"

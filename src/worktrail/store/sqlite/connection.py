@@ -45,6 +45,10 @@ class SqliteConnection:
     def deep_page(self, table: str, clause: str, order: str) -> str | None:
         return None  # SQLite skips the rows before the page in the index without reading them (a deferred seek)
 
+    async def newest_matches(self, table: str, counted: str, clause: str, params: Params, limit: int, offset: int,
+                             cap: int) -> tuple[list[Any] | None, int] | None:
+        return None  # FTS5 hands out its matches in rowid order: the plain page reads the newest first
+
     async def ids_follow(self, table: str) -> None:
         return None  # a rowid, and an AUTOINCREMENT's sqlite_sequence, follow the largest stored
 
