@@ -162,6 +162,10 @@ async def list_cases(store: Store) -> dict[str, dict[str, Any]]:
         "endeavour": {"limit": 50, "endeavour_id": endeavour},
         "assignee": {"limit": 50, "assignee_id": assignee},
         "search": {"limit": 50, "search": title.split()[0]},
+        "search and status": {"limit": 50, "search": title.split()[0], "status": ["planned"]},
+        "search, 1-letter prefix": {"limit": 50, "search": "b"},
+        "search, 2-letter prefix": {"limit": 50, "search": "ka"},
+        "search, 2-letter prefix and status": {"limit": 50, "search": "ka", "status": ["done"]},
         "offset 10,000": {"limit": 50, "offset": 10_000},
     }
 

@@ -94,7 +94,8 @@ async def test_every_list_page_reads_in_index_order_on_postgresql(owner: Agent, 
         for tool, arguments in await _lists(owner):
             before = len(traced)
             await owner.ok(tool, arguments)
-            pages = [(q, p) for q, p in traced[before:] if " ORDER BY " in q and " LIMIT " in q]
+            # A search's page is read by the rowids its count found (postgresql/connection.py): no LIMIT.
+            pages = [(q, p) for q, p in traced[before:] if " ORDER BY " in q and (" LIMIT " in q or "= ANY(" in q)]
             assert pages, (tool, arguments, "ran no page query")
             for query, params in pages:
                 # Sorting and whole-table scans priced out (a tiny table is scanned, else).
@@ -146,3 +147,61 @@ async def _postgresql_plan(store: Store, query: str, params: tuple[Any, ...], **
         return " | ".join(row[0] for row in await conn.fetchall(f"EXPLAIN {query}", params))
 
     return await store.db.read(explain)
+
+
+async def test_a_search_is_planned_for_its_words_given_as_a_tsquery_on_postgresql(owner: Agent, store: Store) -> None:
+    """The words are made a tsquery once, before the statements that use them. Inside them,
+    `to_tsquery(unaccent(?))` was a call the planner priced (and ran) for every entry a walk would
+    test, so a broad prefix's capped count read every entry of the index the prefix starts (`b`
+    at a million tasks: 0.5 s, where walking the entries until the cap takes 9 ms)."""
+    if not isinstance(store.db, PostgresqlDatabase):
+        pytest.skip("the suite's PostgreSQL run (WORKTRAIL_TEST_POSTGRESQL) checks PostgreSQL's plans")
+
+    async def many(conn: Connection) -> None:  # 3,000 tasks, every one a match of `b`
+        await conn.execute("INSERT INTO task (id, title, status, created_at, updated_at) SELECT 'tsk_' || n, "
+                           "'Bold move ' || n, 'planned', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z' "
+                           "FROM generate_series(1, 3000) AS n")  # fmt: skip
+        await conn.execute("ANALYZE task_text")
+
+    await store.db.write(many)
+    traced: list[tuple[str, tuple[Any, ...]]] = []
+    store.db.traced = traced
+    try:
+        assert (await owner.ok("ts.tsk.list", {"search": "b"}))["tasks"][0]["title"] == "Bold move 3000"
+    finally:
+        store.db.traced = None
+    counts = [(q, p) for q, p in traced if q.startswith("SELECT rowid FROM task_text")]
+    assert counts, traced
+    plan = await _postgresql_plan(store, *counts[0])
+    assert "unaccent" not in plan and "'''b'':*'::tsquery" in plan, plan
+    assert "Bitmap" not in plan, ("the capped count walks the entries", plan)
+
+    async def planned_for(conn: Connection) -> str:  # a generic plan of the statement could not see the words
+        await conn.task_match("b")
+        return str((await conn.fetchone("SHOW plan_cache_mode"))[0])
+
+    assert await store.db.read(planned_for) == "force_custom_plan"
+
+
+async def test_a_search_alone_reads_its_page_by_the_rowids_its_count_found_on_postgresql(
+    owner: Agent, store: Store
+) -> None:
+    """Asked for its newest 50 matches, PostgreSQL walked the entries newest first and tested each,
+    stopping at 50: a rare word walked 10,000 entries at a million tasks, a word found nowhere all
+    of them (0.8 s). The matches are found once, through the index, and the page read by rowid."""
+    if not isinstance(store.db, PostgresqlDatabase):
+        pytest.skip("the suite's PostgreSQL run (WORKTRAIL_TEST_POSTGRESQL) checks PostgreSQL's plans")
+    made = [(await owner.ok("ts.tsk.create", {"title": f"Plan part {n}"}))["id"] for n in range(5)]
+    await owner.ok("ts.tsk.create", {"title": "Other work"})
+    traced: list[tuple[str, tuple[Any, ...]]] = []
+    store.db.traced = traced
+    try:
+        found = await owner.ok("ts.tsk.list", {"search": "plan", "limit": 2, "offset": 1})
+        assert (await owner.ok("ts.tsk.list", {"search": "zzz"}))["total"] == 0
+    finally:
+        store.db.traced = None
+    assert ([t["id"] for t in found["tasks"]], found["total"]) == ([made[3], made[2]], 5)
+    searched = [q for q, _ in traced if "task_text" in q]
+    assert searched and all(" ORDER BY " not in q for q in searched), searched
+    pages = [p for q, p in traced if q.startswith("SELECT * FROM task WHERE rowid = ANY(")]
+    assert len(pages) == 2 and len(pages[0][0]) == 2 and pages[1] == ([],), pages

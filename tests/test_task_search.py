@@ -56,3 +56,13 @@ async def test_a_search_counts_every_match_beyond_its_page_alone_or_filtered(own
     assert (await owner.ok("ts.tsk.list", {"search": "plan", "status": ["planned"], "limit": 2}))["total"] == 4
     assert (await owner.ok("ts.tsk.list", {"search": "plan part", "offset": 4}))["total"] == 5
     assert (await owner.ok("ts.tsk.list", {"search": "zzz"}))["total"] == 0
+
+
+async def test_a_search_pages_through_every_match_newest_first_once(owner: Agent) -> None:
+    """PostgreSQL reads a search's page by the rowids its count found (postgresql/connection.py):
+    the pages still follow one another as on SQLite, and past the last one is empty."""
+    made = [(await owner.ok("ts.tsk.create", {"title": f"Kalo step {n}"}))["id"] for n in range(7)]
+    await owner.ok("ts.tsk.create", {"title": "Other"})
+    pages = [await owner.ok("ts.tsk.list", {"search": "kal", "limit": 3, "offset": offset}) for offset in (0, 3, 6, 9)]
+    assert [t["id"] for page in pages for t in page["tasks"]] == made[::-1]
+    assert [page["total"] for page in pages] == [7] * 4 and pages[-1]["tasks"] == []

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import column
+from tests.conftest import column, scalar
 from tests.postgresql_schemas import POSTGRESQL, postgresql_ledger
-from worktrail.store.migrations import MIGRATIONS
+from worktrail.store.migrations import MIGRATIONS, SEARCH_STATISTICS
 from worktrail.store.oauth.schema import GRANT_CLIENT_NAME
 from worktrail.store.resources.schema_names import NAME_KEY_COLUMN
 from worktrail.store.rewrite import Rewrite
@@ -148,3 +148,27 @@ async def test_an_older_ledgers_grants_get_their_apps_names_and_its_records_no_v
         via = await column(store, "SELECT COALESCE(via, '-') FROM change_record")
     assert named == ["ogr_1=Claude", "ogr_2=ocl_bare"], "a nameless app is named by its id"
     assert via == ["-"]
+
+
+def _task(task_id: str, title: str) -> str:
+    return (f"INSERT INTO task (id, title, status, created_at, updated_at) "
+            f"VALUES ('{task_id}', '{title}', 'planned', '{AT}', '{AT}')")  # fmt: skip
+
+
+async def test_an_older_ledgers_search_entries_are_analysed_with_ten_thousand_words(tmp_path: Path) -> None:
+    """PostgreSQL: the planner estimates a prefix's share from the words its statistics keep (1,000
+    by default); the step keeps 10,000 and analyses the entries already there. SQLite: nothing."""
+    rows = [_task(f"tsk_{n}", title) for n, title in enumerate(["Plan the week", "Café order", "Ship it"])]
+    async with older_ledger(tmp_path, MIGRATIONS.index(SEARCH_STATISTICS), rows) as store:
+        found = await store.tasks.list(statuses=None, endeavour_id=None, assignee_id=None, search="cafe plan",
+                                       limit=50, offset=0)  # fmt: skip
+        assert found == ([], 0)
+        assert [t["title"] for t in (await store.tasks.list(statuses=None, endeavour_id=None, assignee_id=None,
+                                                            search="CAFE", limit=50, offset=0))[0]] == ["Café order"]
+        if not POSTGRESQL:
+            return
+        kept = await scalar(store, "SELECT attstattarget FROM pg_attribute WHERE attrelid = 'task_text'::regclass "
+                                   "AND attname = 'search'")  # fmt: skip
+        analysed = await scalar(store, "SELECT COUNT(*) FROM pg_stats WHERE schemaname = current_schema() "
+                                       "AND tablename = 'task_text' AND attname = 'search'")  # fmt: skip
+    assert (kept, analysed) == (1000, 1)

@@ -39,7 +39,7 @@ class Connection(Protocol):
         """Every row the query answers."""
         ...
 
-    def task_match(self, text: str) -> tuple[str, str] | None:
+    async def task_match(self, text: str) -> tuple[str, str] | None:
         """The store's own full-text test of `task_text` for every word of `text` as the start of a
         word, with its one parameter; None when `text` has no word to look up."""
         ...
@@ -48,6 +48,13 @@ class Connection(Protocol):
         """A page past the first (OFFSET > 0) of `SELECT * FROM table clause ORDER BY order`, as this
         store reads it best, with the same parameters (the clause's, then LIMIT and OFFSET); None
         for the plain query."""
+        ...
+
+    async def newest_matches(self, table: str, counted: str, clause: str, params: Params, limit: int, offset: int,
+                             cap: int) -> tuple[list[Any] | None, int] | None:
+        """A page (newest first by rowid) of the rows of `table` whose rowids `SELECT rowid FROM counted
+        clause` finds, read through those rowids, and how many there are (up to `cap`); the rows are
+        None when `cap` were found (read the page the plain way). None: this store does not."""
         ...
 
     async def ids_follow(self, table: str) -> None:

@@ -13,6 +13,9 @@ from worktrail.store.sqlite.search_schema import TASK_INDEXES_BY_ROWID, TASK_TEX
 from worktrail.store.tasks.indexes import TASK_COLUMN_INDEXES
 from worktrail.store.workflows.schema_creator import RUN_CREATOR
 
+# A step that is PostgreSQL's alone (postgresql/schema.py finds it by this text): nothing on SQLite.
+SEARCH_STATISTICS = "-- the task search entries' planner statistics: PostgreSQL's own step (postgresql/search.py)"
+
 MIGRATIONS: tuple[str | Rewrite, ...] = (
     # 1: resources, keys, endeavours, tasks and the change records of the audit trail.
     """
@@ -376,6 +379,8 @@ MIGRATIONS: tuple[str | Rewrite, ...] = (
     GRANT_CLIENT_NAME,
     # 24: an access token carries what its check needs of its grant, which it then reads not (oauth/schema.py).
     TOKEN_CARRIES_GRANT,
+    # 25: PostgreSQL's planner statistics of the task search entries (postgresql/search.py).
+    SEARCH_STATISTICS,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -160,11 +160,16 @@ async def page(
     rows this page is read from, counted instead when that is cheaper."""
     _names([table])
     clause = f" WHERE {' AND '.join(where)}" if where else ""
-    total = await capped_count(conn, *(counted or (table, clause, params)))
+    columns = tuple(json_columns)
+    matched = None
+    if counted is not None and limit is not None and select == "*" and order == "rowid DESC":
+        matched = await conn.newest_matches(table, *counted, limit, offset, COUNT_CAP)
+    if matched is not None and matched[0] is not None:
+        return [as_dict(r, columns) for r in matched[0]], matched[1]  # type: ignore[misc]
+    total = matched[1] if matched is not None else await capped_count(conn, *(counted or (table, clause, params)))
     # limit None: every row (neither store's "no limit" is the other's: LIMIT -1, LIMIT ALL).
     tail, more = ("", []) if limit is None else (" LIMIT ? OFFSET ?", [limit, offset])
     deep = conn.deep_page(table, clause, order) if offset and limit is not None and select == "*" else None
     query = deep or f"SELECT {select} FROM {table}{clause} ORDER BY {order}{tail}"
     rows = await conn.fetchall(query, [*params, *more])
-    columns = tuple(json_columns)
     return [as_dict(r, columns) for r in rows], total  # type: ignore[misc]

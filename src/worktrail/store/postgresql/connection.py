@@ -13,7 +13,7 @@ from typing import Any
 import asyncpg
 
 from worktrail.store.connection import Params
-from worktrail.store.postgresql.search import MATCH, match_query
+from worktrail.store.postgresql.search import MATCH, QUERY, match_query
 
 _TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\?|\bLIKE\b", re.IGNORECASE)
 
@@ -70,9 +70,11 @@ class PostgresqlConnection:
     async def fetchall(self, sql: str, params: Params = ()) -> list[Any]:
         return list(await self.raw.fetch(self._said(sql, params), *params))
 
-    def task_match(self, text: str) -> tuple[str, str] | None:
+    async def task_match(self, text: str) -> tuple[str, str] | None:
         words = match_query(text)
-        return None if words is None else (MATCH, words)
+        if words is None:
+            return None
+        return MATCH, (await self.fetchone(QUERY, (words,)))[1]
 
     def deep_page(self, table: str, clause: str, order: str) -> str | None:
         """The rows before the page skipped as index entries, then only the page's rows read: a
@@ -85,6 +87,20 @@ class PostgresqlConnection:
             f" ORDER BY {order} LIMIT ? OFFSET ?) AS skipped"
             f" JOIN {table} AS page_row ON page_row.rowid = skipped.rowid ORDER BY {ordered}"
         )
+
+    async def newest_matches(self, table: str, counted: str, clause: str, params: Params, limit: int, offset: int,
+                             cap: int) -> tuple[list[Any] | None, int] | None:
+        """The matches found once, through the GIN index (each one's entry is read to be checked: that
+        is the count's cost), their newest `limit` picked here and read by rowid. A LIMIT on the
+        match itself lets the planner walk the entries newest first, stopping at the page: right
+        for a common word, but a rare one walked 10,000 entries for 50 (a word found nowhere:
+        every entry, 0.8 s at a million tasks). From `cap` matches on, the page is read that way."""
+        found = [row[0] for row in await self.fetchall(f"SELECT rowid FROM {counted}{clause} LIMIT {cap}", params)]
+        if len(found) >= cap:
+            return None, cap
+        newest = sorted(found, reverse=True)[offset : offset + limit]
+        rows = await self.fetchall(f"SELECT * FROM {table} WHERE rowid = ANY(?::bigint[]) ORDER BY rowid DESC", [newest])
+        return rows, len(found)
 
     async def ids_follow(self, table: str) -> None:
         identities = await self.raw.fetch(

@@ -44,14 +44,14 @@ def translated(step: str, without_rowid: frozenset[str] = frozenset()) -> str:
 
 def step(number: int, shared: str) -> str:
     """Migration `number` (0-based) for PostgreSQL: its own where SQLite's is SQLite's alone."""
-    from worktrail.store.migrations import MIGRATIONS
+    from worktrail.store.migrations import MIGRATIONS, SEARCH_STATISTICS
     from worktrail.store.postgresql.notices import NOTIFY_CHANGES, NOTIFY_SESSION_ENDS
-    from worktrail.store.postgresql.search import TASK_TEXT
+    from worktrail.store.postgresql.search import TASK_TEXT, TASK_TEXT_STATISTICS
 
     shared = translated(shared, without_rowid(MIGRATIONS))
     # 13 without its ANALYZE: on an empty table it would record "no rows", and the first foreign-key
     # check of a bulk copy (worktrail migrate) would plan a scan of task that is then cached and
     # reused for every row: quadratic (30,000 tasks: 110 s). PostgreSQL's autovacuum takes its own.
     own = {7: TASK_TEXT, 11: shared + NOTIFY_CHANGES, 12: shared.replace("ANALYZE task;", ""),
-           14: shared + NOTIFY_SESSION_ENDS}  # fmt: skip
+           14: shared + NOTIFY_SESSION_ENDS, MIGRATIONS.index(SEARCH_STATISTICS): TASK_TEXT_STATISTICS}  # fmt: skip
     return own.get(number) or shared

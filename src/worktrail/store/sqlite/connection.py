@@ -38,12 +38,16 @@ class SqliteConnection:
     async def fetchall(self, sql: str, params: Params = ()) -> list[Any]:
         return self.raw.execute(sql, params).fetchall()
 
-    def task_match(self, text: str) -> tuple[str, str] | None:
+    async def task_match(self, text: str) -> tuple[str, str] | None:
         words = match_query(text)
         return None if words is None else ("task_text MATCH ?", words)
 
     def deep_page(self, table: str, clause: str, order: str) -> str | None:
         return None  # SQLite skips the rows before the page in the index without reading them (a deferred seek)
+
+    async def newest_matches(self, table: str, counted: str, clause: str, params: Params, limit: int, offset: int,
+                             cap: int) -> tuple[list[Any] | None, int] | None:
+        return None  # FTS5 hands out its matches in rowid order: the plain page reads the newest first
 
     async def ids_follow(self, table: str) -> None:
         return None  # a rowid, and an AUTOINCREMENT's sqlite_sequence, follow the largest stored

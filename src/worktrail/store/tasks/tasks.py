@@ -123,7 +123,7 @@ class Tasks:
             terms, values = list(where), list(params)
             counted = None
             if search:
-                match = conn.task_match(search)
+                match = await conn.task_match(search)
                 if match is None:  # nothing but punctuation: look for it as it is
                     more, more_values = filters({}, ("title", "description"), search)
                     terms, values = terms + more, values + more_values
