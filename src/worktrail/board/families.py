@@ -9,6 +9,7 @@ from starlette.responses import Response
 
 from worktrail.board.forms import execution_acts, mission_run_acts, workflow_run_acts
 from worktrail.board.pages import history_of, offset_of
+from worktrail.board.timefmt import ran
 from worktrail.board.view import PAGE, View
 
 # (field, heading) of each family's tables
@@ -56,6 +57,7 @@ async def ritual_page(view: View) -> Response:
 async def ritual_run_page(view: View) -> Response:
     run = await view.reader.ok("ts.rtr.get", id=_id(view))
     return view.render("entity.html", kind="Ritual run", title=run["id"], entity=run,
+                       span=ran(run["started_at"], run.get("finished_at"), view.now),
                        history=await history_of(view, run["id"]), back=(f"/rituals/{run['ritual_id']}", "Ritual"))  # fmt: skip
 
 
@@ -87,6 +89,7 @@ async def mission_run_page(view: View) -> Response:
     offset = offset_of(view, "events_offset")
     events = await view.reader.ok("ts.evt.list", **ref, limit=PAGE, offset=offset)
     return view.render("entity.html", kind="Mission run", title=run["run_id"], entity=run,
+                       span=ran(run.get("started_at"), run.get("finished_at"), view.now),
                        forms=mission_run_acts(view, run), plan=plan, events=events, events_offset=offset, page=PAGE,
                        history=await history_of(view, run["run_id"]),
                        back=(f"/missions/{ref['mission_id']}", "Mission"))  # fmt: skip
@@ -114,6 +117,7 @@ async def workflow_run_page(view: View) -> Response:
     history = run.pop("run_message_history", None)
     files = (await view.reader.ok("ts.att.list", run_id=run["id"]))["items"]
     return view.render("entity.html", kind="Workflow run", title=run["id"], entity=run,
+                       span=ran(run.get("started_at"), run.get("ended_at"), view.now),
                        forms=workflow_run_acts(view, run), messages=history, attachments=files,
                        history=await history_of(view, run["id"]),
                        back=(f"/workflows/{run['workflow_id']}", "Workflow"))  # fmt: skip
@@ -133,5 +137,6 @@ async def execution_page(view: View) -> Response:
     if moves:  # where it was before its last move (seed 002's previous_status), from its history
         execution = {**execution, "previous_status": moves[-1][0]}
     return view.render("entity.html", kind="Execution", title=execution["execution_id"], entity=execution,
+                       span=ran(execution.get("started_at"), execution.get("finished_at"), view.now),
                        forms=execution_acts(view, execution), history=history,
                        back=("/executions", "Executions"))  # fmt: skip

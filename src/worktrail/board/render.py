@@ -3,27 +3,15 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from worktrail.board import timefmt
 from worktrail.board.links import entity_url
-from worktrail.domain.clock import parse_ts
 
 TEMPLATES = Path(__file__).parent / "templates"
-
-
-def age(at: str | None, now: datetime) -> str:
-    """How long ago, shortly: `42s`, `5m`, `3h`, `2d`."""
-    if not at:
-        return "-"
-    seconds = max(0, int((now - parse_ts(at)).total_seconds()))
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
 
 
 def shown(value: Any) -> str:
@@ -42,6 +30,8 @@ def environment() -> Environment:
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True
     )
     env.filters["shown"] = shown
+    for name in ("ago", "duration", "when", "ran"):
+        env.filters[name] = getattr(timefmt, name)
     env.globals["entity_url"] = entity_url
     env.globals["is_structured"] = lambda v: isinstance(v, dict | list)
     return env
