@@ -8,15 +8,16 @@ from typing import Any
 from starlette.responses import Response
 
 from worktrail.board.forms import execution_acts, mission_run_acts, workflow_run_acts
-from worktrail.board.pages import history_of, offset_of
+from worktrail.board.names import names_of
+from worktrail.board.pages import Names, entity_view, history_of, offset_of, table_ids
 from worktrail.board.timefmt import ran
 from worktrail.board.view import PAGE, View
 
 # (field, heading) of each family's tables
 RITUAL_COLUMNS = (("name", "Ritual"), ("schedule", "Schedule"), ("next_due_at", "Next due"),
                   ("last_run_at", "Last run"), ("status", "Status"))  # fmt: skip
-RITUAL_RUN_COLUMNS = (("id", "Run"), ("status", "Status"), ("result_summary", "Summary"), ("started_at", "Started"),
-                      ("finished_at", "Finished"))  # fmt: skip
+RITUAL_RUN_COLUMNS = (("id", "Run"), ("status", "Status"), ("run_by", "Run by"), ("result_summary", "Summary"),
+                      ("started_at", "Started"), ("finished_at", "Finished"))  # fmt: skip
 MISSION_COLUMNS = (("name", "Mission"), ("execution_mode", "Mode"), ("updated_at", "Updated"))
 MISSION_RUN_COLUMNS = (("run_id", "Run"), ("status", "Status"), ("result_summary", "Summary"),
                        ("started_at", "Started"), ("updated_at", "Updated"))  # fmt: skip
@@ -33,6 +34,11 @@ def table(rows: list[dict[str, Any]], columns: tuple[tuple[str, str], ...], link
     return {"rows": rows, "columns": columns, "link": link, "key": key, "total": total, "title": title}
 
 
+async def table_names(view: View, tables: list[dict[str, Any]]) -> Names:
+    """The names a page's tables show, in one call."""
+    return await names_of(view.reader, table_ids(tables))
+
+
 def _id(view: View, name: str = "id") -> str:
     return str(view.request.path_params[name])
 
@@ -43,22 +49,21 @@ async def rituals_page(view: View) -> Response:
     runs = await view.reader.ok("ts.rtr.list", limit=PAGE)
     tables = [table(found["rituals"], RITUAL_COLUMNS, "/rituals/{}", "id", found["total"], "Rituals"),
               table(runs["runs"], RITUAL_RUN_COLUMNS, "/ritual-runs/{}", "id", runs["total"], "Latest runs")]  # fmt: skip
-    return view.render("tables.html", heading="Rituals", tables=tables, offset=offset, page=PAGE)
+    return view.render("tables.html", heading="Rituals", tables=tables, offset=offset, page=PAGE,
+                       names=await table_names(view, tables))
 
 
 async def ritual_page(view: View) -> Response:
     ritual = await view.reader.ok("ts.rtl.get", id=_id(view))
     runs = await view.reader.ok("ts.rtr.list", ritual_id=ritual["id"], limit=PAGE, offset=offset_of(view))
     tables = [table(runs["runs"], RITUAL_RUN_COLUMNS, "/ritual-runs/{}", "id", runs["total"], "Runs")]
-    return view.render("entity.html", kind="Ritual", title=ritual["name"], entity=ritual, tables=tables,
-                       history=await history_of(view, ritual["id"]), back=("/rituals", "Rituals"))  # fmt: skip
+    return await entity_view(view, "Ritual", ritual, ritual["id"], tables=tables, back=("/rituals", "Rituals"))
 
 
 async def ritual_run_page(view: View) -> Response:
     run = await view.reader.ok("ts.rtr.get", id=_id(view))
-    return view.render("entity.html", kind="Ritual run", title=run["id"], entity=run,
-                       span=ran(run["started_at"], run.get("finished_at"), view.now),
-                       history=await history_of(view, run["id"]), back=(f"/rituals/{run['ritual_id']}", "Ritual"))  # fmt: skip
+    return await entity_view(view, "Ritual run", run, run["id"], span=ran(run["started_at"], run.get("finished_at"), view.now),
+                             back=(f"/rituals/{run['ritual_id']}", "Ritual"))  # fmt: skip
 
 
 async def missions_page(view: View) -> Response:
@@ -69,7 +74,8 @@ async def missions_page(view: View) -> Response:
         run["_url"] = f"/missions/{run['mission_id']}/runs/{run['run_id']}"
     tables = [table(found["data"], MISSION_COLUMNS, "/missions/{}", "mission_id", found["meta"]["total"], "Missions"),
               table(runs["data"], MISSION_RUN_COLUMNS, "", "run_id", runs["meta"]["total"], "Latest runs")]  # fmt: skip
-    return view.render("tables.html", heading="Missions", tables=tables, offset=offset, page=PAGE)
+    return view.render("tables.html", heading="Missions", tables=tables, offset=offset, page=PAGE,
+                       names=await table_names(view, tables))
 
 
 async def mission_page(view: View) -> Response:
@@ -78,8 +84,8 @@ async def mission_page(view: View) -> Response:
     for run in runs["data"]:
         run["_url"] = f"/missions/{run['mission_id']}/runs/{run['run_id']}"
     tables = [table(runs["data"], MISSION_RUN_COLUMNS, "", "run_id", runs["meta"]["total"], "Runs")]
-    return view.render("entity.html", kind="Mission", title=mission["name"], entity=mission, tables=tables,
-                       history=await history_of(view, mission["mission_id"]), back=("/missions", "Missions"))  # fmt: skip
+    return await entity_view(view, "Mission", mission, mission["mission_id"], tables=tables,
+                             back=("/missions", "Missions"))  # fmt: skip
 
 
 async def mission_run_page(view: View) -> Response:
@@ -88,11 +94,10 @@ async def mission_run_page(view: View) -> Response:
     run, plan = got["data"], got.get("plan") or {}  # the plan comes beside the run, not inside it
     offset = offset_of(view, "events_offset")
     events = await view.reader.ok("ts.evt.list", **ref, limit=PAGE, offset=offset)
-    return view.render("entity.html", kind="Mission run", title=run["run_id"], entity=run,
-                       span=ran(run.get("started_at"), run.get("finished_at"), view.now),
-                       forms=mission_run_acts(view, run), plan=plan, events=events, events_offset=offset, page=PAGE,
-                       history=await history_of(view, run["run_id"]),
-                       back=(f"/missions/{ref['mission_id']}", "Mission"))  # fmt: skip
+    return await entity_view(view, "Mission run", run, run["run_id"],
+                             span=ran(run.get("started_at"), run.get("finished_at"), view.now),
+                             forms=mission_run_acts(view, run), plan=plan, events=events, events_offset=offset,
+                             page=PAGE, back=(f"/missions/{ref['mission_id']}", "Mission"))  # fmt: skip
 
 
 async def workflows_page(view: View) -> Response:
@@ -101,33 +106,34 @@ async def workflows_page(view: View) -> Response:
     runs = await view.reader.ok("ts.wrn.list", limit=PAGE)
     tables = [table(found["items"], WORKFLOW_COLUMNS, "/workflows/{}", "id", found["total"], "Workflows"),
               table(runs["items"], WORKFLOW_RUN_COLUMNS, "/workflow-runs/{}", "id", runs["total"], "Runs")]  # fmt: skip
-    return view.render("tables.html", heading="Workflows", tables=tables, offset=offset, page=PAGE)
+    return view.render("tables.html", heading="Workflows", tables=tables, offset=offset, page=PAGE,
+                       names=await table_names(view, tables))
 
 
 async def workflow_page(view: View) -> Response:
     workflow = await view.reader.ok("ts.wfl.get", id=_id(view))
     runs = await view.reader.ok("ts.wrn.list", workflow_id=workflow["id"], limit=PAGE, offset=offset_of(view))
     tables = [table(runs["items"], WORKFLOW_RUN_COLUMNS, "/workflow-runs/{}", "id", runs["total"], "Runs")]
-    return view.render("entity.html", kind="Workflow", title=workflow["name"], entity=workflow, tables=tables,
-                       history=await history_of(view, workflow["id"]), back=("/workflows", "Workflows"))  # fmt: skip
+    return await entity_view(view, "Workflow", workflow, workflow["id"], tables=tables,
+                             back=("/workflows", "Workflows"))  # fmt: skip
 
 
 async def workflow_run_page(view: View) -> Response:
     run = await view.reader.ok("ts.wrn.get", id=_id(view))
     history = run.pop("run_message_history", None)
     files = (await view.reader.ok("ts.att.list", run_id=run["id"]))["items"]
-    return view.render("entity.html", kind="Workflow run", title=run["id"], entity=run,
-                       span=ran(run.get("started_at"), run.get("ended_at"), view.now),
-                       forms=workflow_run_acts(view, run), messages=history, attachments=files,
-                       history=await history_of(view, run["id"]),
-                       back=(f"/workflows/{run['workflow_id']}", "Workflow"))  # fmt: skip
+    return await entity_view(view, "Workflow run", run, run["id"],
+                             span=ran(run.get("started_at"), run.get("ended_at"), view.now),
+                             forms=workflow_run_acts(view, run), messages=history, attachments=files,
+                             back=(f"/workflows/{run['workflow_id']}", "Workflow"))  # fmt: skip
 
 
 async def executions_page(view: View) -> Response:
     offset = offset_of(view)
     found = await view.reader.ok("ts.exe.list", limit=PAGE, offset=offset)
     tables = [table(found["items"], EXECUTION_COLUMNS, "/executions/{}", "execution_id", found["total"], "Executions")]
-    return view.render("tables.html", heading="Executions", tables=tables, offset=offset, page=PAGE)
+    return view.render("tables.html", heading="Executions", tables=tables, offset=offset, page=PAGE,
+                       names=await table_names(view, tables))
 
 
 async def execution_page(view: View) -> Response:
@@ -136,7 +142,6 @@ async def execution_page(view: View) -> Response:
     moves = [r["changes"]["status"] for r in history["records"] if "status" in r["changes"]]
     if moves:  # where it was before its last move (seed 002's previous_status), from its history
         execution = {**execution, "previous_status": moves[-1][0]}
-    return view.render("entity.html", kind="Execution", title=execution["execution_id"], entity=execution,
-                       span=ran(execution.get("started_at"), execution.get("finished_at"), view.now),
-                       forms=execution_acts(view, execution), history=history,
-                       back=("/executions", "Executions"))  # fmt: skip
+    return await entity_view(view, "Execution", execution, execution["execution_id"], history=history,
+                             span=ran(execution.get("started_at"), execution.get("finished_at"), view.now),
+                             forms=execution_acts(view, execution), back=("/executions", "Executions"))  # fmt: skip

@@ -4,6 +4,7 @@ logged-in person."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -11,7 +12,7 @@ from urllib.parse import quote, urlencode
 from starlette.responses import Response
 
 from worktrail.board.forms import Form, task_moves
-from worktrail.board.reader import Refused
+from worktrail.board.names import PEOPLE, Name, names_of, referenced
 from worktrail.board.sign_in_links import link_forms
 from worktrail.board.view import PAGE, View
 from worktrail.domain.clock import format_ts, parse_ts
@@ -19,6 +20,8 @@ from worktrail.domain.lifecycles import TASK
 from worktrail.domain.roles import is_admin
 from worktrail.store.runs import KINDS
 
+# A page's names: id -> how it is shown and where it links
+Names = dict[str, Name]
 # A search's page: its matches, newest first, sorted into the columns.
 SEARCHED = 100
 # Shown on Now: what is under way, whatever its kind.
@@ -64,7 +67,8 @@ async def now_page(view: View) -> Response:
             counts[kind.kind][common] = (await reader.ok("ts.run.list", kind=kind.kind, status=common, limit=1))[
                 "total"
             ]
-    return view.render("now.html", under_way=under_way, failed=failed, active=active, counts=counts)
+    names = await names_of(reader, [*(r["id"] for r in under_way + failed), *(t.get("assignee_id") for t in active["tasks"])])
+    return view.render("now.html", under_way=under_way, failed=failed, active=active, counts=counts, names=names)
 
 
 async def tasks_page(view: View) -> Response:
@@ -91,37 +95,61 @@ async def tasks_page(view: View) -> Response:
                        offset=offset, more=more, page=page, keep=kept(filters), matches=matches, names=names)  # fmt: skip
 
 
-async def named(view: View, rows: list[dict[str, Any]], by: str = "actor_id") -> dict[str, Any]:
-    """The rows with the name of the resource each names in `by` beside it (`actor`), read once per resource."""
-    names: dict[str, str] = {}
-    for resource_id in {r[by] for r in rows if r.get(by)}:
-        try:
-            names[resource_id] = (await view.reader.ok("ts.res.get", id=resource_id))["name"]
-        except Refused:  # a resource this person may not read: its id stands
-            names[resource_id] = resource_id
+async def named(view: View, rows: list[dict[str, Any]], by: str = "actor_id", more: Iterable[Any] = ()) -> Names:
+    """The names of the resources the rows name in `by` (set beside each as `actor`) and of `more`,
+    read in one call for the page."""
+    found = await names_of(view.reader, [*(r.get(by) for r in rows), *more])
     for r in rows:
-        r["actor"] = names.get(r.get(by) or "", "worktrail")
-    return {"records": rows}
+        name = found.get(r.get(by) or "")
+        r["actor"] = name.label if name else (r.get(by) or "worktrail")
+    return found
 
 
 async def history_of(view: View, entity_id: str) -> dict[str, Any]:
-    found = await view.reader.ok("ts.aud.list", entity_id=entity_id, limit=200)
-    return {**found, **await named(view, found["records"])}
+    return await view.reader.ok("ts.aud.list", entity_id=entity_id, limit=200)
+
+
+def table_ids(tables: Iterable[dict[str, Any]]) -> list[Any]:
+    """The ids a page's tables show: each row's own, and the people its columns name."""
+    ids = []
+    for t in tables:
+        ids += [row[t["key"]] for row in t["rows"]]
+        ids += [row.get(column) for row in t["rows"] for column, _ in t["columns"] if column in PEOPLE]
+    return ids
+
+
+async def entity_view(view: View, kind: str, entity: dict[str, Any], entity_id: str, *,
+                      history: dict[str, Any] | None = None, title: str | None = None, **context: Any) -> Response:  # fmt: skip
+    """An entity's page, its ids named in one call: its own (the title: a run as what it runs), whom
+    and what its fields name, its tables' rows, and who changed it."""
+    history = history or await history_of(view, entity_id)
+    more = [entity_id, *referenced(entity), *table_ids(context.get("tables") or ())]
+    names = await named(view, history["records"], more=more)
+    own = names.get(entity_id)
+    return view.render("entity.html", kind=kind, title=title or (own.label if own else entity_id), entity=entity,
+                       entity_id=entity_id, history=history, names=names, **context)  # fmt: skip
 
 
 async def task_page(view: View) -> Response:
     task_id = view.request.path_params["id"]
     task = await view.reader.ok("ts.tsk.get", id=task_id)
     forms: list[Form] = task_moves(view, task) if view.reader.may("ts.tsk.update") else []
-    history = await history_of(view, task_id)
-    return view.render("entity.html", kind="Task", title=task["title"], entity=task, forms=forms,
-                       history=history, back=("/tasks", "Tasks"))  # fmt: skip
+    return await entity_view(view, "Task", task, task_id, forms=forms, back=("/tasks", "Tasks"))
+
+
+async def person_page(view: View) -> Response:
+    """A person's (or an agent's) page: who they are, with their tasks and their changes a click away."""
+    person = await view.reader.ok("ts.res.get", id=view.request.path_params["id"])
+    see = [(f"/tasks?{urlencode({'assignee_id': person['id']})}", "Tasks assigned"),
+           (f"/audit?{urlencode({'actor_id': person['id']})}", "Changes made")]  # fmt: skip
+    return await entity_view(view, person["type"].capitalize(), person, person["id"], see=see, back=("/", "Now"))
 
 
 async def history_page(view: View) -> Response:
     entity_id = view.request.path_params["id"]
     history = await history_of(view, entity_id)
-    return view.render("history.html", entity_id=entity_id, history=history)
+    names = await named(view, history["records"], more=[entity_id])
+    return view.render("history.html", entity_id=entity_id, history=history, names=names)
 
 
 AUDIT_FILTERS = ("entity_type", "entity_id", "actor_id", "action", "since")
@@ -132,8 +160,8 @@ async def audit_page(view: View) -> Response:
     filters = {name: q.get(name) or None for name in AUDIT_FILTERS}
     offset = offset_of(view)
     found = await view.reader.ok("ts.aud.list", limit=PAGE, offset=offset, **filters)
-    await named(view, found["records"])
-    return view.render("audit.html", found=found, filters=filters, offset=offset, page=PAGE, keep=kept(filters))
+    names = await named(view, found["records"], more=[r["entity_id"] for r in found["records"]])
+    return view.render("audit.html", names=names, found=found, filters=filters, offset=offset, page=PAGE, keep=kept(filters))
 
 
 def revoke_form(credential: dict[str, Any], back: str = "/keys") -> Form:
@@ -148,11 +176,10 @@ async def keys_page(view: View) -> Response:
         return view.render("error.html", 403, code="forbidden", message="The keys page is for owners and admins.")
     offset = offset_of(view)
     found = await view.reader.ok("ts.key.list", limit=PAGE, offset=offset)
-    await named(view, found["keys"], by="resource_id")
-    await named(view, found["apps"], by="resource_id")
+    names = await named(view, [*found["keys"], *found["apps"]], by="resource_id")
     standing = [k for k in found["keys"] if not k.get("revoked_at")] + found["apps"]
     forms = {k["id"]: revoke_form(k) for k in standing}
-    return view.render("keys.html", found=found, offset=offset, page=PAGE, forms=forms, links=await link_forms(view))
+    return view.render("keys.html", names=names, found=found, offset=offset, page=PAGE, forms=forms, links=await link_forms(view))
 
 
 async def apps_page(view: View) -> Response:

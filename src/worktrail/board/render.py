@@ -10,6 +10,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from worktrail.board import timefmt
 from worktrail.board.links import entity_url
+from worktrail.board.names import PEOPLE
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -33,5 +34,6 @@ def environment() -> Environment:
     for name in ("ago", "duration", "when", "ran"):
         env.filters[name] = getattr(timefmt, name)
     env.globals["entity_url"] = entity_url
+    env.globals["people"] = PEOPLE
     env.globals["is_structured"] = lambda v: isinstance(v, dict | list)
     return env

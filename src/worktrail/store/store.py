@@ -17,6 +17,7 @@ from worktrail.store.missions.events import Events
 from worktrail.store.missions.missions import Missions
 from worktrail.store.missions.plans import Plans
 from worktrail.store.missions.runs import MissionRuns
+from worktrail.store.names import Names
 from worktrail.store.oauth.clients import OAuthClients
 from worktrail.store.oauth.grants import OAuthGrants
 from worktrail.store.recovery import Recovery
@@ -58,6 +59,7 @@ class Store:
         self.executions = Executions(db)
         self.recovery = Recovery(db)
         self.all_runs = Runs(db)
+        self.names = Names(db)
         self.board_sessions = BoardSessions(db)
         self.changes = Changes(db)
         self.oauth_clients = OAuthClients(db)

@@ -1,0 +1,54 @@
+"""What to call an entity on a page: a person's or an endeavour's name, a task's title, and a run
+by what it runs and its ordinal there ("Nightly triage", run 3). One read for a page's ids:
+a primary-key lookup per table, never a query per row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from worktrail.store.connection import Connection
+from worktrail.store.database import Database
+from worktrail.store.runs import KINDS, RunKind
+
+# kind -> (table, the column that names it), for the entities named by a column of their own
+NAMED = (("resource", "resource", "name"), ("endeavour", "endeavour", "name"), ("task", "task", "title"),
+         ("ritual", "ritual", "name"), ("mission", "mission", "name"), ("workflow", "workflow", "name"))  # fmt: skip
+# a run's parent table (an execution's config_id names no table: the id is its name)
+PARENT_TABLE = {"ritual_run": "ritual", "mission_run": "mission", "workflow_run": "workflow"}
+
+
+def _run_sql(kind: RunKind, marks: str) -> str:
+    """A run's parent, its name and its ordinal among its parent's runs (by creation, then by
+    storage order), counted on the (parent, created_at) index each run table has."""
+    parent_table = PARENT_TABLE.get(kind.kind)
+    name = "p.name" if parent_table else f"r.{kind.parent}"
+    joined = f" LEFT JOIN {parent_table} p ON p.id = r.{kind.parent}" if parent_table else ""
+    earlier = f"SELECT COUNT(*) FROM {kind.table} o WHERE o.{kind.parent} = r.{kind.parent} AND o.created_at"
+    return (f"SELECT r.id, r.{kind.parent} AS parent_id, {name} AS name, "
+            f"({earlier} < r.created_at) + ({earlier} = r.created_at AND o.rowid <= r.rowid) AS number "
+            f"FROM {kind.table} r{joined} WHERE r.id IN ({marks})")  # fmt: skip
+
+
+async def names_of(conn: Connection, ids: list[str]) -> list[dict[str, Any]]:
+    wanted = list(dict.fromkeys(ids))
+    marks = ", ".join("?" for _ in wanted)
+    found: list[dict[str, Any]] = []
+    for kind, table, column in NAMED:
+        for row in await conn.fetchall(f"SELECT id, {column} AS name FROM {table} WHERE id IN ({marks})", wanted):
+            found.append({"id": row[0], "kind": kind, "name": row[1]})
+    for run_kind in KINDS:
+        for row in await conn.fetchall(_run_sql(run_kind, marks), wanted):
+            found.append({"id": row[0], "kind": run_kind.kind, "parent_id": row[1], "name": row[2],
+                          "number": int(row[3])})  # fmt: skip
+    order = {id_: i for i, id_ in enumerate(wanted)}
+    return sorted(found, key=lambda n: order[n["id"]])
+
+
+class Names:
+    """The names of a page's ids, for `ts.name.list` and the board."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    async def of(self, ids: list[str]) -> list[dict[str, Any]]:
+        return await self.db.read(lambda conn: names_of(conn, ids))
