@@ -11,7 +11,9 @@ from worktrail.board.forms import execution_acts, mission_run_acts, workflow_run
 from worktrail.board.names import names_of
 from worktrail.board.pages import Names, entity_view, history_of, offset_of, table_ids
 from worktrail.board.timefmt import ran
+from worktrail.board.timeline import timeline
 from worktrail.board.view import PAGE, View
+from worktrail.store.runs import BY_KIND
 
 # (field, heading) of each family's tables
 RITUAL_COLUMNS = (("name", "Ritual"), ("schedule", "Schedule"), ("next_due_at", "Next due"),
@@ -39,6 +41,14 @@ async def table_names(view: View, tables: list[dict[str, Any]]) -> Names:
     return await names_of(view.reader, table_ids(tables))
 
 
+async def run_view(view: View, label: str, kind: str, run: dict[str, Any], run_id: str,
+                   history: dict[str, Any] | None = None, **context: Any) -> Response:  # fmt: skip
+    """A run's page: its entity page, with the timeline of its status changes from its history."""
+    history = history or await history_of(view, run_id)
+    steps = timeline(history["records"], run["status"], BY_KIND[kind].lifecycle.terminal, view.now)
+    return await entity_view(view, label, run, run_id, history=history, timeline=steps, **context)
+
+
 def _id(view: View, name: str = "id") -> str:
     return str(view.request.path_params[name])
 
@@ -62,7 +72,7 @@ async def ritual_page(view: View) -> Response:
 
 async def ritual_run_page(view: View) -> Response:
     run = await view.reader.ok("ts.rtr.get", id=_id(view))
-    return await entity_view(view, "Ritual run", run, run["id"], span=ran(run["started_at"], run.get("finished_at"), view.now),
+    return await run_view(view, "Ritual run", "ritual_run", run, run["id"], span=ran(run["started_at"], run.get("finished_at"), view.now),
                              back=(f"/rituals/{run['ritual_id']}", "Ritual"))  # fmt: skip
 
 
@@ -94,7 +104,7 @@ async def mission_run_page(view: View) -> Response:
     run, plan = got["data"], got.get("plan") or {}  # the plan comes beside the run, not inside it
     offset = offset_of(view, "events_offset")
     events = await view.reader.ok("ts.evt.list", **ref, limit=PAGE, offset=offset)
-    return await entity_view(view, "Mission run", run, run["run_id"],
+    return await run_view(view, "Mission run", "mission_run", run, run["run_id"],
                              span=ran(run.get("started_at"), run.get("finished_at"), view.now),
                              forms=mission_run_acts(view, run), plan=plan, events=events, events_offset=offset,
                              page=PAGE, back=(f"/missions/{ref['mission_id']}", "Mission"))  # fmt: skip
@@ -122,7 +132,7 @@ async def workflow_run_page(view: View) -> Response:
     run = await view.reader.ok("ts.wrn.get", id=_id(view))
     history = run.pop("run_message_history", None)
     files = (await view.reader.ok("ts.att.list", run_id=run["id"]))["items"]
-    return await entity_view(view, "Workflow run", run, run["id"],
+    return await run_view(view, "Workflow run", "workflow_run", run, run["id"],
                              span=ran(run.get("started_at"), run.get("ended_at"), view.now),
                              forms=workflow_run_acts(view, run), messages=history, attachments=files,
                              back=(f"/workflows/{run['workflow_id']}", "Workflow"))  # fmt: skip
@@ -142,6 +152,6 @@ async def execution_page(view: View) -> Response:
     moves = [r["changes"]["status"] for r in history["records"] if "status" in r["changes"]]
     if moves:  # where it was before its last move (seed 002's previous_status), from its history
         execution = {**execution, "previous_status": moves[-1][0]}
-    return await entity_view(view, "Execution", execution, execution["execution_id"], history=history,
+    return await run_view(view, "Execution", "execution", execution, execution["execution_id"], history=history,
                              span=ran(execution.get("started_at"), execution.get("finished_at"), view.now),
                              forms=execution_acts(view, execution), back=("/executions", "Executions"))  # fmt: skip
