@@ -16,6 +16,7 @@ from worktrail.board.names import PEOPLE, Name, names_of, referenced
 from worktrail.board.sign_in_links import link_forms
 from worktrail.board.view import PAGE, View
 from worktrail.domain.clock import format_ts, parse_ts
+from worktrail.domain.lifecycle import COMMON
 from worktrail.domain.lifecycles import TASK
 from worktrail.domain.roles import is_admin
 from worktrail.store.runs import KINDS
@@ -46,11 +47,23 @@ def _stale(view: View, run: dict[str, Any]) -> bool:
     return run["status"] in ("running", "paused") and parse_ts(last) < view.now - allowed
 
 
+async def runs_wanted(view: View) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Now's runs as filtered (`?kind=`, `?status=`: the tool refuses a value it does not know) and
+    paged (`?offset=`): of one status, or by default those under way, each such status paged alike."""
+    q = view.request.query_params
+    filters = {"kind": q.get("kind") or None, "status": q.get("status") or None}
+    offset = offset_of(view)
+    runs, more = [], False
+    for status in (filters["status"],) if filters["status"] else UNDER_WAY:
+        found = await view.reader.ok("ts.run.list", kind=filters["kind"], status=status, limit=PAGE, offset=offset)
+        runs += found["runs"]
+        more = more or offset + PAGE < found["total"]
+    return runs, {"filters": filters, "offset": offset, "more": more, "page": PAGE, "keep": kept(filters)}
+
+
 async def now_page(view: View) -> Response:
     reader = view.reader
-    under_way = []
-    for status in UNDER_WAY:
-        under_way += (await reader.ok("ts.run.list", status=status, limit=PAGE))["runs"]
+    under_way, listing = await runs_wanted(view)
     for run in under_way:
         run["stale"] = _stale(view, run)
     since = format_ts(view.now - timedelta(hours=24))
@@ -68,7 +81,8 @@ async def now_page(view: View) -> Response:
                 "total"
             ]
     names = await names_of(reader, [*(r["id"] for r in under_way + failed), *(t.get("assignee_id") for t in active["tasks"])])
-    return view.render("now.html", under_way=under_way, failed=failed, active=active, counts=counts, names=names)
+    return view.render("now.html", under_way=under_way, failed=failed, active=active, counts=counts, names=names,
+                       listing=listing, kinds=[k.kind for k in KINDS], statuses=COMMON)  # fmt: skip
 
 
 async def tasks_page(view: View) -> Response:
