@@ -1,5 +1,5 @@
 """What to call an entity on a page: a person's or an endeavour's name, a task's title, and a run
-by what it runs and its ordinal there ("Nightly triage", run 3). One read for a page's ids:
+by what it runs and its number there ("Nightly triage", run 3). One read for a page's ids:
 a primary-key lookup per table, never a query per row."""
 
 from __future__ import annotations
@@ -20,14 +20,11 @@ PARENT_TABLE = {"ritual_run": "ritual", "mission_run": "mission", "workflow_run"
 
 
 def _run_sql(kind: RunKind, marks: str) -> str:
-    """A run's parent, its name and its ordinal among its parent's runs (by creation, then by
-    storage order), counted on the (parent, created_at) index each run table has."""
+    """A run's parent, its name and its number among its parent's runs (run_numbers.py)."""
     parent_table = PARENT_TABLE.get(kind.kind)
     name = "p.name" if parent_table else f"r.{kind.parent}"
     joined = f" LEFT JOIN {parent_table} p ON p.id = r.{kind.parent}" if parent_table else ""
-    earlier = f"SELECT COUNT(*) FROM {kind.table} o WHERE o.{kind.parent} = r.{kind.parent} AND o.created_at"
-    return (f"SELECT r.id, r.{kind.parent} AS parent_id, {name} AS name, "
-            f"({earlier} < r.created_at) + ({earlier} = r.created_at AND o.rowid <= r.rowid) AS number "
+    return (f"SELECT r.id, r.{kind.parent} AS parent_id, {name} AS name, r.run_number "
             f"FROM {kind.table} r{joined} WHERE r.id IN ({marks})")  # fmt: skip
 
 
