@@ -20,7 +20,7 @@ import anyio
 import httpx2
 import pytest
 
-from tests.servers import free_port, http_client, start_http, stop
+from tests.servers import free_port, http_client, printed_sign_in, start_http, stop
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Chromium as root, headless, with nothing of its own reaching for the network (this machine's
@@ -105,12 +105,7 @@ def board_process(db: Path | str) -> Iterator[str]:
                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
     try:
         assert process.stderr is not None
-        address = None
-        for line in process.stderr:
-            found = re.search(r"http://127\.0\.0\.1:\d+/login/once\?token=\S+", line)
-            if found:
-                address = found.group(0)
-                break
+        address = printed_sign_in(process.stderr)
         assert address is not None, "worktrail board printed no login address"
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:

@@ -32,6 +32,15 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def printed_sign_in(lines: Iterator[str]) -> str | None:
+    """The first one-time sign-in address a board's process prints (None: it ended printing none)."""
+    for line in lines:
+        found = re.search(r"http://127\.0\.0\.1:\d+/login/once\?token=\S+", line)
+        if found:
+            return found.group(0)
+    return None
+
+
 def start_http(
     db: Path, *extra: str, port: int | None = None, env: dict[str, str] | None = None, stderr: Any = subprocess.PIPE
 ) -> tuple[subprocess.Popen[str], str]:

@@ -79,6 +79,13 @@ def test_demo_exits_0_and_leaves_nothing_behind(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "invalid_transition" in done.stdout and "allowed" in done.stdout
     assert "already finished" in done.stdout  # the ritual run's part
+    # every family: a mission run through its plan, a workflow run's output checked, an execution kept alive
+    for tool in ("ts.pln.create", "ts.pln.update_step", "ts.mrn.update", "ts.wrn.update", "ts.exe.heartbeat", "ts.exe.update"):
+        assert f"-> {tool} " in done.stdout, tool
+    assert "output_data does not match the workflow's schema" in done.stdout
+    trail = done.stdout.split("audit trail")[-1]
+    for line in ('mission run', 'plan step', 'workflow run', 'execution'):
+        assert f'updated {line} ' in trail and 'status "' in trail, line
     assert "finished_at set to" in done.stdout and "null" not in done.stdout.split("audit trail")[-1]  # a timeline
     assert "seed" not in done.stdout.lower() and "worktrail init --client" in done.stdout  # what to do next
     assert list(scratch.iterdir()) == []

@@ -8,7 +8,7 @@ from __future__ import annotations
 import base64
 from collections.abc import Awaitable, Callable
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from starlette.responses import RedirectResponse, Response
 
@@ -37,7 +37,7 @@ async def _act(view: View, tool: str, arguments: dict[str, Any], back: str, done
         back_here = RedirectResponse(back, status_code=303)
         return carry(back_here, view.token, error["code"], error["message"], view.board.options)
     again = "&again=1" if outcome.replayed else ""
-    return RedirectResponse(f"{back}?done={done}{again}", status_code=303)
+    return RedirectResponse(f"{back}{'&' if '?' in back else '?'}done={done}{again}", status_code=303)
 
 
 async def _reason(view: View) -> str | None:
@@ -54,7 +54,18 @@ async def move_task(view: View) -> Response:
     arguments: dict[str, Any] = {"id": task_id, "status": to}
     if to == "canceled":
         arguments["canceled_reason"] = await _reason(view)
-    return await _act(view, "ts.tsk.update", arguments, _path("tasks", task_id), "moved")
+    return await _act(view, "ts.tsk.update", arguments, await _board_or(view, _path("tasks", task_id)), "moved")
+
+
+async def _board_or(view: View, page: str) -> str:
+    """Where a move ends: the task board it was made on (a card's form says so, with its filters),
+    else the task's page. Only the board's own address is taken, never another place."""
+    back = str((await view.request.form()).get("back") or "")
+    parts = urlsplit(back)
+    if parts.path == "/tasks" and not parts.scheme and not parts.netloc and not parts.fragment:
+        query = "&".join(p for p in parts.query.split("&") if p and not p.startswith(("done=", "again=")))
+        return "/tasks" + (f"?{query}" if query else "")
+    return page
 
 
 MISSION_DONE = {"pause": "paused", "resume": "resumed", "cancel": "cancelled"}

@@ -13,7 +13,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from worktrail.board import actions, families, pages, sign_in_links
+from worktrail.board import actions, endeavours, families, pages, sign_in_links, task_page
 from worktrail.board.bodies import BodyLimit
 from worktrail.board.consent import consent_handlers, same_site_hop
 from worktrail.board.headers import HEADERS, SecurityHeaders
@@ -26,7 +26,11 @@ STATIC = Path(__file__).parent / "static"
 PAGES: tuple[tuple[str, Handler], ...] = (
     ("/", pages.now_page),
     ("/tasks", pages.tasks_page),
-    ("/tasks/{id}", pages.task_page),
+    ("/tasks/new", task_page.new_task_page),
+    ("/tasks/{id}", task_page.task_page),
+    ("/endeavours", endeavours.endeavours_page),
+    ("/endeavours/new", endeavours.new_endeavour_page),
+    ("/endeavours/{id}", endeavours.endeavour_page),
     ("/rituals", families.rituals_page),
     ("/rituals/{id}", families.ritual_page),
     ("/ritual-runs/{id}", families.ritual_run_page),
@@ -47,6 +51,9 @@ PAGES: tuple[tuple[str, Handler], ...] = (
 )
 
 ACTIONS: tuple[tuple[str, Handler], ...] = (
+    ("/tasks/new", task_page.create_task),
+    ("/tasks/{id}/edit", task_page.edit_task),
+    ("/endeavours/new", endeavours.create_endeavour),
     ("/tasks/{id}/move", actions.move_task),
     ("/missions/{mission_id}/runs/{run_id}/pause", actions.mission_run_act("pause")),
     ("/missions/{mission_id}/runs/{run_id}/resume", actions.mission_run_act("resume")),

@@ -29,6 +29,10 @@ class Form:
     key: str = field(default_factory=lambda: uuid.uuid4().hex)
 
 
+# The moves the lifecycle calls reopening (seed 001: done -> active, canceled -> planned).
+REOPEN = {("done", "active"), ("canceled", "planned")}
+
+
 def task_moves(view: View, task: dict[str, Any]) -> list[Form]:
     """A form for each status the task's lifecycle allows from where it is, cancel only for whom
     may cancel this task (its creator, its assignee, an admin); canceled asks why."""
@@ -38,7 +42,9 @@ def task_moves(view: View, task: dict[str, Any]) -> list[Form]:
         asks = to == "canceled"
         if asks and not may_cancel_task(view.actor, task):
             continue
-        forms.append(Form(url, f"Move to {to}", {"status": to}, "Why cancel it?" if asks else None, asks, asks))
+        reopens = (task["status"], to) in REOPEN
+        label = "Reopen" if reopens else "Cancel" if asks else f"Move to {to}"
+        forms.append(Form(url, label, {"status": to}, "Why cancel it?" if asks else None, asks, asks))
     return forms
 
 

@@ -7,7 +7,7 @@ from urllib.parse import quote
 # entity_type (as the audit trail names it) -> the page that shows it
 PAGES = {
     "task": "/tasks/{id}",
-    "endeavour": "/tasks?endeavour_id={id}",
+    "endeavour": "/endeavours/{id}",
     "resource": "/people/{id}",
     "ritual": "/rituals/{id}",
     "ritual_run": "/ritual-runs/{id}",

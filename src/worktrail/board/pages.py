@@ -11,7 +11,9 @@ from urllib.parse import quote, urlencode
 
 from starlette.responses import Response
 
-from worktrail.board.forms import Form, task_moves
+from worktrail.board.cards import cards
+from worktrail.board.cards import referenced as on_cards
+from worktrail.board.forms import Form
 from worktrail.board.names import PEOPLE, Name, names_of, referenced
 from worktrail.board.sign_in_links import link_forms
 from worktrail.board.view import PAGE, View
@@ -100,13 +102,15 @@ async def tasks_page(view: View) -> Response:
         for status in TASK.states:
             found = await view.reader.ok("ts.tsk.list", status=[status], limit=PAGE, offset=offset, **filters)
             columns.append((status, found["tasks"], found["total"]))
-    endeavours = (await view.reader.ok("ts.edv.list", limit=200))["endeavours"]
-    resources = (await view.reader.ok("ts.res.list", limit=200))["resources"]
+    endeavours, resources = await view.board.store.board_names.choices(200, every=True)  # the filters' choices
     page = PAGE if matches is None else SEARCHED
     more = offset + page < matches if matches is not None else any(offset + PAGE < total for _, _, total in columns)
-    names = {r["id"]: r["name"] for r in resources}
+    # every name the cards show, in one read for the page
+    names = await view.board.store.board_names.names(on_cards([t for _, tasks, _ in columns for t in tasks]))
+    columns = [(status, cards(tasks, names, view.now), total) for status, tasks, total in columns]
     return view.render("tasks.html", columns=columns, filters=filters, endeavours=endeavours, resources=resources,
-                       offset=offset, more=more, page=page, keep=kept(filters), matches=matches, names=names)  # fmt: skip
+                       offset=offset, more=more, page=page, keep=kept(filters), matches=matches,
+                       movable=view.reader.may("ts.tsk.update"))  # fmt: skip
 
 
 async def named(view: View, rows: list[dict[str, Any]], by: str = "actor_id", more: Iterable[Any] = ()) -> Names:
@@ -142,13 +146,6 @@ async def entity_view(view: View, kind: str, entity: dict[str, Any], entity_id: 
     own = names.get(entity_id)
     return view.render("entity.html", kind=kind, title=title or (own.label if own else entity_id), entity=entity,
                        entity_id=entity_id, history=history, names=names, **context)  # fmt: skip
-
-
-async def task_page(view: View) -> Response:
-    task_id = view.request.path_params["id"]
-    task = await view.reader.ok("ts.tsk.get", id=task_id)
-    forms: list[Form] = task_moves(view, task) if view.reader.may("ts.tsk.update") else []
-    return await entity_view(view, "Task", task, task_id, forms=forms, back=("/tasks", "Tasks"))
 
 
 async def person_page(view: View) -> Response:

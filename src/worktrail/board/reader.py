@@ -28,9 +28,10 @@ class Reader:
         self.registry = registry
         self.actor = actor
 
-    async def call(self, tool: str, arguments: dict[str, Any]) -> Outcome:
-        """One call; the outcome as the tool answered it (an error is an answer too)."""
-        arguments = {k: v for k, v in arguments.items() if v is not None and v != ""}
+    async def call(self, tool: str, arguments: dict[str, Any], *, clears: bool = False) -> Outcome:
+        """One call; the outcome as the tool answered it (an error is an answer too). An empty
+        value is left out, unless `clears`: then `""` is sent, which clears a field (seed 001)."""
+        arguments = {k: v for k, v in arguments.items() if v is not None and (clears or v != "")}
         return await self.registry.call(tool, arguments, Session(self.actor))
 
     async def ok(self, tool: str, **arguments: Any) -> dict[str, Any]:

@@ -9,6 +9,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from worktrail.board import timefmt
+from worktrail.board.cards import hours
+from worktrail.board.descriptions import rendered
 from worktrail.board.links import entity_url
 from worktrail.board.names import PEOPLE
 
@@ -31,8 +33,9 @@ def environment() -> Environment:
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]), trim_blocks=True, lstrip_blocks=True
     )
     env.filters["shown"] = shown
-    for name in ("ago", "duration", "when", "ran"):
-        env.filters[name] = getattr(timefmt, name)
+    env.filters["hours"] = hours
+    env.filters["markdown"] = rendered
+    timefmt.register(env)
     env.globals["entity_url"] = entity_url
     env.globals["people"] = PEOPLE
     env.globals["is_structured"] = lambda v: isinstance(v, dict | list)

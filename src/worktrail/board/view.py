@@ -30,8 +30,8 @@ from worktrail.transport.http.oauth_provider import LedgerProvider
 from worktrail.transport.http.rate_limit import Limits, retry_after
 from worktrail.transport.http.refusals import MISDIRECTED
 
-NAV = (("/", "Now"), ("/tasks", "Tasks"), ("/rituals", "Rituals"), ("/missions", "Missions"),
-       ("/workflows", "Workflows"), ("/executions", "Executions"), ("/audit", "Audit"),
+NAV = (("/", "Now"), ("/tasks", "Tasks"), ("/endeavours", "Endeavours"), ("/rituals", "Rituals"),
+       ("/missions", "Missions"), ("/workflows", "Workflows"), ("/executions", "Executions"), ("/audit", "Audit"),
        ("/apps", "Connected apps"))  # fmt: skip
 # Page sizes the board reads with (every list tool takes up to 200).
 PAGE = 25
@@ -63,7 +63,8 @@ class Board:
 
 
 # What a page says after an action went through (`?done=`): a fixed vocabulary, never free text.
-DONE = {"moved": "Moved.", "paused": "Run paused.", "resumed": "Run resumed.", "cancelled": "Cancelled.",
+DONE = {"moved": "Moved.", "created": "Task created.", "saved": "Saved.", "unchanged": "Nothing to save: no field was changed.", "reopened": "Reopened.",
+        "endeavour": "Endeavour created.", "paused": "Run paused.", "resumed": "Run resumed.", "cancelled": "Cancelled.",
         "retried": "Run retried: back to scheduling.", "revoked": "Key revoked.",
         "disconnected": "App disconnected: its grant is revoked, and its next request is refused."}  # fmt: skip
 AGAIN = "This form was already sent: its first answer stands, and nothing changed again."

@@ -2,8 +2,10 @@
 
 In a temporary directory: `worktrail init`, then `worktrail serve` as a subprocess driven by the
 official SDK client: log in, create an endeavour and tasks, move them through their lifecycle,
-show a refused transition with the error an agent gets, run a ritual and record its outcome,
-and read the session's audit trail as a timeline. Leaves nothing behind, and says what to do next.
+show a refused transition with the error an agent gets, run a ritual, a mission with its plan, a
+workflow and an execution (demo_runs.py), and read the session's audit trail as a timeline.
+Leaves nothing behind, and says what to do next; with `--board`, serves the board on the
+demo's ledger first, until Ctrl-C.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from mcp import Client, StdioServerParameters
 from mcp.types import Implementation
 
 from worktrail import __version__
+from worktrail.cli import demo_runs
 from worktrail.cli.ledger import ledger
+from worktrail.domain.durations import parse_duration
 
 
 def _show(value: Any) -> str:
@@ -121,7 +125,10 @@ async def walk(db: Path | str, api_key: str) -> None:
             "ts.rtr.update",
             {"id": run["id"], "status": "failed", "error": {"code": "late", "message": "Changed my mind."}},
         )
-        trail = await client.call_tool("ts.aud.list", {"limit": 100})
+        await demo_runs.mission(say)
+        await demo_runs.workflow(say)
+        await demo_runs.execution(say)
+        trail = await client.call_tool("ts.aud.list", {"limit": 200})
         me = (await client.call_tool("ts.auth.whoami", {})).structured_content
         names = {agent["id"]: agent["name"], me["resource_id"]: me["name"]}
         print("\nThe audit trail of this session, as `ts.aud.list` keeps it (oldest first):")
@@ -167,13 +174,28 @@ async def demo(args: argparse.Namespace) -> int:
         if not await _walk_on_new(where, f"the ledger {where}"):
             return 1
         print(f"The walk-through's ledger is {where}; it stays there when the demo ends.")
+        if args.board:
+            await _board_on(where, args)
         return 0
     with tempfile.TemporaryDirectory(prefix="worktrail-demo-") as folder:
         db = Path(folder) / "demo.db"
         if not await _walk_on_new(str(db), f"a ledger in a temporary directory ({db.name})"):
             return 1
+        if args.board:
+            sys.stdout.flush()
+            await _board_on(db, args)
     print(NEXT)
     return 0
+
+
+async def _board_on(db: Path | str, args: argparse.Namespace) -> None:
+    """`worktrail board` on the demo's ledger, with its one-time sign-in address, until Ctrl-C."""
+    from worktrail.cli.board import board  # the HTTP stack, only when asked for
+
+    print(f"\nThe board of the demo's ledger, on port {args.port}, until Ctrl-C:", flush=True)
+    shown = argparse.Namespace(db=str(db), port=args.port, open=False, log_level=args.log_level,
+                               board_session_ttl=parse_duration("12h"), drain=parse_duration("5s"))  # fmt: skip
+    await board(shown)
 
 
 async def _walk_on_new(where: str, named: str) -> bool:

@@ -338,7 +338,10 @@ def build() -> argparse.ArgumentParser:
     mode.add_argument("--check", metavar="DIR", type=value.text, help="fail if DIR differs from what the code generates")
 
     demo = c.add("demo", "Walk through an agent's session on a temporary ledger, then tell you what to do next.",
-                 "worktrail demo")  # fmt: skip
+                 "worktrail demo --board")  # fmt: skip
     demo.add_argument("--db", metavar="PATH|URL", type=value.ledger_place,
                       help="walk through on this new, empty ledger instead (a PostgreSQL database, say), and keep it")  # fmt: skip
+    demo.add_argument("--board", action="store_true",
+                      help="then serve the board on the demo's ledger, with a one-time sign-in address, until Ctrl-C")  # fmt: skip
+    demo.add_argument("--port", type=value.port, default=8766, help="the board's port, on 127.0.0.1 (default 8766)")
     return parser

@@ -52,8 +52,10 @@ class Issued:
 # Who a live access token acts as: the token and its person, as a key's check reads the key and its
 # person. An access token carries what it needs of its grant (migration 24), and a grant's revocation
 # deletes its access tokens (_revoke), so that the check reads no grant row.
+# Its columns are read by position (unpacked in `bearer`): a row's value by name is a search of its
+# names, ten of which were a twentieth of the whole check.
 BEARER_SQL = (
-    "SELECT t.grant_id, t.client_id, t.scope, t.audience, t.last_used_at, t.expires_at, r.id AS resource_id, "
+    "SELECT t.grant_id, t.client_id, t.scope, t.audience, t.last_used_at, t.expires_at, r.id, "
     "r.name, r.role, t.client_name FROM oauth_token t JOIN resource r ON r.id = t.resource_id "
     "WHERE t.token_hash = ? AND t.kind = 'access' AND t.expires_at > ? AND r.status = 'active'"
 )
@@ -227,17 +229,16 @@ class OAuthGrants:
         row = await self.db.read(find)
         if row is None:
             return None
-        if not self.db.read_only and (row["last_used_at"] is None or row["last_used_at"] < format_ts(touch_after)):
+        grant_id, client_id, scope, audience, last_used_at, expires_at, resource_id, name, role, client_name = row
+        if not self.db.read_only and (last_used_at is None or last_used_at < format_ts(touch_after)):
 
             async def touch(conn: Connection) -> None:
                 await conn.execute("UPDATE oauth_token SET last_used_at = ? WHERE token_hash = ?", (now, hash_api_key(token)))
-                await conn.execute("UPDATE oauth_grant SET last_used_at = ? WHERE id = ?", (now, row["grant_id"]))
+                await conn.execute("UPDATE oauth_grant SET last_used_at = ? WHERE id = ?", (now, grant_id))
 
             await self.db.write(touch)
-        actor = Actor(resource_id=row["resource_id"], name=row["name"], role=acting_role(row["scope"], row["role"]),
-                      key_id=row["grant_id"], via=row["client_name"])  # fmt: skip
-        return Bearer(actor, row["client_id"], row["client_name"], row["scope"], row["audience"], row["expires_at"],
-                      row["role"])  # fmt: skip
+        actor = Actor(resource_id=resource_id, name=name, role=acting_role(scope, role), key_id=grant_id, via=client_name)
+        return Bearer(actor, client_id, client_name, scope, audience, expires_at, role)
 
     async def revoke_token(self, token: str, at: datetime) -> None:
         """Revoke the grant an access or refresh token belongs to (RFC 7009: an unknown token is no error)."""

@@ -40,12 +40,13 @@ class KeyVerifier:
         self.store = store
         self.clock = clock or SystemClock()
         self.resource = resource  # with --auth oauth: this server's /mcp, which an access token must name
+        self._audience = None if resource is None else resource.rstrip("/")
 
     async def verify_token(self, token: str) -> AccessToken | None:
         now = self.clock.now()
         if self.resource is not None and token.startswith(ACCESS_PREFIX):
             bearer = await self.store.oauth_grants.bearer(token, now, now - TOUCH_EVERY)
-            if bearer is None or bearer.audience.rstrip("/") != self.resource.rstrip("/"):
+            if bearer is None or (bearer.audience != self._audience and bearer.audience.rstrip("/") != self._audience):
                 return None  # unknown, expired, revoked, or bound to another server
             return KeyToken.model_construct(token="", client_id=bearer.actor.key_id, scopes=bearer.scope.split(),
                                             actor=bearer.actor, resource=bearer.audience, person_role=bearer.person_role)  # fmt: skip
