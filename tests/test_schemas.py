@@ -145,3 +145,12 @@ def test_schema_check_command_catches_a_stale_file(tmp_path: Path) -> None:
     doc["inputSchema"]["properties"].pop("title")
     target.write_text(json.dumps(doc))
     assert main(["schemas", "--check", str(tmp_path)]) == 1
+
+
+def test_the_schemas_a_server_lists_are_the_ones_the_models_generate() -> None:
+    """`tools/list` reads the copy shipped in the package (building it cost ~80 ms of a cold start)."""
+    from worktrail.tools import shipped_schemas
+
+    shipped = json.loads(shipped_schemas.SHIPPED.read_text(encoding="utf-8"))
+    generated = {name: {"inputSchema": d["inputSchema"], "outputSchema": d["outputSchema"]} for name, d in DOCUMENTS.items()}
+    assert shipped == generated, "run: worktrail schemas --write tool_schemas"

@@ -7,6 +7,7 @@ import json
 import sys
 from pathlib import Path
 
+from worktrail.tools import shipped_schemas
 from worktrail.tools.call_options import published_input_schema
 from worktrail.tools.catalog import ALL_TOOLS, schema_documents, select
 from worktrail.transport.server import Publication
@@ -72,6 +73,8 @@ def schemas(args: argparse.Namespace) -> int:
         for filename, text in documents.items():
             (folder / filename).write_text(text, encoding="utf-8")
         print(f"wrote {len(documents)} schema files to {folder}")
+        if shipped_schemas.write(ALL_TOOLS):
+            print(f"and brought the copy a server lists up to date: {shipped_schemas.SHIPPED}")
         return 0
     if not folder.is_dir():
         print(f"worktrail schemas: there is no folder {folder}; write it with: worktrail schemas --write {folder}",
@@ -81,6 +84,9 @@ def schemas(args: argparse.Namespace) -> int:
     problems = [(n, "missing") for n in sorted(set(documents) - set(present))]
     problems += [(n, "no such tool any more") for n in sorted(set(present) - set(documents))]
     problems += [(n, "differs from the code") for n in sorted(documents) if n in present and present[n] != documents[n]]
+    shipped = shipped_schemas.SHIPPED
+    if not shipped.is_file() or shipped.read_text(encoding="utf-8") != shipped_schemas.render(ALL_TOOLS):
+        problems.append((str(shipped), "the copy a server lists differs from the code"))
     for name, reason in problems:
         print(f"worktrail schemas: {folder / name}: {reason}", file=sys.stderr)
     if problems:

@@ -334,8 +334,8 @@ def build() -> argparse.ArgumentParser:
     schemas = c.add("schemas", "Write or check the committed tool schemas (for development and CI).",
                     "worktrail schemas --check tool_schemas")  # fmt: skip
     mode = schemas.add_mutually_exclusive_group(required=True)
-    mode.add_argument("--write", metavar="DIR", type=value.text, help="write every tool's schema file into DIR")
-    mode.add_argument("--check", metavar="DIR", type=value.text, help="fail if DIR differs from what the code generates")
+    mode.add_argument("--write", metavar="DIR", type=value.text, help="write every tool's schema file into DIR, and the copy the package ships")
+    mode.add_argument("--check", metavar="DIR", type=value.text, help="fail if DIR or the shipped copy differs from what the code generates")
 
     demo = c.add("demo", "Walk through an agent's session on a temporary ledger, then tell you what to do next.",
                  "worktrail demo --board")  # fmt: skip

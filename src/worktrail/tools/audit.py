@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from worktrail.domain.roles import is_admin
 from worktrail.tools.context import Call
 from worktrail.tools.declaration import tool
 from worktrail.tools.params import Id, ListParams, Moment
+from worktrail.tools.results import Result
 
 EntityType = Literal[
     "resource", "api_key", "endeavour", "task", "ritual", "ritual_run", "mission", "mission_run", "plan_step",
@@ -34,7 +35,7 @@ class AuditList(ListParams):
     since: Moment = Field(None, description="Only changes at or after this ISO 8601 date or date-time.")
 
 
-class ChangeRecord(BaseModel):
+class ChangeRecord(Result):
     id: str
     at: str = Field(description="When the change was stored (RFC 3339, UTC).")
     actor_id: str | None = Field(None, description="The resource that made the change.")
@@ -49,7 +50,7 @@ class ChangeRecord(BaseModel):
     )
 
 
-class AuditPage(BaseModel):
+class AuditPage(Result):
     records: list[ChangeRecord]
     total: int
     limit: int

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from worktrail.tools.context import Call
 from worktrail.tools.declaration import tool
 from worktrail.tools.params import NoParams, Params
+from worktrail.tools.results import Result
 
 
 class LoginParams(Params):
     api_key: str = Field(min_length=1, max_length=256, description="An API key (shown once when it was created).")
 
 
-class LoginResult(BaseModel):
+class LoginResult(Result):
     resource_id: str = Field(description="The resource this session now acts as.")
     name: str = Field(description="That resource's name.")
     role: str = Field(description="Its role: owner, admin, member or viewer.")
@@ -24,7 +25,7 @@ class WhoAmI(LoginResult):
     key_id: str = Field(description="ID of the API key this session logged in with.")
 
 
-class LogoutResult(BaseModel):
+class LogoutResult(Result):
     logged_out: bool = Field(description="Always true: the session has no login now.")
     resource_id: str = Field(description="The resource that was logged out.")
 

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Self
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
-class UpdateAck(BaseModel):
+class Result(BaseModel):
+    """Base of every answer's model: its validator and serializer are built at the first answer
+    that needs them, not at import (a cold start built ~60 of them, most never used; issue 30)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class UpdateAck(Result):
     """The answer to a partial update (seed 001 and seed 000): which fields changed, and when."""
 
     id: str = Field(description="ID of the updated entity.")
@@ -21,7 +28,7 @@ class VersionedAck(UpdateAck):
     version: int = Field(description="The entity's version after this update.")
 
 
-class FromRow(BaseModel):
+class FromRow(Result):
     """An answer made of a stored row: the row's fields this model declares, its `id` under the
     name the answer gives it (`ROW_ID`, e.g. "mission_id"; None keeps it as `id`)."""
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from worktrail.domain.lifecycle import COMMON
 from worktrail.store.runs import BY_KIND
 from worktrail.tools.context import Call
 from worktrail.tools.declaration import tool
 from worktrail.tools.params import ListParams
+from worktrail.tools.results import Result
 
 Kind = Literal[tuple(BY_KIND)]  # type: ignore[valid-type]
 Common = Literal[COMMON]  # type: ignore[valid-type]
@@ -26,7 +27,7 @@ class RunList(ListParams):
     status: Common = Field(None, description="Only runs with this shared status.")
 
 
-class Run(BaseModel):
+class Run(Result):
     kind: Kind
     id: str
     status: Common
@@ -37,7 +38,7 @@ class Run(BaseModel):
     last_heartbeat_at: str | None = Field(None, description="Its last ts.run.heartbeat, if any.")
 
 
-class RunPage(BaseModel):
+class RunPage(Result):
     runs: list[Run]
     total: int
 

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from worktrail.domain.lifecycles import ENDEAVOUR
 from worktrail.tools.context import Call
 from worktrail.tools.declaration import Versioned, tool
 from worktrail.tools.params import Date, IdParams, ListParams, Metadata, Name, Params, Text, UpdateParams
-from worktrail.tools.results import VersionedAck, ordered_fields
+from worktrail.tools.results import Result, VersionedAck, ordered_fields
 
 EndeavourStatus = Literal[ENDEAVOUR.states]  # type: ignore[valid-type]  # the schema enum comes from the lifecycle
 Goal = Annotated[str, Field(min_length=1, max_length=500)]
@@ -43,14 +43,14 @@ class EndeavourUpdate(UpdateParams):
     metadata: Metadata = Field(None, description="Metadata to set (replaces existing metadata).")
 
 
-class TaskCounts(BaseModel):
+class TaskCounts(Result):
     planned: int
     active: int
     done: int
     canceled: int
 
 
-class Endeavour(BaseModel):
+class Endeavour(Result):
     id: str
     version: int  # 1 at creation, +1 on every change: send it back as expected_version
     name: str
@@ -68,7 +68,7 @@ class Endeavour(BaseModel):
     task_counts: TaskCounts | None = Field(None, description="Tasks of this endeavour by status (create and get).")
 
 
-class EndeavourPage(BaseModel):
+class EndeavourPage(Result):
     endeavours: list[Endeavour]
     total: int
     limit: int

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, Field
+from pydantic import BeforeValidator, Field
 
 from worktrail.domain.errors import invalid_field
 from worktrail.domain.lifecycles import EXECUTION
 from worktrail.tools.context import Call
 from worktrail.tools.declaration import Versioned, tool
 from worktrail.tools.params import ListParams, Metadata, Params, Reason, one_or_many
-from worktrail.tools.results import FromRow
+from worktrail.tools.results import FromRow, Result
 
 EXECUTIONS = "executions"
 Status = Literal[EXECUTION.states]  # type: ignore[valid-type]
@@ -77,14 +77,14 @@ class Execution(FromRow):
     updated_at: str
 
 
-class ExecutionPage(BaseModel):
+class ExecutionPage(Result):
     items: list[Execution]
     total: int
     limit: int
     offset: int
 
 
-class StatusUpdate(BaseModel):
+class StatusUpdate(Result):
     """Seed 002's ExecutionStatusUpdateResponse."""
 
     success: bool
@@ -94,7 +94,7 @@ class StatusUpdate(BaseModel):
     message: str
 
 
-class Beat(BaseModel):
+class Beat(Result):
     execution_id: str
     status: Status
     heartbeat_at: str

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from worktrail.domain.clock import parse_ts
 from worktrail.domain.durations import parse_duration
@@ -13,6 +13,7 @@ from worktrail.store.recovery import BY_KIND
 from worktrail.tools.context import Call
 from worktrail.tools.declaration import tool
 from worktrail.tools.params import NoParams, Params
+from worktrail.tools.results import Result
 
 Kind = Literal[tuple(BY_KIND)]  # type: ignore[valid-type]
 
@@ -28,14 +29,14 @@ class StaleParams(Params):
     )
 
 
-class Beat(BaseModel):
+class Beat(Result):
     kind: Kind
     id: str
     status: str
     heartbeat_at: str
 
 
-class Change(BaseModel):
+class Change(Result):
     kind: Kind
     id: str
     from_: str = Field(serialization_alias="from")
@@ -43,12 +44,12 @@ class Change(BaseModel):
     reason: str
 
 
-class StaleList(BaseModel):
+class StaleList(Result):
     candidates: list[Change]
     durations: dict[str, str]
 
 
-class Swept(BaseModel):
+class Swept(Result):
     changed: list[Change]
 
 

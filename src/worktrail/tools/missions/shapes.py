@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel
-
 from worktrail.domain.lifecycles import MISSION_RUN, PLAN_STEP
-from worktrail.tools.results import FromRow
+from worktrail.tools.results import FromRow, Result
 
 RunStatus = Literal[MISSION_RUN.states]  # type: ignore[valid-type]
 StepStatus = Literal[PLAN_STEP.states]  # type: ignore[valid-type]
@@ -20,7 +18,7 @@ EventType = Literal[
 ]  # fmt: skip
 
 
-class Meta(BaseModel):
+class Meta(Result):
     total: int
     limit: int
     offset: int
@@ -77,7 +75,7 @@ class PlannedStep(Step):
     children: list[dict[str, Any]]
 
 
-class Plan(BaseModel):
+class Plan(Result):
     run_id: str
     steps: list[PlannedStep]
 
@@ -103,26 +101,26 @@ class Event(FromRow):
     timestamp: str
 
 
-class MissionAnswer(BaseModel):
+class MissionAnswer(Result):
     data: Mission
 
 
-class MissionPage(BaseModel):
+class MissionPage(Result):
     data: list[Mission]
     meta: Meta
 
 
-class Deleted(BaseModel):
+class Deleted(Result):
     mission_id: str
     deleted: bool
     runs_deleted: int
 
 
-class DeletedAnswer(BaseModel):
+class DeletedAnswer(Result):
     data: Deleted
 
 
-class RunAnswer(BaseModel):
+class RunAnswer(Result):
     """Seed 003's MissionRunResponse."""
 
     data: MissionRun
@@ -135,23 +133,23 @@ class RunWithContext(RunAnswer):
     recent_events: list[Event] | None = None
 
 
-class RunPage(BaseModel):
+class RunPage(Result):
     data: list[MissionRun]
     meta: Meta
 
 
-class PlanAnswer(BaseModel):
+class PlanAnswer(Result):
     data: Plan
 
 
-class StepAnswer(BaseModel):
+class StepAnswer(Result):
     data: Step
 
 
-class EventAnswer(BaseModel):
+class EventAnswer(Result):
     data: Event
 
 
-class EventPage(BaseModel):
+class EventPage(Result):
     data: list[Event]
     meta: Meta

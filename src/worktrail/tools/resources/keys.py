@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from worktrail.domain.errors import invalid_field, not_found
 from worktrail.domain.ids import API_KEY_PREFIX
@@ -12,6 +12,7 @@ from worktrail.domain.roles import is_admin
 from worktrail.tools.context import Call
 from worktrail.tools.declaration import tool
 from worktrail.tools.params import Id, IdParams, ListParams, Name, Params
+from worktrail.tools.results import Result
 
 
 class KeyCreate(Params):
@@ -29,7 +30,7 @@ class KeyList(ListParams):
     resource_id: Id = Field(None, description="Only this resource's keys and apps (default: yours; owners and admins see all).")
 
 
-class NewKey(BaseModel):
+class NewKey(Result):
     id: str = Field(description="Key ID (use it to revoke the key).")
     api_key: str = Field(description="The key itself. Shown only now: it is stored hashed and cannot be shown again.")
     resource_id: str = Field(description="The resource the key logs in as.")
@@ -37,7 +38,7 @@ class NewKey(BaseModel):
     created_at: str = Field(description="When the key was created.")
 
 
-class KeyInfo(BaseModel):
+class KeyInfo(Result):
     id: str
     resource_id: str
     name: str
@@ -55,7 +56,7 @@ class RevokedKey(KeyInfo):
     )
 
 
-class AppGrant(BaseModel):
+class AppGrant(Result):
     id: str = Field(description="The grant's id (ogr_...): ts.key.revoke ends it.")
     resource_id: str = Field(description="The person the app acts as.")
     client_id: str = Field(description="The app (OAuth client).")
@@ -70,7 +71,7 @@ class AppGrant(BaseModel):
     last_used_at: str | None = Field(None, description="When the app last called a tool with it.")
 
 
-class KeyPage(BaseModel):
+class KeyPage(Result):
     keys: list[KeyInfo]
     total: int
     limit: int

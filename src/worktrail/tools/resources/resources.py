@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from worktrail.domain.errors import forbidden
 from worktrail.domain.lifecycles import RESOURCE
@@ -12,7 +12,7 @@ from worktrail.domain.roles import Role
 from worktrail.tools.context import Call
 from worktrail.tools.declaration import Versioned, tool
 from worktrail.tools.params import Hours, IdParams, ListParams, Metadata, Name, Params, UpdateParams
-from worktrail.tools.results import VersionedAck, ordered_fields
+from worktrail.tools.results import Result, VersionedAck, ordered_fields
 
 ResourceType = Literal["human", "agent", "service", "team"]
 RoleName = Role
@@ -50,7 +50,7 @@ class ResourceUpdate(UpdateParams):
     metadata: Metadata = Field(None, description="Metadata to set (replaces existing metadata).")
 
 
-class Resource(BaseModel):
+class Resource(Result):
     id: str
     version: int  # 1 at creation, +1 on every change: send it back as expected_version
     type: ResourceType
@@ -65,7 +65,7 @@ class Resource(BaseModel):
     updated_at: str
 
 
-class ResourcePage(BaseModel):
+class ResourcePage(Result):
     resources: list[Resource]
     total: int
     limit: int

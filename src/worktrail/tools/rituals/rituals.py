@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, Discriminator, Field, Tag
+from pydantic import AfterValidator, Discriminator, Field, Tag
 
 from worktrail.domain import schedules
 from worktrail.domain.lifecycles import RITUAL
 from worktrail.tools.context import Call
 from worktrail.tools.declaration import Versioned, tool
 from worktrail.tools.params import Id, IdParams, ListParams, Metadata, Name, Params, Text, UpdateParams
-from worktrail.tools.results import VersionedAck, ordered_fields
+from worktrail.tools.results import Result, VersionedAck, ordered_fields
 
 RitualStatus = Literal[RITUAL.states]  # type: ignore[valid-type]  # the schema enum comes from the lifecycle
 Prompt = Annotated[str, Field(min_length=1, max_length=100_000)]
@@ -101,7 +101,7 @@ class RitualUpdate(UpdateParams):
     metadata: Metadata = Field(None, description="Metadata to set (replaces existing metadata).")
 
 
-class Ritual(BaseModel):
+class Ritual(Result):
     id: str
     version: int  # 1 at creation, +1 on every change: send it back as expected_version
     name: str
@@ -124,7 +124,7 @@ class Ritual(BaseModel):
     )
 
 
-class RitualPage(BaseModel):
+class RitualPage(Result):
     rituals: list[Ritual]
     total: int
     limit: int

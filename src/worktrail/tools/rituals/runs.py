@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, Field
+from pydantic import AfterValidator, Field
 
 from worktrail.domain import ritual_runs
 from worktrail.domain.errors import invalid_field
@@ -12,7 +12,7 @@ from worktrail.domain.lifecycles import RITUAL_RUN
 from worktrail.tools.context import Call
 from worktrail.tools.declaration import Versioned, tool
 from worktrail.tools.params import Id, IdParams, ListParams, Metadata, Params, Text, UpdateParams
-from worktrail.tools.results import UpdateAck, ordered_fields
+from worktrail.tools.results import Result, UpdateAck, ordered_fields
 
 RunStatus = Literal[RITUAL_RUN.states]  # type: ignore[valid-type]  # the schema enum comes from the lifecycle
 # What an update may ask for: the seed's three, the lifecycle's final states (a run starts running).
@@ -74,7 +74,7 @@ class RunUpdate(UpdateParams):
             raise invalid_field("error", "is accepted only in the call that moves the run to failed", ERROR_HINT)
 
 
-class Run(BaseModel):
+class Run(Result):
     id: str
     version: int  # 1 at creation, +1 on every change: send it back as expected_version
     ritual_id: str
@@ -91,7 +91,7 @@ class Run(BaseModel):
     updated_at: str
 
 
-class RunPage(BaseModel):
+class RunPage(Result):
     runs: list[Run]
     total: int
     limit: int

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from worktrail.domain import fields
 from worktrail.domain.errors import invalid_field
@@ -25,7 +25,7 @@ from worktrail.tools.params import (
     UpdateParams,
     one_or_many,
 )
-from worktrail.tools.results import UpdateAck, VersionedAck, ordered_fields
+from worktrail.tools.results import Result, UpdateAck, VersionedAck, ordered_fields
 
 TaskStatus = Literal[TASK.states]  # type: ignore[valid-type]  # the schema enum comes from the lifecycle
 Link = Annotated[str, Field(max_length=128)]
@@ -97,7 +97,7 @@ class TaskList(ListParams):
     )
 
 
-class Task(BaseModel):
+class Task(Result):
     id: str
     version: int  # 1 at creation, +1 on every change: send it back as expected_version
     title: str
@@ -118,7 +118,7 @@ class Task(BaseModel):
     canceled_reason: str | None = None
 
 
-class TaskPage(BaseModel):
+class TaskPage(Result):
     tasks: list[Task]
     total: int
     limit: int

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel
-
 from worktrail.domain.lifecycles import WORKFLOW_RUN
-from worktrail.tools.results import FromRow
+from worktrail.tools.results import FromRow, Result
 
 RunStatus = Literal[WORKFLOW_RUN.states]  # type: ignore[valid-type]
 Kind = Literal["input", "output"]
@@ -28,14 +26,14 @@ class Workflow(FromRow):
     updated_at: str
 
 
-class WorkflowPage(BaseModel):
+class WorkflowPage(Result):
     items: list[Workflow]
     total: int
     skip: int
     limit: int
 
 
-class Deleted(BaseModel):
+class Deleted(Result):
     id: str
     deleted: bool
     runs_deleted: int | None = None
@@ -70,7 +68,7 @@ class Run(FromRow):
     attempt: int
 
 
-class RunPage(BaseModel):
+class RunPage(Result):
     """Runs, each with the fields asked for (all, unless `fields` named some)."""
 
     KEEP_NULLS: ClassVar[bool] = True
@@ -81,7 +79,7 @@ class RunPage(BaseModel):
     limit: int
 
 
-class BulkCreated(BaseModel):
+class BulkCreated(Result):
     KEEP_NULLS: ClassVar[bool] = True
 
     created_runs: list[Run]
@@ -89,14 +87,14 @@ class BulkCreated(BaseModel):
     errors: list[str]
 
 
-class Secrets(BaseModel):
+class Secrets(Result):
     id: str
     sensitive_input_values: dict[str, str]
     erased_at: str | None = None
     note: str | None = None
 
 
-class Attachment(BaseModel):
+class Attachment(Result):
     id: str
     run_id: str
     kind: Kind
@@ -107,18 +105,18 @@ class Attachment(BaseModel):
     created_at: str
 
 
-class AttachmentList(BaseModel):
+class AttachmentList(Result):
     items: list[Attachment]
     total: int
 
 
-class Chunk(BaseModel):
+class Chunk(Result):
     id: str
     offset: int
     content_base64: str
     eof: bool
 
 
-class AttachmentDeleted(BaseModel):
+class AttachmentDeleted(Result):
     id: str
     deleted: bool
