@@ -5,13 +5,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from worktrail.store.names import NAMED
 from worktrail.store.runs import BY_KIND
 from worktrail.tools.context import Call
 from worktrail.tools.declaration import tool
 from worktrail.tools.params import Id, Params
+from worktrail.tools.results import Result
 
 Kind = Literal[(*(kind for kind, _, _ in NAMED), *BY_KIND)]  # type: ignore[valid-type]
 
@@ -24,7 +25,7 @@ class NameList(Params):
     ids: list[Id] = Field(min_length=1, max_length=500, description="The ids to name (up to 500).")
 
 
-class Named(BaseModel):
+class Named(Result):
     id: str
     kind: Kind
     name: str = Field(description="A resource's, endeavour's or parent's name; a task's title.")
@@ -32,7 +33,7 @@ class Named(BaseModel):
     number: int | None = Field(None, description="A run's ordinal among its parent's runs, from 1.")
 
 
-class NamePage(BaseModel):
+class NamePage(Result):
     names: list[Named]
 
 
