@@ -45,6 +45,7 @@ PAGES: tuple[tuple[str, Handler], ...] = (
     ("/executions/{id}", families.execution_page),
     ("/audit", pages.audit_page),
     ("/history/{id}", pages.history_page),
+    ("/people/{id}", pages.person_page),
     ("/keys", pages.keys_page),
     ("/apps", pages.apps_page),
 )

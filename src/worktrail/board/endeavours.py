@@ -11,7 +11,7 @@ from starlette.responses import RedirectResponse, Response
 
 from worktrail.board.cards import cards, referenced
 from worktrail.board.edits import Typed, argument, refused, submit, typed
-from worktrail.board.pages import history_of, kept, offset_of
+from worktrail.board.pages import history_of, kept, named, offset_of
 from worktrail.board.view import PAGE, View
 from worktrail.domain.lifecycles import ENDEAVOUR, TASK
 
@@ -45,9 +45,12 @@ async def endeavour_page(view: View) -> Response:
     tasks = await view.reader.ok("ts.tsk.list", endeavour_id=endeavour["id"], limit=PAGE, offset=offset)
     names = await view.board.store.board_names.names(referenced(tasks["tasks"]) | {endeavour.get("created_by") or ""})
     counts = endeavour.get("task_counts") or dict.fromkeys(TASK.states, 0)
+    history = await history_of(view, endeavour["id"])
+    history_names = await named(view, history["records"])  # who changed it, by name
     return view.render("endeavour.html", endeavour=endeavour, counts=counts, progress=progress(counts),
                        cards=cards(tasks["tasks"], names, view.now), total=tasks["total"], offset=offset, page=PAGE,
-                       names=names, task_statuses=TASK.states, history=await history_of(view, endeavour["id"]))  # fmt: skip
+                       names=names, task_statuses=TASK.states, history=history,
+                       history_names=history_names)  # fmt: skip
 
 
 async def new_endeavour_page(view: View, form: Typed | None = None) -> Response:

@@ -8,7 +8,7 @@ from urllib.parse import quote
 PAGES = {
     "task": "/tasks/{id}",
     "endeavour": "/endeavours/{id}",
-    "resource": "/tasks?assignee_id={id}",
+    "resource": "/people/{id}",
     "ritual": "/rituals/{id}",
     "ritual_run": "/ritual-runs/{id}",
     "mission": "/missions/{id}",

@@ -4,21 +4,27 @@ logged-in person."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from starlette.responses import Response
 
-from worktrail.board.cards import cards, referenced
+from worktrail.board.cards import cards
+from worktrail.board.cards import referenced as on_cards
 from worktrail.board.forms import Form
+from worktrail.board.names import PEOPLE, Name, names_of, referenced
 from worktrail.board.sign_in_links import link_forms
 from worktrail.board.view import PAGE, View
 from worktrail.domain.clock import format_ts, parse_ts
+from worktrail.domain.lifecycle import COMMON
 from worktrail.domain.lifecycles import TASK
 from worktrail.domain.roles import is_admin
 from worktrail.store.runs import KINDS
 
+# A page's names: id -> how it is shown and where it links
+Names = dict[str, Name]
 # A search's page: its matches, newest first, sorted into the columns.
 SEARCHED = 100
 # Shown on Now: what is under way, whatever its kind.
@@ -43,11 +49,23 @@ def _stale(view: View, run: dict[str, Any]) -> bool:
     return run["status"] in ("running", "paused") and parse_ts(last) < view.now - allowed
 
 
+async def runs_wanted(view: View) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Now's runs as filtered (`?kind=`, `?status=`: the tool refuses a value it does not know) and
+    paged (`?offset=`): of one status, or by default those under way, each such status paged alike."""
+    q = view.request.query_params
+    filters = {"kind": q.get("kind") or None, "status": q.get("status") or None}
+    offset = offset_of(view)
+    runs, more = [], False
+    for status in (filters["status"],) if filters["status"] else UNDER_WAY:
+        found = await view.reader.ok("ts.run.list", kind=filters["kind"], status=status, limit=PAGE, offset=offset)
+        runs += found["runs"]
+        more = more or offset + PAGE < found["total"]
+    return runs, {"filters": filters, "offset": offset, "more": more, "page": PAGE, "keep": kept(filters)}
+
+
 async def now_page(view: View) -> Response:
     reader = view.reader
-    under_way = []
-    for status in UNDER_WAY:
-        under_way += (await reader.ok("ts.run.list", status=status, limit=PAGE))["runs"]
+    under_way, listing = await runs_wanted(view)
     for run in under_way:
         run["stale"] = _stale(view, run)
     since = format_ts(view.now - timedelta(hours=24))
@@ -64,7 +82,9 @@ async def now_page(view: View) -> Response:
             counts[kind.kind][common] = (await reader.ok("ts.run.list", kind=kind.kind, status=common, limit=1))[
                 "total"
             ]
-    return view.render("now.html", under_way=under_way, failed=failed, active=active, counts=counts)
+    names = await names_of(reader, [*(r["id"] for r in under_way + failed), *(t.get("assignee_id") for t in active["tasks"])])
+    return view.render("now.html", under_way=under_way, failed=failed, active=active, counts=counts, names=names,
+                       listing=listing, kinds=[k.kind for k in KINDS], statuses=COMMON)  # fmt: skip
 
 
 async def tasks_page(view: View) -> Response:
@@ -86,31 +106,61 @@ async def tasks_page(view: View) -> Response:
     page = PAGE if matches is None else SEARCHED
     more = offset + page < matches if matches is not None else any(offset + PAGE < total for _, _, total in columns)
     # every name the cards show, in one read for the page
-    names = await view.board.store.board_names.names(referenced([t for _, tasks, _ in columns for t in tasks]))
+    names = await view.board.store.board_names.names(on_cards([t for _, tasks, _ in columns for t in tasks]))
     columns = [(status, cards(tasks, names, view.now), total) for status, tasks, total in columns]
     return view.render("tasks.html", columns=columns, filters=filters, endeavours=endeavours, resources=resources,
                        offset=offset, more=more, page=page, keep=kept(filters), matches=matches,
                        movable=view.reader.may("ts.tsk.update"))  # fmt: skip
 
 
-async def named(view: View, rows: list[dict[str, Any]], by: str = "actor_id") -> dict[str, Any]:
-    """The rows with the name of the resource each names in `by` beside it (`actor`), read in one
-    go for them all; an id the ledger no longer knows stands for itself."""
-    names = await view.board.store.board_names.names(r.get(by) for r in rows)
+async def named(view: View, rows: list[dict[str, Any]], by: str = "actor_id", more: Iterable[Any] = ()) -> Names:
+    """The names of the resources the rows name in `by` (set beside each as `actor`) and of `more`,
+    read in one call for the page."""
+    found = await names_of(view.reader, [*(r.get(by) for r in rows), *more])
     for r in rows:
-        r["actor"] = names.get(r.get(by) or "", r.get(by) or "worktrail")
-    return {"records": rows}
+        name = found.get(r.get(by) or "")
+        r["actor"] = name.label if name else (r.get(by) or "worktrail")
+    return found
 
 
 async def history_of(view: View, entity_id: str) -> dict[str, Any]:
-    found = await view.reader.ok("ts.aud.list", entity_id=entity_id, limit=200)
-    return {**found, **await named(view, found["records"])}
+    return await view.reader.ok("ts.aud.list", entity_id=entity_id, limit=200)
+
+
+def table_ids(tables: Iterable[dict[str, Any]]) -> list[Any]:
+    """The ids a page's tables show: each row's own, and the people its columns name."""
+    ids = []
+    for t in tables:
+        ids += [row[t["key"]] for row in t["rows"]]
+        ids += [row.get(column) for row in t["rows"] for column, _ in t["columns"] if column in PEOPLE]
+    return ids
+
+
+async def entity_view(view: View, kind: str, entity: dict[str, Any], entity_id: str, *,
+                      history: dict[str, Any] | None = None, title: str | None = None, **context: Any) -> Response:  # fmt: skip
+    """An entity's page, its ids named in one call: its own (the title: a run as what it runs), whom
+    and what its fields name, its tables' rows, and who changed it."""
+    history = history or await history_of(view, entity_id)
+    more = [entity_id, *referenced(entity), *table_ids(context.get("tables") or ())]
+    names = await named(view, history["records"], more=more)
+    own = names.get(entity_id)
+    return view.render("entity.html", kind=kind, title=title or (own.label if own else entity_id), entity=entity,
+                       entity_id=entity_id, history=history, names=names, **context)  # fmt: skip
+
+
+async def person_page(view: View) -> Response:
+    """A person's (or an agent's) page: who they are, with their tasks and their changes a click away."""
+    person = await view.reader.ok("ts.res.get", id=view.request.path_params["id"])
+    see = [(f"/tasks?{urlencode({'assignee_id': person['id']})}", "Tasks assigned"),
+           (f"/audit?{urlencode({'actor_id': person['id']})}", "Changes made")]  # fmt: skip
+    return await entity_view(view, person["type"].capitalize(), person, person["id"], see=see, back=("/", "Now"))
 
 
 async def history_page(view: View) -> Response:
     entity_id = view.request.path_params["id"]
     history = await history_of(view, entity_id)
-    return view.render("history.html", entity_id=entity_id, history=history)
+    names = await named(view, history["records"], more=[entity_id])
+    return view.render("history.html", entity_id=entity_id, history=history, names=names)
 
 
 AUDIT_FILTERS = ("entity_type", "entity_id", "actor_id", "action", "since")
@@ -121,8 +171,8 @@ async def audit_page(view: View) -> Response:
     filters = {name: q.get(name) or None for name in AUDIT_FILTERS}
     offset = offset_of(view)
     found = await view.reader.ok("ts.aud.list", limit=PAGE, offset=offset, **filters)
-    await named(view, found["records"])
-    return view.render("audit.html", found=found, filters=filters, offset=offset, page=PAGE, keep=kept(filters))
+    names = await named(view, found["records"], more=[r["entity_id"] for r in found["records"]])
+    return view.render("audit.html", names=names, found=found, filters=filters, offset=offset, page=PAGE, keep=kept(filters))
 
 
 def revoke_form(credential: dict[str, Any], back: str = "/keys") -> Form:
@@ -137,11 +187,10 @@ async def keys_page(view: View) -> Response:
         return view.render("error.html", 403, code="forbidden", message="The keys page is for owners and admins.")
     offset = offset_of(view)
     found = await view.reader.ok("ts.key.list", limit=PAGE, offset=offset)
-    await named(view, found["keys"], by="resource_id")
-    await named(view, found["apps"], by="resource_id")
+    names = await named(view, [*found["keys"], *found["apps"]], by="resource_id")
     standing = [k for k in found["keys"] if not k.get("revoked_at")] + found["apps"]
     forms = {k["id"]: revoke_form(k) for k in standing}
-    return view.render("keys.html", found=found, offset=offset, page=PAGE, forms=forms, links=await link_forms(view))
+    return view.render("keys.html", names=names, found=found, offset=offset, page=PAGE, forms=forms, links=await link_forms(view))
 
 
 async def apps_page(view: View) -> Response:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,20 +12,9 @@ from worktrail.board import timefmt
 from worktrail.board.cards import hours
 from worktrail.board.descriptions import rendered
 from worktrail.board.links import entity_url
-from worktrail.domain.clock import parse_ts
+from worktrail.board.names import PEOPLE
 
 TEMPLATES = Path(__file__).parent / "templates"
-
-
-def age(at: str | None, now: datetime) -> str:
-    """How long ago, shortly: `42s`, `5m`, `3h`, `2d`."""
-    if not at:
-        return "-"
-    seconds = max(0, int((now - parse_ts(at)).total_seconds()))
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
 
 
 def shown(value: Any) -> str:
@@ -49,5 +37,6 @@ def environment() -> Environment:
     env.filters["markdown"] = rendered
     timefmt.register(env)
     env.globals["entity_url"] = entity_url
+    env.globals["people"] = PEOPLE
     env.globals["is_structured"] = lambda v: isinstance(v, dict | list)
     return env

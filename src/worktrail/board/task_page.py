@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from worktrail.board.cards import overdue
 from worktrail.board.edits import NUMBERS, Typed, argument, refused, submit, typed
 from worktrail.board.forms import Form, task_moves
-from worktrail.board.pages import history_of
+from worktrail.board.pages import history_of, named
 from worktrail.board.view import View
 
 CREATE_FIELDS = ("title", "description", "endeavour_id", "assignee_id", "estimate", "due_date")
@@ -72,9 +72,11 @@ async def render_task(view: View, task_id: str, form: Typed | None = None, versi
     if form is not None and form.code == "conflict" and isinstance(form.details, dict):
         conflict = [LABELS.get(n, n) for n in form.details.get("changed_fields_since") or []]
         form.message = None  # the conflict says it, with what changed
+    history = await history_of(view, task_id)
+    history_names = await named(view, history["records"])  # who changed it, by name
     return view.render("task.html", form.status if form else None, task=task, names=names,
                        overdue=overdue(task, view.now), forms=lifecycle_forms(view, task), archived=archived,
-                       conflict=conflict, labels=LABELS, history=await history_of(view, task_id), **context)  # fmt: skip
+                       conflict=conflict, labels=LABELS, history=history, history_names=history_names, **context)  # fmt: skip
 
 
 async def task_page(view: View) -> Response:

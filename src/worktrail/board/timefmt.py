@@ -1,6 +1,8 @@
 """Time as people read it on the board: "4 min ago", "in 2 h", in a `<time datetime>` element
 whose title is the exact moment (the browser's local time is not known to the server: the title
-says UTC). Shared by every page: the Jinja global `when` and the filter `relative`."""
+says UTC; board.js puts the reader's local time there). Shared by every page: the Jinja global
+`when` (also a filter: `at | when(now)`), the filter `relative`, and for runs `duration` ("3 min
+12 s") and `ran` ("ran 3 min 12 s", "running for 2 min")."""
 
 from __future__ import annotations
 
@@ -51,7 +53,35 @@ def when(at: str | None, now: datetime) -> Markup:
     return Markup(f'<time datetime="{escape(at)}" title="{escape(exact)}">{escape(relative(at, now))}</time>')
 
 
+def duration(seconds: float) -> str:
+    """A span in at most two units, rounded down: `12 s`, `3 min 12 s`, `2 h 5 min`, `3 d 4 h`."""
+    left = max(0, int(seconds))
+    parts: list[str] = []
+    for unit, size in UNITS:
+        if left >= size:
+            parts.append(f"{left // size} {unit}")
+            left %= size
+        elif parts:  # `2 h`, not `2 h 0 min`
+            break
+        if len(parts) == 2:
+            break
+    return " ".join(parts) or "0 s"
+
+
+def ran(start: str | None, end: str | None, now: datetime) -> str:
+    """A run's length: `ran 3 min 12 s` once it ended, `running for 2 min` until then, `not started`."""
+    began = moment(start) if start else None
+    if began is None:
+        return "not started"
+    ended = moment(end) if end else None
+    return f"ran {duration((ended - began).total_seconds())}" if ended else f"running for {duration((now - began).total_seconds())}"
+
+
 def register(env: Environment) -> None:
-    """Make `when(at, now)` and `at | relative(now)` available to every template."""
+    """Make `when(at, now)` (or `at | when(now)`), `at | relative(now)`, `seconds | duration` and
+    `start | ran(end, now)` available to every template."""
     env.globals["when"] = when
+    env.filters["when"] = when
     env.filters["relative"] = relative
+    env.filters["duration"] = duration
+    env.filters["ran"] = ran

@@ -20,7 +20,7 @@ from worktrail.board.live import Watcher
 from worktrail.board.options import BoardOptions
 from worktrail.board.reader import Reader, Refused
 from worktrail.board.refusals import carried, forget
-from worktrail.board.render import age, environment
+from worktrail.board.render import environment
 from worktrail.domain.actor import Actor
 from worktrail.domain.clock import Clock, SystemClock
 from worktrail.domain.roles import is_admin
@@ -58,7 +58,7 @@ class Board:
         return self.registry.store
 
     def page(self, request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-        html = self.env.get_template(template).render(request=request, now=self.clock.now(), age=age, **context)
+        html = self.env.get_template(template).render(request=request, now=self.clock.now(), **context)
         return HTMLResponse(html, status_code=status)
 
 

@@ -9,6 +9,7 @@ from worktrail.store.oauth.schema import DOCUMENT_FRESHNESS, GRANT_CLIENT_NAME, 
 from worktrail.store.resources.schema_keys import KEY_LINEAGE
 from worktrail.store.resources.schema_names import NAME_KEY_COLUMN, NAME_KEY_UNIQUE, NAME_KEYS
 from worktrail.store.rewrite import Rewrite
+from worktrail.store.run_numbers import RUN_NUMBERS
 from worktrail.store.sqlite.search_schema import TASK_INDEXES_BY_ROWID, TASK_TEXT
 from worktrail.store.tasks.indexes import TASK_COLUMN_INDEXES
 from worktrail.store.workflows.schema_creator import RUN_CREATOR
@@ -381,6 +382,8 @@ MIGRATIONS: tuple[str | Rewrite, ...] = (
     TOKEN_CARRIES_GRANT,
     # 25: PostgreSQL's planner statistics of the task search entries (postgresql/search.py).
     SEARCH_STATISTICS,
+    # 26: a run's number among its parent's runs, kept on the run (run_numbers.py).
+    RUN_NUMBERS,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -18,6 +18,7 @@ from worktrail.store.missions.events import Events
 from worktrail.store.missions.missions import Missions
 from worktrail.store.missions.plans import Plans
 from worktrail.store.missions.runs import MissionRuns
+from worktrail.store.names import Names
 from worktrail.store.oauth.clients import OAuthClients
 from worktrail.store.oauth.grants import OAuthGrants
 from worktrail.store.recovery import Recovery
@@ -59,6 +60,7 @@ class Store:
         self.executions = Executions(db)
         self.recovery = Recovery(db)
         self.all_runs = Runs(db)
+        self.names = Names(db)
         self.board_sessions = BoardSessions(db)
         self.board_names = BoardNames(db)
         self.changes = Changes(db)

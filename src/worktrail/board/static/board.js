@@ -21,6 +21,16 @@
       if (live && window.htmx) { window.htmx.trigger(live, "sse:change"); }
     }
   });
+  // Each <time> shows the moment in the reader's own time zone on hover (without this file, UTC).
+  function localTimes() {
+    var times = document.querySelectorAll("time[datetime]");
+    for (var i = 0; i < times.length; i++) {
+      var at = new Date(times[i].getAttribute("datetime"));
+      if (!isNaN(at.getTime())) { times[i].title = at.toLocaleString(); }
+    }
+  }
+  localTimes();
+  document.addEventListener("htmx:afterSettle", localTimes);
   // A form sends once: a second click while it is on its way does nothing (the server makes a
   // second send harmless anyway, by the form's idempotency key).
   document.addEventListener("submit", function (event) {

@@ -14,6 +14,7 @@ from worktrail.store.database import Database
 from worktrail.store.moves import apply_update
 from worktrail.store.recovery import heartbeat
 from worktrail.store.rows import encoded, filters, insert, page, require_row
+from worktrail.store.run_numbers import next_number
 
 JSON_COLUMNS = ("config_snapshot", "trigger_context", "error_info", "progress")
 
@@ -33,6 +34,7 @@ class Executions:
             row = {"id": new_uuid(), "config_snapshot": {}, **values, "status": EXECUTION.initial,
                    "instance_id": origin.instance_id, "created_by": origin.actor_id, "started_at": origin.at,
                    "created_at": origin.at, "updated_at": origin.at}  # fmt: skip
+            row["run_number"] = await next_number(conn, "execution", row["config_id"])
             await insert(conn, "execution", encoded(row, JSON_COLUMNS))
             await record_created(conn, origin, "execution", row["id"])
             return await require(conn, row["id"])

@@ -19,6 +19,7 @@ from worktrail.store.missions.lookup import RUN_JSON, require_run, steps_of
 from worktrail.store.missions.missions import require as require_mission
 from worktrail.store.moves import apply_update
 from worktrail.store.rows import encoded, insert, page
+from worktrail.store.run_numbers import next_number
 
 JSON_COLUMNS = RUN_JSON
 
@@ -76,6 +77,7 @@ class MissionRuns:
                 "created_at": origin.at,
                 "updated_at": origin.at,
             }
+            row["run_number"] = await next_number(conn, "mission_run", mission_id)
             await insert(conn, "mission_run", encoded(row, JSON_COLUMNS))
             await record_created(conn, origin, "mission_run", row["id"])
             await events.status_change(conn, row, origin.at, None, row["status"])

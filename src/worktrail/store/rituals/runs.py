@@ -15,6 +15,7 @@ from worktrail.store.database import Database
 from worktrail.store.moves import apply_update
 from worktrail.store.rituals import rituals
 from worktrail.store.rows import encoded, filters, insert, page, require_row
+from worktrail.store.run_numbers import next_number
 
 JSON_COLUMNS = ("effects", "error", "metadata")
 
@@ -62,6 +63,7 @@ class RitualRuns:
                 "created_at": origin.at,
                 "updated_at": origin.at,
             }
+            row["run_number"] = await next_number(conn, "ritual_run", row["ritual_id"])
             await insert(conn, "ritual_run", encoded(row, JSON_COLUMNS))
             await record_created(conn, origin, "ritual_run", row["id"])
             return await require(conn, row["id"])

@@ -20,6 +20,7 @@ from worktrail.store.database import Database
 from worktrail.store.deletions import check
 from worktrail.store.moves import apply_update
 from worktrail.store.rows import as_dict, capped_count, encoded, fetch, filters, insert, update_if_status
+from worktrail.store.run_numbers import next_number
 from worktrail.store.workflows import secrets
 from worktrail.store.workflows.workflows import require as require_workflow
 
@@ -67,6 +68,7 @@ async def _insert(conn: Connection, origin: Origin, workflow: Mapping[str, Any],
            "created_at": origin.at, "updated_at": origin.at}  # fmt: skip
     if hidden:
         row["sensitive_input_aliases"] = dict.fromkeys(hidden, secrets.MASK)
+    row["run_number"] = await next_number(conn, "workflow_run", workflow["id"])
     await insert(conn, "workflow_run", encoded(row, JSON_COLUMNS))
     if hidden:
         await secrets.keep(conn, row["id"], hidden)
