@@ -36,7 +36,7 @@ async def test_the_keys_page_lists_connected_apps_and_revokes_one(store: Store, 
         assert (await person.login(owner_key)).status_code == 303
         html = (await person.get("/keys")).text
         apps = html[html.index('<h2 id="apps">Connected apps'):]  # (the navigation names the page Connected apps too)
-        rows = re.findall(r"<tr><td[^>]*>(.*?)</td><td[^>]*>(.*?)</td><td>(.*?)</td>", apps)
+        rows = re.findall(r"<tr><td[^>]*>(.*?)</td><td[^>]*>(.*?)</td><td[^>]*>(.*?)</td>", apps)
         mark = ' <small class="app-origin">(unverified, returns to app.example)</small>'
         assert sorted(rows) == [("ChatGPT" + mark, "Mira", "ledger:read"), ("Claude &lt;b&gt;" + mark, owner["name"],
                                                                               "ledger:write")]  # fmt: skip
@@ -99,7 +99,7 @@ async def test_a_member_revokes_their_app_on_connected_apps_and_its_next_request
             assert '<a href="/apps" aria-current="page">Connected apps</a>' in html and 'href="/keys"' not in html
             mine = html[html.index("<h1"):]
             shown = 'Claude <small class="app-origin">(unverified, returns to app.example)</small>'
-            assert re.findall(r"<tr><td[^>]*>(.*?)</td><td>(.*?)</td>", mine) == [(shown, "ledger:write")]
+            assert re.findall(r"<tr><td[^>]*>(.*?)</td><td[^>]*>(.*?)</td>", mine) == [(shown, "ledger:write")]
             assert app.grant["created_at"] in mine and app.access_token not in html and app.refresh_token not in html
             revoke = f"/keys/{app.grant['id']}/revoke"
             revoked = await person.act("/apps", revoke)

@@ -35,7 +35,7 @@ def runs_shown(html: str, section: str) -> list[str]:
     assert found is not None, f"no {section} on the page"
     start = found.start()
     table = html[start : html.index("</table>", start)] if "<table>" in html[start:] else ""
-    return re.findall(r'<tr[^>]*>\s*(?:<td>[^<]*</td>\s*)?<td>(?:<a [^>]*>[^<]*</a> )?<code class="id" title="([^"]+)"',
+    return re.findall(r'<tr[^>]*>\s*(?:<td[^>]*>[^<]*</td>\s*)?<td[^>]*>(?:<a [^>]*>[^<]*</a> )?<code class="id" title="([^"]+)"',
                       table)  # fmt: skip
 
 

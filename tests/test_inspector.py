@@ -9,7 +9,6 @@ absent; the Inspectors are installed with npm into .cache/inspector (`.ci/run` d
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import shutil
@@ -19,6 +18,8 @@ import tempfile
 from pathlib import Path
 
 import pytest
+
+from tests.npm_cache import installed
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(os.environ.get("WORKTRAIL_INSPECTOR_DIR", ROOT / ".cache" / "inspector"))
@@ -32,23 +33,7 @@ pytestmark = [
 
 def inspector(version: str) -> Path:
     """The Inspector's command, installed with npm into the cache the first time it is needed."""
-    prefix = CACHE / version
-    command = prefix / "node_modules" / ".bin" / "mcp-inspector"
-    prefix.mkdir(parents=True, exist_ok=True)
-    with (prefix / ".installing").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)  # one install at a time, whichever test worker asks first
-        if not command.exists():
-            _install(prefix, version)
-    return command
-
-
-def _install(prefix: Path, version: str) -> None:
-    done = subprocess.run(
-        ["npm", "install", "--no-audit", "--no-fund", "--prefix", str(prefix),
-         f"@modelcontextprotocol/inspector@{version}"],
-        capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
-    assert done.returncode == 0, f"npm could not install MCP Inspector {version}: {done.stderr[-2000:]}"
+    return installed(CACHE / version, "@modelcontextprotocol/inspector", version, ".bin/mcp-inspector")
 
 
 def run(version: str, db: Path | str, api_key: str, *method: str) -> subprocess.CompletedProcess[str]:
