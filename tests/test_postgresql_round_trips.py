@@ -60,7 +60,7 @@ async def test_a_task_update_is_four_round_trips(one_connection: tuple[Store, li
     _, _, api_key = await store.keys.bootstrap_owner(Origin(None, "test", format_ts(SystemClock().now())), "owner")
     queries = await _update_twice_counted(store, sent, api_key)
     assert len(queries) == 4, queries
-    assert queries[0].startswith("BEGIN;") and "api_key" in queries[0], "the key is re-checked with BEGIN and the lock"
+    assert queries[0].startswith("BEGIN;") and "key_as_known" in queries[0], "the key is re-checked with BEGIN and the lock"
     assert "UPDATE task" in queries[2] and "INSERT INTO change_record" in queries[2], "one statement moves and records"
     assert queries[3] == "COMMIT"
 

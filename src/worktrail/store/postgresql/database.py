@@ -32,7 +32,7 @@ from worktrail.store.held import Held, HoldTimeout, enter, held_by, leave
 from worktrail.store.locator import Location
 from worktrail.store.postgresql import health
 from worktrail.store.postgresql.connection import PostgresqlConnection
-from worktrail.store.postgresql.key_check import NOT_AS_KNOWN, folded_key_check
+from worktrail.store.postgresql.key_check import NOT_AS_KNOWN, NOT_PREPARED, PREPARE, folded_key_check
 from worktrail.store.postgresql.notices import notices
 from worktrail.store.postgresql.upgrade import schema_version, upgrade
 
@@ -160,12 +160,15 @@ class PostgresqlDatabase:
         folded = folded_key_check(due.actor) if due is not None and due.actor is not None else None
         if due is not None and folded is not None:
             try:
-                await self._begin(raw, folded)
+                try:
+                    await self._begin(raw, folded)
+                except NOT_PREPARED:  # this connection's first: a prepared statement outlives a rollback
+                    await raw.execute("ROLLBACK")
+                    await raw.execute(PREPARE)
+                    await self._begin(raw, folded)
                 due.done = True
                 return
-            except asyncpg.PostgresError as error:
-                if error.sqlstate != NOT_AS_KNOWN:
-                    raise
+            except NOT_AS_KNOWN:
                 await raw.execute("ROLLBACK")
         await self._begin(raw)
 

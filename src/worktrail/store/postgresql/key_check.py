@@ -16,10 +16,26 @@ from __future__ import annotations
 
 import re
 
+import asyncpg
+
 from worktrail.domain.actor import Actor
 
-# SQLSTATE of "the key is not as the session knows it" (class WT: worktrail's own).
-NOT_AS_KNOWN = "WTK01"
+# What the statement fails with when the key is not as the session knows it (division_by_zero).
+NOT_AS_KNOWN = asyncpg.DivisionByZeroError
+# What it fails with on a connection that has not prepared it yet (then: PREPARE, and again).
+NOT_PREPARED = asyncpg.InvalidSQLStatementNameError
+
+_STATEMENT = "worktrail_key_as_known"
+# 1 / the count of rows that match: a division by zero unless the key is as known. Prepared once
+# per connection, so that each call executes its plan: planned anew in every simple query the
+# join took as long as the round trip it saved (0.11 ms, measured). A DO block with RAISE would
+# say it more plainly, but PL/pgSQL compiles it on every call (0.25 ms).
+PREPARE = (
+    f"PREPARE {_STATEMENT} (text, text, text, text) AS SELECT 1 / COUNT(*)"
+    " FROM api_key k JOIN resource r ON r.id = k.resource_id"
+    " WHERE k.id = $1 AND k.revoked_at IS NULL AND r.status = 'active' AND r.id = $2 AND r.role = $3"
+    " AND encode(convert_to(r.name, 'UTF8'), 'hex') = $4"
+)
 
 _KEY_ID = re.compile(r"^key_[0-9a-f]{24}$")
 _RESOURCE_ID = re.compile(r"^res_[0-9a-f]{24}$")
@@ -27,18 +43,13 @@ _ROLES = frozenset({"viewer", "member", "admin", "owner"})
 
 
 def folded_key_check(actor: Actor) -> str | None:
-    """The statement that fails with NOT_AS_KNOWN unless `actor`'s API key is unrevoked and its
-    resource active with the same id, name and role; None for a session it does not cover (a board
-    session, an OAuth grant, anything not plainly an API key's), which keeps its own round trip."""
+    """The statement (PREPARE'd) that fails (NOT_AS_KNOWN) unless `actor`'s API key is unrevoked
+    and its resource active with the same id, name and role; None for a session it does not cover
+    (a board session, an OAuth grant, anything not plainly an API key's), which keeps its own
+    round trip."""
     if actor.via is not None or not _KEY_ID.match(actor.key_id) or not _RESOURCE_ID.match(actor.resource_id):
         return None
     if actor.role not in _ROLES:
         return None
     name = actor.name.encode("utf-8").hex()
-    return (
-        "DO $$BEGIN IF NOT EXISTS (SELECT 1 FROM api_key k JOIN resource r ON r.id = k.resource_id"
-        f" WHERE k.id = '{actor.key_id}' AND k.revoked_at IS NULL AND r.status = 'active'"
-        f" AND r.id = '{actor.resource_id}' AND r.role = '{actor.role}'"
-        f" AND encode(convert_to(r.name, 'UTF8'), 'hex') = '{name}')"
-        f" THEN RAISE EXCEPTION USING ERRCODE = '{NOT_AS_KNOWN}'; END IF; END$$"
-    )
+    return f"EXECUTE {_STATEMENT}('{actor.key_id}', '{actor.resource_id}', '{actor.role}', '{name}')"
