@@ -278,7 +278,8 @@ async def _released(raw: Any) -> None:
     """Nothing more to undo when a connection goes back to the pool than asyncpg always does (the
     ROLLBACK of a transaction an error left open). Its default reset costs a round trip on every
     release (unlock all, close cursors, unlisten, reset settings), for state worktrail never
-    leaves: its locks and settings end with their transaction, and it listens to nothing."""
+    leaves: its locks and settings end with their transaction, and it listens to nothing. (The
+    key check's prepared statement, key_check.py, is kept on purpose: a connection prepares it once.)"""
 
 
 def _busy() -> ToolError:
