@@ -98,7 +98,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
                     "sqlite": sqlite3.sqlite_version},
     }  # fmt: skip
     stdio_args = argparse.Namespace(calls=args.calls, warmup=min(200, args.calls), mode=args.mode, profile=False,
-                                    against=None, postgresql=None)  # fmt: skip
+                                    against=None, postgresql=None, postgresql_only=False)  # fmt: skip
     report["stdio"] = await bench_stdio.run(stdio_args)
     with tempfile.TemporaryDirectory(prefix="worktrail-all-") as scratch:
         folder = Path(scratch)

@@ -12,7 +12,7 @@ where the server's time goes, by package.
 
     python benchmarks/bench_stdio.py [--calls 2000] [--warmup 200] [--mode auto|legacy]
                                      [--json benchmarks/results/last.json] [--profile]
-                                     [--against CHECKOUT] [--postgresql URL]
+                                     [--against CHECKOUT] [--postgresql URL [--postgresql-only]]
 
 Run by hand, never in CI. Needs worktrail installed (`pip install -e .`).
 """
@@ -269,14 +269,21 @@ async def run(args: argparse.Namespace) -> dict:
             # The cost of an idempotency key: the same update, each call with a new key.
             (KEYED, "ts.tsk.update", worktrail_command(db), env),
         ]
+        if args.postgresql_only:  # the echo and the PostgreSQL cases alone: a shorter run
+            cases = cases[:1]
         if args.postgresql:  # the same tools on a PostgreSQL ledger (an empty database)
             pg, pg_env = ledger_at(args.postgresql)
             for tool in ("ts.tsk.update", "ts.rtr.update"):
                 cases.append((f"{tool} [postgresql]", tool, worktrail_command(pg), pg_env))
         if args.against:  # the same tools served by another worktrail source tree, e.g. an older commit
-            other = {**env, "PYTHONPATH": str(Path(args.against).resolve() / "src")}
+            older = str(Path(args.against).resolve() / "src")
+            other = {**env, "PYTHONPATH": older}
             for tool in ("ts.tsk.update", "ts.rtr.update"):
-                cases.append((f"{tool} [{Path(args.against).name}]", tool, worktrail_command(db), other))
+                if not args.postgresql_only:
+                    cases.append((f"{tool} [{Path(args.against).name}]", tool, worktrail_command(db), other))
+                if args.postgresql:  # and on the same PostgreSQL ledger (both trees at one schema)
+                    label = f"{tool} [postgresql, {Path(args.against).name}]"
+                    cases.append((label, tool, worktrail_command(pg), {**pg_env, "PYTHONPATH": older}))
         async with AsyncExitStack() as stack:
             subjects = [
                 await open_subject(stack, command, e, tool, args.mode, label == KEYED)
@@ -340,6 +347,8 @@ def main() -> None:
     )
     parser.add_argument("--postgresql", metavar="URL",
                         help="also measure on a PostgreSQL ledger made in this empty database")  # fmt: skip
+    parser.add_argument("--postgresql-only", action="store_true",
+                        help="with --postgresql: measure the echo and the PostgreSQL cases only")  # fmt: skip
     args = parser.parse_args()
     report = anyio.run(run, args)
     args.json.parent.mkdir(parents=True, exist_ok=True)

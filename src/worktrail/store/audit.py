@@ -55,22 +55,32 @@ async def record(
 ) -> None:
     """Write one change record; `version` is the entity's version the change produced. `changes`
     is `{field: [old, new]}` for an update, `{}` for a create (`record_created`)."""
-    await insert(
-        conn,
-        "change_record",
-        {
-            "id": new_id("chg"),
-            "at": origin.at,
-            "actor_id": origin.actor_id,
-            "tool": origin.tool,
-            "entity_type": entity_type,
-            "entity_id": entity_id,
-            "action": action,
-            "changes": to_json(changes),
-            "version": version,
-            "via": origin.via,
-        },
-    )
+    await insert(conn, "change_record", {**change_row(origin, entity_type, entity_id, action, changes), "version": version})
+
+
+def change_row(
+    origin: Origin, entity_type: str, entity_id: str, action: str, changes: Mapping[str, Any]
+) -> dict[str, Any]:
+    """A change record's row but its `version`: for `update_if_status(noted=...)`, which writes it
+    with the version the update makes, in the update's own statement where the store can."""
+    return {
+        "id": new_id("chg"),
+        "at": origin.at,
+        "actor_id": origin.actor_id,
+        "tool": origin.tool,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "action": action,
+        "changes": to_json(changes),
+        "via": origin.via,
+    }
+
+
+def noted_change(
+    origin: Origin, entity_type: str, entity_id: str, action: str, changes: Mapping[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    """The change record of an update, as `update_if_status(noted=...)` takes it."""
+    return "change_record", change_row(origin, entity_type, entity_id, action, changes)
 
 
 class AuditTrail:

@@ -13,16 +13,21 @@ from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from typing import TypeVar
 
+from worktrail.domain.actor import Actor
 from worktrail.store.connection import Connection, Unit
 
 T = TypeVar("T")
 
 
 class FirstHopCheck:
-    """A check that runs once, first thing in the first hop of one call (raise to refuse the call)."""
+    """A check that runs once, first thing in the first hop of one call (raise to refuse the call).
 
-    def __init__(self, check: Callable[[Connection], Awaitable[None]]) -> None:
+    `actor`: set when the check is the re-check of that session's key (`check_session`); a store
+    may then make it in a round trip it makes anyway, and set `done` (postgresql/key_check.py)."""
+
+    def __init__(self, check: Callable[[Connection], Awaitable[None]], actor: Actor | None = None) -> None:
         self._check = check
+        self.actor = actor
         self.done = False
 
     def around(self, fn: Unit[T]) -> Unit[T]:
@@ -60,6 +65,15 @@ def _scoped(var: ContextVar[FirstHopCheck | None], check: FirstHopCheck) -> Iter
         yield check
     finally:
         var.reset(token)
+
+
+def due_first(*, write: bool) -> FirstHopCheck | None:
+    """The check that runs first in this call's next hop (a read or a write), if one is still due."""
+    for var in (_FIRST_HOP_CHECK, _FIRST_WRITE_CHECK) if write else (_FIRST_HOP_CHECK,):
+        check = var.get()
+        if check is not None and not check.done:
+            return check
+    return None
 
 
 def with_checks(fn: Unit[T], *, write: bool) -> Unit[T]:

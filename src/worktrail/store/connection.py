@@ -39,6 +39,16 @@ class Connection(Protocol):
         """Every row the query answers."""
         ...
 
+    async def fetchone_then_insert(
+        self, sql: str, params: Params, table: str, values: Mapping[str, Any], carried: str
+    ) -> Any:
+        """`fetchone(sql, params)` for a statement that answers with RETURNING `carried`, and for the
+        row it answers one INSERT of `values` into `table` with that `carried` column added (a
+        change record and the version its update made), as one statement where the store can: on
+        PostgreSQL one round trip, not two. No row, nothing inserted. `table` and the column names
+        come from code; the inserted values are text or NULL."""
+        ...
+
     async def task_match(self, text: str) -> tuple[str, str] | None:
         """The store's own full-text test of `task_text` for every word of `text` as the start of a
         word, with its one parameter; None when `text` has no word to look up."""

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from worktrail.domain.lifecycle import Lifecycle, transition
-from worktrail.store.audit import Origin, diff, record
+from worktrail.store.audit import Origin, diff, noted_change
 from worktrail.store.connection import Connection
 from worktrail.store.rows import encoded, update_if_status
 
@@ -30,6 +30,6 @@ async def apply_update(
     if "status" in values:
         values.update(transition(lifecycle, row["status"], values["status"], row, origin.at))
     values["updated_at"] = origin.at
-    version = await update_if_status(conn, table, row["id"], encoded(values, json_columns), row["status"])
-    await record(conn, origin, table, row["id"], action, {**diff(row, values), **(noted or {})}, version)
+    change = noted_change(origin, table, row["id"], action, {**diff(row, values), **(noted or {})})
+    version = await update_if_status(conn, table, row["id"], encoded(values, json_columns), row["status"], change)
     return {**values, "version": version}

@@ -57,20 +57,30 @@ async def insert(conn: Connection, table: str, values: Mapping[str, Any]) -> Non
 
 
 async def update_if_status(
-    conn: Connection, table: str, entity_id: str, values: Mapping[str, Any], expected_status: str
+    conn: Connection,
+    table: str,
+    entity_id: str,
+    values: Mapping[str, Any],
+    expected_status: str,
+    noted: tuple[str, Mapping[str, Any]] | None = None,
 ) -> int:
     """UPDATE one row only while its status is still the one the caller's decision was based on,
     and count the change in its version, in the same statement; answer the new version.
+    `noted` (table, values): a row to INSERT with that new `version` (the change record), in the
+    same statement where the store can (`Connection.fetchone_then_insert`).
 
     Inside BEGIN IMMEDIATE nobody can change the row between our read and this write; the guard
     makes the compare-and-set explicit, so a lost race can never pass silently.
     """
     names = _names([table, *values])[1:]
     sets = ", ".join([*(f"{name} = ?" for name in names), "version = version + 1"])
-    found = await conn.fetchone(
-        f"UPDATE {table} SET {sets} WHERE id = ? AND status = ? RETURNING version",
-        [*values.values(), entity_id, expected_status],
-    )
+    sql = f"UPDATE {table} SET {sets} WHERE id = ? AND status = ? RETURNING version"
+    params = [*values.values(), entity_id, expected_status]
+    if noted is None:
+        found = await conn.fetchone(sql, params)
+    else:
+        _names([noted[0], *noted[1]])
+        found = await conn.fetchone_then_insert(sql, params, noted[0], noted[1], "version")
     if found is None:
         raise ToolError(
             "conflict",

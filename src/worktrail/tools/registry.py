@@ -146,7 +146,7 @@ class Registry:
             return Answer(dump(await spec.handler(call, params)))
         # The key is re-checked in the handler's first hop, in that hop's own transaction: a revoked
         # key or a changed role is seen on the very next call, at no extra round trip.
-        key_check = FirstHopCheck(partial(check_session, actor=actor, at=call.now))
+        key_check = FirstHopCheck(partial(check_session, actor=actor, at=call.now), actor)
         with checked_first(key_check):
             result = await self.handle(spec, call, params, rest, options)
         if not key_check.done:  # the handler never reached the database (ts.auth.logout): check now

@@ -9,7 +9,7 @@ from worktrail.domain.errors import ToolError, invalid_field, not_found
 from worktrail.domain.ids import new_id
 from worktrail.domain.lifecycle import transition
 from worktrail.domain.lifecycles import ENDEAVOUR, TASK_STATUSES
-from worktrail.store.audit import Origin, diff, record, record_created
+from worktrail.store.audit import Origin, diff, noted_change, record_created
 from worktrail.store.connection import Connection
 from worktrail.store.database import Database
 from worktrail.store.rows import encoded, fetch, filters, insert, page, update_if_status
@@ -116,10 +116,9 @@ class Endeavours:
                 )
             _check_dates({**row, **values})
             values["updated_at"] = origin.at
-            version = await update_if_status(
-                conn, "endeavour", endeavour_id, encoded(values, JSON_COLUMNS), row["status"]
+            change = noted_change(origin, "endeavour", endeavour_id, "update", diff(row, values))
+            return await update_if_status(
+                conn, "endeavour", endeavour_id, encoded(values, JSON_COLUMNS), row["status"], change
             )
-            await record(conn, origin, "endeavour", endeavour_id, "update", diff(row, values), version)
-            return version
 
         return await self.db.write(run)

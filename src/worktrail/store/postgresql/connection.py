@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import asyncpg
@@ -69,6 +69,18 @@ class PostgresqlConnection:
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Any]:
         return list(await self.raw.fetch(self._said(sql, params), *params))
+
+    async def fetchone_then_insert(
+        self, sql: str, params: Params, table: str, values: Mapping[str, Any], carried: str
+    ) -> Any:
+        # One statement: the INSERT reads the row the first statement answers, and adds nothing when
+        # it answers none. Its values are parameters of a SELECT list, which PostgreSQL types as text.
+        marks = ", ".join("?" for _ in values)
+        combined = (
+            f"WITH answered AS ({sql}), inserted AS (INSERT INTO {table} ({', '.join([*values, carried])})"
+            f" SELECT {marks}, {carried} FROM answered) SELECT * FROM answered"
+        )
+        return await self.fetchone(combined, [*params, *values.values()])
 
     async def task_match(self, text: str) -> tuple[str, str] | None:
         words = match_query(text)

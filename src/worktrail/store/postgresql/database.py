@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 import asyncpg
 
 from worktrail.domain.errors import ToolError
-from worktrail.store.checks import with_checks
+from worktrail.store.checks import due_first, with_checks
 from worktrail.store.connection import Unit
 from worktrail.store.database import Access, StoreUnreachable
 from worktrail.store.health import Health
@@ -32,6 +32,7 @@ from worktrail.store.held import Held, HoldTimeout, enter, held_by, leave
 from worktrail.store.locator import Location
 from worktrail.store.postgresql import health
 from worktrail.store.postgresql.connection import PostgresqlConnection
+from worktrail.store.postgresql.key_check import NOT_AS_KNOWN, NOT_PREPARED, PREPARE, folded_key_check
 from worktrail.store.postgresql.notices import notices
 from worktrail.store.postgresql.upgrade import schema_version, upgrade
 
@@ -134,17 +135,13 @@ class PostgresqlDatabase:
         if self.read_only:
             raise ToolError("forbidden", f"The ledger at {self.path} is open read-only: reads work, writes do not. "
                             "Nothing was changed.", {"reason": "read_only"})  # fmt: skip
-        checked = with_checks(fn, write=True)
         held = held_by(self)
         if held is not None:
-            return await self._write_held(held, checked)
+            return await self._write_held(held, with_checks(fn, write=True))
         async with self._require().acquire() as raw:
             conn = PostgresqlConnection(raw, self.traced)
-            try:
-                await _begin_writing(raw, self._busy_timeout_ms)
-            except asyncpg.LockNotAvailableError:
-                await raw.execute("ROLLBACK")
-                raise _busy() from None
+            await self._begin_writing(raw)
+            checked = with_checks(fn, write=True)
             try:
                 result = await checked(conn)
             except BaseException:
@@ -154,6 +151,33 @@ class PostgresqlDatabase:
             if conn.erases:
                 await _vacuum_secrets(raw)
         return result
+
+    async def _begin_writing(self, raw: Any) -> None:
+        """BEGIN and the ledger's write lock, in one round trip, and in it the re-check of the
+        session's key when one is due (key_check.py); a key not as the session knows it begins
+        again without, and leaves the full check to say why."""
+        due = due_first(write=True)
+        folded = folded_key_check(due.actor) if due is not None and due.actor is not None else None
+        if due is not None and folded is not None:
+            try:
+                try:
+                    await self._begin(raw, folded)
+                except NOT_PREPARED:  # this connection's first: a prepared statement outlives a rollback
+                    await raw.execute("ROLLBACK")
+                    await raw.execute(PREPARE)
+                    await self._begin(raw, folded)
+                due.done = True
+                return
+            except NOT_AS_KNOWN:
+                await raw.execute("ROLLBACK")
+        await self._begin(raw)
+
+    async def _begin(self, raw: Any, then: str | None = None) -> None:
+        try:
+            await _begin_writing(raw, self._busy_timeout_ms, then)
+        except asyncpg.LockNotAvailableError:
+            await raw.execute("ROLLBACK")
+            raise _busy() from None
 
     async def _write_held(self, held: Held, fn: Unit[T]) -> T:
         """A write inside the held transaction, in a savepoint: a failure undoes only its own part."""
@@ -243,17 +267,19 @@ def _write_lock(wait_ms: int) -> str:
     return f"SET LOCAL lock_timeout = {max(1, int(wait_ms))}; SELECT pg_advisory_xact_lock({WRITE_LOCK})"
 
 
-async def _begin_writing(raw: Any, wait_ms: int) -> None:
-    """A transaction and the ledger's write lock for it, in one round trip (the simple query
-    protocol takes several statements)."""
-    await raw.execute(f"BEGIN; {_write_lock(wait_ms)}")
+async def _begin_writing(raw: Any, wait_ms: int, then: str | None = None) -> None:
+    """A transaction and the ledger's write lock for it, and `then` (a statement without
+    parameters) once the lock is held, in one round trip (the simple query protocol takes several
+    statements)."""
+    await raw.execute(f"BEGIN; {_write_lock(wait_ms)}" + (f"; {then}" if then else ""))
 
 
 async def _released(raw: Any) -> None:
     """Nothing more to undo when a connection goes back to the pool than asyncpg always does (the
     ROLLBACK of a transaction an error left open). Its default reset costs a round trip on every
     release (unlock all, close cursors, unlisten, reset settings), for state worktrail never
-    leaves: its locks and settings end with their transaction, and it listens to nothing."""
+    leaves: its locks and settings end with their transaction, and it listens to nothing. (The
+    key check's prepared statement, key_check.py, is kept on purpose: a connection prepares it once.)"""
 
 
 def _busy() -> ToolError:

@@ -11,7 +11,7 @@ from worktrail.domain.ids import new_id
 from worktrail.domain.lifecycle import transition
 from worktrail.domain.lifecycles import RITUAL
 from worktrail.domain.schedules import MANUAL, next_due
-from worktrail.store.audit import Origin, diff, record, record_created
+from worktrail.store.audit import Origin, diff, noted_change, record_created
 from worktrail.store.connection import Connection
 from worktrail.store.database import Database
 from worktrail.store.endeavours import endeavours
@@ -131,9 +131,8 @@ class Rituals:
             if "status" in values:
                 values.update(transition(RITUAL, row["status"], values["status"], row, origin.at))
             values["updated_at"] = origin.at
-            version = await update_if_status(conn, "ritual", ritual_id, encoded(values, JSON_COLUMNS), row["status"])
             shown = {**values, **{k: changes[k] for k in ("is_enabled",) if k in changes}}
-            await record(conn, origin, "ritual", ritual_id, "update", diff(row, shown), version)
-            return version
+            change = noted_change(origin, "ritual", ritual_id, "update", diff(row, shown))
+            return await update_if_status(conn, "ritual", ritual_id, encoded(values, JSON_COLUMNS), row["status"], change)
 
         return await self.db.write(run)

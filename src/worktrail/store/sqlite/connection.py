@@ -8,7 +8,7 @@ connection's thread). A unit that awaits anything else is a bug, and is refused 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Awaitable, Callable, Coroutine, Iterable
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
 from typing import Any, TypeVar
 
 from worktrail.store.connection import Connection, Params
@@ -37,6 +37,16 @@ class SqliteConnection:
 
     async def fetchall(self, sql: str, params: Params = ()) -> list[Any]:
         return self.raw.execute(sql, params).fetchall()
+
+    async def fetchone_then_insert(
+        self, sql: str, params: Params, table: str, values: Mapping[str, Any], carried: str
+    ) -> Any:
+        row = self.raw.execute(sql, params).fetchone()
+        if row is not None:  # two statements: SQLite has no round trips to save, nor a write in a WITH
+            names = [*values, carried]
+            marks = ", ".join("?" for _ in names)
+            self.raw.execute(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})", [*values.values(), row[carried]])
+        return row
 
     async def task_match(self, text: str) -> tuple[str, str] | None:
         words = match_query(text)

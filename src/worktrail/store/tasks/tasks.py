@@ -12,7 +12,7 @@ from worktrail.domain.lifecycle import transition
 from worktrail.domain.lifecycles import TASK
 from worktrail.domain.permissions import check_may_cancel_task
 from worktrail.domain.tasks import check_reason_fits, cleared, fill_actual_hours
-from worktrail.store.audit import Origin, diff, record, record_created
+from worktrail.store.audit import Origin, diff, noted_change, record_created
 from worktrail.store.connection import Connection
 from worktrail.store.database import Database
 from worktrail.store.endeavours import endeavours
@@ -83,10 +83,9 @@ async def update(conn: Connection, origin: Origin, actor: Actor, task_id: str, c
         values.update(transition(TASK, task["status"], values["status"], task, origin.at))
         fill_actual_hours(task, values, origin.at)
     values["updated_at"] = origin.at
-    version = await update_if_status(conn, "task", task_id, encoded(values, JSON_COLUMNS), task["status"])
     action = "cancel" if values.get("status") == "canceled" else "update"
-    await record(conn, origin, "task", task_id, action, diff(task, values), version)
-    return version
+    change = noted_change(origin, "task", task_id, action, diff(task, values))
+    return await update_if_status(conn, "task", task_id, encoded(values, JSON_COLUMNS), task["status"], change)
 
 
 class Tasks:
