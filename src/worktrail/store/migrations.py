@@ -9,7 +9,7 @@ from worktrail.store.oauth.schema import DOCUMENT_FRESHNESS, GRANT_CLIENT_NAME, 
 from worktrail.store.resources.schema_keys import KEY_LINEAGE
 from worktrail.store.resources.schema_names import NAME_KEY_COLUMN, NAME_KEY_UNIQUE, NAME_KEYS
 from worktrail.store.rewrite import Rewrite
-from worktrail.store.sqlite.search_schema import TASK_INDEXES_BY_ROWID, TASK_TEXT
+from worktrail.store.sqlite.search_schema import TASK_INDEXES_BY_ROWID, TASK_TEXT, TASK_TEXT_PREFIXES
 from worktrail.store.tasks.indexes import TASK_COLUMN_INDEXES
 from worktrail.store.workflows.schema_creator import RUN_CREATOR
 
@@ -376,6 +376,8 @@ MIGRATIONS: tuple[str | Rewrite, ...] = (
     GRANT_CLIENT_NAME,
     # 24: an access token carries what its check needs of its grant, which it then reads not (oauth/schema.py).
     TOKEN_CARRIES_GRANT,
+    # 25: the task search index keeps one- and two-letter prefixes (sqlite/search_schema.py).
+    TASK_TEXT_PREFIXES,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -18,6 +18,7 @@ from worktrail.store.database import Database
 from worktrail.store.endeavours import endeavours
 from worktrail.store.resources import resources
 from worktrail.store.rows import encoded, filters, insert, page, require_row, update_if_status
+from worktrail.store.sqlite.search import newest_matches
 
 JSON_COLUMNS = ("metadata",)
 
@@ -127,6 +128,8 @@ class Tasks:
                 if match is None:  # nothing but punctuation: look for it as it is
                     more, more_values = filters({}, ("title", "description"), search)
                     terms, values = terms + more, values + more_values
+                elif conn.backend == "sqlite":  # FTS5 hands out its matches newest first: read from its side
+                    return await newest_matches(conn, match, terms, values, limit, offset, JSON_COLUMNS)
                 else:  # the full-text index, each store's own (sqlite/search.py, postgresql/search.py)
                     found = f" WHERE {match[0]}"
                     if not terms:  # a search alone: its entries are counted without a look-up of each task
