@@ -11,10 +11,14 @@ import pytest
 
 from tests.conftest import Agent, scalar
 from tests.test_upgrades import _resource, older_ledger
+from worktrail.store.audit import Origin
+from worktrail.store.connection import Connection
 from worktrail.store.migrations import MIGRATIONS
+from worktrail.store.rows import COUNT_CAP
 from worktrail.store.sqlite.database import SqliteDatabase
 from worktrail.store.sqlite.search_schema import TASK_TEXT_PREFIXES
 from worktrail.store.store import Store
+from worktrail.store.tasks import tasks
 
 pytestmark = pytest.mark.anyio
 
@@ -49,6 +53,27 @@ async def test_a_new_ledgers_search_index_keeps_one_and_two_letter_prefixes(stor
     assert "prefix='1 2'" in made, made
 
 
+async def _page_plans(store: Store, ledger: str, owner: Agent, lists: list[dict]) -> list[list[str]]:
+    """SQLite's plan of the page query each `ts.tsk.list` call of `lists` runs."""
+    assert isinstance(store.db, SqliteDatabase)
+    traced: list[str] = []
+    reader = store.db._reader  # the connection list reads go through (a test may look inside)
+    assert reader is not None
+    await store.db._hop(reader, lambda conn: conn.set_trace_callback(traced.append))
+    plans = []
+    try:
+        for arguments in lists:
+            before = len(traced)
+            await owner.ok("ts.tsk.list", arguments)
+            pages = [q for q in traced[before:] if q.startswith("SELECT") and " ORDER BY " in q and " LIMIT " in q]
+            assert len(pages) == 1, (arguments, traced[before:])
+            with sqlite3.connect(ledger) as conn:
+                plans.append([row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {pages[0]}")])
+    finally:
+        await store.db._hop(reader, lambda conn: conn.set_trace_callback(None))
+    return plans
+
+
 async def test_a_search_page_is_read_from_the_index_side_newest_first(owner: Agent, store: Store, ledger: str) -> None:
     """The index is the outer loop (a page reads its LIMIT of entries), each task found by its rowid:
     no list of every match is collected first, and no sort; alone and with each other filter."""
@@ -56,23 +81,39 @@ async def test_a_search_page_is_read_from_the_index_side_newest_first(owner: Age
         pytest.skip("the plan pinned is SQLite's")
     edv = (await owner.ok("ts.edv.create", {"name": "e"}))["id"]
     await owner.ok("ts.tsk.create", {"title": "plan the week", "endeavour_id": edv})
-    traced: list[str] = []
-    reader = store.db._reader  # the connection list reads go through (a test may look inside)
-    assert reader is not None
-    await store.db._hop(reader, lambda conn: conn.set_trace_callback(traced.append))
-    try:
-        for more in ({}, {"status": ["active", "done"]}, {"endeavour_id": edv}, {"assignee_id": "me", "status": ["planned"]},
-                     {"offset": 1}):  # fmt: skip
-            before = len(traced)
-            await owner.ok("ts.tsk.list", {"search": "pla", **more})
-            pages = [q for q in traced[before:] if q.startswith("SELECT") and " ORDER BY " in q and " LIMIT " in q]
-            assert len(pages) == 1, (more, traced[before:])
-            with sqlite3.connect(ledger) as conn:
-                plan = [row[3] for row in conn.execute(f"EXPLAIN QUERY PLAN {pages[0]}")]
-            assert plan[0].startswith("SCAN task_text VIRTUAL TABLE"), (more, plan)
-            assert plan[1:] == ["SEARCH task USING INTEGER PRIMARY KEY (rowid=?)"], (more, plan)
-    finally:
-        await store.db._hop(reader, lambda conn: conn.set_trace_callback(None))
+    lists = [{"search": "pla", **more} for more in (
+        {}, {"status": ["active", "done"]}, {"endeavour_id": edv}, {"assignee_id": "me", "status": ["planned"]},
+        {"offset": 1})]  # fmt: skip
+    for arguments, plan in zip(lists, await _page_plans(store, ledger, owner, lists), strict=True):
+        assert plan[0].startswith("SCAN task_text VIRTUAL TABLE"), (arguments, plan)
+        assert plan[1:] == ["SEARCH task USING INTEGER PRIMARY KEY (rowid=?)"], (arguments, plan)
+
+
+async def test_a_broad_search_with_a_filter_of_few_tasks_asks_the_index_about_each(
+    owner: Agent, store: Store, ledger: str
+) -> None:
+    """A search of COUNT_CAP matches or more, with a filter of few tasks: the filter's index is the
+    outer loop, and the search index is asked about each of its tasks (not walked for them all)."""
+    if not isinstance(store.db, SqliteDatabase):
+        pytest.skip("the plan pinned is SQLite's")
+    origin = Origin(None, "test", "2026-11-25T10:00:00Z")
+
+    async def many(conn: Connection) -> None:
+        for n in range(COUNT_CAP):
+            await tasks.create(conn, origin, {"title": f"t{n}"})
+
+    await store.db.write(many)
+    edv = (await owner.ok("ts.edv.create", {"name": "e"}))["id"]
+    for title in ("t mine 0", "other", "t mine 1", "t mine 2"):
+        await owner.ok("ts.tsk.create", {"title": title, "endeavour_id": edv})
+    found = await owner.ok("ts.tsk.list", {"search": "t", "endeavour_id": edv, "limit": 2})
+    assert [t["title"] for t in found["tasks"]] == ["t mine 2", "t mine 1"] and found["total"] == 3
+    assert "total_is_estimate" not in found
+    few, many_ = await _page_plans(store, ledger, owner, [{"search": "t", "endeavour_id": edv},
+                                                         {"search": "t", "status": ["planned"]}])  # fmt: skip
+    assert few[0].startswith("SEARCH task USING") and "task_text" not in few[0], few
+    assert "TEMP B-TREE FOR ORDER BY" not in " | ".join(few), few
+    assert many_[0].startswith("SCAN task_text VIRTUAL TABLE"), ("a filter of many: the index's side", many_)
 
 
 async def test_a_search_with_other_filters_finds_exactly_their_tasks_newest_first(owner: Agent) -> None:
