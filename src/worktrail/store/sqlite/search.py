@@ -1,5 +1,6 @@
 """Task search on SQLite: what a caller's search text asks FTS5 for (every word, as the start of
-a word), and a page of matching tasks read from the index's side."""
+a word), and a page of matching tasks, read from the index's side (or, for a broad search with a
+filter of few tasks, from the filter's)."""
 
 from __future__ import annotations
 
