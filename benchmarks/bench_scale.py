@@ -167,6 +167,13 @@ async def list_cases(store: Store) -> dict[str, dict[str, Any]]:
         "search, 2-letter prefix": {"limit": 50, "search": "ka"},
         "search, 2-letter prefix and status": {"limit": 50, "search": "ka", "status": ["done"]},
         "offset 10,000": {"limit": 50, "offset": 10_000},
+        # Issue 30: prefixes too short to be selective, and a search with another filter.
+        "search b": {"limit": 50, "search": "b"},
+        "search ka": {"limit": 50, "search": "ka"},
+        "search + status": {"limit": 50, "search": title.split()[0], "status": ["active"]},
+        "search + endeavour": {"limit": 50, "search": title.split()[0], "endeavour_id": endeavour},
+        "search b + status": {"limit": 50, "search": "b", "status": ["active"]},
+        "search ka + endeavour": {"limit": 50, "search": "ka", "endeavour_id": endeavour},
     }
 
 
@@ -188,6 +195,7 @@ async def measure_lists(db: Path | str, api_key: str, repeats: int = 30) -> list
             rows.append({
                 "case": label, "arguments": arguments, "median_ms": statistics.median(times),
                 "max_ms": max(times), "total": answer.payload["total"], "returned": len(answer.payload["tasks"]),
+                "total_is_estimate": answer.payload.get("total_is_estimate", False),
             })  # fmt: skip
     finally:
         await store.close()
@@ -215,12 +223,13 @@ def main() -> None:
     parser.add_argument("--measure", metavar="API_KEY",
                         help="build nothing: measure the lists of the ledger --db names (made before, or moved "
                         "there with worktrail migrate), logged in with this key")  # fmt: skip
+    parser.add_argument("--repeats", type=int, default=30, help="calls measured per case (default 30)")
     args = parser.parse_args()
     db = args.db or Path(f"/tmp/worktrail-scale-{args.tasks}-{os.getpid()}.db")
 
     async def run() -> dict[str, Any]:
         if args.measure:
-            return {"lists": await measure_lists(db, args.measure)}
+            return {"lists": await measure_lists(db, args.measure, args.repeats)}
         built = await build(db, args.tasks)
         sized = {} if str(db).startswith("postgresql") else {"size": size_report(Path(db))}
         return {**built, "lists": await measure_lists(db, built["api_key"]), **sized}

@@ -90,3 +90,21 @@ async def test_a_lists_total_counts_up_to_the_cap_and_paging_goes_on_past_it(own
     assert past["total"] == COUNT_CAP and len(past["tasks"]) == 5
     few = await owner.ok("ts.tsk.list", {"search": "t10004"})
     assert few["total"] == 1 and few["tasks"][0]["title"] == "t10004", "below the cap the count is exact"
+
+
+async def test_a_total_stopped_at_the_cap_says_it_is_an_estimate(owner: Agent, store: Store) -> None:
+    """`total_is_estimate: true` when the count stopped at COUNT_CAP (a one-letter search too,
+    alone or filtered); left out when `total` is exact."""
+    origin = Origin(None, "test", "2026-11-25T10:00:00Z")
+
+    async def many(conn: Connection) -> None:
+        for n in range(COUNT_CAP + 1):
+            await tasks.create(conn, origin, {"title": f"t{n}"})
+
+    await store.db.write(many)
+    for arguments in ({}, {"search": "t"}, {"search": "t", "status": ["planned"]}, {"status": ["planned"]}):
+        capped = await owner.ok("ts.tsk.list", {"limit": 1, **arguments})
+        assert (capped["total"], capped.get("total_is_estimate")) == (COUNT_CAP, True), arguments
+    for arguments in ({"search": "t10000"}, {"search": "t", "status": ["done"]}, {"status": ["active"]}):
+        exact = await owner.ok("ts.tsk.list", {"limit": 1, **arguments})
+        assert "total_is_estimate" not in exact and exact["total"] == len(exact["tasks"]), arguments

@@ -54,6 +54,13 @@ class Connection(Protocol):
         word, with its one parameter; None when `text` has no word to look up."""
         ...
 
+    async def task_page(self, match: tuple[str, str], where: Sequence[str], params: Sequence[Any], limit: int,
+                        offset: int, json_columns: Iterable[str]) -> tuple[list[dict[str, Any]], int] | None:
+        """One page of the tasks `match` (from `task_match`) finds that meet `where`, newest first, and
+        their total (up to COUNT_CAP), where the store reads a search its own way (SQLite: from the
+        index's side, sqlite/search.py); None where the shared page reads it."""
+        ...
+
     def deep_page(self, table: str, clause: str, order: str) -> str | None:
         """A page past the first (OFFSET > 0) of `SELECT * FROM table clause ORDER BY order`, as this
         store reads it best, with the same parameters (the clause's, then LIMIT and OFFSET); None

@@ -10,7 +10,7 @@ from worktrail.store.resources.schema_keys import KEY_LINEAGE
 from worktrail.store.resources.schema_names import NAME_KEY_COLUMN, NAME_KEY_UNIQUE, NAME_KEYS
 from worktrail.store.rewrite import Rewrite
 from worktrail.store.run_numbers import RUN_NUMBERS
-from worktrail.store.sqlite.search_schema import TASK_INDEXES_BY_ROWID, TASK_TEXT
+from worktrail.store.sqlite.search_schema import TASK_INDEXES_BY_ROWID, TASK_TEXT, TASK_TEXT_PREFIXES
 from worktrail.store.tasks.indexes import TASK_COLUMN_INDEXES
 from worktrail.store.workflows.schema_creator import RUN_CREATOR
 
@@ -384,6 +384,8 @@ MIGRATIONS: tuple[str | Rewrite, ...] = (
     SEARCH_STATISTICS,
     # 26: a run's number among its parent's runs, kept on the run (run_numbers.py).
     RUN_NUMBERS,
+    # 27: the task search index keeps one- and two-letter prefixes (sqlite/search_schema.py).
+    TASK_TEXT_PREFIXES,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -6,6 +6,8 @@ from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from worktrail.store.rows import COUNT_CAP
+
 
 class Result(BaseModel):
     """Base of every answer's model: its validator and serializer are built at the first answer
@@ -45,3 +47,15 @@ class FromRow(Result):
 def ordered_fields(sent: set[str], order: tuple[str, ...]) -> list[str]:
     """Sent field names in a declared order (the seed's parameter table), not the request's."""
     return [name for name in order if name in sent]
+
+
+# A list's `total` counts its matches up to COUNT_CAP (store/rows.py): past it, only "at least".
+TOTAL_IS_ESTIMATE = (
+    f"`total` counts up to {COUNT_CAP:,}; there it stops, and the answer adds `total_is_estimate: true` "
+    "(at least that many: page on with offset). Without it, `total` is exact."
+)
+
+
+def total_is_estimate(total: int) -> bool | None:
+    """A list's `total_is_estimate`: True when its count stopped at the cap, else None (left out)."""
+    return True if total >= COUNT_CAP else None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import asyncpg
@@ -87,6 +87,10 @@ class PostgresqlConnection:
         if words is None:
             return None
         return MATCH, (await self.fetchone(QUERY, (words,)))[1]
+
+    async def task_page(self, match: tuple[str, str], where: Sequence[str], params: Sequence[Any], limit: int,
+                        offset: int, json_columns: Iterable[str]) -> tuple[list[dict[str, Any]], int] | None:
+        return None  # the shared page reads it (a search alone: by the rowids its count found, newest_matches)
 
     def deep_page(self, table: str, clause: str, order: str) -> str | None:
         """The rows before the page skipped as index entries, then only the page's rows read: a

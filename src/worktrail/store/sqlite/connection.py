@@ -8,10 +8,11 @@ connection's thread). A unit that awaits anything else is a bug, and is refused 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from worktrail.store.connection import Connection, Params
+from worktrail.store.sqlite import search
 from worktrail.store.sqlite.search import match_query
 
 T = TypeVar("T")
@@ -51,6 +52,10 @@ class SqliteConnection:
     async def task_match(self, text: str) -> tuple[str, str] | None:
         words = match_query(text)
         return None if words is None else ("task_text MATCH ?", words)
+
+    async def task_page(self, match: tuple[str, str], where: Sequence[str], params: Sequence[Any], limit: int,
+                        offset: int, json_columns: Iterable[str]) -> tuple[list[dict[str, Any]], int] | None:
+        return await search.task_page(self, match, where, params, limit, offset, json_columns)
 
     def deep_page(self, table: str, clause: str, order: str) -> str | None:
         return None  # SQLite skips the rows before the page in the index without reading them (a deferred seek)

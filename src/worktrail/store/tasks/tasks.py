@@ -126,6 +126,8 @@ class Tasks:
                 if match is None:  # nothing but punctuation: look for it as it is
                     more, more_values = filters({}, ("title", "description"), search)
                     terms, values = terms + more, values + more_values
+                elif (paged := await conn.task_page(match, terms, values, limit, offset, JSON_COLUMNS)) is not None:
+                    return paged  # read the store's own way (SQLite: from the index's side)
                 else:  # the full-text index, each store's own (sqlite/search.py, postgresql/search.py)
                     found = f" WHERE {match[0]}"
                     if not terms:  # a search alone: its entries are counted without a look-up of each task

@@ -25,7 +25,14 @@ from worktrail.tools.params import (
     UpdateParams,
     one_or_many,
 )
-from worktrail.tools.results import Result, UpdateAck, VersionedAck, ordered_fields
+from worktrail.tools.results import (
+    TOTAL_IS_ESTIMATE,
+    Result,
+    UpdateAck,
+    VersionedAck,
+    ordered_fields,
+    total_is_estimate,
+)
 
 TaskStatus = Literal[TASK.states]  # type: ignore[valid-type]  # the schema enum comes from the lifecycle
 Link = Annotated[str, Field(max_length=128)]
@@ -121,6 +128,7 @@ class Task(Result):
 class TaskPage(Result):
     tasks: list[Task]
     total: int
+    total_is_estimate: bool | None = Field(None, description=TOTAL_IS_ESTIMATE)
     limit: int
     offset: int
 
@@ -148,6 +156,7 @@ async def get_task(call: Call, p: IdParams) -> Task:
     result=TaskPage,
     toolset="core",
     summary="List tasks, newest first, with filters.",
+    description=TOTAL_IS_ESTIMATE,
 )
 async def list_tasks(call: Call, p: TaskList) -> TaskPage:
     assignee = call.me.resource_id if p.assignee_id == "me" else p.assignee_id
@@ -159,7 +168,13 @@ async def list_tasks(call: Call, p: TaskList) -> TaskPage:
         limit=p.limit,
         offset=p.offset,
     )
-    return TaskPage(tasks=[Task(**r) for r in rows], total=total, limit=p.limit, offset=p.offset)
+    return TaskPage(
+        tasks=[Task(**r) for r in rows],
+        total=total,
+        total_is_estimate=total_is_estimate(total),
+        limit=p.limit,
+        offset=p.offset,
+    )
 
 
 @tool(
