@@ -29,7 +29,9 @@ def test_bench_all_measures_every_row_at_a_tiny_size(tmp_path: Path) -> None:
     assert len(report["goals"]) == 6 and all(isinstance(g["met"], bool) for g in report["goals"])
     assert report["build"]["tasks"] == 300 and report["build"]["moves"] > 0
     assert [r["case"] for r in report["lists"]] == [
-        "no filter", "status", "two statuses", "endeavour", "assignee", "search", "offset 10,000",
+        "no filter", "status", "two statuses", "endeavour", "assignee", "search", "search and status",
+        "search and endeavour", "search, 1-letter prefix", "search, 2-letter prefix", "search, 1-letter prefix and status",
+        "search, 2-letter prefix and status", "search, 2-letter prefix and endeavour", "offset 10,000",
     ]  # fmt: skip
     assert all(r["returned"] == min(50, max(0, r["total"] - r["arguments"].get("offset", 0))) for r in report["lists"])
     assert report["lists"][5]["total"] >= 1, "the search word comes from a stored title"

@@ -75,7 +75,7 @@ async def test_secrets_in_bad_input_are_never_echoed(store: Store) -> None:
 
 
 ADMIN_TOOLS = {"ts.key.create", "ts.key.list", "ts.key.revoke", "ts.res.create", "ts.res.update", "ts.aud.list",
-               "ts.run.stale", "ts.run.sweep"}  # fmt: skip
+               "ts.run.stale", "ts.run.sweep", "ts.name.list"}  # fmt: skip
 
 
 def test_toolsets_select_their_tools_and_refuse_unknown_names() -> None:

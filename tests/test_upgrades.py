@@ -155,6 +155,7 @@ def _task(task_id: str, title: str) -> str:
             f"VALUES ('{task_id}', '{title}', 'planned', '{AT}', '{AT}')")  # fmt: skip
 
 
+@pytest.mark.store  # reads WORKTRAIL_TEST_POSTGRESQL itself (POSTGRESQL)
 async def test_an_older_ledgers_search_entries_are_analysed_with_ten_thousand_words(tmp_path: Path) -> None:
     """PostgreSQL: the planner estimates a prefix's share from the words its statistics keep (1,000
     by default); the step keeps 10,000 and analyses the entries already there. SQLite: nothing."""
