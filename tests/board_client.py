@@ -10,7 +10,9 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx2
+import pytest
 
+from tests.conftest import Agent, connect
 from worktrail.board.app import board_app
 from worktrail.board.options import BoardOptions
 from worktrail.board.view import Board
@@ -70,3 +72,18 @@ async def browser(board: Board, host: str = "127.0.0.1") -> AsyncIterator[Browse
     transport = httpx2.ASGITransport(app=board_app(board))
     async with httpx2.AsyncClient(transport=transport, base_url=f"http://{host}") as http:
         yield Browser(http, board)
+
+
+@pytest.fixture
+async def agent(store: Store, owner_key: str) -> AsyncIterator[Agent]:
+    """The owner as an agent over MCP, in-process."""
+    async with connect(store, owner_key) as agent:
+        yield agent
+
+
+@pytest.fixture
+async def person(store: Store, owner_key: str) -> AsyncIterator[Browser]:
+    """The owner at the board, logged in with their key."""
+    async with browser(board_over(store)) as b:
+        assert (await b.login(owner_key)).status_code == 303
+        yield b

@@ -128,3 +128,22 @@ def shot(page: Any, name: str) -> Path:
     )  # one file per page, not per id
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+@pytest.fixture
+def served(initialised: tuple[Path | str, str]) -> Iterator[Served]:
+    """`serve --http` with the board on a ledger `worktrail init` made, in the store under test."""
+    db, owner_key = initialised
+    server = Served(db, owner_key)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def page(chromium: Any) -> Iterator[Any]:
+    """A page of its own, at 1,440 px."""
+    context = chromium.new_context(viewport={"width": 1440, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()

@@ -43,7 +43,7 @@ from worktrail.transport.server import build_server
 
 T = TypeVar("T")
 # How the suite runs (markers, the PostgreSQL run's selection, xdist's workers): tests/suite_plan.py.
-pytest_plugins = ["tests.suite_plan", "tests.browsers"]  # browsers.py: the chromium fixture
+pytest_plugins = ["tests.suite_plan", "tests.browsers", "tests.board_client"]  # their fixtures: chromium, served, page; agent, person
 
 
 @pytest.fixture

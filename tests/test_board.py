@@ -6,13 +6,12 @@ what an agent wrote. The browser tests (test_board_browser.py) drive the same pa
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import pytest
 
 from tests.board_client import ORIGIN, Browser, board_over, browser
-from tests.conftest import Agent, PinnedClock, connect, make_resource
+from tests.conftest import Agent, PinnedClock, make_resource
 from worktrail.board.auth import COOKIE
 from worktrail.domain.lifecycles import TASK
 from worktrail.store.store import Store
@@ -20,18 +19,6 @@ from worktrail.store.store import Store
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-async def agent(store: Store, owner_key: str) -> AsyncIterator[Agent]:
-    async with connect(store, owner_key) as agent:
-        yield agent
-
-
-@pytest.fixture
-async def person(store: Store, owner_key: str) -> AsyncIterator[Browser]:
-    """The owner at the board, logged in with their key."""
-    async with browser(board_over(store)) as b:
-        assert (await b.login(owner_key)).status_code == 303
-        yield b
 
 
 async def task(agent: Agent, title: str = "Write the docs") -> dict:  # type: ignore[type-arg]

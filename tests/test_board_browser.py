@@ -10,7 +10,6 @@ import http.server
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,21 +22,6 @@ pytestmark = [pytest.mark.processes, pytest.mark.browser]
 SECRET = "correct-horse-battery-staple"
 
 
-@pytest.fixture
-def served(initialised: tuple[Path | str, str]) -> Iterator[Served]:
-    db, owner_key = initialised
-    server = Served(db, owner_key)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def page(chromium: Any) -> Iterator[Any]:
-    context = chromium.new_context(viewport={"width": 1440, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
 
 
 def log_in(page: Any, base: str, api_key: str) -> None:

@@ -4,8 +4,6 @@ without), and Now's runs filtered by the labelled GET form, with JavaScript or w
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,13 +12,6 @@ from tests.browsers import Served, shot
 
 pytestmark = [pytest.mark.processes, pytest.mark.browser]
 
-
-@pytest.fixture
-def served(initialised: tuple[Path | str, str]) -> Iterator[Served]:
-    db, owner_key = initialised
-    server = Served(db, owner_key)
-    yield server
-    server.stop()
 
 
 def signed_in(chromium: Any, served: Served, **context: Any) -> Any:

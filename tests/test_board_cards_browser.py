@@ -5,8 +5,6 @@ forms; a hostile description runs nothing. Screenshots go to tests/screenshots/.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,21 +15,6 @@ from tests.test_board_browser import log_in
 pytestmark = [pytest.mark.processes, pytest.mark.browser]
 
 
-@pytest.fixture
-def served(initialised: tuple[Path | str, str]) -> Iterator[Served]:
-    db, owner_key = initialised
-    server = Served(db, owner_key)
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def page(chromium: Any) -> Iterator[Any]:
-    context = chromium.new_context(viewport={"width": 1440, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
 
 
 def column(page: Any, status: str) -> Any:

@@ -4,29 +4,16 @@ needed) and page, on Now and on each family's pages; the pages' links keep the f
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.board_client import Browser, board_over, browser
-from tests.conftest import Agent, connect
+from tests.board_client import Browser
+from tests.conftest import Agent
 from worktrail.board.view import PAGE
-from worktrail.store.store import Store
 
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-async def agent(store: Store, owner_key: str) -> AsyncIterator[Agent]:
-    async with connect(store, owner_key) as agent:
-        yield agent
-
-
-@pytest.fixture
-async def person(store: Store, owner_key: str) -> AsyncIterator[Browser]:
-    async with browser(board_over(store)) as b:
-        assert (await b.login(owner_key)).status_code == 303
-        yield b
 
 
 def runs_shown(html: str, section: str) -> list[str]:

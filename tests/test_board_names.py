@@ -4,28 +4,15 @@ a link; the ids stay on the page, small and copyable, never as the label."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.board_client import Browser, board_over, browser
-from tests.conftest import Agent, connect, make_resource
-from worktrail.store.store import Store
+from tests.board_client import Browser
+from tests.conftest import Agent, make_resource
 
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture
-async def agent(store: Store, owner_key: str) -> AsyncIterator[Agent]:
-    async with connect(store, owner_key) as agent:
-        yield agent
-
-
-@pytest.fixture
-async def person(store: Store, owner_key: str) -> AsyncIterator[Browser]:
-    async with browser(board_over(store)) as b:
-        assert (await b.login(owner_key)).status_code == 303
-        yield b
 
 
 def linked(html: str, url: str, label: str, id_: str) -> bool:

@@ -4,22 +4,15 @@ steps `ts.mrn.get` returns beside the run (not inside it)."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.board_client import Browser, board_over, browser
+from tests.board_client import Browser
 from tests.conftest import connect
 from worktrail.store.store import Store
 
 pytestmark = pytest.mark.anyio
 
-
-@pytest.fixture
-async def person(store: Store, owner_key: str) -> AsyncIterator[Browser]:
-    async with browser(board_over(store)) as b:
-        assert (await b.login(owner_key)).status_code == 303
-        yield b
 
 
 async def test_a_mission_runs_page_shows_its_plan_as_a_tree(store: Store, owner_key: str, person: Browser) -> None:
