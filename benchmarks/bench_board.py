@@ -3,9 +3,12 @@
 Each page is asked for through the real board app in this process (httpx's ASGI transport: the
 routing, the session check, every tool call the page makes through the registry, the template),
 logged in as the owner, with no network and no browser; the login page (a template, no read of
-the ledger) is measured side by side as the baseline.
+the ledger) is measured side by side as the baseline. The pages are asked in rounds, every page
+once a round, so that a burst of the machine's other load falls on every page alike.
 
-    python benchmarks/bench_board.py --db PATH|URL [--repeats 30] [--json FILE]
+    python benchmarks/bench_board.py --db PATH|URL [--repeats 30] [--json FILE] [--skip PAGE ...]
+
+To compare with an older tree, run this file against it (PYTHONPATH=OLD/src) and this tree, in turn.
 
 Build the ledger first with bench_scale.py (`--tasks 1000000 --db PATH`). Its ledger has tasks only:
 where a run family has no run, one of each (a ritual's runs, a mission run with its plan, a
@@ -123,7 +126,7 @@ async def pages_of(store: Store, reader: Reader) -> list[str]:
     return pages
 
 
-async def measure(where: str, repeats: int) -> dict[str, Any]:
+async def measure(where: str, repeats: int, skip: tuple[str, ...] = ()) -> dict[str, Any]:
     store = await Store.open(where, access="existing")
     try:
         origin = "http://127.0.0.1"  # the one-time address logs in only where it was printed for
@@ -134,17 +137,19 @@ async def measure(where: str, repeats: int) -> dict[str, Any]:
             assert (await http.get(f"/login/once?token={ticket}")).status_code == 303
             owner = await store.board_sessions.actor(next(iter(http.cookies.values())), SystemClock().now())
             assert owner is not None
-            rows = []
-            for path in ["/login?baseline", *await pages_of(store, Reader(board.registry, owner))]:
-                times = []
-                for _ in range(repeats + 2):
+            paths = ["/login?baseline", *(p for p in await pages_of(store, Reader(board.registry, owner)) if p not in skip)]
+            times: dict[str, list[float]] = {path: [] for path in paths}
+            for _ in range(repeats + 2):  # every page once a round: a burst of load on this shared machine hits all alike
+                for path in paths:
                     started = time.perf_counter()
                     answer = await http.get(path)
-                    times.append((time.perf_counter() - started) * 1000)
+                    times[path].append((time.perf_counter() - started) * 1000)
                     assert answer.status_code == 200, (path, answer.status_code)
-                times = sorted(times[2:])  # the first two warm the caches
-                rows.append({"page": path, "median_ms": round(statistics.median(times), 2),
-                             "p95_ms": round(times[int(len(times) * 0.95) - 1], 2)})  # fmt: skip
+            rows = []
+            for path, taken in times.items():
+                taken = sorted(taken[2:])  # the first two rounds warm the caches
+                rows.append({"page": path, "median_ms": round(statistics.median(taken), 2),
+                             "p95_ms": round(taken[int(len(taken) * 0.95) - 1], 2)})  # fmt: skip
         tasks = await store.db.read(lambda conn: conn.fetchone("SELECT COUNT(*) FROM task"))
     finally:
         await store.close()
@@ -159,8 +164,10 @@ def main() -> None:
     parser.add_argument("--db", required=True, help="the ledger (a file, or a PostgreSQL URL)")
     parser.add_argument("--repeats", type=int, default=30)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--skip", action="append", default=[], metavar="PAGE",
+                        help="leave this page out (a tree from before the page answered)")  # fmt: skip
     args = parser.parse_args()
-    result = anyio.run(measure, args.db, args.repeats)
+    result = anyio.run(measure, args.db, args.repeats, tuple(args.skip))
     print(f"{result['tasks']:,} tasks, {args.repeats} requests a page (server time in this process)")
     print(f"{'page':<60} {'median ms':>10} {'p95 ms':>8} {'x login':>8}")
     for row in result["pages"]:
