@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import POSTGRESQL
+from worktrail.board.app import PAGES
 
 pytestmark = pytest.mark.processes
 
@@ -100,4 +102,8 @@ def test_bench_board_times_every_page_at_a_tiny_size(initialised: tuple[Path | s
     result = json.loads(out.read_text())
     pages = {row["page"].split("?")[0].split("/")[1] for row in result["pages"]}
     assert {"login", "", "tasks", "rituals", "missions", "workflows", "executions", "audit", "keys"} <= pages
+    asked = [row["page"].split("?")[0] for row in result["pages"]]
+    for route, _ in PAGES:  # every kind of page the board has, made where the ledger has none (issue 31)
+        pattern = re.sub(r"\\{[a-z_]+\\}", "[^/]+", re.escape(route))
+        assert any(re.fullmatch(pattern, path) for path in asked), route
     assert result["tasks"] == 1 and all(row["median_ms"] > 0 for row in result["pages"])

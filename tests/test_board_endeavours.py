@@ -87,3 +87,16 @@ async def test_a_viewer_sees_endeavours_but_no_create(store: Store, owner_key: s
         assert listed.status_code == page.status_code == 200 and "Release 2.4" in listed.text
         assert "/endeavours/new" not in listed.text and "/tasks/new" not in page.text
         assert (await viewer.get("/endeavours/new")).status_code == 403
+
+
+async def test_the_list_filtered_by_status_shows_only_those_endeavours(store: Store, owner_key: str) -> None:
+    async with connect(store, owner_key) as owner:
+        await owner.ok("ts.edv.create", {"name": "Still going"})
+        ended = await owner.ok("ts.edv.create", {"name": "Wrapped up"})
+        await owner.ok("ts.edv.update", {"id": ended["id"], "status": "completed"})
+    async with browser(board_over(store)) as person:
+        await person.login(owner_key)
+        listed = await person.get("/endeavours?status=completed")
+    assert listed.status_code == 200  # the filter was taken for the page's HTTP status: a 500
+    assert "Wrapped up" in listed.text and "Still going" not in listed.text
+    assert '<option value="completed" selected>' in listed.text

@@ -35,7 +35,7 @@ async def endeavours_page(view: View) -> Response:
     counts = await view.board.store.board_names.task_counts(e["id"] for e in found["endeavours"])
     rows = [(e, counts[e["id"]], progress(counts[e["id"]])) for e in found["endeavours"]]
     return view.render("endeavours.html", rows=rows, total=found["total"], offset=offset, page=PAGE,
-                       status=status, statuses=ENDEAVOUR.states, task_statuses=TASK.states,
+                       chosen=status, statuses=ENDEAVOUR.states, task_statuses=TASK.states,
                        keep=kept({"status": status}))  # fmt: skip
 
 

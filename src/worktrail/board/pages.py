@@ -73,15 +73,7 @@ async def now_page(view: View) -> Response:
         r for r in (await reader.ok("ts.run.list", status="failed", limit=100))["runs"] if r["updated_at"] >= since
     ]
     active = await reader.ok("ts.tsk.list", status=["active"], limit=PAGE)
-    counts: dict[str, dict[str, int]] = {"task": {}}
-    for status in TASK.states:
-        counts["task"][status] = (await reader.ok("ts.tsk.list", status=[status], limit=1))["total"]
-    for kind in KINDS:
-        counts[kind.kind] = {}
-        for common in dict.fromkeys(kind.lifecycle.common.values()):
-            counts[kind.kind][common] = (await reader.ok("ts.run.list", kind=kind.kind, status=common, limit=1))[
-                "total"
-            ]
+    counts = await view.board.store.board_counts.by_status()  # one read, not a list call per count
     names = await names_of(reader, [*(r["id"] for r in under_way + failed), *(t.get("assignee_id") for t in active["tasks"])])
     return view.render("now.html", under_way=under_way, failed=failed, active=active, counts=counts, names=names,
                        listing=listing, kinds=[k.kind for k in KINDS], statuses=COMMON)  # fmt: skip

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from worktrail.store.audit import AuditTrail
+from worktrail.store.board.counts import BoardCounts
 from worktrail.store.board.names import BoardNames
 from worktrail.store.board.sessions import BoardSessions
 from worktrail.store.changes import Changes
@@ -63,6 +64,7 @@ class Store:
         self.names = Names(db)
         self.board_sessions = BoardSessions(db)
         self.board_names = BoardNames(db)
+        self.board_counts = BoardCounts(db)
         self.changes = Changes(db)
         self.oauth_clients = OAuthClients(db)
         self.oauth_grants = OAuthGrants(db)
