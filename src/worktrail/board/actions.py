@@ -50,11 +50,13 @@ def _path(*parts: str) -> str:
 
 async def move_task(view: View) -> Response:
     task_id = view.request.path_params["id"]
-    to = str((await view.request.form()).get("status") or "")
+    sent = await view.request.form()
+    to = str(sent.get("status") or "")
     arguments: dict[str, Any] = {"id": task_id, "status": to}
     if to == "canceled":
         arguments["canceled_reason"] = await _reason(view)
-    return await _act(view, "ts.tsk.update", arguments, await _board_or(view, _path("tasks", task_id)), "moved")
+    done = "reopened" if sent.get("reopen") == "1" else "moved"
+    return await _act(view, "ts.tsk.update", arguments, await _board_or(view, _path("tasks", task_id)), done)
 
 
 async def _board_or(view: View, page: str) -> str:

@@ -44,7 +44,8 @@ def task_moves(view: View, task: dict[str, Any]) -> list[Form]:
             continue
         reopens = (task["status"], to) in REOPEN
         label = "Reopen" if reopens else "Cancel" if asks else f"Move to {to}"
-        forms.append(Form(url, label, {"status": to}, "Why cancel it?" if asks else None, asks, asks))
+        values = {"status": to, "reopen": "1"} if reopens else {"status": to}  # the answer says "Reopened."
+        forms.append(Form(url, label, values, "Why cancel it?" if asks else None, asks, asks))
     return forms
 
 
