@@ -1,5 +1,5 @@
 """Every page of the board, as Chromium shows it: axe-core finds no serious or critical
-accessibility violation (at 1,440 px), and at 375 px no word is broken across lines and nothing
+accessibility violation and every control shows its focus (at 1,440 px), and at 375 px no word is broken across lines and nothing
 scrolls sideways. The pages are found by following the board's own links from Now, on a ledger
 `worktrail demo` filled with all five families, so a page added later is checked too.
 
@@ -55,6 +55,12 @@ SIDEWAYS = "() => document.scrollingElement.scrollWidth - document.scrollingElem
 # A table's rows at 375 px: each a card of its own (display block), each cell named by its column.
 UNSTACKED = """() => [...document.querySelectorAll('.scroll tbody tr')].filter(tr =>
   getComputedStyle(tr).display !== 'block' || [...tr.cells].some(td => td.colSpan === 1 && !td.dataset.label)).length"""
+
+# Every control a keyboard reaches shows where the focus is (an outline of its own when focused).
+UNSEEN_FOCUS = """() => [...document.querySelectorAll('a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]')]
+  .filter(e => e.offsetParent !== null).filter(e => { e.focus(); const s = getComputedStyle(e);
+    return document.activeElement === e && (s.outlineStyle === 'none' || parseFloat(s.outlineWidth) === 0); })
+  .slice(0, 5).map(e => e.outerHTML.slice(0, 80))"""
 
 AXE_RUN = """async () => {
   const found = await axe.run(document, {resultTypes: ['violations']});
@@ -115,7 +121,7 @@ def test_every_page_passes_axe_and_breaks_no_word_at_375_px(demo_board: str, chr
             page.set_viewport_size({"width": 1440, "height": 900})
             page.goto(url)
             page.add_script_tag(content=axe)
-            violations = page.evaluate(AXE_RUN)
+            violations = page.evaluate(AXE_RUN) + [{"focus not visible": e} for e in page.evaluate(UNSEEN_FOCUS)]
             page.set_viewport_size({"width": 375, "height": 800})
             page.goto(url)
             broken, sideways, unstacked = page.evaluate(BROKEN_WORDS), page.evaluate(SIDEWAYS), page.evaluate(UNSTACKED)

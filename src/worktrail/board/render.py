@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 
 from worktrail.board import timefmt
 from worktrail.board.cards import hours
@@ -17,15 +19,20 @@ from worktrail.board.names import PEOPLE
 TEMPLATES = Path(__file__).parent / "templates"
 
 
+_SPACE = re.compile(r"\s")
+
+
 def shown(value: Any) -> str:
-    """A field's value as text: JSON for objects and lists, `-` for nothing."""
+    """A field's value as text: JSON for objects and lists, `-` for nothing; a value with no space
+    in it (a time, an id, a number) is one word, which a line never breaks (at its hyphens, say)."""
     if value is None or value == "":
         return "-"
     if isinstance(value, dict | list):
         return json.dumps(value, indent=2, ensure_ascii=False)
     if isinstance(value, bool):
         return "yes" if value else "no"
-    return str(value)
+    text = str(value)
+    return Markup('<span class="word">{}</span>').format(text) if not _SPACE.search(text) else text
 
 
 def environment() -> Environment:
