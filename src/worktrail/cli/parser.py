@@ -28,6 +28,7 @@ VALUED_OPTIONS = frozenset({"--idempotency-ttl", "--instance-ttl", "--sweep-ever
 TOOLSETS = (
     "core",
     "admin",
+    "team",
     "missions",
     "workflows",
     "executions",
