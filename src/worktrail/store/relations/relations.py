@@ -81,6 +81,9 @@ class Relations:
         return await self.db.write(lambda conn: delete(conn, origin, actor, relation_id))
 
     async def list(self, equal: Mapping[str, Any], limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
-        """Relations that match every given end, newest first (Taskschmiede's order)."""
+        """Relations that match every given end, newest first (Taskschmiede's order): in the order
+        stored, which is the order of creation and the order of each end's index (schema.py)."""
         where, params = filters({name: equal.get(name) for name in ENDS})
-        return await self.db.read(lambda conn: page(conn, "relation", where, params, limit, offset, JSON_COLUMNS))
+        return await self.db.read(
+            lambda conn: page(conn, "relation", where, params, limit, offset, JSON_COLUMNS, order="rowid DESC")
+        )

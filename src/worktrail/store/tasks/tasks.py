@@ -126,9 +126,8 @@ class Tasks:
         if statuses:
             where.append(f"status IN ({', '.join('?' for _ in statuses)})")
             params += list(statuses)
-        if ready:  # planned, and every task it depends on done: one entry of task_ready (relations/schema.py)
-            where += ["status = ?", "open_dependencies = 0"]
-            params.append("planned")
+        if ready:  # planned, and every task it depends on done: task_ready's condition as written (relations/schema.py)
+            where += ["status = 'planned'", "open_dependencies = 0"]
 
         async def run(conn: Connection) -> tuple[list[dict[str, Any]], int]:
             terms, values = list(where), list(params)
