@@ -7,6 +7,7 @@ import anyio
 import pytest
 
 from tests.conftest import Agent, connect, scalar
+from tests.servers import TRANSPORTS, Servers, real_servers
 from tests.test_relations import depends, tasks
 from worktrail.store.store import Store
 
@@ -54,6 +55,41 @@ async def test_racing_writers_cannot_close_a_cycle_between_them(ledger: str, own
     finally:
         for s in stores:
             await s.close()
+
+
+@pytest.mark.processes
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_server_processes_racing_cannot_close_a_cycle_between_them(
+    store: Store, ledger: str, owner_key: str, transport: str
+) -> None:
+    pairs = 100  # enough that a check outside the insert's transaction loses a race on either store (seen)
+    async with connect(store, owner_key) as owner:
+        made = await tasks(owner, pairs * 2)
+    refused: list[str] = []
+
+    async def agent_window(servers: Servers, n: int) -> None:
+        async with servers.client(n) as client:
+
+            async def relate(pair: int) -> None:
+                a, b = made[2 * pair], made[2 * pair + 1]
+                result = await client.call_tool("ts.rel.create", depends(a, b) if n == 0 else depends(b, a))
+                if result.is_error:
+                    refused.append(result.structured_content["error"]["message"])
+
+            async with anyio.create_task_group() as group:
+                for pair in range(pairs):
+                    group.start_soon(relate, pair)
+
+    async with real_servers(ledger, owner_key, transport, 2) as servers:
+        with anyio.fail_after(60):
+            async with anyio.create_task_group() as group:
+                for n in range(2):
+                    group.start_soon(agent_window, servers, n)
+    assert len(refused) == pairs and all("cycle" in message for message in refused), refused
+    assert await scalar(store, "SELECT COUNT(*) FROM relation") == pairs
+    closed = "SELECT COUNT(*) FROM relation r JOIN relation back ON back.source_entity_id = r.target_entity_id " \
+             "AND back.target_entity_id = r.source_entity_id"  # fmt: skip
+    assert await scalar(store, closed) == 0
 
 
 async def test_blocked_by_lists_the_dependencies_not_done_and_a_canceled_one_blocks(owner: Agent) -> None:
