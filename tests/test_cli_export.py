@@ -55,6 +55,22 @@ def test_export_streams_every_row_of_every_kind_and_never_a_secret_or_key(
     assert f"exported {len(rows):,} rows" in done.stderr
 
 
+def test_export_has_the_relations_and_not_the_count_kept_from_them(initialised: tuple[Path, str]) -> None:
+    db, key = initialised
+    env = {"WORKTRAIL_API_KEY": key}
+    made = [json.loads(worktrail("call", "ts.tsk.create", json.dumps({"title": t}), "--db", str(db), env=env).stdout)["id"]
+            for t in ("waits", "first")]  # fmt: skip
+    relation = {"relationship_type": "depends_on", "source_entity_type": "task", "source_entity_id": made[0],
+                "target_entity_type": "task", "target_entity_id": made[1], "metadata": {"why": "order"}}  # fmt: skip
+    assert worktrail("call", "ts.rel.create", json.dumps(relation), "--db", str(db), env=env).returncode == 0
+    done = worktrail("export", "--kind", "relations", "--kind", "tasks", "--db", str(db))
+    assert done.returncode == 0, done.stderr
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    (exported,) = [r for r in rows if r["_kind"] == "relations"]
+    assert {k: exported[k] for k in relation} == relation and exported["id"].startswith("rel_")
+    assert all("open_dependencies" not in r for r in rows if r["_kind"] == "tasks") and len(rows) == 3
+
+
 def test_export_one_kind_as_csv_since_a_moment(initialised: tuple[Path, str]) -> None:
     db, key = initialised
     env = {"WORKTRAIL_API_KEY": key}

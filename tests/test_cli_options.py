@@ -81,7 +81,7 @@ def test_an_option_with_a_bad_value_says_what_it_takes(
      (["serve", "--http", "--tls-cert", "/nope.pem", "--tls-key", "/nope.key"],
       "worktrail serve: --tls-cert: takes a PEM certificate file (there is no file /nope.pem)"),
      (["serve", "--toolsets", "nosuch"], "worktrail serve: --toolsets: unknown toolset nosuch; known: core, admin, "
-                                         "missions, workflows, executions")],
+                                         "team, missions, workflows, executions")],
 )  # fmt: skip
 def test_the_commands_the_issue_names_answer_one_line(argv: list[str], says: str) -> None:
     done = worktrail(*argv, stdin="")

@@ -207,6 +207,14 @@ async def _requests(owner: Agent, tool: str) -> tuple[dict, dict, dict]:
         return await _execution_requests(owner, tool)
     if tool == "ts.tsk.create":
         return {"title": "a"}, {"title": "b"}, {"title": ""}
+    if tool.startswith("ts.rel."):
+        a, b, c = [(await owner.ok("ts.tsk.create", {"title": t}))["id"] for t in "abc"]
+        ends = {"relationship_type": "depends_on", "source_entity_type": "task", "target_entity_type": "task"}
+        good, other = ({**ends, "source_entity_id": a, "target_entity_id": t} for t in (b, c))
+        if tool == "ts.rel.create":
+            return good, other, {**good, "source_entity_id": "tsk_nope"}
+        made = [(await owner.ok("ts.rel.create", request))["id"] for request in (good, other)]
+        return {"id": made[0]}, {"id": made[1]}, {"id": "rel_nope"}
     if tool == "ts.edv.create":
         return {"name": "a"}, {"name": "b"}, {"name": ""}
     if tool == "ts.rtl.create":

@@ -30,11 +30,13 @@ LISTS = [
     ("ts.aud.list", {"entity_id": "$E"}), ("ts.aud.list", {"actor_id": "me"}),
     ("ts.aud.list", {"entity_type": "task"}), ("ts.msn.list", {}), ("ts.mrn.list", {}),
     ("ts.mrn.list", {"mission_id": "$M"}), ("ts.mrn.list", {"status": "running"}), ("ts.exe.list", {}),
-    ("ts.exe.list", {"status": "running"}), ("ts.wfl.list", {}),
+    ("ts.exe.list", {"status": "running"}), ("ts.wfl.list", {}), ("ts.tsk.list", {"ready": True}),
+    ("ts.rel.list", {}), ("ts.rel.list", {"source_entity_id": "$E"}), ("ts.rel.list", {"target_entity_id": "$E"}),
     # Past the first page (PostgreSQL skips the rows before it in the index: postgresql/connection.py).
     ("ts.tsk.list", {"offset": 1}), ("ts.tsk.list", {"status": "active", "offset": 1}),
     ("ts.tsk.list", {"search": "plan", "offset": 1}), ("ts.aud.list", {"offset": 1}),
     ("ts.aud.list", {"entity_id": "$E", "offset": 1}), ("ts.rtr.list", {"status": "running", "offset": 1}),
+    ("ts.tsk.list", {"ready": True, "offset": 1}),
 ]  # fmt: skip
 
 

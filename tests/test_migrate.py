@@ -44,6 +44,10 @@ async def fill(owner: Agent) -> str:
     await owner.ok("ts.att.create", file)
     await owner.ok("ts.exe.create", {"config_id": "c"})
     await owner.ok("ts.tsk.update", {"id": task["id"], "endeavour_id": edv["id"]})
+    awaited = await owner.ok("ts.tsk.create", {"title": "first"})
+    await owner.ok("ts.rel.create", {"relationship_type": "depends_on", "source_entity_type": "task",
+                                     "source_entity_id": task["id"], "target_entity_type": "task",
+                                     "target_entity_id": awaited["id"]})  # fmt: skip
     return str(task["id"])
 
 

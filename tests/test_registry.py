@@ -82,7 +82,7 @@ def test_toolsets_select_their_tools_and_refuse_unknown_names() -> None:
     core = [t.name for t in select(["core"])]
     assert core == [t.name for t in ALL_TOOLS if t.name not in ADMIN_TOOLS and t.toolset == "core"]
     assert {t.name for t in select(["missions"])} - set(core) == {t.name for t in ALL_TOOLS if t.toolset == "missions"}
-    assert select(["core", "admin", "missions", "workflows", "executions"]) == ALL_TOOLS == select(None)
+    assert select(["core", "admin", "team", "missions", "workflows", "executions"]) == ALL_TOOLS == select(None)
     with pytest.raises(ValueError, match="unknown toolset"):
         select(["nope"])
 

@@ -49,6 +49,8 @@ def _example(schema: dict[str, Any]) -> Any:
     """A value the schema takes: its required fields only, the first of an enum, the least number."""
     if "enum" in schema:
         return schema["enum"][0]
+    if "const" in schema:
+        return schema["const"]
     kind = schema.get("type")
     if kind == "object":
         return {k: _example(v) for k, v in schema.get("properties", {}).items() if k in schema.get("required", [])}
@@ -119,6 +121,10 @@ async def _deletable(agent: Agent, tool: str, workflow_id: str) -> dict[str, Any
     """Arguments of `tool` for an entity `agent` creates now, ended where it must be."""
     if tool == "ts.msn.delete":
         return {"mission_id": (await agent.ok("ts.msn.create", {"name": "m"}))["data"]["mission_id"]}
+    if tool == "ts.rel.delete":
+        a, b = [(await agent.ok("ts.tsk.create", {"title": t}))["id"] for t in ("a", "b")]
+        ends = {"source_entity_type": "task", "target_entity_type": "task", "source_entity_id": a, "target_entity_id": b}
+        return {"id": (await agent.ok("ts.rel.create", {"relationship_type": "depends_on", **ends}))["id"]}
     if tool == "ts.wfl.delete":
         return {"id": (await agent.ok("ts.wfl.create", {"name": "w", "main_prompt": "p"}))["id"]}
     run = (await agent.ok("ts.wrn.create", {"workflow_id": workflow_id}))["id"]

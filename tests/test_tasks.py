@@ -22,7 +22,7 @@ async def test_create_returns_the_full_planned_task_with_the_caller_as_creator(o
     assert task["status"] == "planned" and task["creator_id"] == me["resource_id"]
     assert task["id"].startswith("tsk_") and len(task["id"]) == 4 + 24
     assert task["estimate"] == 2 and task["due_date"] == "2026-03-01" and task["metadata"] == {"k": 1}
-    assert await owner.ok("ts.tsk.get", {"id": task["id"]}) == task
+    assert await owner.ok("ts.tsk.get", {"id": task["id"]}) == {**task, "blocked_by": []}
 
 
 async def test_create_with_unknown_endeavour_or_assignee_is_not_found(owner: Agent) -> None:

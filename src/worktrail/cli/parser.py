@@ -20,7 +20,7 @@ LEVELS = ["DEBUG", "INFO", "WARNING", "ERROR"]
 CLIENT_NAMES = set(CLIENTS) | set(REMOTE_CLIENTS)  # init's: each takes the key init makes
 CONNECTOR_NAMES = set(CONNECTORS)  # client's too: assistants that take a server only as a connector
 # What `worktrail export --kind` takes (checked against the store's list by a test).
-EXPORT_KINDS = ("resources", "keys", "endeavours", "tasks", "rituals", "ritual_runs", "missions", "mission_runs",
+EXPORT_KINDS = ("resources", "keys", "endeavours", "tasks", "relations", "rituals", "ritual_runs", "missions", "mission_runs",
                 "plan_steps", "mission_events", "workflows", "workflow_runs", "attachments", "executions", "audit")  # fmt: skip
 # Options whose value may look like a negative number (see joined_negative_values).
 VALUED_OPTIONS = frozenset({"--idempotency-ttl", "--instance-ttl", "--sweep-every", "--execution-stale-after",
@@ -28,6 +28,7 @@ VALUED_OPTIONS = frozenset({"--idempotency-ttl", "--instance-ttl", "--sweep-ever
 TOOLSETS = (
     "core",
     "admin",
+    "team",
     "missions",
     "workflows",
     "executions",

@@ -53,9 +53,10 @@ WORKFLOW_RUN = Deletion("ts.wrn.delete", "workflow run", WORKFLOW_RUNNING, CANCE
 ATTACHMENT = Deletion("ts.att.delete", "attachment")
 MISSION = Deletion("ts.msn.delete", "mission", unfinished(lifecycles.MISSION_RUN),
                    ("ts.mrn.cancel", {"mission_id": "{entity_id}", "run_id": "{run_id}"}))  # fmt: skip
+RELATION = Deletion("ts.rel.delete", "relation")
 
 # Every delete tool by name: a delete tool without an entry is a test failure (test_roles.py).
-DELETIONS = {d.tool: d for d in (WORKFLOW, WORKFLOW_RUN, ATTACHMENT, MISSION)}
+DELETIONS = {d.tool: d for d in (WORKFLOW, WORKFLOW_RUN, ATTACHMENT, MISSION, RELATION)}
 
 
 def check_delete(

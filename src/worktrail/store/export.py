@@ -13,6 +13,7 @@ from worktrail.store.database import Database
 from worktrail.store.endeavours import endeavours
 from worktrail.store.executions import executions
 from worktrail.store.missions import events, lookup, missions
+from worktrail.store.relations import relations
 from worktrail.store.resources import resources
 from worktrail.store.rituals import rituals
 from worktrail.store.rituals import runs as ritual_runs
@@ -41,7 +42,8 @@ KINDS = (
     Kind("resources", "resource", resources.JSON_COLUMNS, never=("name_key",)),  # derived from the name
     Kind("keys", "api_key", (), "created_at", ("key_hash",)),
     Kind("endeavours", "endeavour", endeavours.JSON_COLUMNS),
-    Kind("tasks", "task", tasks.JSON_COLUMNS),
+    Kind("tasks", "task", tasks.JSON_COLUMNS, never=("open_dependencies",)),  # derived from the relations
+    Kind("relations", "relation", relations.JSON_COLUMNS, "created_at"),
     Kind("rituals", "ritual", rituals.JSON_COLUMNS),
     Kind("ritual_runs", "ritual_run", ritual_runs.JSON_COLUMNS),
     Kind("missions", "mission", missions.JSON_COLUMNS),

@@ -6,6 +6,7 @@ from __future__ import annotations
 from worktrail.store.audit import VIA_COLUMN
 from worktrail.store.board.schema import BOARD_SESSIONS, SESSION_ENDS, TICKET_ORIGIN
 from worktrail.store.oauth.schema import DOCUMENT_FRESHNESS, GRANT_CLIENT_NAME, OAUTH, TOKEN_CARRIES_GRANT
+from worktrail.store.relations.schema import RELATIONS
 from worktrail.store.resources.schema_keys import KEY_LINEAGE
 from worktrail.store.resources.schema_names import NAME_KEY_COLUMN, NAME_KEY_UNIQUE, NAME_KEYS
 from worktrail.store.rewrite import Rewrite
@@ -386,6 +387,8 @@ MIGRATIONS: tuple[str | Rewrite, ...] = (
     RUN_NUMBERS,
     # 27: the task search index keeps one- and two-letter prefixes (sqlite/search_schema.py).
     TASK_TEXT_PREFIXES,
+    # 28: relations between entities (a task's dependencies) and each task's count of open ones (relations/schema.py).
+    RELATIONS,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

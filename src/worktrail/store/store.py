@@ -23,6 +23,7 @@ from worktrail.store.names import Names
 from worktrail.store.oauth.clients import OAuthClients
 from worktrail.store.oauth.grants import OAuthGrants
 from worktrail.store.recovery import Recovery
+from worktrail.store.relations.relations import Relations
 from worktrail.store.replays import Replays
 from worktrail.store.resources.keys import Keys
 from worktrail.store.resources.resources import Resources
@@ -45,6 +46,7 @@ class Store:
         self.resources = Resources(db)
         self.endeavours = Endeavours(db)
         self.tasks = Tasks(db)
+        self.relations = Relations(db)
         self.rituals = Rituals(db)
         self.runs = RitualRuns(db)
         self.audit = AuditTrail(db)

@@ -41,6 +41,7 @@ TABLES = (
     Table("api_key"),
     Table("endeavour"),
     Table("task"),
+    Table("relation"),
     Table("change_record"),
     Table("ritual"),
     Table("ritual_run"),

@@ -14,7 +14,7 @@ from worktrail.tools.results import Result
 
 EntityType = Literal[
     "resource", "api_key", "endeavour", "task", "ritual", "ritual_run", "mission", "mission_run", "plan_step",
-    "mission_event", "workflow", "workflow_run", "attachment", "execution", "oauth_grant",
+    "mission_event", "workflow", "workflow_run", "attachment", "execution", "oauth_grant", "relation",
 ]  # fmt: skip
 Action = Literal["create", "update", "cancel", "revoke", "delete", "retry", "read", "sweep"]
 

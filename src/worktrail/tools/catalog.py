@@ -11,6 +11,7 @@ from worktrail.tools import (
     executions,
     missions,
     names,
+    relations,
     resources,
     rituals,
     runs,
@@ -26,6 +27,7 @@ ALL_TOOLS: tuple[Tool, ...] = (
     *resources.TOOLS,
     *endeavours.TOOLS,
     *tasks.TOOLS,
+    *relations.TOOLS,
     *rituals.TOOLS,
     *runs.TOOLS,
     *names.TOOLS,
@@ -36,8 +38,9 @@ ALL_TOOLS: tuple[Tool, ...] = (
 )
 
 # core: the work itself (tasks, endeavours, rituals, runs, who is who); admin: the operator's tools
-# (new resources, API keys, the audit trail), which an agent at work seldom needs in its context.
-TOOLSETS: tuple[str, ...] = ("core", "admin", "missions", "workflows", "executions")
+# (new resources, API keys, the audit trail), which an agent at work seldom needs in its context;
+# team: what agents sharing one backlog use (a task's dependencies), beyond the core's budget.
+TOOLSETS: tuple[str, ...] = ("core", "admin", "team", "missions", "workflows", "executions")
 
 # Logging in is part of every selection: without it nothing else can be called.
 ALWAYS = frozenset({"ts.auth.login", "ts.auth.whoami", "ts.auth.logout"})

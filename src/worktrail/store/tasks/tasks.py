@@ -16,6 +16,7 @@ from worktrail.store.audit import Origin, diff, noted_change, record_created
 from worktrail.store.connection import Connection
 from worktrail.store.database import Database
 from worktrail.store.endeavours import endeavours
+from worktrail.store.relations import dependencies
 from worktrail.store.resources import resources
 from worktrail.store.rows import encoded, filters, insert, page, require_row, update_if_status
 
@@ -83,6 +84,8 @@ async def update(conn: Connection, origin: Origin, actor: Actor, task_id: str, c
         values.update(transition(TASK, task["status"], values["status"], task, origin.at))
         fill_actual_hours(task, values, origin.at)
     values["updated_at"] = origin.at
+    if "status" in values:  # the tasks that wait for this one, in this transaction (relations/schema.py)
+        await dependencies.status_moved(conn, task_id, task["status"], values["status"])
     action = "cancel" if values.get("status") == "canceled" else "update"
     change = noted_change(origin, "task", task_id, action, diff(task, values))
     return await update_if_status(conn, "task", task_id, encoded(values, JSON_COLUMNS), task["status"], change)
@@ -101,7 +104,12 @@ class Tasks:
         return await self.db.write(run)
 
     async def get(self, task_id: str) -> dict[str, Any]:
-        return await self.db.read(lambda conn: require(conn, task_id))
+        """One task, with `blocked_by`: the tasks it depends on that are not done."""
+
+        async def run(conn: Connection) -> dict[str, Any]:
+            return {**await require(conn, task_id), "blocked_by": await dependencies.blocked_by(conn, task_id)}
+
+        return await self.db.read(run)
 
     async def list(
         self,
@@ -110,6 +118,7 @@ class Tasks:
         endeavour_id: str | None,
         assignee_id: str | None,
         search: str | None,
+        ready: bool = False,
         limit: int,
         offset: int,
     ) -> tuple[list[dict[str, Any]], int]:
@@ -117,6 +126,8 @@ class Tasks:
         if statuses:
             where.append(f"status IN ({', '.join('?' for _ in statuses)})")
             params += list(statuses)
+        if ready:  # planned, and every task it depends on done: task_ready's condition as written (relations/schema.py)
+            where += ["status = 'planned'", "open_dependencies = 0"]
 
         async def run(conn: Connection) -> tuple[list[dict[str, Any]], int]:
             terms, values = list(where), list(params)

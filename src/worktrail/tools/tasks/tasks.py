@@ -102,6 +102,7 @@ class TaskList(ListParams):
     search: str = Field(
         None, max_length=500, description="Words in title or description (each matches words it starts)."
     )
+    ready: bool = Field(None, description="Only ready tasks (planned, dependencies done).")
 
 
 class Task(Result):
@@ -125,6 +126,10 @@ class Task(Result):
     canceled_reason: str | None = None
 
 
+class TaskShown(Task):
+    blocked_by: list[str]  # the tasks it depends on (ts.rel) that are not done; [] when none
+
+
 class TaskPage(Result):
     tasks: list[Task]
     total: int
@@ -145,9 +150,10 @@ async def create_task(call: Call, p: TaskCreate) -> Task:
     return Task(**await call.store.tasks.create(call.origin(), p.sent()))
 
 
-@tool("ts.tsk.get", params=IdParams, result=Task, toolset="core", summary="Get a task by ID.")
-async def get_task(call: Call, p: IdParams) -> Task:
-    return Task(**await call.store.tasks.get(p.id))
+@tool("ts.tsk.get", params=IdParams, result=TaskShown, toolset="core",
+      summary="Get a task by ID (blocked_by: its dependencies not done).")  # fmt: skip
+async def get_task(call: Call, p: IdParams) -> TaskShown:
+    return TaskShown(**await call.store.tasks.get(p.id))
 
 
 @tool(
@@ -165,6 +171,7 @@ async def list_tasks(call: Call, p: TaskList) -> TaskPage:
         endeavour_id=p.endeavour_id,
         assignee_id=assignee,
         search=p.search,
+        ready=bool(p.ready),
         limit=p.limit,
         offset=p.offset,
     )

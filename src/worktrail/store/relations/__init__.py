@@ -1,0 +1,1 @@
+"""Relations: the store's repositories for this family."""
