@@ -81,3 +81,39 @@ def test_a_stop_signal_lost_while_starting_is_acted_on_once_the_server_listens()
         assert anyio.run(heard_by_the_loop) == [signal.SIGTERM]
     finally:
         early_stop._missed.clear()
+
+
+def test_a_stop_signal_once_the_loop_runs_cancels_the_start_up_from_the_loop() -> None:
+    """Raised where the main thread happened to be, a stop signal that came once the event loop ran
+    surfaced inside logging's lock, which then stayed held and blocked the database's worker thread
+    for good (a board that never stopped). Once the loop runs, the signal cancels the start-up's
+    task from the loop instead, between callbacks: code in the middle of a step finishes it."""
+    import asyncio
+    import threading
+
+    import anyio
+
+    from worktrail.cli import early_stop
+
+    saved = {signum: signal.getsignal(signum) for signum in early_stop.SIGNALS}
+    finished: list[str] = []
+
+    async def starting() -> None:
+        early_stop.hold()
+        with threading.Lock():  # a step that must not be cut in the middle
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(0.05)  # a handler raising where the main thread is would raise by now
+            finished.append("the step")
+        await anyio.sleep(30)
+        finished.append("the start-up")
+
+    early_stop.install(["serve"])
+    try:
+        with pytest.raises(asyncio.CancelledError):
+            anyio.run(starting)
+        assert finished == ["the step"], "the signal cut the step short, or did not stop the start-up"
+        assert early_stop._missed == [signal.SIGTERM]
+    finally:
+        early_stop._missed.clear()
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)

@@ -6,6 +6,7 @@ stops with status 0, as a stop signal at any later moment does. Standard library
 
 from __future__ import annotations
 
+import asyncio
 import signal
 from collections.abc import AsyncIterable, AsyncIterator
 from types import FrameType
@@ -29,6 +30,25 @@ _missed: list[int] = []
 def _stop(signum: int, frame: FrameType | None) -> None:
     _missed.append(signum)
     raise StoppedWhileStarting(signal.Signals(signum).name)
+
+
+def hold() -> None:
+    """From here on, a stop signal cancels the start-up from the event loop rather than raising
+    where the main thread happens to be. Called first thing once the loop runs: raised there, the
+    signal surfaced in whatever code ran at that instant, inside logging's lock too, which then
+    stayed held and blocked the database's worker thread for good. The serving loop's own
+    receiver replaces this handler when it begins listening."""
+    if not any(signal.getsignal(signum) is _stop for signum in SIGNALS):
+        return  # not a serving command, or not the process's own command line
+    loop, starting = asyncio.get_running_loop(), asyncio.current_task()
+    assert starting is not None, "hold() runs in the start-up's task"
+
+    def cancel(signum: int) -> None:
+        _missed.append(signum)
+        starting.cancel()
+
+    for signum in SIGNALS:
+        loop.add_signal_handler(signum, cancel, signum)
 
 
 async def after_missed(signals: AsyncIterable[int]) -> AsyncIterator[int]:

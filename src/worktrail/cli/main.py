@@ -50,6 +50,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _main(argv: list[str]) -> int:
+    import asyncio
+    import signal
+
     import anyio
 
     from worktrail.cli.failures import explain, innermost
@@ -69,7 +72,13 @@ def _main(argv: list[str]) -> int:
             return result
 
         async def run() -> int:
-            return await result  # type: ignore[misc]
+            early_stop.hold()
+            try:
+                return await result  # type: ignore[misc]
+            except asyncio.CancelledError:
+                if early_stop._missed:  # cancelled by a stop signal while starting (early_stop.hold)
+                    raise early_stop.StoppedWhileStarting(signal.Signals(early_stop._missed[0]).name) from None
+                raise
 
         return anyio.run(run, backend="asyncio")
     except KeyboardInterrupt:
