@@ -250,6 +250,31 @@ def test_check_finds_a_search_index_out_of_step_and_repair_rebuilds_it(initialis
     assert json.loads(found.stdout)["total"] == 1, "the rebuilt index finds the task by its new title"
 
 
+def test_check_finds_dependency_counts_out_of_step_and_repair_counts_them_again(
+    initialised: tuple[Path, str],
+) -> None:
+    db, key = initialised
+    env = {**os.environ, "WORKTRAIL_API_KEY": key}
+
+    def call(tool: str, arguments: dict) -> dict:
+        done = worktrail("call", tool, json.dumps(arguments), "--db", str(db), env=env)
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    first, then = (call("ts.tsk.create", {"title": title})["id"] for title in ("write it", "ship it"))
+    call("ts.rel.create", {"relationship_type": "depends_on", "source_entity_type": "task", "source_entity_id": then,
+                           "target_entity_type": "task", "target_entity_id": first})  # fmt: skip
+    alter(db, "UPDATE task SET open_dependencies = 0")  # what a restore of the task table alone leaves
+    assert then in [t["id"] for t in call("ts.tsk.list", {"ready": True})["tasks"]], "the wrong count shows"
+    done = worktrail("check", "--db", str(db))
+    assert done.returncode == 1 and "(1 tasks): count them again with worktrail check --repair" in done.stdout
+    assert worktrail("check", "--db", str(db)).returncode == 1, "check alone changed nothing"
+    repaired = worktrail("check", "--repair", "--db", str(db))
+    assert repaired.returncode == 0 and "open dependencies of 1 tasks again" in repaired.stdout, repaired.stdout
+    assert worktrail("check", "--db", str(db)).returncode == 0
+    assert [t["id"] for t in call("ts.tsk.list", {"ready": True})["tasks"]] == [first]
+
+
 def test_tools_name_shows_one_tool_by_either_name() -> None:
     done = worktrail("tools", "ts_tsk_update")
     assert done.returncode == 0 and "planned -> active" in done.stdout and '"canceled_reason"' in done.stdout

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from worktrail.cli.failures import Refused
 from worktrail.cli.ledger import ledger, open_store
-from worktrail.store.health import SEARCH_OUT_OF_STEP
+from worktrail.store.health import DEPENDENCIES_OUT_OF_STEP, SEARCH_OUT_OF_STEP
 
 
 async def backup(args: argparse.Namespace) -> int:
@@ -36,6 +36,10 @@ async def check(args: argparse.Namespace) -> int:
         if args.repair and any(p.startswith(SEARCH_OUT_OF_STEP) for p in report["problems"]):
             await store.maintenance.rebuild_search_index()
             print(f"{path}: rebuilt the task search index")
+            report = await store.maintenance.check()
+        if args.repair and any(p.startswith(DEPENDENCIES_OUT_OF_STEP) for p in report["problems"]):
+            recounted = await store.maintenance.recount_dependencies()
+            print(f"{path}: counted the open dependencies of {recounted} tasks again")
             report = await store.maintenance.check()
     if args.json:
         print(json.dumps({"db": str(path), **report}, indent=2))

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 
 SEARCH_OUT_OF_STEP = "the task search index is out of step with the tasks"
 REBUILD_HINT = f"{SEARCH_OUT_OF_STEP}: rebuild it with worktrail check --repair"
+DEPENDENCIES_OUT_OF_STEP = "tasks' counts of open dependencies are out of step with their relations"
 
 
 @dataclass

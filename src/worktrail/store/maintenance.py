@@ -10,13 +10,15 @@ from worktrail.domain.errors import ToolError
 from worktrail.store.audit import Origin
 from worktrail.store.connection import Connection
 from worktrail.store.database import Database
+from worktrail.store.health import DEPENDENCIES_OUT_OF_STEP
 from worktrail.store.migrations import SCHEMA_VERSION
+from worktrail.store.relations.dependencies import miscounted, recount
 from worktrail.store.resources.keys import insert_key, revoke_key
 from worktrail.store.rows import as_dict
 
 # The tables `worktrail check` counts, in the order it prints them.
 COUNTED = ("resource", "api_key", "endeavour", "task", "ritual", "ritual_run", "mission", "mission_run",
-           "plan_step", "mission_event", "workflow", "workflow_run", "attachment", "execution", "change_record")  # fmt: skip
+           "plan_step", "mission_event", "workflow", "workflow_run", "attachment", "execution", "relation", "change_record")  # fmt: skip
 
 
 async def _owner(conn: Connection) -> dict[str, Any] | None:
@@ -71,19 +73,26 @@ class Maintenance:
         """The store's own check, the schema version, the owner and the row counts:
         `{sound, problems, notes, schema_version, counts}`."""
 
-        async def run(conn: Connection) -> tuple[bool, dict[str, int]]:
+        async def run(conn: Connection) -> tuple[bool, dict[str, int], int]:
             counts = {t: (await conn.fetchone(f"SELECT COUNT(*) FROM {t}"))[0] for t in COUNTED}
-            return await _owner(conn) is not None, counts
+            return await _owner(conn) is not None, counts, await miscounted(conn)
 
         found = await self.db.health()
-        owned, counts = await self.db.read(run)
+        owned, counts, wrong = await self.db.read(run, patient=True)
         problems = list(found.problems)
+        if wrong:
+            problems.append(f"{DEPENDENCIES_OUT_OF_STEP} ({wrong} tasks): count them again with worktrail check --repair")
         if found.schema_version != SCHEMA_VERSION:
             problems.append(f"schema version {found.schema_version}, expected {SCHEMA_VERSION}")
         if not owned:
             problems.append("it has no owner: not a usable ledger; set it up with worktrail init")
         report = {"sound": not problems, "problems": problems, "schema_version": found.schema_version}
         return {**report, "counts": counts, **({"notes": found.notes} if found.notes else {})}
+
+    async def recount_dependencies(self) -> int:
+        """Count every task's open dependencies again from its relations (what `check --repair`
+        does when they are out of step); how many tasks changed."""
+        return await self.db.write(recount, patient=True)
 
     async def rebuild_search_index(self) -> None:
         """Rebuild the task search index from the tasks (what `check --repair` does)."""

@@ -82,3 +82,28 @@ async def blocked_by(conn: Connection, task_id: str) -> list[str]:
         (task_id, DEPENDS_ON),
     )
     return [row[0] for row in rows]
+
+
+# A task's open dependencies counted from its relations, as `count_open` and `status_moved` keep them.
+_COUNTED = (
+    "(SELECT COUNT(*) FROM relation r JOIN task d ON d.id = r.target_entity_id "
+    "WHERE r.source_entity_id = task.id AND r.relationship_type = ? AND d.status != 'done')"
+)
+
+
+async def miscounted(conn: Connection) -> int:
+    """How many tasks' kept counts of open dependencies differ from their relations (a change
+    made behind the store's back: a restore of one table, an edit by hand)."""
+    row = await conn.fetchone(f"SELECT COUNT(*) FROM task WHERE open_dependencies != {_COUNTED}", (DEPENDS_ON,))
+    return int(row[0])
+
+
+async def recount(conn: Connection) -> int:
+    """Count every task's open dependencies again from its relations; how many changed."""
+    wrong = await miscounted(conn)
+    if wrong:
+        await conn.execute(
+            f"UPDATE task SET open_dependencies = {_COUNTED} WHERE open_dependencies != {_COUNTED}",
+            (DEPENDS_ON, DEPENDS_ON),
+        )
+    return wrong
