@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from worktrail.domain import leases
 from worktrail.domain.lifecycle import Lifecycle
 
 # Seed 001 (ts.tsk.update): the transition table and its automatic timestamps, to the letter.
@@ -16,7 +17,8 @@ TASK = Lifecycle(
     },
     stamps={"active": "started_at", "done": "completed_at", "canceled": "canceled_at"},
     stamp_once=frozenset({"started_at"}),
-    clears={"done": ("completed_at",), "canceled": ("canceled_at", "canceled_reason")},
+    # Leaving active ends a claim's lease (domain/leases.py), by whatever path the task leaves it.
+    clears={"done": ("completed_at",), "canceled": ("canceled_at", "canceled_reason"), "active": leases.COLUMNS},
     refused_code="invalid_transition",
 )
 

@@ -13,6 +13,7 @@ from worktrail.store.rewrite import Rewrite
 from worktrail.store.run_numbers import RUN_NUMBERS
 from worktrail.store.sqlite.search_schema import TASK_INDEXES_BY_ROWID, TASK_TEXT, TASK_TEXT_PREFIXES
 from worktrail.store.tasks.indexes import TASK_COLUMN_INDEXES
+from worktrail.store.tasks.schema_leases import TASK_LEASES
 from worktrail.store.workflows.schema_creator import RUN_CREATOR
 
 # A step that is PostgreSQL's alone (postgresql/schema.py finds it by this text): nothing on SQLite.
@@ -389,6 +390,8 @@ MIGRATIONS: tuple[str | Rewrite, ...] = (
     TASK_TEXT_PREFIXES,
     # 28: relations between entities (a task's dependencies) and each task's count of open ones (relations/schema.py).
     RELATIONS,
+    # 29: a task's lease, and the indexes of the claim and of the sweep of leases (tasks/schema_leases.py).
+    TASK_LEASES,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

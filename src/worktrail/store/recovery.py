@@ -1,5 +1,6 @@
-"""Nothing stays "running" forever: the serving processes (instances) keep a heartbeat, and the
-sweep moves runs that nobody touches any more along their lifecycle's declared stale move.
+"""Nothing stays "running" forever, nor held by a claimant that is gone: the serving processes
+(instances) keep a heartbeat, and the sweep moves runs that nobody touches any more along their
+lifecycle's declared stale move, and puts back the claimed tasks whose lease ran out (tasks/leases.py).
 
 An execution is tied to the process that started it: it is interrupted when that process is gone
 (no heartbeat within the instance time to live) and the execution itself has been quiet for a
@@ -25,6 +26,7 @@ from worktrail.store.connection import Connection
 from worktrail.store.database import Database
 from worktrail.store.moves import apply_update
 from worktrail.store.rows import as_dict
+from worktrail.store.tasks import leases
 from worktrail.store.workflows import secrets
 
 
@@ -104,7 +106,7 @@ async def stale(conn: Connection, now: datetime, durations: Durations) -> list[d
             to = rule.lifecycle.stale[row["status"]]
             found.append({"kind": rule.kind, "id": row["id"], "from": row["status"], "to": to,
                           "reason": _reason(rule, row, durations)})  # fmt: skip
-    return found
+    return found + await leases.stale(conn, now)
 
 
 async def sweep(conn: Connection, origin: Origin, now: datetime, durations: Durations) -> list[dict[str, Any]]:
@@ -124,7 +126,7 @@ async def sweep(conn: Connection, origin: Origin, now: datetime, durations: Dura
                 if rule.ended is not None:
                     await rule.ended(conn, row["id"])
             changed.append({"kind": rule.kind, "id": row["id"], "from": row["status"], "to": to, "reason": why})
-    return changed
+    return changed + await leases.sweep(conn, origin, now)
 
 
 async def heartbeat(

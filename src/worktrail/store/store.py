@@ -31,6 +31,7 @@ from worktrail.store.rituals.rituals import Rituals
 from worktrail.store.rituals.runs import RitualRuns
 from worktrail.store.runs import Runs
 from worktrail.store.sqlite.database import SqliteDatabase
+from worktrail.store.tasks.claims import Claims
 from worktrail.store.tasks.tasks import Tasks
 from worktrail.store.workflows.attachments import Attachments
 from worktrail.store.workflows.runs import WorkflowRuns
@@ -46,6 +47,7 @@ class Store:
         self.resources = Resources(db)
         self.endeavours = Endeavours(db)
         self.tasks = Tasks(db)
+        self.claims = Claims(db)
         self.relations = Relations(db)
         self.rituals = Rituals(db)
         self.runs = RitualRuns(db)

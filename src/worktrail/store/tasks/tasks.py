@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from worktrail.domain import leases
 from worktrail.domain.actor import Actor
 from worktrail.domain.errors import ToolError
 from worktrail.domain.ids import new_id
@@ -26,6 +27,11 @@ JSON_COLUMNS = ("metadata",)
 async def require(conn: Connection, task_id: str) -> dict[str, Any]:
     """One task row, or `not_found`."""
     return await require_row(conn, "task", task_id, "task", JSON_COLUMNS)
+
+
+async def shown(conn: Connection, task_id: str) -> dict[str, Any]:
+    """One task as ts.tsk.get shows it, with `blocked_by`: the tasks it depends on that are not done."""
+    return {**await require(conn, task_id), "blocked_by": await dependencies.blocked_by(conn, task_id)}
 
 
 async def _check_references(conn: Connection, values: Mapping[str, Any]) -> dict[str, Any] | None:
@@ -83,6 +89,7 @@ async def update(conn: Connection, origin: Origin, actor: Actor, task_id: str, c
     if "status" in values:
         values.update(transition(TASK, task["status"], values["status"], task, origin.at))
         fill_actual_hours(task, values, origin.at)
+    values.update(leases.after_write(task, origin.actor_id, values, origin.at))  # renewed by its holder
     values["updated_at"] = origin.at
     if "status" in values:  # the tasks that wait for this one, in this transaction (relations/schema.py)
         await dependencies.status_moved(conn, task_id, task["status"], values["status"])
@@ -105,11 +112,7 @@ class Tasks:
 
     async def get(self, task_id: str) -> dict[str, Any]:
         """One task, with `blocked_by`: the tasks it depends on that are not done."""
-
-        async def run(conn: Connection) -> dict[str, Any]:
-            return {**await require(conn, task_id), "blocked_by": await dependencies.blocked_by(conn, task_id)}
-
-        return await self.db.read(run)
+        return await self.db.read(lambda conn: shown(conn, task_id))
 
     async def list(
         self,

@@ -10,12 +10,15 @@ from pydantic import Field
 from worktrail.domain.clock import parse_ts
 from worktrail.domain.durations import parse_duration
 from worktrail.store.recovery import BY_KIND
+from worktrail.store.tasks.leases import KIND as LEASED
 from worktrail.tools.context import Call
 from worktrail.tools.declaration import tool
 from worktrail.tools.params import NoParams, Params
 from worktrail.tools.results import Result
 
 Kind = Literal[tuple(BY_KIND)]  # type: ignore[valid-type]
+# What a sweep moves: the runs, and the tasks whose lease ran out (store/tasks/leases.py).
+SweptKind = Literal[(*BY_KIND, LEASED)]  # type: ignore[valid-type]
 
 
 class HeartbeatParams(Params):
@@ -37,7 +40,7 @@ class Beat(Result):
 
 
 class Change(Result):
-    kind: Kind
+    kind: SweptKind
     id: str
     from_: str = Field(serialization_alias="from")
     to: str
@@ -71,7 +74,8 @@ async def list_stale(call: Call, p: StaleParams) -> StaleList:
 
 # Not replayed from a key: a sweep changes only what is stale at that moment, so run it again instead.
 @tool("ts.run.sweep", params=NoParams, result=Swept, toolset="admin", min_role="admin", replayable=False,
-      summary="Sweep now: interrupt executions whose process is gone, fail runs stale for too long.")  # fmt: skip
+      summary="Sweep now: interrupt executions whose process is gone, fail runs stale for too long, "
+              "put back tasks whose lease ran out.")  # fmt: skip
 async def sweep(call: Call, p: NoParams) -> Swept:
     changed = await call.store.recovery.sweep(call.origin(), parse_ts(call.now), call.serving.durations)
     return Swept(changed=[Change(from_=c.pop("from"), **c) for c in changed])

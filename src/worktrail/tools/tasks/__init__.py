@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from worktrail.tools.tasks import tasks
+from worktrail.tools.tasks import claims, tasks
 
-TOOLS = tasks.TOOLS
+TOOLS = (*tasks.TOOLS, *claims.TOOLS)

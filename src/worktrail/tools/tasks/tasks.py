@@ -124,6 +124,8 @@ class Task(Result):
     completed_at: str | None = None
     canceled_at: str | None = None
     canceled_reason: str | None = None
+    lease_holder_id: str | None = None  # while claimed (ts.tsk.claim): who holds it, and until when
+    lease_expires_at: str | None = None
 
 
 class TaskShown(Task):
