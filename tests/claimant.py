@@ -1,6 +1,6 @@
 """One agent taking tasks with `ts.tsk.claim` until it is told nothing is ready: a helper of the
 tests that race claims across processes. In the test's process it drives a client it is given
-(a stdio server process of its own); run as a process of its own it is a client over HTTP:
+(a stdio server process of its own); run as a process of its own it is a client over HTTP (of a server that may still be starting):
 
     python -m tests.claimant URL API_KEY [auto|legacy]
 
@@ -23,13 +23,21 @@ from mcp.shared.exceptions import MCPError
 MOST = 5_000
 
 
+async def listed_name(client: Client, tool: str) -> str:
+    """The name the server listed `tool` by (a legacy-era client over HTTP is given underscores),
+    as a host calls it: a call by another name makes the SDK list the tools again on every call."""
+    listed = {t.name for t in (await client.list_tools()).tools}
+    return tool if tool in listed else tool.replace(".", "_")
+
+
 async def claim_until_none(client: Client, arguments: dict[str, Any] | None = None) -> list[dict[str, Any]]:
     """Claim one task after another until the answer is `{task: null}` (or an error)."""
     claims: list[dict[str, Any]] = []
+    name = await listed_name(client, "ts.tsk.claim")
     for _ in range(MOST):
         sent = time.monotonic()
         try:
-            result = await client.call_tool("ts.tsk.claim", arguments or {})
+            result = await client.call_tool(name, arguments or {})
         except MCPError as refused:  # an unknown tool, say
             claims.append({"sent": sent, "answered": time.monotonic(), "error": str(refused)})
             break
@@ -45,8 +53,19 @@ async def claim_until_none(client: Client, arguments: dict[str, Any] | None = No
 
 
 async def _main(url: str, api_key: str, mode: str = "auto") -> None:
+    import httpx2
+
     from tests.servers import http_client
 
+    deadline = time.monotonic() + 60  # started beside its server: wait until that answers
+    while True:
+        try:
+            if httpx2.get(url.removesuffix("/mcp") + "/healthz", timeout=1).status_code == 200:
+                break
+        except httpx2.HTTPError:
+            if time.monotonic() > deadline:
+                raise
+        await anyio.sleep(0.1)
     async with http_client(url, api_key, mode) as client:
         claims = await claim_until_none(client)
     sys.stdout.write(json.dumps(claims))
