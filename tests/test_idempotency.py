@@ -215,6 +215,9 @@ async def _requests(owner: Agent, tool: str) -> tuple[dict, dict, dict]:
             return good, other, {**good, "source_entity_id": "tsk_nope"}
         made = [(await owner.ok("ts.rel.create", request))["id"] for request in (good, other)]
         return {"id": made[0]}, {"id": made[1]}, {"id": "rel_nope"}
+    if tool == "ts.tsk.claim":
+        a, b = [(await owner.ok("ts.tsk.create", {"title": t}))["id"] for t in "ab"]
+        return {"id": a}, {"id": b}, {"id": a, "lease": "1s"}
     if tool == "ts.edv.create":
         return {"name": "a"}, {"name": "b"}, {"name": ""}
     if tool == "ts.rtl.create":

@@ -74,6 +74,12 @@ class Connection(Protocol):
         None when `cap` were found (read the page the plain way). None: this store does not."""
         ...
 
+    def indexed_by(self, index: str) -> str:
+        """What to write after a table's name in FROM so that a query reads `index` (a partial
+        index SQLite's planner passes over for one it must then sort: SQLite's `INDEXED BY`), or ""
+        where the planner picks it by itself."""
+        ...
+
     async def ids_follow(self, table: str) -> None:
         """After rows were copied into `table` with their ids: the ids the store generates next
         come after theirs (SQLite does this by itself)."""

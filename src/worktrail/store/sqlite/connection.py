@@ -64,6 +64,9 @@ class SqliteConnection:
                              cap: int) -> tuple[list[Any] | None, int] | None:
         return None  # FTS5 hands out its matches in rowid order: the plain page reads the newest first
 
+    def indexed_by(self, index: str) -> str:
+        return f" INDEXED BY {index}"
+
     async def ids_follow(self, table: str) -> None:
         return None  # a rowid, and an AUTOINCREMENT's sqlite_sequence, follow the largest stored
 

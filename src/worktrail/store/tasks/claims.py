@@ -33,7 +33,11 @@ _READY = ("status = 'planned' AND open_dependencies = 0 AND NOT EXISTS (SELECT 1
 async def earliest_ready(conn: Connection, endeavour_id: str | None) -> str | None:
     """The id of the ready task created earliest (ties by id), within `endeavour_id` if given."""
     within, params = (" AND endeavour_id = ?", [endeavour_id]) if endeavour_id else ("", [])
-    row = await conn.fetchone(f"SELECT id FROM task WHERE {_READY}{within} ORDER BY created_at, id LIMIT 1", params)
+    # Read in order from the index of ready tasks; SQLite's planner would take task_ready and sort
+    # every ready task (~0.6-1.2 s at 1,000,000 tasks; from task_claimable ~0.01 ms).
+    index = conn.indexed_by("task_claimable_endeavour" if endeavour_id else "task_claimable")
+    row = await conn.fetchone(f"SELECT id FROM task{index} WHERE {_READY}{within} ORDER BY created_at, id LIMIT 1",
+                              params)  # fmt: skip
     return None if row is None else str(row[0])
 
 

@@ -23,7 +23,7 @@ KIND = "task"
 async def _expired(conn: Connection, now: datetime) -> list[dict[str, Any]]:
     """The leased tasks whose lease ran out by `now`, the longest expired first (task_lease_expiry)."""
     rows = await conn.fetchall("SELECT * FROM task WHERE lease_expires_at IS NOT NULL AND lease_expires_at <= ? "
-                               "ORDER BY lease_expires_at, id", [format_ts(now)])  # fmt: skip
+                               "ORDER BY lease_expires_at", [format_ts(now)])  # fmt: skip
     return [as_dict(row, JSON_COLUMNS) for row in rows]  # type: ignore[misc]
 
 
