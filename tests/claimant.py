@@ -1,6 +1,6 @@
 """One agent taking tasks with `ts.tsk.claim` until it is told nothing is ready: a helper of the
 tests that race claims across processes. In the test's process it drives a client it is given
-(a stdio server process of its own); run as a process of its own it is a client over HTTP (of a server that may still be starting):
+(a stdio server process of its own); run as a process of its own it is a client over HTTP:
 
     python -m tests.claimant URL API_KEY [auto|legacy]
 
@@ -57,7 +57,7 @@ async def _main(url: str, api_key: str, mode: str = "auto") -> None:
 
     from tests.servers import http_client
 
-    deadline = time.monotonic() + 60  # started beside its server: wait until that answers
+    deadline = time.monotonic() + 60  # a server just started may not answer yet
     while True:
         try:
             if httpx2.get(url.removesuffix("/mcp") + "/healthz", timeout=1).status_code == 200:

@@ -22,7 +22,7 @@ from mcp.types import Implementation
 
 from tests.claimant import claim_until_none
 from tests.conftest import connect, make_resource
-from tests.servers import free_port, start_http, stop
+from tests.servers import start_http, stop
 from worktrail.domain.clock import SystemClock, format_ts
 from worktrail.store.audit import Origin
 from worktrail.store.connection import Connection
@@ -117,25 +117,26 @@ async def test_eight_http_client_processes_claim_a_thousand_ready_tasks_each_exa
 ) -> None:
     made = await ready_tasks(store, TASKS)
     agents = await members(store, owner_key, AGENTS)
-    ports = [free_port(), free_port()]
-    urls = [f"http://127.0.0.1:{port}/mcp" for port in ports]
-    clients = [  # started beside the servers, not after them: each waits for its server's /healthz
-        subprocess.Popen(
-            [sys.executable, "-m", "tests.claimant", urls[n % 2], api_key, "legacy" if n % 4 >= 2 else "auto"],
-            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        )  # fmt: skip
-        for n, (_, api_key) in enumerate(agents)
-    ]
     servers: list[subprocess.Popen[str]] = []
+    clients: list[subprocess.Popen[str]] = []
+
+    async def serve() -> None:  # the two start together
+        process, url = await anyio.to_thread.run_sync(lambda: start_http(ledger, stderr=subprocess.DEVNULL))  # type: ignore[arg-type]
+        servers.append(process)
+        urls.append(url)
+
+    urls: list[str] = []
     try:
-
-        async def serve(port: int) -> None:
-            process, _ = await anyio.to_thread.run_sync(lambda: start_http(ledger, port=port, stderr=subprocess.DEVNULL))  # type: ignore[arg-type]
-            servers.append(process)
-
         async with anyio.create_task_group() as group:
-            for port in ports:
-                group.start_soon(serve, port)
+            for _ in range(2):
+                group.start_soon(serve)
+        clients += [
+            subprocess.Popen(
+                [sys.executable, "-m", "tests.claimant", urls[n % 2], api_key, "legacy" if n % 4 >= 2 else "auto"],
+                cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            )  # fmt: skip
+            for n, (_, api_key) in enumerate(agents)
+        ]
         outputs = [await anyio.to_thread.run_sync(lambda p=p: p.communicate(timeout=120)) for p in clients]
     finally:
         for client in clients:
