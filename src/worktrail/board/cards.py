@@ -1,6 +1,7 @@
-"""A task as a card on the board: its title, its endeavour and assignee by name, its due date
-(flagged when overdue), its estimate and actual hours, and when it last changed. The names come
-from one read for the whole page (`BoardNames`), never one per card."""
+"""A task as a card on the board: its title, its endeavour and assignee by name (and while it is
+claimed, who holds its lease and until when), its due date (flagged when overdue), its estimate
+and actual hours, and when it last changed. The names come from one read for the whole page
+(`BoardNames`), never one per card."""
 
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ class Card:
     endeavour: str | None  # its name (its id when the name is not to be had)
     assignee: str | None
     overdue: bool
+    holder: str | None = None  # who holds its lease (ts.tsk.claim), by name
     key: str = field(default_factory=lambda: uuid.uuid4().hex)  # its move form's idempotency key
 
     @property
@@ -54,9 +56,10 @@ def cards(tasks: list[dict[str, Any]], names: dict[str, str], now: datetime) -> 
     def name(ref: str | None) -> str | None:
         return None if not ref else names.get(ref, ref)
 
-    return [Card(t, name(t.get("endeavour_id")), name(t.get("assignee_id")), overdue(t, now)) for t in tasks]
+    return [Card(t, name(t.get("endeavour_id")), name(t.get("assignee_id")), overdue(t, now),
+                 name(t.get("lease_holder_id"))) for t in tasks]  # fmt: skip
 
 
 def referenced(tasks: list[dict[str, Any]]) -> set[str]:
     """The endeavours and resources `tasks` name: what a page needs the names of."""
-    return {ref for t in tasks for ref in (t.get("endeavour_id"), t.get("assignee_id")) if ref}
+    return {ref for t in tasks for ref in (t.get("endeavour_id"), t.get("assignee_id"), t.get("lease_holder_id")) if ref}

@@ -59,7 +59,7 @@ async def render_task(view: View, task_id: str, form: Typed | None = None, versi
     """The task's page; with `form`, the edit form as it was typed (at `version`) and what the tool said."""
     task = await view.reader.ok("ts.tsk.get", id=task_id)
     names = await view.board.store.board_names.names([task.get("endeavour_id"), task.get("assignee_id"),
-                                                      task.get("creator_id")])  # fmt: skip
+                                                      task.get("creator_id"), task.get("lease_holder_id")])  # fmt: skip
     archived = False
     if task.get("endeavour_id"):
         archived = (await view.reader.ok("ts.edv.get", id=task["endeavour_id"]))["status"] == "archived"

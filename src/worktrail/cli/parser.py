@@ -168,7 +168,7 @@ def build() -> argparse.ArgumentParser:
     serve.add_argument("--instance-ttl", type=_duration, default=parse_duration("30s"), metavar="DURATION",
                        help="a serving process without a heartbeat for this long is gone (default 30s)")  # fmt: skip
     serve.add_argument("--sweep-every", type=_duration, default=parse_duration("60s"), metavar="DURATION",
-                       help="how often to sweep stale runs, after the sweep at start-up (default 60s)")  # fmt: skip
+                       help="how often to sweep stale runs and task leases that ran out, after the sweep at start-up (default 60s)")  # fmt: skip
     serve.add_argument("--execution-stale-after", type=_duration, default=parse_duration("2m"), metavar="DURATION",
                        help="a running execution of a gone process, quiet this long, is interrupted (default 2m)")  # fmt: skip
     http = serve.add_argument_group("over HTTP (--http)")
