@@ -10,8 +10,10 @@ import pytest
 
 from tests.conftest import Agent, PinnedClock, connect, make_resource, scalar
 from tests.test_claims import T0, made_at, member_at
+from worktrail.domain.actor import Actor
 from worktrail.domain.clock import parse_ts
 from worktrail.store.audit import Origin
+from worktrail.store.postgresql.database import PostgresqlDatabase
 from worktrail.store.recovery import Durations
 from worktrail.store.store import Store
 
@@ -145,3 +147,42 @@ async def test_racing_claims_from_several_stores_take_each_task_exactly_once(
     assert await scalar(store, "SELECT COUNT(*) FROM task WHERE status = 'active'") == tasks
     held = await scalar(store, "SELECT COUNT(*) FROM change_record WHERE tool = 'ts.tsk.claim'")
     assert held == tasks
+
+
+async def _until_waiting_for_the_write_lock(store: Store) -> None:
+    """Until another claimer waits for the ledger's write lock: on PostgreSQL its advisory lock
+    not yet granted; on SQLite its wait on the writer's thread, where every other task blocks."""
+    await anyio.wait_all_tasks_blocked()
+    if isinstance(store.db, PostgresqlDatabase):
+        with anyio.fail_after(10):
+            while not await scalar(store, "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"):
+                await anyio.sleep(0.01)
+
+
+async def test_a_claimer_that_rolls_back_leaves_the_task_to_the_claimer_waiting_behind_it(
+    ledger: str, owner: Agent, store: Store
+) -> None:
+    """No claimer passes over a task another claimer has picked but not committed (as `FOR UPDATE
+    SKIP LOCKED` would), so a rollback cannot leave the one waiting behind it with null."""
+    task = (await owner.ok("ts.tsk.create", {"title": "the only one"}))["id"]
+    first = owner.session.actor
+    second_id, _ = await make_resource(owner, "member")
+    second = Actor(second_id, "second", "member", "key_none")
+    other = await Store.open(ledger)  # the second claimer, as another process
+    got: list[dict | None] = []
+    try:
+        async with anyio.create_task_group() as group:
+            async with store.db.hold(10):  # the first claim's transaction, held open (a keyed call's)
+                assert first is not None
+                picked = await store.claims.claim(Origin(first.resource_id, "ts.tsk.claim", T0), first, None, None, None)
+                assert picked is not None and picked["id"] == task
+
+                async def claim_behind() -> None:
+                    got.append(await other.claims.claim(Origin(second_id, "ts.tsk.claim", T0), second, None, None, None))
+
+                group.start_soon(claim_behind)
+                await _until_waiting_for_the_write_lock(store)
+            # left without committing: the first claim rolls back
+    finally:
+        await other.close()
+    assert got and got[0] is not None and got[0]["id"] == task and got[0]["lease_holder_id"] == second_id
