@@ -11,10 +11,10 @@ from tests.conftest import Agent
 pytestmark = pytest.mark.anyio
 
 
-async def test_bug_claim_a_task_of_an_archived_endeavour_is_listed_ready_but_no_claim_takes_it(owner: Agent) -> None:
-    """Found on the claim branch (f126f5f..f42df36): a planned task of an archived endeavour is in
+async def test_a_task_of_an_archived_endeavour_is_neither_listed_ready_nor_claimed(owner: Agent) -> None:
+    """Found on the claim branch (f126f5f..f42df36): a planned task of an archived endeavour was in
     the ready list (no dependencies), while the claim's pick leaves archived endeavours out and
-    answers `{task: null}`, and a claim by its id is refused (the endeavour's tasks are frozen)."""
+    answers `{task: null}` (a claim by its id is refused: the endeavour's tasks are frozen)."""
     home = await owner.ok("ts.edv.create", {"name": "finished work"})
     task = await owner.ok("ts.tsk.create", {"title": "left over", "endeavour_id": home["id"]})
     await owner.ok("ts.edv.update", {"id": home["id"], "status": "archived"})

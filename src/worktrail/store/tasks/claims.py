@@ -24,11 +24,6 @@ from worktrail.store.endeavours import endeavours
 from worktrail.store.relations import dependencies
 from worktrail.store.tasks import tasks
 
-# Ready, as task_claimable's condition is written (tasks/schema_leases.py), and not frozen in an
-# archived endeavour (whose tasks can no longer be changed).
-_READY = ("status = 'planned' AND open_dependencies = 0 AND NOT EXISTS (SELECT 1 FROM endeavour e "
-          "WHERE e.id = task.endeavour_id AND e.status = 'archived')")  # fmt: skip
-
 
 async def earliest_ready(conn: Connection, endeavour_id: str | None) -> str | None:
     """The id of the ready task created earliest (ties by id), within `endeavour_id` if given."""
@@ -36,7 +31,7 @@ async def earliest_ready(conn: Connection, endeavour_id: str | None) -> str | No
     # Read in order from the index of ready tasks; SQLite's planner would take task_ready and sort
     # every ready task (~0.6-1.2 s at 1,000,000 tasks; from task_claimable ~0.01 ms).
     index = conn.indexed_by("task_claimable_endeavour" if endeavour_id else "task_claimable")
-    row = await conn.fetchone(f"SELECT id FROM task{index} WHERE {_READY}{within} ORDER BY created_at, id LIMIT 1",
+    row = await conn.fetchone(f"SELECT id FROM task{index} WHERE {tasks.READY}{within} ORDER BY created_at, id LIMIT 1",
                               params)  # fmt: skip
     return None if row is None else str(row[0])
 

@@ -22,6 +22,20 @@ from worktrail.store.resources import resources
 from worktrail.store.rows import encoded, filters, insert, page, require_row, update_if_status
 
 JSON_COLUMNS = ("metadata",)
+# Ready: planned and every task it depends on done, written as the partial indexes' conditions
+# are (task_ready: relations/schema.py; task_claimable: schema_leases.py), which a query must
+# say as written; and not frozen in an archived endeavour (whose tasks can no longer be changed,
+# so no claim could take one). The last is asked only of a ledger that has an archived endeavour
+# (`ready`): it reads each task's row, where the rest is answered by the index alone.
+UNBLOCKED = "status = 'planned' AND open_dependencies = 0"
+NOT_FROZEN = "NOT EXISTS (SELECT 1 FROM endeavour e WHERE e.id = task.endeavour_id AND e.status = 'archived')"
+READY = f"{UNBLOCKED} AND {NOT_FROZEN}"
+
+
+async def ready_condition(conn: Connection) -> str:
+    """The condition of a ready task, as this ledger needs it said."""
+    archived = await conn.fetchone("SELECT 1 FROM endeavour WHERE status = 'archived' LIMIT 1")
+    return READY if archived else UNBLOCKED
 
 
 async def require(conn: Connection, task_id: str) -> dict[str, Any]:
@@ -129,11 +143,9 @@ class Tasks:
         if statuses:
             where.append(f"status IN ({', '.join('?' for _ in statuses)})")
             params += list(statuses)
-        if ready:  # planned, and every task it depends on done: task_ready's condition as written (relations/schema.py)
-            where += ["status = 'planned'", "open_dependencies = 0"]
 
         async def run(conn: Connection) -> tuple[list[dict[str, Any]], int]:
-            terms, values = list(where), list(params)
+            terms, values = list(where) + ([await ready_condition(conn)] if ready else []), list(params)
             counted = None
             if search:
                 match = await conn.task_match(search)

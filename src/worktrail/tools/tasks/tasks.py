@@ -102,7 +102,7 @@ class TaskList(ListParams):
     search: str = Field(
         None, max_length=500, description="Words in title or description (each matches words it starts)."
     )
-    ready: bool = Field(None, description="Only ready tasks (planned, dependencies done).")
+    ready: bool = Field(None, description="Only ready tasks (planned, dependencies done, endeavour not archived).")
 
 
 class Task(Result):
