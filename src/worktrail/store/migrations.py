@@ -11,7 +11,12 @@ from worktrail.store.resources.schema_keys import KEY_LINEAGE
 from worktrail.store.resources.schema_names import NAME_KEY_COLUMN, NAME_KEY_UNIQUE, NAME_KEYS
 from worktrail.store.rewrite import Rewrite
 from worktrail.store.run_numbers import RUN_NUMBERS
-from worktrail.store.sqlite.search_schema import TASK_INDEXES_BY_ROWID, TASK_TEXT, TASK_TEXT_PREFIXES
+from worktrail.store.sqlite.search_schema import (
+    TASK_INDEXES_BY_ROWID,
+    TASK_TEXT,
+    TASK_TEXT_PREFIXES,
+    TASK_TEXT_WITHOUT_POSITIONS,
+)
 from worktrail.store.tasks.indexes import TASK_COLUMN_INDEXES
 from worktrail.store.workflows.schema_creator import RUN_CREATOR
 
@@ -389,6 +394,8 @@ MIGRATIONS: tuple[str | Rewrite, ...] = (
     TASK_TEXT_PREFIXES,
     # 28: relations between entities (a task's dependencies) and each task's count of open ones (relations/schema.py).
     RELATIONS,
+    # 29: the task search index keeps which tasks hold a word, not where (sqlite/search_schema.py).
+    TASK_TEXT_WITHOUT_POSITIONS,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
