@@ -21,7 +21,7 @@ ID_PREFIX = "chg"
 # a random text id and its own index took 28 + 40 bytes a record. Its lists read newest first in
 # storing order, so each index holds one column and the rowid, as the task indexes do (migration
 # 9): entity_id, actor_id and entity_type without a copy of `at` each. At 1,629,059 records:
-# 698 -> ~420 MiB (benchmarks/README.md). PostgreSQL drops the id column (postgresql/schema.py).
+# 697.9 -> 450.3 MiB (benchmarks/README.md). PostgreSQL drops the id column (postgresql/schema.py).
 CHANGE_RECORD_INDEXES = """
 CREATE INDEX change_record_entity ON change_record(entity_id);
 CREATE INDEX change_record_actor ON change_record(actor_id);
