@@ -107,3 +107,21 @@ def test_bench_board_times_every_page_at_a_tiny_size(initialised: tuple[Path | s
         pattern = re.sub(r"\\{[a-z_]+\\}", "[^/]+", re.escape(route))
         assert any(re.fullmatch(pattern, path) for path in asked), route
     assert result["tasks"] == 1 and all(row["median_ms"] > 0 for row in result["pages"])
+
+
+def test_bench_audit_times_every_kind_of_audit_list_at_a_tiny_size(
+    initialised: tuple[Path | str, str], tmp_path: Path
+) -> None:
+    db, key = initialised
+    made = subprocess.run(
+        [sys.executable, "-m", "worktrail", "call", "--db", str(db), "ts.tsk.create", '{"title": "One task"}'],
+        capture_output=True, text=True, env={**os.environ, "WORKTRAIL_API_KEY": key}, timeout=120,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    out = tmp_path / "audit.json"
+    done = subprocess.run([sys.executable, str(BENCH.parent / "bench_audit.py"), "--db", str(db), "--measure", key,
+                           "--repeats", "2", "--json", str(out)], capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    rows = json.loads(out.read_text())["lists"]
+    assert "since 2000, type task" in {row["case"] for row in rows} and all(row["median_ms"] > 0 for row in rows)
+    assert next(row for row in rows if row["case"] == "one entity's history")["total"] == 1

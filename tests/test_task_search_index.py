@@ -1,6 +1,7 @@
 """SQLite's task search index at scale: its one- and two-letter prefix indexes (migration 27, kept
-through an upgrade), a page read from the index's side newest first, and search combined with
-the other filters, the same on both stores. What it costs at a million tasks is in benchmarks/."""
+through an upgrade), no positions (migration 30: every query word is one word to it), a page
+read from the index's side newest first, and search combined with the other filters, the same
+on both stores. What it costs at a million tasks is in benchmarks/."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ from worktrail.store.connection import Connection
 from worktrail.store.migrations import MIGRATIONS
 from worktrail.store.rows import COUNT_CAP
 from worktrail.store.sqlite.database import SqliteDatabase
-from worktrail.store.sqlite.search_schema import TASK_TEXT_PREFIXES
+from worktrail.store.sqlite.search import match_query
+from worktrail.store.sqlite.search_schema import TASK_TEXT_PREFIXES, TASK_TEXT_WITHOUT_POSITIONS
 from worktrail.store.store import Store
 from worktrail.store.tasks import tasks
 
@@ -51,6 +53,50 @@ async def test_a_new_ledgers_search_index_keeps_one_and_two_letter_prefixes(stor
     with sqlite3.connect(ledger) as conn:
         made = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'task_text'").fetchone()[0]
     assert "prefix='1 2'" in made, made
+
+
+async def test_an_older_ledgers_search_index_is_made_again_without_positions(tmp_path: Path) -> None:
+    rows = [_resource("res_a", "a"), _task("tsk_1", "Bake bread"), _task("tsk_2", "Kale salad")]
+    async with older_ledger(tmp_path, MIGRATIONS.index(TASK_TEXT_WITHOUT_POSITIONS), rows) as store:
+        both = await store.tasks.list(statuses=None, endeavour_id=None, assignee_id=None, search="k", limit=5, offset=0)
+        one = await store.tasks.list(statuses=None, endeavour_id=None, assignee_id=None, search="bre kep",
+                                     limit=5, offset=0)  # fmt: skip
+        if isinstance(store.db, SqliteDatabase):
+            made = await scalar(store, "SELECT sql FROM sqlite_master WHERE name = 'task_text'")
+            assert "detail=none" in made and "prefix='1 2'" in made, made
+            assert await store.db.write(lambda conn: conn.execute(
+                "INSERT INTO task_text(task_text, rank) VALUES ('integrity-check', 1)")) is not None  # fmt: skip
+    assert ([t["id"] for t in both[0]], both[1]) == (["tsk_2", "tsk_1"], 2), "'kept' and 'Kale', newest first"
+    assert ([t["id"] for t in one[0]], one[1]) == (["tsk_1"], 1), "'bread' and 'kept': one task of the two"
+
+
+async def test_a_new_ledgers_search_index_keeps_which_tasks_hold_a_word_not_where(store: Store, ledger: str) -> None:
+    """No positions (detail=none) and no lengths (columnsize=0): a quarter of the index's size."""
+    if not isinstance(store.db, SqliteDatabase):
+        pytest.skip("FTS5's options are SQLite's; PostgreSQL's search is its own (postgresql/search.py)")
+    with sqlite3.connect(ledger) as conn:
+        made = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'task_text'").fetchone()[0]
+        tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE name LIKE 'task_text%'")}
+    assert "detail=none" in made and "columnsize=0" in made, made
+    assert "task_text_docsize" not in tables, tables
+
+
+async def test_every_word_a_search_asks_for_is_one_word_to_the_index(store: Store, ledger: str) -> None:
+    """An index without positions refuses a phrase, and a quoted word its tokenizer cuts in two is
+    one: no letter or digit of any script may make the query of a search a phrase."""
+    if not isinstance(store.db, SqliteDatabase):
+        pytest.skip("FTS5's tokenizer is SQLite's")
+    refused = []
+    with sqlite3.connect(ledger) as conn:
+        for code in range(0x21, 0x110000):
+            words = match_query(f"a{chr(code)}b")
+            if words is None or words.count('"') == 4:  # not a word character, or a separator in both
+                continue
+            try:
+                conn.execute("SELECT COUNT(*) FROM task_text WHERE task_text MATCH ?", [words]).fetchone()
+            except sqlite3.OperationalError as refusal:
+                refused.append((hex(code), str(refusal)))
+    assert refused == [], refused[:5]
 
 
 async def _page_plans(store: Store, ledger: str, owner: Agent, lists: list[dict]) -> list[list[str]]:

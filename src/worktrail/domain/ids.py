@@ -18,6 +18,12 @@ def new_id(prefix: str) -> str:
     return f"{prefix}_{time.time_ns() // 1_000_000:012x}{secrets.token_hex(6)}"
 
 
+def numbered_id(prefix: str, number: int) -> str:
+    """The id of a row numbered by its store (a change record's sequence): `<prefix>_<24 lowercase
+    hex>` like every id, with no text of its own stored or indexed."""
+    return f"{prefix}_{number:024x}"
+
+
 def new_uuid() -> str:
     """A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then random bits, so ids made later
     sort later and inserts append to their indexes instead of scattering."""

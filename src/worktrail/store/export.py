@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any
 
+from worktrail.domain.ids import numbered_id
 from worktrail.store import audit
 from worktrail.store.connection import Connection
 from worktrail.store.database import Database
@@ -28,13 +29,15 @@ BATCH = 1000
 @dataclass(frozen=True)
 class Kind:
     """One kind of row to export: its table, which columns hold JSON, which column `since` reads
-    (when it last changed, or when it was made), and what is never exported."""
+    (when it last changed, or when it was made), what is never exported, and the prefix of the
+    id made from the rowid where the store keeps no text id (change records)."""
 
     name: str
     table: str
     json_columns: tuple[str, ...]
     since_column: str = "updated_at"
     never: tuple[str, ...] = ()
+    numbered: str | None = None
 
 
 # Secrets are never exported, keys only as their public fields, attachments without their bytes.
@@ -54,7 +57,7 @@ KINDS = (
     Kind("workflow_runs", "workflow_run", workflow_runs.JSON_COLUMNS),
     Kind("attachments", "attachment", (), "created_at", ("content",)),
     Kind("executions", "execution", executions.JSON_COLUMNS),
-    Kind("audit", "change_record", audit.JSON_COLUMNS, "at"),
+    Kind("audit", "change_record", audit.JSON_COLUMNS, "at", numbered=audit.ID_PREFIX),
 )
 BY_NAME = {kind.name: kind for kind in KINDS}
 
@@ -66,6 +69,8 @@ async def _batch(conn: Connection, kind: Kind, after: int, since: str | None) ->
         params.append(since)
     sql = f"SELECT rowid AS _rowid, * FROM {kind.table} WHERE {where} ORDER BY rowid LIMIT {BATCH}"
     rows = [as_dict(found, kind.json_columns) for found in (await conn.fetchall(sql, params))]
+    if kind.numbered is not None:
+        rows = [{"id": numbered_id(kind.numbered, row["_rowid"]), **row} for row in rows if row is not None]
     return [{k: v for k, v in row.items() if k not in kind.never} for row in rows if row is not None]
 
 

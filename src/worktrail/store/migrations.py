@@ -3,7 +3,7 @@ rewrite of rows by Python where SQL cannot say it (rewrite.py)."""
 
 from __future__ import annotations
 
-from worktrail.store.audit import VIA_COLUMN
+from worktrail.store.audit import CHANGE_RECORDS_NUMBERED, VIA_COLUMN
 from worktrail.store.board.schema import BOARD_SESSIONS, SESSION_ENDS, TICKET_ORIGIN
 from worktrail.store.oauth.schema import DOCUMENT_FRESHNESS, GRANT_CLIENT_NAME, OAUTH, TOKEN_CARRIES_GRANT
 from worktrail.store.relations.schema import RELATIONS
@@ -11,7 +11,7 @@ from worktrail.store.resources.schema_keys import KEY_LINEAGE
 from worktrail.store.resources.schema_names import NAME_KEY_COLUMN, NAME_KEY_UNIQUE, NAME_KEYS
 from worktrail.store.rewrite import Rewrite
 from worktrail.store.run_numbers import RUN_NUMBERS
-from worktrail.store.sqlite.search_schema import TASK_INDEXES_BY_ROWID, TASK_TEXT, TASK_TEXT_PREFIXES
+from worktrail.store.sqlite import search_schema as fts
 from worktrail.store.tasks.indexes import TASK_COLUMN_INDEXES
 from worktrail.store.tasks.schema_leases import TASK_LEASES
 from worktrail.store.workflows.schema_creator import RUN_CREATOR
@@ -351,9 +351,9 @@ MIGRATIONS: tuple[str | Rewrite, ...] = (
     CREATE INDEX plan_step_run ON plan_step(run_id, sequence);
     """,
     # 8: full-text search of tasks (FTS5), kept in step by triggers.
-    TASK_TEXT,
+    fts.TASK_TEXT,
     # 9: task lists in rowid order, served by single-column indexes.
-    TASK_INDEXES_BY_ROWID,
+    fts.TASK_INDEXES_BY_ROWID,
     # 10: the row the checkpoint thread writes to start the WAL again (checkpoints.py).
     "CREATE TABLE wal_restart (n INTEGER NOT NULL); INSERT INTO wal_restart VALUES (0);",
     # 11: which key minted which (schema_keys.py).
@@ -387,11 +387,15 @@ MIGRATIONS: tuple[str | Rewrite, ...] = (
     # 26: a run's number among its parent's runs, kept on the run (run_numbers.py).
     RUN_NUMBERS,
     # 27: the task search index keeps one- and two-letter prefixes (sqlite/search_schema.py).
-    TASK_TEXT_PREFIXES,
+    fts.TASK_TEXT_PREFIXES,
     # 28: relations between entities (a task's dependencies) and each task's count of open ones (relations/schema.py).
     RELATIONS,
     # 29: a task's lease, and the indexes of the claim and of the sweep of leases (tasks/schema_leases.py).
     TASK_LEASES,
+    # 30: the task search index keeps which tasks hold a word, not where (sqlite/search_schema.py).
+    fts.TASK_TEXT_WITHOUT_POSITIONS,
+    # 31: change records numbered by the store, their ids made from the number, indexes in storing order (audit.py).
+    CHANGE_RECORDS_NUMBERED,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -42,18 +42,32 @@ def translated(step: str, without_rowid: frozenset[str] = frozenset()) -> str:
         f"CREATE INDEX {m.group(1)} ON {m.group(2)}({m.group(3)}, rowid)", text)  # fmt: skip
 
 
+def _numbered_change_records() -> str:
+    """Migration 31: PostgreSQL's change records have their number already (the rowid column), and
+    lose the text id and the indexes with `at` in them."""
+    from worktrail.store.audit import CHANGE_RECORD_INDEXES
+
+    dropped = "change_record_at", "change_record_entity_at", "change_record_actor_at", "change_record_type_at"
+    return ("ALTER TABLE change_record DROP COLUMN id;\n" + "".join(f"DROP INDEX {name};\n" for name in dropped)
+            + translated(CHANGE_RECORD_INDEXES))  # fmt: skip
+
+
 def step(number: int, shared: str) -> str:
     """Migration `number` (0-based) for PostgreSQL: its own where SQLite's is SQLite's alone."""
-    from worktrail.store.migrations import MIGRATIONS, SEARCH_STATISTICS, TASK_TEXT_PREFIXES
+    from worktrail.store.audit import CHANGE_RECORDS_NUMBERED
+    from worktrail.store.migrations import MIGRATIONS, SEARCH_STATISTICS
     from worktrail.store.postgresql.notices import NOTIFY_CHANGES, NOTIFY_SESSION_ENDS
     from worktrail.store.postgresql.search import TASK_TEXT, TASK_TEXT_STATISTICS
+    from worktrail.store.sqlite import search_schema as fts
 
     shared = translated(shared, without_rowid(MIGRATIONS))
     # 13 without its ANALYZE: on an empty table it would record "no rows", and the first foreign-key
     # check of a bulk copy (worktrail migrate) would plan a scan of task that is then cached and
     # reused for every row: quadratic (30,000 tasks: 110 s). PostgreSQL's autovacuum takes its own.
-    # 27 remakes SQLite's FTS5 table with prefix indexes: PostgreSQL's search (search.py) has none to make.
+    # 27 and 29 remake SQLite's FTS5 table (prefix indexes, no positions): PostgreSQL's search (search.py) has none.
     own = {7: TASK_TEXT, 11: shared + NOTIFY_CHANGES, 12: shared.replace("ANALYZE task;", ""),
            14: shared + NOTIFY_SESSION_ENDS, MIGRATIONS.index(SEARCH_STATISTICS): TASK_TEXT_STATISTICS,
-           MIGRATIONS.index(TASK_TEXT_PREFIXES): "SELECT 1"}  # fmt: skip
+           MIGRATIONS.index(fts.TASK_TEXT_PREFIXES): "SELECT 1",
+           MIGRATIONS.index(fts.TASK_TEXT_WITHOUT_POSITIONS): "SELECT 1",
+           MIGRATIONS.index(CHANGE_RECORDS_NUMBERED): _numbered_change_records()}  # fmt: skip
     return own.get(number) or shared
