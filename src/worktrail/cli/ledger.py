@@ -16,7 +16,7 @@ from worktrail.store.database import Access
 from worktrail.store.locator import Location, LocationError, locate
 from worktrail.store.sqlite.ledger_file import ReadOnlyLedger
 from worktrail.store.store import Store
-from worktrail.tools.catalog import NOT_OVER_HTTP, select
+from worktrail.tools.catalog import NOT_OVER_HTTP, listed
 from worktrail.tools.context import Serving, Session
 from worktrail.tools.registry import Registry
 
@@ -86,6 +86,7 @@ def registry_for(
     over_http: bool = False,
 ) -> Registry:
     """The registry over the selected toolsets (over HTTP, without the login tools: the bearer
-    header is the login)."""
-    tools = [t for t in select(toolsets) if not (over_http and t.name in NOT_OVER_HTTP)]
+    header is the login). The tools are as the shipped catalogue lists them: a family's module is
+    imported at its first call."""
+    tools = [t for t in listed(toolsets) if not (over_http and t.name in NOT_OVER_HTTP)]
     return Registry(tools, store, idempotency_ttl=idempotency_ttl, serving=serving)

@@ -16,6 +16,7 @@ from worktrail import __version__
 from worktrail.domain.errors import ERROR_CODES
 from worktrail.tools.context import Session
 from worktrail.tools.declaration import Tool
+from worktrail.tools.listing import Listed
 from worktrail.tools.registry import Registry, UnknownTool
 from worktrail.tools.shipped_schemas import schemas_of
 from worktrail.transport.tool_names import NameStyler, Style, ToolNames, style_for
@@ -57,7 +58,7 @@ def client_name(ctx: ServerRequestContext[Any]) -> str | None:
 class Publication:
     """What one server publishes, in either name style: the tool list and the instructions."""
 
-    def __init__(self, tools: Iterable[Tool], tool_names: ToolNames) -> None:
+    def __init__(self, tools: Iterable[Tool | Listed], tool_names: ToolNames) -> None:
         self.mode = tool_names
         self.tools = tuple(tools)
         self.styler = NameStyler(t.name for t in self.tools)
@@ -70,7 +71,7 @@ class Publication:
             self._listings[style] = [self._listed(t, style, *schemas_of(t)) for t in self.tools]
         return self._listings[style]
 
-    def _listed(self, t: Tool, style: Style, input_schema: dict[str, Any], output_schema: dict[str, Any]) -> types.Tool:
+    def _listed(self, t: Tool | Listed, style: Style, input_schema: dict[str, Any], output_schema: dict[str, Any]) -> types.Tool:
         return types.Tool(
             name=t.name if style == "dotted" else t.underscore_name,
             description=self.styler.text(t.doc, style),
