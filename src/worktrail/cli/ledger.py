@@ -9,8 +9,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
-from platformdirs import user_data_dir
-
 from worktrail.domain.clock import SystemClock, format_ts
 from worktrail.store.database import Access
 from worktrail.store.locator import Location, LocationError, locate
@@ -18,6 +16,8 @@ from worktrail.store.sqlite.ledger_file import ReadOnlyLedger
 from worktrail.store.store import Store
 from worktrail.tools.catalog import NOT_OVER_HTTP, listed
 from worktrail.tools.context import Serving, Session
+from worktrail.tools.declaration import Tool
+from worktrail.tools.listing import Listed
 from worktrail.tools.registry import Registry
 
 
@@ -26,6 +26,8 @@ def ledger_location(explicit: str | None) -> Location:
     for the forms it takes; raises LocationError for any other)."""
     chosen = explicit or os.environ.get("WORKTRAIL_DB")
     if chosen is None:
+        from platformdirs import user_data_dir  # only for the default place (its import is a cold start's cost)
+
         return Location("sqlite", path=Path(user_data_dir("worktrail", appauthor=False)) / "worktrail.db")
     return locate(chosen)
 
@@ -88,5 +90,9 @@ def registry_for(
     """The registry over the selected toolsets (over HTTP, without the login tools: the bearer
     header is the login). The tools are as the shipped catalogue lists them: a family's module is
     imported at its first call."""
-    tools = [t for t in listed(toolsets) if not (over_http and t.name in NOT_OVER_HTTP)]
-    return Registry(tools, store, idempotency_ttl=idempotency_ttl, serving=serving)
+    return Registry(listed_for(toolsets, over_http), store, idempotency_ttl=idempotency_ttl, serving=serving)
+
+
+def listed_for(toolsets: Iterable[str] | None = None, over_http: bool = False) -> list[Tool | Listed]:
+    """The tools a registry serves, as the shipped catalogue lists them (see `registry_for`)."""
+    return [t for t in listed(toolsets) if not (over_http and t.name in NOT_OVER_HTTP)]

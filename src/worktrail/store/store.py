@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 from worktrail.store.database import Access, Database
 from worktrail.store.locator import Location, locate
-from worktrail.store.sqlite.database import SqliteDatabase
 
 if TYPE_CHECKING:
     from worktrail.store.audit import AuditTrail
@@ -109,6 +108,9 @@ class Store:
 
             db = PostgresqlDatabase(location, synchronous=mode, access=access)
         else:
+            # Imported here too: a stdio server answers the client's `initialize` while it opens the ledger.
+            from worktrail.store.sqlite.database import SqliteDatabase
+
             assert location.path is not None
             db = SqliteDatabase(location.path, synchronous=mode, access=access)
         await db.open()
