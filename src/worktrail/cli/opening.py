@@ -10,16 +10,17 @@ is run, and the client sees its pipe close."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 
-from worktrail.store.store import Store
-from worktrail.tools.answers import Outcome
-from worktrail.tools.context import Session
-from worktrail.tools.declaration import Tool
-from worktrail.tools.listing import Listed
-from worktrail.tools.registry import Registry
+if TYPE_CHECKING:  # none of them is needed to answer the handshake
+    from worktrail.store.store import Store
+    from worktrail.tools.answers import Outcome
+    from worktrail.tools.context import Session
+    from worktrail.tools.declaration import Tool
+    from worktrail.tools.listing import Listed
+    from worktrail.tools.registry import Registry
 
 
 class Opening:

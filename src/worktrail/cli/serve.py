@@ -15,6 +15,7 @@ import os
 import signal
 import sys
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import anyio
 from anyio.abc import TaskGroup
@@ -26,15 +27,15 @@ from worktrail.cli.opening import Opening
 from worktrail.domain.clock import SystemClock, format_ts
 from worktrail.domain.errors import ToolError
 from worktrail.domain.ids import new_uuid
-from worktrail.store.audit import Origin
 from worktrail.store.locator import Location
-from worktrail.store.recovery import Durations
-from worktrail.store.store import Store
 from worktrail.tools.context import Serving, Session
-from worktrail.tools.registry import Registry
 from worktrail.transport.pipes import pipes_usable
 from worktrail.transport.server import build_server
 from worktrail.transport.stdio import serve_stdio
+
+if TYPE_CHECKING:  # the store and the registry are imported once the client has its first answer
+    from worktrail.store.store import Store
+    from worktrail.tools.registry import Registry
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ def _now() -> str:
     return format_ts(SystemClock().now())
 
 
-async def _stop_on_signal(opening: Opening, serving: Serving) -> None:
+async def _stop_on_signal(opening: Opening, instance_id: str) -> None:
     """On SIGINT, SIGTERM or SIGHUP (a closed terminal): remove this instance, close the ledger
     (if it was opened yet) and leave (exit 0), without waiting for the next input line.
 
@@ -64,8 +65,7 @@ async def _stop_on_signal(opening: Opening, serving: Serving) -> None:
             store = opening.store
             with anyio.move_on_after(CLOSE_SECONDS, shield=True):
                 if store is not None:
-                    if serving.instance_id:
-                        await store.recovery.remove(serving.instance_id)
+                    await store.recovery.remove(instance_id)
                     await store.close()
             sys.stderr.flush()
             os._exit(0)
@@ -82,6 +82,8 @@ async def _every(period: timedelta, job: str, work: object) -> None:
 
 
 async def _sweep(store: Store, serving: Serving) -> None:
+    from worktrail.store.audit import Origin
+
     changed = await store.recovery.sweep(Origin(None, "worktrail sweep", _now(), serving.instance_id),
                                          SystemClock().now(), serving.durations)  # fmt: skip
     for change in changed:
@@ -91,10 +93,9 @@ async def _sweep(store: Store, serving: Serving) -> None:
 
 async def serve(args: argparse.Namespace) -> int:
     path = ledger(args.db)
-    durations = Durations(args.instance_ttl, args.sweep_every, args.execution_stale_after, args.stale_after)
-    serving = Serving(new_uuid(), durations)
     if not args.http:
-        return await _serve_stdio(args, path, serving)
+        return await _serve_stdio(args, path, new_uuid())
+    serving = _serving(args, new_uuid())
     from worktrail.cli import serve_http as over_http  # the HTTP stack: a stdio client never waits for it
 
     http = over_http.build_http_options(args)  # refused (one line) before the ledger is opened
@@ -112,7 +113,15 @@ async def serve(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _serve_stdio(args: argparse.Namespace, path: Location, serving: Serving) -> int:
+def _serving(args: argparse.Namespace, instance_id: str) -> Serving:
+    """This process as the ledger knows it: its instance and its sweep settings."""
+    from worktrail.store.recovery import Durations
+
+    durations = Durations(args.instance_ttl, args.sweep_every, args.execution_stale_after, args.stale_after)
+    return Serving(instance_id, durations)
+
+
+async def _serve_stdio(args: argparse.Namespace, path: Location, instance_id: str) -> int:
     """Answer the client's handshake while the ledger is opened behind it (opening.py); a call
     waits for the ledger, and a refusal of the ledger ends the process in its own words."""
     session = Session()
@@ -124,8 +133,8 @@ async def _serve_stdio(args: argparse.Namespace, path: Location, serving: Servin
         opening.begin()
     served = anyio.Event()
     async with anyio.create_task_group() as group:
-        group.start_soon(_stop_on_signal, opening, serving)
-        group.start_soon(_keep_ledger, args, path, serving, session, opening, served)
+        group.start_soon(_stop_on_signal, opening, instance_id)
+        group.start_soon(_keep_ledger, args, path, instance_id, session, opening, served)
         log.info("serving %s over stdio (tool names: %s)", path, args.tool_names)
         # What start-up made (modules, models, schemas) lives as long as the process: out of
         # the collector's sight, a full collection no longer walks it in the middle of a call
@@ -139,12 +148,13 @@ async def _serve_stdio(args: argparse.Namespace, path: Location, serving: Servin
     return 0
 
 
-async def _keep_ledger(args: argparse.Namespace, path: Location, serving: Serving, session: Session,
+async def _keep_ledger(args: argparse.Namespace, path: Location, instance_id: str, session: Session,
                        opening: Opening, served: anyio.Event) -> None:  # fmt: skip
     """Open the ledger once the client has its first answer, start up, let calls through, and keep
     the ledger (heartbeat, sweeps, pruning, stop signals) until the client is served; then leave
     the instance list and close it."""
     await opening.begun.wait()
+    serving = _serving(args, instance_id)
     async with open_store(path, args.synchronous) as store:
         opening.store = store  # a stop signal from now on closes it
         registry = await _started(store, path, args, serving, session)

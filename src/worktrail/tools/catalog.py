@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from functools import cache
 from importlib import import_module
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from worktrail.tools import listing
-from worktrail.tools.call_options import published_input_schema
-from worktrail.tools.declaration import Tool
 from worktrail.tools.listing import Listed
-from worktrail.tools.schemas import output_schema
+
+if TYPE_CHECKING:  # a server lists the shipped catalogue: the declarations' modules come with a call
+    from worktrail.tools.declaration import Tool
 
 # Every family, in the catalogue's order: a module (or package) under worktrail.tools with its TOOLS.
 FAMILIES: tuple[str, ...] = (
@@ -50,7 +50,7 @@ ALWAYS = frozenset({"ts.auth.login", "ts.auth.whoami", "ts.auth.logout"})
 NOT_OVER_HTTP = frozenset({"ts.auth.login", "ts.auth.logout"})
 
 
-Entry = TypeVar("Entry", Tool, Listed)
+Entry = TypeVar("Entry", "Tool", Listed)
 
 
 def select(toolsets: Iterable[str] | None = None) -> tuple[Tool, ...]:
@@ -77,6 +77,9 @@ def _chosen(entries: Sequence[Entry], toolsets: Iterable[str] | None) -> tuple[E
 
 def schema_documents(tools: Iterable[Tool]) -> dict[str, dict[str, object]]:
     """What `tool_schemas/<name>.json` holds for each tool: its published name, doc and schemas."""
+    from worktrail.tools.call_options import published_input_schema
+    from worktrail.tools.schemas import output_schema
+
     return {
         t.name: {
             "name": t.name,

@@ -9,12 +9,12 @@ import json
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from worktrail.tools.call_options import published_input_schema
-from worktrail.tools.declaration import Tool
 from worktrail.tools.listing import Listed, replace_if_changed
-from worktrail.tools.schemas import output_schema
+
+if TYPE_CHECKING:
+    from worktrail.tools.declaration import Tool
 
 SHIPPED = Path(__file__).with_name("published_schemas.json")
 
@@ -29,6 +29,9 @@ def _shipped() -> dict[str, Any]:
 
 def generated(tools: Iterable[Tool]) -> dict[str, dict[str, Any]]:
     """Each tool's input and output schema, built from its models."""
+    from worktrail.tools.call_options import published_input_schema
+    from worktrail.tools.schemas import output_schema
+
     return {t.name: {"inputSchema": published_input_schema(t), "outputSchema": output_schema(t.result)} for t in tools}
 
 
@@ -43,7 +46,8 @@ def schemas_of(tool: Tool | Listed) -> tuple[dict[str, Any], dict[str, Any]]:
     shipped = _shipped().get(tool.name)
     if shipped is None:
         declared = tool.declared() if isinstance(tool, Listed) else tool
-        return published_input_schema(declared), output_schema(declared.result)
+        both = generated([declared])[declared.name]
+        return both["inputSchema"], both["outputSchema"]
     return shipped["inputSchema"], shipped["outputSchema"]
 
 
