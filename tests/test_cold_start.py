@@ -82,3 +82,15 @@ def test_a_tool_call_imports_its_own_family_only_and_answers(sqlite_initialised:
     answers, imported = _serve(*sqlite_initialised, create)
     assert answers[1]["result"]["structuredContent"]["title"] == "t", answers[1]
     assert _families_imported(imported) == ["tasks"]
+
+
+@pytest.mark.processes
+def test_what_serve_imports_before_its_first_answer_holds_no_store_or_registry() -> None:
+    """The store's backend, its repositories, the registry and the tools' declarations are
+    imported once the client has its first answer (the ledger opens behind it), not before."""
+    later = ("worktrail.store.store", "worktrail.store.sqlite.database", "worktrail.tools.registry",
+             "worktrail.tools.declaration", "worktrail.store.recovery", "aiosqlite")  # fmt: skip
+    probe = f"import sys, worktrail.cli.main, worktrail.cli.serve; print(sorted(set({later!r}) & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]"
