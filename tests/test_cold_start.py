@@ -4,8 +4,11 @@ Each check runs in a fresh interpreter, where no other test has built a model ye
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,3 +39,58 @@ def test_the_first_tools_list_builds_no_tool_model() -> None:
 def test_importing_the_tools_builds_no_tool_model() -> None:
     """A model is built at the first call that needs it: a cold start built ~60 it may never use."""
     assert _built_after("") == []
+
+
+def _serve(db: Path, key: str, *said: dict[str, Any]) -> tuple[list[dict[str, Any]], set[str]]:
+    """A real `serve` over stdio answering `initialize` then `said`: its answers, and every module
+    it imported (from `python -X importtime`'s record)."""
+    hello = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+             "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}}
+    lines = [hello, {"jsonrpc": "2.0", "method": "notifications/initialized"}, *said]
+    served = subprocess.run([sys.executable, "-X", "importtime", "-m", "worktrail", "serve", "--db", str(db)],
+                            input="".join(json.dumps(m) + "\n" for m in lines), capture_output=True, text=True,
+                            timeout=60, env={**os.environ, "WORKTRAIL_API_KEY": key})  # fmt: skip
+    answers = [json.loads(line) for line in served.stdout.splitlines()]
+    imported = {ln.split("|")[2].strip() for ln in served.stderr.splitlines() if ln.startswith("import time:")}
+    assert "worktrail.transport.stdio" in imported, served.stderr[-2000:]  # the record is read right
+    return answers, imported
+
+
+def _families_imported(imported: set[str]) -> list[str]:
+    from worktrail.tools.catalog import FAMILIES
+
+    # importtime may leave a package's own line out, so a family counts by any of its modules.
+    named = {f"worktrail.tools.{f}": f for f in FAMILIES}
+    return sorted({named[m.rsplit(".", 1)[0]] if m not in named else named[m] for m in imported
+                   if m in named or m.rsplit(".", 1)[0] in named})  # fmt: skip
+
+
+@pytest.mark.processes
+def test_serving_tools_list_imports_no_family_of_tools(sqlite_initialised: tuple[Path, str]) -> None:
+    """`tools/list` answers from the shipped catalogue and schemas: no family's module (nor its
+    models, nor the store's repositories of tasks, missions, workflows) is imported to list them."""
+    answers, imported = _serve(*sqlite_initialised, {"jsonrpc": "2.0", "id": 2, "method": "tools/list"})
+    assert len(answers[1]["result"]["tools"]) == 81
+    assert _families_imported(imported) == []
+    repositories = ("worktrail.store.tasks.tasks", "worktrail.store.missions.missions", "worktrail.store.workflows.runs")
+    assert sorted(imported & set(repositories)) == []
+
+
+@pytest.mark.processes
+def test_a_tool_call_imports_its_own_family_only_and_answers(sqlite_initialised: tuple[Path, str]) -> None:
+    create = {"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {"name": "ts_tsk_create", "arguments": {"title": "t"}}}
+    answers, imported = _serve(*sqlite_initialised, create)
+    assert answers[1]["result"]["structuredContent"]["title"] == "t", answers[1]
+    assert _families_imported(imported) == ["tasks"]
+
+
+@pytest.mark.processes
+def test_what_serve_imports_before_its_first_answer_holds_no_store_or_registry() -> None:
+    """The store's backend, its repositories, the registry and the tools' declarations are
+    imported once the client has its first answer (the ledger opens behind it), not before."""
+    later = ("worktrail.store.store", "worktrail.store.sqlite.database", "worktrail.tools.registry",
+             "worktrail.tools.declaration", "worktrail.store.recovery", "aiosqlite")  # fmt: skip
+    probe = f"import sys, worktrail.cli.main, worktrail.cli.serve; print(sorted(set({later!r}) & set(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip() == "[]"

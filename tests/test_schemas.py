@@ -154,3 +154,18 @@ def test_the_schemas_a_server_lists_are_the_ones_the_models_generate() -> None:
     shipped = json.loads(shipped_schemas.SHIPPED.read_text(encoding="utf-8"))
     generated = {name: {"inputSchema": d["inputSchema"], "outputSchema": d["outputSchema"]} for name, d in DOCUMENTS.items()}
     assert shipped == generated, "run: worktrail schemas --write tool_schemas"
+
+
+def test_the_catalogue_a_server_lists_from_is_the_one_the_declarations_make() -> None:
+    """A server lists the shipped catalogue and imports a family at its first call (issue 30): each
+    entry names, documents and places its tool as the declaration does, in the catalogue's order."""
+    from worktrail.tools import listing
+    from worktrail.tools.catalog import families
+
+    shipped = listing.shipped()
+    assert shipped is not None, "run: worktrail schemas --write tool_schemas"
+    assert [(t.name, t.toolset, t.doc, t.read_only) for t in shipped] == [
+        (t.name, t.toolset, t.doc, t.read_only) for t in ALL_TOOLS
+    ], "run: worktrail schemas --write tool_schemas"
+    assert [t.declared() for t in shipped] == list(ALL_TOOLS)
+    assert listing.SHIPPED.read_text(encoding="utf-8") == listing.render(families())

@@ -7,9 +7,9 @@ import json
 import sys
 from pathlib import Path
 
-from worktrail.tools import shipped_schemas
+from worktrail.tools import listing, shipped_schemas
 from worktrail.tools.call_options import published_input_schema
-from worktrail.tools.catalog import ALL_TOOLS, schema_documents, select
+from worktrail.tools.catalog import ALL_TOOLS, families, schema_documents, select
 from worktrail.transport.server import Publication
 
 
@@ -75,6 +75,8 @@ def schemas(args: argparse.Namespace) -> int:
         print(f"wrote {len(documents)} schema files to {folder}")
         if shipped_schemas.write(ALL_TOOLS):
             print(f"and brought the copy a server lists up to date: {shipped_schemas.SHIPPED}")
+        if listing.write(families()):
+            print(f"and the catalogue a server lists from: {listing.SHIPPED}")
         return 0
     if not folder.is_dir():
         print(f"worktrail schemas: there is no folder {folder}; write it with: worktrail schemas --write {folder}",
@@ -87,6 +89,8 @@ def schemas(args: argparse.Namespace) -> int:
     shipped = shipped_schemas.SHIPPED
     if not shipped.is_file() or shipped.read_text(encoding="utf-8") != shipped_schemas.render(ALL_TOOLS):
         problems.append((str(shipped), "the copy a server lists differs from the code"))
+    if not listing.SHIPPED.is_file() or listing.SHIPPED.read_text(encoding="utf-8") != listing.render(families()):
+        problems.append((str(listing.SHIPPED), "the catalogue a server lists from differs from the code"))
     for name, reason in problems:
         print(f"worktrail schemas: {folder / name}: {reason}", file=sys.stderr)
     if problems:

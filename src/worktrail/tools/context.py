@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from worktrail.domain.actor import Actor
-from worktrail.store.audit import Origin
-from worktrail.store.recovery import Durations
-from worktrail.store.store import Store
+if TYPE_CHECKING:  # a stdio server makes its Session before it imports the store
+    from worktrail.domain.actor import Actor
+    from worktrail.store.audit import Origin
+    from worktrail.store.recovery import Durations
+    from worktrail.store.store import Store
+
+
+def _durations() -> Durations:
+    from worktrail.store.recovery import Durations
+
+    return Durations()
 
 
 @dataclass
@@ -23,7 +31,7 @@ class Serving:
     """The process a call comes through: its instance (None for `worktrail call`) and its sweep settings."""
 
     instance_id: str | None = None
-    durations: Durations = field(default_factory=Durations)
+    durations: Durations = field(default_factory=_durations)
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,8 @@ class Call:
 
     def origin(self) -> Origin:
         """Who, through what, when: for the change records this call writes."""
+        from worktrail.store.audit import Origin
+
         actor = self.actor
         return Origin(actor.resource_id if actor else None, self.tool, self.now, self.serving.instance_id,
                       actor.via if actor else None)  # fmt: skip

@@ -40,6 +40,7 @@ from worktrail.tools.answers import Answer, Outcome, dump
 from worktrail.tools.call_options import CallOptions, split
 from worktrail.tools.context import Call, Serving, Session
 from worktrail.tools.declaration import Tool
+from worktrail.tools.listing import Listed
 from worktrail.tools.params import Params
 from worktrail.tools.replay import Keeping, run_keyed
 from worktrail.tools.validation import validate
@@ -52,7 +53,8 @@ class UnknownTool(LookupError):
 
 
 class Registry:
-    """Every tool of one server, bound to a store and a clock.
+    """Every tool of one server, bound to a store and a clock. A tool may be given as the shipped
+    catalogue lists it (`Listed`): its family is imported when it is first found.
 
     `idempotency_ttl`: how long a key's answer is kept; `in_progress_seconds`: how long a keyed
     call waits for another one holding the writer before it answers `idempotency_in_progress`.
@@ -60,7 +62,7 @@ class Registry:
 
     def __init__(
         self,
-        tools: Iterable[Tool],
+        tools: Iterable[Tool | Listed],
         store: Store,
         clock: Clock | None = None,
         *,
@@ -74,7 +76,7 @@ class Registry:
         self.idempotency_ttl = idempotency_ttl
         self.in_progress_seconds = in_progress_seconds
         self.serving = serving or Serving()
-        self._by_name: dict[str, Tool] = {}
+        self._by_name: dict[str, Tool | Listed] = {}
         for t in self.tools:
             for name in {t.name, t.underscore_name}:
                 if name in self._by_name:
@@ -86,6 +88,9 @@ class Registry:
         found = self._by_name.get(name)
         if found is None:
             raise UnknownTool(name)
+        if isinstance(found, Listed):
+            found = found.declared()
+            self._by_name[found.name] = self._by_name[found.underscore_name] = found
         return found
 
     async def call(self, name: str, arguments: dict[str, Any] | None, session: Session) -> Outcome:

@@ -6,15 +6,15 @@ tests/test_schemas.py fails when it differs from what the models generate."""
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from worktrail.tools.call_options import published_input_schema
-from worktrail.tools.declaration import Tool
-from worktrail.tools.schemas import output_schema
+from worktrail.tools.listing import Listed, replace_if_changed
+
+if TYPE_CHECKING:
+    from worktrail.tools.declaration import Tool
 
 SHIPPED = Path(__file__).with_name("published_schemas.json")
 
@@ -29,6 +29,9 @@ def _shipped() -> dict[str, Any]:
 
 def generated(tools: Iterable[Tool]) -> dict[str, dict[str, Any]]:
     """Each tool's input and output schema, built from its models."""
+    from worktrail.tools.call_options import published_input_schema
+    from worktrail.tools.schemas import output_schema
+
     return {t.name: {"inputSchema": published_input_schema(t), "outputSchema": output_schema(t.result)} for t in tools}
 
 
@@ -37,22 +40,18 @@ def render(tools: Iterable[Tool]) -> str:
     return json.dumps(generated(tools), ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
 
 
-def schemas_of(tool: Tool) -> tuple[dict[str, Any], dict[str, Any]]:
+def schemas_of(tool: Tool | Listed) -> tuple[dict[str, Any], dict[str, Any]]:
     """(input schema, output schema) as published: the shipped copy, else built from the models
     (do not mutate either)."""
     shipped = _shipped().get(tool.name)
     if shipped is None:
-        return published_input_schema(tool), output_schema(tool.result)
+        declared = tool.declared() if isinstance(tool, Listed) else tool
+        both = generated([declared])[declared.name]
+        return both["inputSchema"], both["outputSchema"]
     return shipped["inputSchema"], shipped["outputSchema"]
 
 
 def write(tools: Iterable[Tool]) -> bool:
     """Bring the shipped copy up to date with the models; False when it already was (a source tree
     is not touched then, and a server reading it meanwhile reads a whole file either way)."""
-    text = render(tools)
-    if SHIPPED.is_file() and SHIPPED.read_text(encoding="utf-8") == text:
-        return False
-    fresh = SHIPPED.with_suffix(f".{os.getpid()}.tmp")
-    fresh.write_text(text, encoding="utf-8")
-    os.replace(fresh, SHIPPED)
-    return True
+    return replace_if_changed(SHIPPED, render(tools))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mcp.types as types
 from mcp import MCPError
@@ -14,11 +14,14 @@ from mcp_types.version import MODERN_PROTOCOL_VERSIONS
 
 from worktrail import __version__
 from worktrail.domain.errors import ERROR_CODES
-from worktrail.tools.context import Session
-from worktrail.tools.declaration import Tool
-from worktrail.tools.registry import Registry, UnknownTool
 from worktrail.tools.shipped_schemas import schemas_of
 from worktrail.transport.tool_names import NameStyler, Style, ToolNames, style_for
+
+if TYPE_CHECKING:  # a stdio server answers the handshake before it imports the registry
+    from worktrail.tools.context import Session
+    from worktrail.tools.declaration import Tool
+    from worktrail.tools.listing import Listed
+    from worktrail.tools.registry import Registry
 
 # The families a server holds, each named with one of its tools; the instructions name those served.
 FAMILIES = (
@@ -57,7 +60,7 @@ def client_name(ctx: ServerRequestContext[Any]) -> str | None:
 class Publication:
     """What one server publishes, in either name style: the tool list and the instructions."""
 
-    def __init__(self, tools: Iterable[Tool], tool_names: ToolNames) -> None:
+    def __init__(self, tools: Iterable[Tool | Listed], tool_names: ToolNames) -> None:
         self.mode = tool_names
         self.tools = tuple(tools)
         self.styler = NameStyler(t.name for t in self.tools)
@@ -70,7 +73,7 @@ class Publication:
             self._listings[style] = [self._listed(t, style, *schemas_of(t)) for t in self.tools]
         return self._listings[style]
 
-    def _listed(self, t: Tool, style: Style, input_schema: dict[str, Any], output_schema: dict[str, Any]) -> types.Tool:
+    def _listed(self, t: Tool | Listed, style: Style, input_schema: dict[str, Any], output_schema: dict[str, Any]) -> types.Tool:
         return types.Tool(
             name=t.name if style == "dotted" else t.underscore_name,
             description=self.styler.text(t.doc, style),
@@ -123,6 +126,8 @@ def build_server(
 
     async def call_tool(ctx: ServerRequestContext[Any], params: types.CallToolRequestParams) -> types.CallToolResult:
         style = publication.style(client_name(ctx))
+        from worktrail.tools.registry import UnknownTool  # imported by the registry's first call anyway
+
         try:
             outcome = await registry.call(params.name, params.arguments, session_of(ctx))
         except UnknownTool:

@@ -45,10 +45,12 @@ class _Exchange:
     (`receive`) and sends answers to it (`send`) directly, with no stream or task in between;
     it notes the requests the client is still waiting on, so that end of input can drain them."""
 
-    def __init__(self, wire_in: Any, wire_out: Any, on_initialize: Callable[[str | None], None]) -> None:
+    def __init__(self, wire_in: Any, wire_out: Any, on_initialize: Callable[[str | None], None],
+                 on_first: Callable[[], None]) -> None:  # fmt: skip
         self._lines = wire_in.__aiter__()
         self._wire_out = wire_out
         self._on_initialize = on_initialize
+        self._on_first = on_first
         self.waiting: set[Any] = set()
         self._all_answered: anyio.Event | None = None  # set while draining at end of input
 
@@ -59,6 +61,7 @@ class _Exchange:
             try:
                 item = await self._lines.__anext__()
             except StopAsyncIteration:
+                self._on_first()
                 await self._drain()
                 raise anyio.EndOfStream from None
             if isinstance(item, Exception):
@@ -70,6 +73,8 @@ class _Exchange:
                 self.waiting.add(message.id)
                 if message.method == "initialize":
                     self._on_initialize(_client_name(message.params))
+                else:
+                    self._on_first()
             elif isinstance(message, types.JSONRPCNotification) and message.method == "notifications/cancelled":
                 self._answered((message.params or {}).get("requestId"))  # a cancelled call gets no answer
             return item
@@ -78,6 +83,7 @@ class _Exchange:
         """Pass one of the server's messages to the wire, noting which request it answers."""
         await self._wire_out.send(item)
         if isinstance(item.message, types.JSONRPCResponse | types.JSONRPCError):
+            self._on_first()
             self._answered(item.message.id)
 
     def _answered(self, request_id: Any) -> None:
@@ -112,8 +118,10 @@ class _Exchange:
         await self.aclose()
 
 
-async def serve_stdio(server: WorktrailServer) -> None:
-    """Run until the client closes stdin and every call it made has been answered."""
+async def serve_stdio(server: WorktrailServer, on_first: Callable[[], None] = lambda: None) -> None:
+    """Run until the client closes stdin and every call it made has been answered. `on_first` is
+    called once the client has its first answer, asks for something other than `initialize`
+    first, or leaves (and again later: it must be idempotent)."""
     options = server.create_initialization_options()
 
     def on_initialize(client: str | None) -> None:
@@ -121,5 +129,5 @@ async def serve_stdio(server: WorktrailServer) -> None:
 
     wire = pipe_stdio() if pipes_usable() else file_stdio()
     async with wire as (wire_in, wire_out), wire_out:  # closing wire_out ends the transport's writer
-        exchange = _Exchange(wire_in, wire_out, on_initialize)
+        exchange = _Exchange(wire_in, wire_out, on_initialize, on_first)
         await server.run(exchange, exchange, options)
