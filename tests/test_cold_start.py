@@ -69,8 +69,10 @@ def _families_imported(imported: set[str]) -> list[str]:
 def test_serving_tools_list_imports_no_family_of_tools(sqlite_initialised: tuple[Path, str]) -> None:
     """`tools/list` answers from the shipped catalogue and schemas: no family's module (nor its
     models, nor the store's repositories of tasks, missions, workflows) is imported to list them."""
+    from worktrail.tools.catalog import ALL_TOOLS
+
     answers, imported = _serve(*sqlite_initialised, {"jsonrpc": "2.0", "id": 2, "method": "tools/list"})
-    assert len(answers[1]["result"]["tools"]) == 81
+    assert len(answers[1]["result"]["tools"]) == len(ALL_TOOLS), "every tool listed, from the shipped catalogue"
     assert _families_imported(imported) == []
     repositories = ("worktrail.store.tasks.tasks", "worktrail.store.missions.missions", "worktrail.store.workflows.runs")
     assert sorted(imported & set(repositories)) == []

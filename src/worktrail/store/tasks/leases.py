@@ -15,7 +15,7 @@ from worktrail.store.audit import Origin
 from worktrail.store.connection import Connection
 from worktrail.store.moves import apply_update
 from worktrail.store.rows import as_dict
-from worktrail.store.tasks.tasks import JSON_COLUMNS
+from worktrail.store.tasks.columns import JSON_COLUMNS
 
 KIND = "task"
 

@@ -20,8 +20,8 @@ from worktrail.store.endeavours import endeavours
 from worktrail.store.relations import dependencies
 from worktrail.store.resources import resources
 from worktrail.store.rows import encoded, filters, insert, page, require_row, update_if_status
+from worktrail.store.tasks.columns import JSON_COLUMNS
 
-JSON_COLUMNS = ("metadata",)
 # Ready: planned and every task it depends on done, written as the partial indexes' conditions
 # are (task_ready: relations/schema.py; task_claimable: schema_leases.py), which a query must
 # say as written; and not frozen in an archived endeavour (whose tasks can no longer be changed,

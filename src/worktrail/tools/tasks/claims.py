@@ -10,7 +10,6 @@ from worktrail.domain import leases
 from worktrail.tools.context import Call
 from worktrail.tools.declaration import tool
 from worktrail.tools.params import Id, Params
-from worktrail.tools.relations.relations import TEAM
 from worktrail.tools.results import Result
 from worktrail.tools.tasks.tasks import TaskShown
 
@@ -57,7 +56,7 @@ class Claimed(Result):
         return self.task is None
 
 
-@tool("ts.tsk.claim", params=TaskClaim, result=Claimed, toolset=TEAM, min_role="member",
+@tool("ts.tsk.claim", params=TaskClaim, result=Claimed, toolset="team", min_role="member",
       summary="Take the next ready task (or the one named) for yourself, leased; null when none is ready.",
       description=CLAIM_DESCRIPTION)  # fmt: skip
 async def claim_task(call: Call, p: TaskClaim) -> Claimed:
