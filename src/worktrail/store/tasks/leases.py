@@ -21,8 +21,10 @@ KIND = "task"
 
 
 async def _expired(conn: Connection, now: datetime) -> list[dict[str, Any]]:
-    """The leased tasks whose lease ran out by `now`, the longest expired first (task_lease_expiry)."""
-    rows = await conn.fetchall("SELECT * FROM task WHERE lease_expires_at IS NOT NULL AND lease_expires_at <= ? "
+    """The leased tasks whose lease ran out by `now`, the longest expired first (task_lease_expiry).
+    A lease runs through the second its expiry names: times are kept to the second, and a lease
+    taken at 10:00:00.9 for 5s expires "10:00:05", so it is held at least its length, never 4.1 s."""
+    rows = await conn.fetchall("SELECT * FROM task WHERE lease_expires_at IS NOT NULL AND lease_expires_at < ? "
                                "ORDER BY lease_expires_at", [format_ts(now)])  # fmt: skip
     return [as_dict(row, JSON_COLUMNS) for row in rows]  # type: ignore[misc]
 
