@@ -1,7 +1,7 @@
 """`ts.tsk.list {ready: true}` and `ts.tsk.get`'s blocked_by on a big ledger, interleaved with the
 status list of the same page (the baseline), read from the store as the tools' handlers read it.
 
-    python benchmarks/bench_ready.py /path/to/copy-of-big.db [rounds]
+    python benchmarks/bench_ready.py /path/to/copy-of-big.db [rounds]   # or postgresql:///a-copy
 
 The first run relates the newest 2,000 planned tasks each to an older planned one (a ready page
 must skip them); later runs reuse those relations. Use a copy: it writes to the ledger."""
@@ -31,8 +31,9 @@ async def main(path: str, rounds: int) -> None:
             await store.relations.create(origin, {"relationship_type": "depends_on", "source_entity_type": "task",
                                                   "source_entity_id": waiting, "target_entity_type": "task",
                                                   "target_entity_id": awaited})  # fmt: skip
+    explain = "EXPLAIN" if path.startswith("postgresql") else "EXPLAIN QUERY PLAN"
     plan = await store.db.read(lambda c: c.fetchall(
-        "EXPLAIN QUERY PLAN SELECT * FROM task WHERE status = 'planned' AND open_dependencies = 0 "
+        f"{explain} SELECT * FROM task WHERE status = 'planned' AND open_dependencies = 0 "
         "ORDER BY rowid DESC LIMIT 50"))  # fmt: skip
     print("plan of a ready page:", " | ".join(tuple(r)[-1] for r in plan))
 
