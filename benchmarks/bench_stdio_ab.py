@@ -1,0 +1,64 @@
+"""ts.tsk.update over stdio by this tree and by another, with the SDK echo, interleaved, in either order.
+
+bench_stdio.py runs its cases in one fixed order; on a loaded machine the order itself moved a case's
+ratio by up to 0.1 (an unchanged tool, ts.rtr.update, measured 0.50 in one place and 0.62 in the
+other). This runs three servers only (echo, this tree, the other tree), `--swap` puts the other
+tree first, and it also reports each server's CPU per call (utime + stime from /proc), which
+the machine's load moves less than its latency.
+
+    python benchmarks/bench_stdio_ab.py --postgresql postgresql:///bench --against /path/to/checkout [--swap]
+
+Run by hand, never in CI. Linux only (/proc).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+import bench_stdio as b
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def run(args: argparse.Namespace) -> None:
+    db, env = b.ledger_at(args.postgresql)
+    older = {**env, "PYTHONPATH": str(Path(args.against).resolve() / "src")}
+    cases = [("this tree", b.worktrail_command(db), env), (Path(args.against).name, b.worktrail_command(db), older)]
+    cases = [("echo", b.ECHO, env), *(reversed(cases) if args.swap else cases)]
+    async with AsyncExitStack() as stack:
+        subjects = [await b.open_subject(stack, command, e, "echo" if label == "echo" else "ts.tsk.update", "auto")
+                    for label, command, e in cases]  # fmt: skip
+        for subject in subjects:
+            await subject.calls(args.warmup, timed=False)
+        before = [cpu_seconds(subject.pid) for subject in subjects if subject.pid]
+        for _ in range(0, args.calls, b.BLOCK):
+            for subject in subjects:
+                await subject.calls(b.BLOCK)
+        after = [cpu_seconds(subject.pid) for subject in subjects if subject.pid]
+    echo = subjects[0].figures()["calls_per_s"]
+    print("| case | calls/s | p50 ms | p99 ms | ratio to echo | server CPU ms/call |\n|---|---|---|---|---|---|")
+    for (label, _, _), subject, start, end in zip(cases, subjects, before, after, strict=True):
+        f = subject.figures()
+        print(f"| {label} | {f['calls_per_s']:.0f} | {f['p50_ms']:.2f} | {f['p99_ms']:.2f} | "
+              f"{f['calls_per_s'] / echo:.2f} | {(end - start) / len(subject.latencies) * 1000:.3f} |")  # fmt: skip
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--postgresql", metavar="URL", required=True, help="an existing, empty database")
+    parser.add_argument("--against", required=True, help="another worktrail checkout (its src/ is used)")
+    parser.add_argument("--calls", type=int, default=2000, help="measured calls per server (default 2000)")
+    parser.add_argument("--warmup", type=int, default=200, help="unmeasured calls first (default 200)")
+    parser.add_argument("--swap", action="store_true", help="run the other tree's server first in each block")
+    asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
