@@ -73,7 +73,8 @@ async def render_task(view: View, task_id: str, form: Typed | None = None, versi
         conflict = [LABELS.get(n, n) for n in form.details.get("changed_fields_since") or []]
         form.message = None  # the conflict says it, with what changed
     history = await history_of(view, task_id)
-    history_names = await named(view, history["records"])  # who changed it, by name
+    # who changed it, and the tasks it waits for, by name
+    history_names = await named(view, history["records"], more=task.get("blocked_by") or [])
     return view.render("task.html", form.status if form else None, task=task, names=names,
                        overdue=overdue(task, view.now), forms=lifecycle_forms(view, task), archived=archived,
                        conflict=conflict, labels=LABELS, history=history, history_names=history_names, **context)  # fmt: skip
