@@ -45,6 +45,18 @@ async def test_the_claim_reads_the_earliest_ready_task_in_index_order(owner: Age
     for n in range(20):
         await owner.ok("ts.tsk.create", {"title": f"t{n}", **({"endeavour_id": edv} if n % 2 else {})})
 
+    async def many(conn: Connection) -> None:  # on PostgreSQL, as a ledger is: most ready tasks elsewhere, counted
+        if conn.backend == "postgresql":
+            await conn.execute("INSERT INTO task (id, title, status, created_at, updated_at) SELECT 'tsk_' || n, "
+                               "'elsewhere ' || n, 'planned', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z' "
+                               "FROM generate_series(1, 3000) AS n")  # fmt: skip
+            await conn.execute("ANALYZE task")
+
+    # With 20 rows and no statistics PostgreSQL's costs of the two indexes tied, and it at times
+    # read task_claimable filtered by endeavour (in order, no sort, but walking every other
+    # endeavour's entries too: what the endeavour's own index is there to spare).
+    await store.db.write(many)
+
     async def explain(conn: Connection) -> tuple[str | None, str]:
         recording = Recording(conn)
         found = await earliest_ready(recording, edv if within else None)  # type: ignore[arg-type]
