@@ -51,6 +51,12 @@ def hold() -> None:
         loop.add_signal_handler(signum, cancel, signum)
 
 
+def stopped() -> StoppedWhileStarting | None:
+    """The early stop to raise for a start-up that was cancelled: one if a stop signal came
+    (`hold` cancels on one), else None (the cancellation was someone else's)."""
+    return StoppedWhileStarting(signal.Signals(_missed[0]).name) if _missed else None
+
+
 async def after_missed(signals: AsyncIterable[int]) -> AsyncIterator[int]:
     """The stop signals a serving loop acts on: one that came while it was starting (and may have
     been lost on the way), then those its own receiver hears."""

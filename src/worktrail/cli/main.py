@@ -51,7 +51,6 @@ def main(argv: list[str] | None = None) -> int:
 
 def _main(argv: list[str]) -> int:
     import asyncio
-    import signal
 
     import anyio
 
@@ -76,8 +75,8 @@ def _main(argv: list[str]) -> int:
             try:
                 return await result  # type: ignore[misc]
             except asyncio.CancelledError:
-                if early_stop._missed:  # cancelled by a stop signal while starting (early_stop.hold)
-                    raise early_stop.StoppedWhileStarting(signal.Signals(early_stop._missed[0]).name) from None
+                if (stop := early_stop.stopped()) is not None:  # a stop signal while starting (early_stop.hold)
+                    raise stop from None
                 raise
 
         return anyio.run(run, backend="asyncio")
