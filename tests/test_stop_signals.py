@@ -117,3 +117,32 @@ def test_a_stop_signal_once_the_loop_runs_cancels_the_start_up_from_the_loop() -
         early_stop._missed.clear()
         for signum, handler in saved.items():
             signal.signal(signum, handler)
+
+
+def test_a_stop_signal_lost_before_the_loop_ran_stops_the_start_up_once_it_does() -> None:
+    """Lost inside an importlib callback before the loop ran, the early stop was acted on only once
+    the server listened, and a start-up waiting on a held write lock failed first (exit 1)."""
+    import asyncio
+
+    import anyio
+
+    from worktrail.cli import early_stop
+
+    saved = {signum: signal.getsignal(signum) for signum in early_stop.SIGNALS}
+    finished: list[str] = []
+
+    async def starting() -> None:
+        early_stop.hold()
+        await anyio.sleep(30)
+        finished.append("the start-up")
+
+    early_stop.install(["serve"])
+    early_stop._missed.append(signal.SIGHUP)  # as _stop records it before its raise is lost
+    try:
+        with pytest.raises(asyncio.CancelledError):
+            anyio.run(starting)
+        assert finished == [] and early_stop.stopped() is not None
+    finally:
+        early_stop._missed.clear()
+        for signum, handler in saved.items():
+            signal.signal(signum, handler)

@@ -49,6 +49,8 @@ def hold() -> None:
 
     for signum in SIGNALS:
         loop.add_signal_handler(signum, cancel, signum)
+    if _missed:  # one came before the loop ran and was lost on the way (an importlib callback): stop now
+        starting.cancel()
 
 
 def stopped() -> StoppedWhileStarting | None:
