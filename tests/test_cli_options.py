@@ -20,8 +20,8 @@ BAD = {
     value.port: "99999", value.host: "no such host", value.origin: "htp://x", value.mcp_url: "127.0.0.1:8765/mcp",
     value.client_url: "https://h/elsewhere",
     value.certificate: "/nope.pem", value.private_key: "/nope.pem", value.text: "", value.ledger_place: "mysql://x/y",
-    value.api_key: "nope", value.resource_id: "res_x", value.moment: "soon", words._duration: "0s",
-    words._size: "1", words._rate: "0/s", words._toolsets: "nosuch", words._per_minute: "-1/min",
+    value.api_key: "nope", value.resource_id: "res_x", value.moment: "soon", value.duration: "0s",
+    value.size: "1", value.rate: "0/s", words._toolsets: "nosuch", value.per_minute: "-1/min",
     value.port_or_any: "99999", value.public_url: "http://ledger.example.com", value.board_url: "https://x/board",
     value.host_and_port: "idp.example:99999", value.per_hour: "0",
 }  # fmt: skip
@@ -86,3 +86,22 @@ def test_an_option_with_a_bad_value_says_what_it_takes(
 def test_the_commands_the_issue_names_answer_one_line(argv: list[str], says: str) -> None:
     done = worktrail(*argv, stdin="")
     assert (done.returncode, done.stderr) == (2, says + "\n")
+
+
+@pytest.mark.parametrize("argv", [
+    ["serve", "--db", "x.db", "--http", "--port", "0", "--rate-limit", "20/s", "--max-body", "64KiB", "--drain", "3s"],
+    ["serve", "--toolsets", "core,team", "--log-level", "debug"], ["key", "create", "--owner", "--json"],
+    ["call", "ts.tsk.list", "{}", "--idempotency-key", "auto"], ["client", "claude-ai", "--url", "https://h.example"],
+    ["board", "--port", "9000", "--open"], ["tools", "--json"],
+])  # fmt: skip
+def test_a_command_built_alone_parses_as_the_whole_command_line_does(argv: list[str]) -> None:
+    """`worktrail serve ...` builds serve's options alone (a start-up's CPU): the same values."""
+    alone = words.build(only=words.command_named(argv))
+    assert words.command_named(argv) == argv[0]
+    assert vars(alone.parse_args(argv)) == vars(words.build().parse_args(argv))
+    assert [a.choices for a in alone._actions if isinstance(a, argparse._SubParsersAction)][0].keys() == {argv[0]}
+
+
+@pytest.mark.parametrize("argv", [[], ["--log-level", "DEBUG", "serve"], ["serv"], ["-h"], ["--version"]])
+def test_anything_but_a_command_first_builds_the_whole_command_line(argv: list[str]) -> None:
+    assert words.command_named(argv) is None

@@ -96,3 +96,41 @@ def test_what_serve_imports_before_its_first_answer_holds_no_store_or_registry()
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stdout.strip() == "[]"
+
+
+# A served process's collections before what start-up made was frozen (collector.py): none while
+# the collector is paused, where the SDK's and worktrail's imports made ~100 of them unpaused.
+COLLECTIONS_WHILE_STARTING = """
+import gc, sys
+before = []
+gc.callbacks.append(lambda phase, info: phase == "start" and gc.get_freeze_count() == 0 and before.append(info))
+sys.argv = ["worktrail", *sys.argv[1:]]
+from worktrail.__main__ import main  # what `worktrail` and `python -m worktrail` run
+before.clear()  # from here on: the command's own start-up
+status = main()
+print(status, len(before), gc.isenabled(), gc.get_freeze_count() > 0, file=sys.stderr)
+"""
+
+
+@pytest.mark.processes
+@pytest.mark.parametrize("command", [["serve"], ["tools", "ts.tsk.update"]])
+def test_start_up_runs_without_the_collector_and_resumes_it(sqlite_initialised: tuple[Path, str], command: list[str]) -> None:
+    db, key = sqlite_initialised
+    hello = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+             "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}}
+    args = [*command, "--db", str(db)] if command == ["serve"] else command
+    done = subprocess.run([sys.executable, "-c", COLLECTIONS_WHILE_STARTING, *args], input=json.dumps(hello) + "\n",
+                          capture_output=True, text=True, timeout=60, env={**os.environ, "WORKTRAIL_API_KEY": key})  # fmt: skip
+    status, collections, enabled, frozen = done.stderr.split()[-4:]
+    assert status == "0", done.stderr[-2000:]
+    assert enabled == "True", "the collector is on again once start-up is over"
+    if command == ["serve"]:
+        assert '"result"' in done.stdout, done.stdout
+        assert frozen == "True", "what start-up made is frozen"
+        assert collections == "0", "no collection walked the start-up's imports"
+
+
+@pytest.mark.processes
+def test_serve_builds_its_own_options_and_imports_no_client_table(sqlite_initialised: tuple[Path, str]) -> None:
+    _, imported = _serve(*sqlite_initialised)
+    assert sorted(imported & {"worktrail.cli.clients", "worktrail.cli.connectors", "worktrail.cli.remote_clients"}) == []

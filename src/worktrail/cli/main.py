@@ -10,7 +10,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from importlib import import_module
 
-from worktrail.cli import early_stop
+from worktrail.cli import collector, early_stop
 from worktrail.cli.log_lines import OneLineFormatter
 
 # Each command's module and function, imported only when run (`worktrail tools` skips the SDK's start-up).
@@ -55,9 +55,9 @@ def _main(argv: list[str]) -> int:
     import anyio
 
     from worktrail.cli.failures import explain, innermost
-    from worktrail.cli.parser import build, joined_negative_values
+    from worktrail.cli.parser import build, command_named, joined_negative_values
 
-    parser = build()
+    parser = build(only=command_named(argv))  # `worktrail serve ...` builds serve's options alone
     args = parser.parse_args(joined_negative_values(argv))
     if args.command is None:  # bare `worktrail`: say what it can do
         parser.print_help()
@@ -66,7 +66,10 @@ def _main(argv: list[str]) -> int:
     stderr.setFormatter(OneLineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))  # whatever a caller sent
     logging.basicConfig(level=args.log_level, handlers=[stderr])
     try:
-        result = _command(args.command)(args)
+        command = _command(args.command)
+        if args.command != "serve":  # paused by worktrail.__main__; serve resumes it once it has
+            collector.resume()  # frozen what start-up made (collector.py)
+        result = command(args)
         if isinstance(result, int):
             return result
 

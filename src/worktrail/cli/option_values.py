@@ -9,9 +9,11 @@ import ipaddress
 import os
 import re
 from argparse import ArgumentTypeError
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import SplitResult, urlsplit
 
+from worktrail.domain.durations import parse_duration
 from worktrail.domain.fields import normalize_moment
 from worktrail.domain.hosts import loopback_host
 from worktrail.domain.ids import API_KEY_PREFIX
@@ -239,3 +241,48 @@ def moment(value: str) -> str:
     except ValueError as error:
         raise ArgumentTypeError(str(error)) from None
     return value
+
+
+_SIZE = re.compile(r"^\s*([0-9]+)\s*(B|KiB|MiB|GiB|KB|MB|GB)?\s*$", re.IGNORECASE)
+_UNIT = {"": 1, "b": 1, "kib": 1024, "mib": 1024**2, "gib": 1024**3, "kb": 1000, "mb": 1000**2, "gb": 1000**3}
+
+
+def size(text: str) -> int:
+    """A size in bytes, or with a unit: `65536`, `64KiB`, `16MiB`."""
+    found = _SIZE.match(text)
+    if found is None:
+        raise ArgumentTypeError(
+            f"{text!r} is not a size: write bytes, or a number and KiB, MiB or GiB (16MiB)"
+        )
+    size = int(found.group(1)) * _UNIT[(found.group(2) or "").lower()]
+    if size < 1024:
+        raise ArgumentTypeError(f"{text!r} is too small: at least 1KiB")
+    return size
+
+
+def rate(text: str) -> float:
+    """Requests a second: `20/s` (or `20`)."""
+    number = text.strip().removesuffix("/s")
+    try:
+        rate = float(number)
+    except ValueError:
+        raise ArgumentTypeError(f"{text!r} is not a rate: write requests a second, e.g. 20/s") from None
+    if not 0 < rate <= 1_000_000:
+        raise ArgumentTypeError(f"{text!r} must be greater than zero (and at most 1000000/s)")
+    return rate
+
+
+def per_minute(text: str) -> int:
+    """A count a minute: `20/min` (or `20`); 0 for none."""
+    number = text.strip().removesuffix("/min")
+    if not number.isdigit() or int(number) > 1_000_000:
+        raise ArgumentTypeError(f"{text!r} is not a count a minute: write e.g. 20/min, or 0 for no limit")
+    return int(number)
+
+
+def duration(text: str) -> timedelta:
+    """A duration: `30s`, `10m`, `24h`, `7d`."""
+    try:
+        return parse_duration(text)
+    except ValueError as error:
+        raise ArgumentTypeError(str(error)) from None

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import anyio
 from anyio.abc import TaskGroup
 
-from worktrail.cli import early_stop
+from worktrail.cli import collector, early_stop
 from worktrail.cli.failures import Refused
 from worktrail.cli.ledger import ledger, listed_for, login_from_env, open_store, registry_for
 from worktrail.cli.opening import Opening
@@ -95,6 +95,7 @@ async def serve(args: argparse.Namespace) -> int:
     path = ledger(args.db)
     if not args.http:
         return await _serve_stdio(args, path, new_uuid())
+    collector.resume()  # over HTTP no client waits on the start-up's CPU (collector.py)
     serving = _serving(args, new_uuid())
     from worktrail.cli import serve_http as over_http  # the HTTP stack: a stdio client never waits for it
 
@@ -139,7 +140,7 @@ async def _serve_stdio(args: argparse.Namespace, path: Location, instance_id: st
         # What start-up made (modules, models, schemas) lives as long as the process: out of
         # the collector's sight, a full collection no longer walks it in the middle of a call
         # (no gc.collect first: it would cost the start-up 30 ms, for a little garbage kept).
-        gc.freeze()
+        collector.resume(freeze=True)  # paused since the process began (collector.py)
         await serve_stdio(server, opening.begin)
         await opening.settled()  # input ended before the ledger was open: its refusal is still said
         served.set()
