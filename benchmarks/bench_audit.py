@@ -53,6 +53,11 @@ async def audit_cases(store: Store) -> dict[str, dict[str, Any]]:
         "since 2000, actor": {"limit": 50, "since": old, "actor_id": actor},
         "since 2000, type api_key": {"limit": 50, "since": old, "entity_type": "api_key"},
         "offset 10,000": {"limit": 50, "offset": 10_000},
+        "action update": {"limit": 50, "action": "update"},
+        "action cancel (3 %)": {"limit": 50, "action": "cancel"},
+        "action delete (rare or none)": {"limit": 50, "action": "delete"},
+        "action cancel, type task": {"limit": 50, "action": "cancel", "entity_type": "task"},
+        "since this year, action cancel": {"limit": 50, "since": recent, "action": "cancel"},
     }
 
 

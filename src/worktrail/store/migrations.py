@@ -3,7 +3,7 @@ rewrite of rows by Python where SQL cannot say it (rewrite.py)."""
 
 from __future__ import annotations
 
-from worktrail.store.audit import CHANGE_RECORDS_NUMBERED, VIA_COLUMN
+from worktrail.store.audit import ACTION_INDEX, CHANGE_RECORDS_NUMBERED, VIA_COLUMN
 from worktrail.store.board.schema import BOARD_SESSIONS, SESSION_ENDS, TICKET_ORIGIN
 from worktrail.store.oauth.schema import DOCUMENT_FRESHNESS, GRANT_CLIENT_NAME, OAUTH, TOKEN_CARRIES_GRANT
 from worktrail.store.relations.schema import RELATIONS
@@ -322,6 +322,8 @@ MIGRATIONS: tuple[str | Rewrite, ...] = (
     fts.TASK_TEXT_WITHOUT_POSITIONS,
     # 31: change records numbered by the store, their ids made from the number, indexes in storing order (audit.py).
     CHANGE_RECORDS_NUMBERED,
+    # 32: the kinds of change in an index, for ts.aud.list {action} (audit.py).
+    ACTION_INDEX,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
