@@ -11,29 +11,12 @@ from typing import Any
 import pytest
 
 from tests.conftest import Agent
+from tests.plans import Recording, plan
 from worktrail.store.audit import AuditTrail
 from worktrail.store.connection import Connection
 from worktrail.store.store import Store
 
 pytestmark = pytest.mark.anyio
-
-
-class Recording:
-    """The store's own connection, with the statements it is handed written down."""
-
-    def __init__(self, conn: Connection) -> None:
-        self.conn, self.seen = conn, []
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.conn, name)
-
-    async def fetchone(self, sql: str, params: Any = ()) -> Any:
-        self.seen.append((sql, list(params)))
-        return await self.conn.fetchone(sql, params)
-
-    async def fetchall(self, sql: str, params: Any = ()) -> Any:
-        self.seen.append((sql, list(params)))
-        return await self.conn.fetchall(sql, params)
 
 
 class RecordedReads:
@@ -53,13 +36,6 @@ class RecordedReads:
         return await self.db.read(recorded, **options)
 
 
-async def _plan(conn: Connection, sql: str, params: list[Any]) -> str:
-    if conn.backend == "sqlite":
-        return " | ".join(row[3] for row in await conn.fetchall(f"EXPLAIN QUERY PLAN {sql}", params))
-    await conn.execute("SET LOCAL enable_seqscan = off")  # priced out: a tiny table is scanned, else
-    return " | ".join(row[0] for row in await conn.fetchall(f"EXPLAIN {sql}", params))
-
-
 @pytest.mark.parametrize("action", ["update", "cancel", "delete"])
 async def test_an_action_is_read_from_its_index(owner: Agent, store: Store, action: str) -> None:
     for n in range(30):
@@ -77,10 +53,10 @@ async def test_an_action_is_read_from_its_index(owner: Agent, store: Store, acti
     assert len(statements) >= 2, statements  # the count and the page
 
     async def plans(conn: Connection) -> list[str]:
-        return [await _plan(conn, sql, params) for sql, params in statements]
+        return [await plan(conn, sql, params, off=("enable_seqscan",)) for sql, params in statements]
 
-    for plan in await store.db.write(plans):  # a write: SET LOCAL needs its own transaction
-        assert "change_record_action" in plan, plan
+    for planned in await store.db.write(plans):  # a write: SET LOCAL needs its own transaction
+        assert "change_record_action" in planned, planned
 
 
 async def test_the_trail_of_an_action_is_the_same_with_the_index(owner: Agent) -> None:

@@ -5,38 +5,15 @@ million tasks a sort took 0.6-1.2 s on SQLite; this pins that the plan stays rig
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
 from tests.conftest import Agent
+from tests.plans import Recording, plan
 from worktrail.store.connection import Connection
 from worktrail.store.store import Store
 from worktrail.store.tasks.claims import earliest_ready
 
 pytestmark = pytest.mark.anyio
-
-
-class Recording:
-    """The store's own connection, with the statements it is handed written down."""
-
-    def __init__(self, conn: Connection) -> None:
-        self.conn, self.seen = conn, []
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.conn, name)
-
-    async def fetchone(self, sql: str, params: Any = ()) -> Any:
-        self.seen.append((sql, list(params)))
-        return await self.conn.fetchone(sql, params)
-
-
-async def _plan(conn: Connection, sql: str, params: list[Any]) -> str:
-    if conn.backend == "sqlite":
-        return " | ".join(row[3] for row in await conn.fetchall(f"EXPLAIN QUERY PLAN {sql}", params))
-    for setting in ("enable_sort", "enable_seqscan"):  # priced out: a tiny table is sorted or scanned, else
-        await conn.execute(f"SET LOCAL {setting} = off")
-    return " | ".join(row[0] for row in await conn.fetchall(f"EXPLAIN {sql}", params))
 
 
 @pytest.mark.parametrize("within", [False, True])
@@ -61,9 +38,9 @@ async def test_the_claim_reads_the_earliest_ready_task_in_index_order(owner: Age
         recording = Recording(conn)
         found = await earliest_ready(recording, edv if within else None)  # type: ignore[arg-type]
         ((sql, params),) = recording.seen
-        return found, await _plan(conn, sql, params)
+        return found, await plan(conn, sql, params)
 
-    found, plan = await store.db.read(explain)
+    found, planned = await store.db.read(explain)
     assert found is not None
-    assert "TEMP B-TREE" not in plan and "Sort" not in plan.replace("Sort Key", ""), plan
-    assert ("task_claimable_endeavour" if within else "task_claimable") in plan, plan
+    assert "TEMP B-TREE" not in planned and "Sort" not in planned.replace("Sort Key", ""), planned
+    assert ("task_claimable_endeavour" if within else "task_claimable") in planned, planned
