@@ -19,6 +19,7 @@ from worktrail.store.workflows.schema_creator import RUN_CREATOR
 
 # A step that is PostgreSQL's alone (postgresql/schema.py finds it by this text): nothing on SQLite.
 SEARCH_STATISTICS = "-- the task search entries' planner statistics: PostgreSQL's own step (postgresql/search.py)"
+SEARCH_WORDS = "-- the task search's words made a tsquery as a statement is planned: PostgreSQL's own step (postgresql/search.py)"
 
 MIGRATIONS: tuple[str | Rewrite, ...] = (
     # 1: resources, keys, endeavours, tasks and the change records of the audit trail.
@@ -322,6 +323,8 @@ MIGRATIONS: tuple[str | Rewrite, ...] = (
     fts.TASK_TEXT_WITHOUT_POSITIONS,
     # 31: change records numbered by the store, their ids made from the number, indexes in storing order (audit.py).
     CHANGE_RECORDS_NUMBERED,
+    # 32: PostgreSQL's task search makes its words a tsquery while its statement is planned (postgresql/search.py).
+    SEARCH_WORDS,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
