@@ -13,7 +13,7 @@ from typing import Any
 import asyncpg
 
 from worktrail.store.connection import Params
-from worktrail.store.postgresql.search import MATCH, NEWEST, match_query
+from worktrail.store.postgresql.search import MATCH, NEWEST, WALKED, match_query
 from worktrail.store.rows import COUNT_CAP, as_dict
 
 _TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\?|\bLIKE\b", re.IGNORECASE)
@@ -93,9 +93,10 @@ class PostgresqlConnection:
         filters, None (the shared page reads it, the match one term among them)."""
         if where:
             return None
-        page = [limit, offset]
-        rows = await self.fetchall(NEWEST.format(cap=COUNT_CAP), [match[1], *page, match[1], *page])
+        rows = await self.fetchall(NEWEST.format(cap=COUNT_CAP), [match[1], limit, offset])
         total = int(rows[0]["search_total"])  # one row at least: a page past the matches is one of NULLs
+        if total >= COUNT_CAP:
+            rows = await self.fetchall(WALKED, [match[1], limit, offset])
         tasks = sorted((row for row in rows if row["rowid"] is not None), key=lambda row: row["rowid"], reverse=True)
         columns = tuple(json_columns)
         return [{k: v for k, v in as_dict(row, columns).items() if k != "search_total"} for row in tasks], total
