@@ -66,9 +66,9 @@ CREATE FUNCTION worktrail_words(words TEXT) RETURNS TSQUERY LANGUAGE sql IMMUTAB
 # page is WALKED. Parameters: the words, the limit, the offset.
 NEWEST = """
 WITH found AS MATERIALIZED (SELECT rowid FROM task_text WHERE search @@ worktrail_words(?) LIMIT {cap})
-SELECT counted.search_total, page_row.* FROM (SELECT COUNT(*) AS search_total FROM found) AS counted LEFT JOIN
-    (SELECT * FROM task WHERE rowid IN (SELECT rowid FROM found WHERE (SELECT COUNT(*) FROM found) < {cap}
-                                        ORDER BY rowid DESC LIMIT ? OFFSET ?)) AS page_row
+SELECT counted.search_total, page_row.* FROM (SELECT COUNT(*) AS search_total FROM found) AS counted LEFT JOIN LATERAL
+    (SELECT * FROM task WHERE counted.search_total < {cap}
+     AND rowid IN (SELECT rowid FROM found ORDER BY rowid DESC LIMIT ? OFFSET ?)) AS page_row
     ON true
 """
 
