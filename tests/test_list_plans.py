@@ -163,6 +163,18 @@ async def _postgresql_plan(store: Store, query: str, params: tuple[Any, ...], **
     return await store.db.read(explain)
 
 
+async def _bold_moves(store: Store, count: int) -> None:
+    """`count` tasks "Bold move N", made in one statement, their search entries analysed."""
+
+    async def many(conn: Connection) -> None:
+        await conn.execute("INSERT INTO task (id, title, status, created_at, updated_at) SELECT 'tsk_' || n, "
+                           "'Bold move ' || n, 'planned', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z' "
+                           "FROM generate_series(1, ?::integer) AS n", (count,))  # fmt: skip
+        await conn.execute("ANALYZE task_text")
+
+    await store.db.write(many)
+
+
 async def test_a_search_is_planned_for_its_words_given_as_a_tsquery_on_postgresql(owner: Agent, store: Store) -> None:
     """The words are made a tsquery while the statement is planned (an IMMUTABLE function of them:
     postgresql/search.py), and every plan of a search is made for its words. As
@@ -173,13 +185,7 @@ async def test_a_search_is_planned_for_its_words_given_as_a_tsquery_on_postgresq
     if not isinstance(store.db, PostgresqlDatabase):
         pytest.skip("the suite's PostgreSQL run (WORKTRAIL_TEST_POSTGRESQL) checks PostgreSQL's plans")
 
-    async def many(conn: Connection) -> None:  # 3,000 tasks, every one a match of `b`
-        await conn.execute("INSERT INTO task (id, title, status, created_at, updated_at) SELECT 'tsk_' || n, "
-                           "'Bold move ' || n, 'planned', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z' "
-                           "FROM generate_series(1, 3000) AS n")  # fmt: skip
-        await conn.execute("ANALYZE task_text")
-
-    await store.db.write(many)
+    await _bold_moves(store, 3000)  # every one a match of `b`
     traced: list[tuple[str, tuple[Any, ...]]] = []
     store.db.traced = traced
     try:
@@ -234,13 +240,7 @@ async def test_a_broad_search_alone_walks_its_entries_newest_first_for_its_page_
     if not isinstance(store.db, PostgresqlDatabase):
         pytest.skip("the suite's PostgreSQL run (WORKTRAIL_TEST_POSTGRESQL) checks PostgreSQL's plans")
 
-    async def many(conn: Connection) -> None:  # COUNT_CAP + 1 tasks, every one a match of `b`
-        await conn.execute("INSERT INTO task (id, title, status, created_at, updated_at) SELECT 'tsk_' || n, "
-                           "'Bold move ' || n, 'planned', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z' "
-                           "FROM generate_series(1, 10001) AS n")  # fmt: skip
-        await conn.execute("ANALYZE task_text")
-
-    await store.db.write(many)
+    await _bold_moves(store, 10_001)  # COUNT_CAP + 1, every one a match of `b`
     traced: list[tuple[str, tuple[Any, ...]]] = []
     store.db.traced = traced
     try:
