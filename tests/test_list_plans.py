@@ -96,13 +96,15 @@ async def test_every_list_page_reads_in_index_order_on_postgresql(owner: Agent, 
         for tool, arguments in await _lists(owner):
             before = len(traced)
             await owner.ok(tool, arguments)
-            # A search's page is read by the rowids its count found (postgresql/connection.py): no LIMIT.
-            pages = [(q, p) for q, p in traced[before:] if " ORDER BY " in q and (" LIMIT " in q or "= ANY(" in q)]
+            pages = [(q, p) for q, p in traced[before:] if " ORDER BY " in q and " LIMIT " in q]
             assert pages, (tool, arguments, "ran no page query")
             for query, params in pages:
                 # Sorting and whole-table scans priced out (a tiny table is scanned, else).
                 plan = await _postgresql_plan(store, query, params, enable_sort="off", enable_seqscan="off")
-                assert "Sort" not in plan.replace("Sort Key", ""), (tool, arguments, plan)
+                # A search alone picks its page from the rowids its count found (at most COUNT_CAP, by
+                # a top-N sort: postgresql/search.py); no task is sorted.
+                sorted_by = FOUND_SORTED if query.lstrip().startswith("WITH found AS") else set()
+                assert set(_sort_keys(plan)) <= sorted_by, (tool, arguments, plan)
                 # A page past the first is skipped to in the index (postgresql/connection.py). How its
                 # rows are then joined is the planner's to choose on tables this small.
                 if tool == "ts.tsk.list" and arguments.get("offset") and "search" not in arguments:
@@ -140,6 +142,16 @@ async def test_no_list_is_planned_in_parallel_on_postgresql(owner: Agent, store:
         store.db.traced = None
 
 
+FOUND_SORTED = {"found.rowid DESC", "found_1.rowid DESC"}  # the CTE as its plan names it
+
+
+def _sort_keys(plan: str) -> list[str]:
+    """The key of each Sort node of a plan (its lines joined by " | ")."""
+    lines = [line.strip() for line in plan.split(" | ")]
+    nodes = ("Sort  (", "->  Sort  (")
+    return [after.removeprefix("Sort Key: ") for line, after in zip(lines, lines[1:], strict=False) if line.startswith(nodes)]
+
+
 async def _postgresql_plan(store: Store, query: str, params: tuple[Any, ...], **settings: str) -> str:
     """PostgreSQL's plan for `query`, one line after another, asked with `settings` for the moment."""
 
@@ -151,46 +163,58 @@ async def _postgresql_plan(store: Store, query: str, params: tuple[Any, ...], **
     return await store.db.read(explain)
 
 
-async def test_a_search_is_planned_for_its_words_given_as_a_tsquery_on_postgresql(owner: Agent, store: Store) -> None:
-    """The words are made a tsquery once, before the statements that use them. Inside them,
-    `to_tsquery(unaccent(?))` was a call the planner priced (and ran) for every entry a walk would
-    test, so a broad prefix's capped count read every entry of the index the prefix starts (`b`
-    at a million tasks: 0.5 s, where walking the entries until the cap takes 9 ms)."""
-    if not isinstance(store.db, PostgresqlDatabase):
-        pytest.skip("the suite's PostgreSQL run (WORKTRAIL_TEST_POSTGRESQL) checks PostgreSQL's plans")
+async def _bold_moves(store: Store, count: int) -> None:
+    """`count` tasks "Bold move N", made in one statement, their search entries analysed."""
 
-    async def many(conn: Connection) -> None:  # 3,000 tasks, every one a match of `b`
+    async def many(conn: Connection) -> None:
         await conn.execute("INSERT INTO task (id, title, status, created_at, updated_at) SELECT 'tsk_' || n, "
                            "'Bold move ' || n, 'planned', '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z' "
-                           "FROM generate_series(1, 3000) AS n")  # fmt: skip
+                           "FROM generate_series(1, ?::integer) AS n", (count,))  # fmt: skip
         await conn.execute("ANALYZE task_text")
 
     await store.db.write(many)
+
+
+async def test_a_search_is_planned_for_its_words_given_as_a_tsquery_on_postgresql(owner: Agent, store: Store) -> None:
+    """The words are made a tsquery while the statement is planned (an IMMUTABLE function of them:
+    postgresql/search.py), and every plan of a search is made for its words. As
+    `to_tsquery(unaccent(?))` inside the statement it was a call the planner priced (and ran) for
+    every entry a walk would test, so a broad prefix's capped count read every entry of the index
+    the prefix starts (`b` at a million tasks: 0.5 s, where walking the entries until the cap takes
+    9 ms); a generic plan could not see the words at all."""
+    if not isinstance(store.db, PostgresqlDatabase):
+        pytest.skip("the suite's PostgreSQL run (WORKTRAIL_TEST_POSTGRESQL) checks PostgreSQL's plans")
+
+    await _bold_moves(store, 3000)  # every one a match of `b`
     traced: list[tuple[str, tuple[Any, ...]]] = []
     store.db.traced = traced
     try:
-        assert (await owner.ok("ts.tsk.list", {"search": "b"}))["tasks"][0]["title"] == "Bold move 3000"
+        for _ in range(8):  # past the five custom plans PostgreSQL makes before it may keep a generic one
+            assert (await owner.ok("ts.tsk.list", {"search": "b"}))["tasks"][0]["title"] == "Bold move 3000"
     finally:
         store.db.traced = None
-    counts = [(q, p) for q, p in traced if q.startswith("SELECT rowid FROM task_text")]
-    assert counts, traced
-    plan = await _postgresql_plan(store, *counts[0])
-    assert "unaccent" not in plan and "'''b'':*'::tsquery" in plan, plan
+    searched = [(q, p) for q, p in traced if "task_text" in q]
+    assert searched, traced
+    plan = await _postgresql_plan(store, *searched[0])
+    assert "unaccent" not in plan and "worktrail_words" not in plan and "'''b'':*'::tsquery" in plan, plan
     assert "Bitmap" not in plan, ("the capped count walks the entries", plan)
 
-    async def planned_for(conn: Connection) -> str:  # a generic plan of the statement could not see the words
-        await conn.task_match("b")
-        return str((await conn.fetchone("SHOW plan_cache_mode"))[0])
+    async def plans(conn: Connection) -> list[tuple[int, int]]:  # of the pool's one connection, which searched
+        rows = await conn.fetchall("SELECT generic_plans, custom_plans FROM pg_prepared_statements"
+                                   " WHERE ltrim(statement, E'\\n') LIKE 'WITH found AS%'")  # fmt: skip
+        return [(row[0], row[1]) for row in rows]
 
-    assert await store.db.read(planned_for) == "force_custom_plan"
+    made = await store.db.read(plans)
+    assert made == [(0, 8)], made
 
 
-async def test_a_search_alone_reads_its_page_by_the_rowids_its_count_found_on_postgresql(
+async def test_a_search_alone_is_one_statement_that_walks_no_entries_below_the_cap_on_postgresql(
     owner: Agent, store: Store
 ) -> None:
     """Asked for its newest 50 matches, PostgreSQL walked the entries newest first and tested each,
     stopping at 50: a rare word walked 10,000 entries at a million tasks, a word found nowhere all
-    of them (0.8 s). The matches are found once, through the index, and the page read by rowid."""
+    of them (0.8 s). The matches are found once, through the index, counted, and the page picked
+    from them, in the same statement (one round trip); below the cap nothing is walked."""
     if not isinstance(store.db, PostgresqlDatabase):
         pytest.skip("the suite's PostgreSQL run (WORKTRAIL_TEST_POSTGRESQL) checks PostgreSQL's plans")
     made = [(await owner.ok("ts.tsk.create", {"title": f"Plan part {n}"}))["id"] for n in range(5)]
@@ -200,10 +224,31 @@ async def test_a_search_alone_reads_its_page_by_the_rowids_its_count_found_on_po
     try:
         found = await owner.ok("ts.tsk.list", {"search": "plan", "limit": 2, "offset": 1})
         assert (await owner.ok("ts.tsk.list", {"search": "zzz"}))["total"] == 0
+        past = await owner.ok("ts.tsk.list", {"search": "plan", "offset": 5})
     finally:
         store.db.traced = None
     assert ([t["id"] for t in found["tasks"]], found["total"]) == ([made[3], made[2]], 5)
-    searched = [q for q, _ in traced if "task_text" in q]
-    assert searched and all(" ORDER BY " not in q for q in searched), searched
-    pages = [p for q, p in traced if q.startswith("SELECT * FROM task WHERE rowid = ANY(")]
-    assert len(pages) == 2 and len(pages[0][0]) == 2 and pages[1] == ([],), pages
+    assert (past["tasks"], past["total"]) == ([], 5), "a page past the matches still has their count"
+    assert len(traced) == 3 and all(q.lstrip().startswith("WITH found AS") for q, _ in traced), traced
+
+
+async def test_a_broad_search_alone_walks_its_entries_newest_first_for_its_page_on_postgresql(
+    owner: Agent, store: Store
+) -> None:
+    """At the cap the matches found are not the newest: the page is the entries walked newest first
+    (postgresql/search.py WALKED), in a second statement, and only the page's tasks are read."""
+    if not isinstance(store.db, PostgresqlDatabase):
+        pytest.skip("the suite's PostgreSQL run (WORKTRAIL_TEST_POSTGRESQL) checks PostgreSQL's plans")
+
+    await _bold_moves(store, 10_001)  # COUNT_CAP + 1, every one a match of `b`
+    traced: list[tuple[str, tuple[Any, ...]]] = []
+    store.db.traced = traced
+    try:
+        found = await owner.ok("ts.tsk.list", {"search": "b", "limit": 2, "offset": 3})
+    finally:
+        store.db.traced = None
+    assert [t["title"] for t in found["tasks"]] == ["Bold move 9998", "Bold move 9997"], found
+    assert (found["total"], found.get("total_is_estimate")) == (10_000, True), found
+    assert len(traced) == 2 and traced[0][0].lstrip().startswith("WITH found AS"), traced
+    plan = await _postgresql_plan(store, *traced[1], enable_sort="off")
+    assert "Index Scan Backward using task_text_pkey" in plan and not _sort_keys(plan), plan

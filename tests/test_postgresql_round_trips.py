@@ -4,7 +4,8 @@ counted, so each case runs once before it is counted). On this machine each roun
 sleeping server process, 0.1-0.4 ms (benchmarks/README.md, "PostgreSQL round trips").
 
 A task update is four: BEGIN with the write lock and the session key's re-check, the task, the
-compare-and-set with its change record, COMMIT."""
+compare-and-set with its change record, COMMIT. A read begins with the key's re-check too; a
+search alone is three: that BEGIN, one statement, COMMIT."""
 
 from __future__ import annotations
 
@@ -98,3 +99,35 @@ async def test_a_renamed_resources_session_is_checked_in_full_and_sees_its_new_n
             expired = await member.err("ts.tsk.update", {"id": task["id"], "status": "planned"})
             assert expired["code"] == "session_expired"
         assert (await owner.ok("ts.tsk.get", {"id": task["id"]}))["status"] == "active"
+
+
+async def _read_twice_counted(store: Store, sent: list[str], api_key: str, arguments: dict[str, Any]) -> list[str]:
+    async with connect(store, api_key) as agent:
+        await agent.ok("ts.tsk.create", {"title": "Plan the counted week"})
+        await agent.ok("ts.tsk.list", arguments)  # its statements prepared
+        return await _counted(sent, agent, "ts.tsk.list", arguments)
+
+
+async def test_a_search_alone_is_three_round_trips(one_connection: tuple[Store, list[str]]) -> None:
+    """BEGIN with the key's re-check and plans made for the words (postgresql/search.py), one
+    statement that counts the matches and reads the page, COMMIT. It was six: BEGIN, the key, the
+    words made a tsquery, the matches, the page, COMMIT."""
+    store, sent = one_connection
+    _, _, api_key = await store.keys.bootstrap_owner(Origin(None, "test", format_ts(SystemClock().now())), "owner")
+    queries = await _read_twice_counted(store, sent, api_key, {"search": "plan"})
+    assert len(queries) == 3, queries
+    assert queries[0].startswith("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY;"), queries
+    assert "plan_cache_mode = force_custom_plan" in queries[0] and "key_as_known" in queries[0], queries
+    assert "task_text" in queries[1] and queries[2] == "COMMIT", queries
+
+
+async def test_a_list_reads_the_key_again_in_the_round_trip_that_begins_it(
+    one_connection: tuple[Store, list[str]],
+) -> None:
+    """Every read begins with the session key's re-check (key_check.py), as a write does; its plans
+    stay the ones PostgreSQL keeps (only a search asks for plans made for its values)."""
+    store, sent = one_connection
+    _, _, api_key = await store.keys.bootstrap_owner(Origin(None, "test", format_ts(SystemClock().now())), "owner")
+    queries = await _read_twice_counted(store, sent, api_key, {"status": ["planned"]})
+    assert len(queries) == 4, queries  # BEGIN and the key, the count, the page, COMMIT
+    assert "key_as_known" in queries[0] and "plan_cache_mode" not in queries[0], queries

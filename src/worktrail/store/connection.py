@@ -67,13 +67,6 @@ class Connection(Protocol):
         for the plain query."""
         ...
 
-    async def newest_matches(self, table: str, counted: str, clause: str, params: Params, limit: int, offset: int,
-                             cap: int) -> tuple[list[Any] | None, int] | None:
-        """A page (newest first by rowid) of the rows of `table` whose rowids `SELECT rowid FROM counted
-        clause` finds, read through those rowids, and how many there are (up to `cap`); the rows are
-        None when `cap` were found (read the page the plain way). None: this store does not."""
-        ...
-
     def indexed_by(self, index: str) -> str:
         """What to write after a table's name in FROM so that a query reads `index` (a partial
         index SQLite's planner passes over for one it must then sort: SQLite's `INDEXED BY`), or ""

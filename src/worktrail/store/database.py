@@ -40,8 +40,10 @@ class Database(Protocol):
 
     async def close(self) -> None: ...
 
-    async def read(self, fn: Unit[T], *, patient: bool = False) -> T:
-        """`fn(conn)` against one consistent snapshot; `patient`: a long read (an integrity check)."""
+    async def read(self, fn: Unit[T], *, patient: bool = False, planned_for_values: bool = False) -> T:
+        """`fn(conn)` against one consistent snapshot; `patient`: a long read (an integrity check);
+        `planned_for_values`: each statement planned for its parameters' values, never a plan kept
+        for any values (PostgreSQL's plan_cache_mode; SQLite plans every statement so)."""
         ...
 
     async def write(self, fn: Unit[T], *, patient: bool = False) -> T:

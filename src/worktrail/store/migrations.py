@@ -19,6 +19,7 @@ from worktrail.store.workflows.schema_creator import RUN_CREATOR
 
 # A step that is PostgreSQL's alone (postgresql/schema.py finds it by this text): nothing on SQLite.
 SEARCH_STATISTICS = "-- the task search entries' planner statistics: PostgreSQL's own step (postgresql/search.py)"
+SEARCH_WORDS = "-- the task search's words made a tsquery as a statement is planned: PostgreSQL's own step (postgresql/search.py)"
 
 MIGRATIONS: tuple[str | Rewrite, ...] = (
     # 1: resources, keys, endeavours, tasks and the change records of the audit trail.
@@ -324,6 +325,8 @@ MIGRATIONS: tuple[str | Rewrite, ...] = (
     CHANGE_RECORDS_NUMBERED,
     # 32: the kinds of change in an index, for ts.aud.list {action} (audit.py).
     ACTION_INDEX,
+    # 33: PostgreSQL's task search makes its words a tsquery while its statement is planned (postgresql/search.py).
+    SEARCH_WORDS,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

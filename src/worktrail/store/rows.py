@@ -162,21 +162,13 @@ async def page(
     *,
     select: str = "*",
     order: str = "created_at DESC, rowid DESC",
-    counted: tuple[str, str, Sequence[Any]] | None = None,
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of rows (newest first and stable unless `order` says otherwise) and the total that
-    match (up to COUNT_CAP), from one snapshot. `select` and `order` come from code, never from a caller.
-    `counted` (table, WHERE clause, parameters): rows of another table that match one-to-one the
-    rows this page is read from, counted instead when that is cheaper."""
+    match (up to COUNT_CAP), from one snapshot. `select` and `order` come from code, never from a caller."""
     _names([table])
     clause = f" WHERE {' AND '.join(where)}" if where else ""
     columns = tuple(json_columns)
-    matched = None
-    if counted is not None and limit is not None and select == "*" and order == "rowid DESC":
-        matched = await conn.newest_matches(table, *counted, limit, offset, COUNT_CAP)
-    if matched is not None and matched[0] is not None:
-        return [as_dict(r, columns) for r in matched[0]], matched[1]  # type: ignore[misc]
-    total = matched[1] if matched is not None else await capped_count(conn, *(counted or (table, clause, params)))
+    total = await capped_count(conn, table, clause, params)
     # limit None: every row (neither store's "no limit" is the other's: LIMIT -1, LIMIT ALL).
     tail, more = ("", []) if limit is None else (" LIMIT ? OFFSET ?", [limit, offset])
     deep = conn.deep_page(table, clause, order) if offset and limit is not None and select == "*" else None

@@ -13,7 +13,8 @@ from typing import Any
 import asyncpg
 
 from worktrail.store.connection import Params
-from worktrail.store.postgresql.search import MATCH, QUERY, match_query
+from worktrail.store.postgresql.search import MATCH, NEWEST, WALKED, match_query
+from worktrail.store.rows import COUNT_CAP, as_dict
 
 _TOKENS = re.compile(r"'(?:[^']|'')*'|\"(?:[^\"]|\"\")*\"|\?|\bLIKE\b", re.IGNORECASE)
 
@@ -84,13 +85,21 @@ class PostgresqlConnection:
 
     async def task_match(self, text: str) -> tuple[str, str] | None:
         words = match_query(text)
-        if words is None:
-            return None
-        return MATCH, (await self.fetchone(QUERY, (words,)))[1]
+        return None if words is None else (MATCH, words)
 
     async def task_page(self, match: tuple[str, str], where: Sequence[str], params: Sequence[Any], limit: int,
                         offset: int, json_columns: Iterable[str]) -> tuple[list[dict[str, Any]], int] | None:
-        return None  # the shared page reads it (a search alone: by the rowids its count found, newest_matches)
+        """A search alone: its count and its page in one round trip (search.NEWEST); with other
+        filters, None (the shared page reads it, the match one term among them)."""
+        if where:
+            return None
+        rows = await self.fetchall(NEWEST.format(cap=COUNT_CAP), [match[1], limit, offset])
+        total = int(rows[0]["search_total"])  # one row at least: a page past the matches is one of NULLs
+        if total >= COUNT_CAP:
+            rows = await self.fetchall(WALKED, [match[1], limit, offset])
+        tasks = sorted((row for row in rows if row["rowid"] is not None), key=lambda row: row["rowid"], reverse=True)
+        columns = tuple(json_columns)
+        return [{k: v for k, v in as_dict(row, columns).items() if k != "search_total"} for row in tasks], total
 
     def deep_page(self, table: str, clause: str, order: str) -> str | None:
         """The rows before the page skipped as index entries, then only the page's rows read: a
@@ -103,20 +112,6 @@ class PostgresqlConnection:
             f" ORDER BY {order} LIMIT ? OFFSET ?) AS skipped"
             f" JOIN {table} AS page_row ON page_row.rowid = skipped.rowid ORDER BY {ordered}"
         )
-
-    async def newest_matches(self, table: str, counted: str, clause: str, params: Params, limit: int, offset: int,
-                             cap: int) -> tuple[list[Any] | None, int] | None:
-        """The matches found once, through the GIN index (each one's entry is read to be checked: that
-        is the count's cost), their newest `limit` picked here and read by rowid. A LIMIT on the
-        match itself lets the planner walk the entries newest first, stopping at the page: right
-        for a common word, but a rare one walked 10,000 entries for 50 (a word found nowhere:
-        every entry, 0.8 s at a million tasks). From `cap` matches on, the page is read that way."""
-        found = [row[0] for row in await self.fetchall(f"SELECT rowid FROM {counted}{clause} LIMIT {cap}", params)]
-        if len(found) >= cap:
-            return None, cap
-        newest = sorted(found, reverse=True)[offset : offset + limit]
-        rows = await self.fetchall(f"SELECT * FROM {table} WHERE rowid = ANY(?::bigint[]) ORDER BY rowid DESC", [newest])
-        return rows, len(found)
 
     def indexed_by(self, index: str) -> str:
         return ""  # its planner takes the partial index that serves the order (and has no hints)

@@ -15,7 +15,7 @@ lose the last few hundred milliseconds), FULL leaves it on (the WAL reaches the 
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -125,11 +125,24 @@ class PostgresqlDatabase:
             raise RuntimeError("the database is not open")
         return self._pool
 
-    async def read(self, fn: Unit[T], *, patient: bool = False) -> T:
-        checked = with_checks(fn, write=False)
+    async def read(self, fn: Unit[T], *, patient: bool = False, planned_for_values: bool = False) -> T:
         async with self._require().acquire() as raw:
-            async with raw.transaction(isolation="repeatable_read", readonly=True):
-                return await checked(PostgresqlConnection(raw, self.traced))
+            await self._begin_reading(raw, planned_for_values)
+            checked = with_checks(fn, write=False)
+            try:
+                result = await checked(PostgresqlConnection(raw, self.traced))
+            except BaseException:
+                await raw.execute("ROLLBACK")
+                raise
+            await raw.execute("COMMIT")
+        return result
+
+    async def _begin_reading(self, raw: Any, planned_for_values: bool) -> None:
+        """The read's snapshot, and in the same round trip the re-check of the session's key when
+        one is due (key_check.py, as a write's BEGIN carries it) and, when asked, plans made for
+        each statement's values (a generic plan of a search cannot see its words: search.py)."""
+        begin = _READ + ("; SET LOCAL plan_cache_mode = force_custom_plan" if planned_for_values else "")
+        await _begin_checked(raw, lambda then: raw.execute(begin + (f"; {then}" if then else "")), write=False)
 
     async def write(self, fn: Unit[T], *, patient: bool = False) -> T:
         if self.read_only:
@@ -154,23 +167,8 @@ class PostgresqlDatabase:
 
     async def _begin_writing(self, raw: Any) -> None:
         """BEGIN and the ledger's write lock, in one round trip, and in it the re-check of the
-        session's key when one is due (key_check.py); a key not as the session knows it begins
-        again without, and leaves the full check to say why."""
-        due = due_first(write=True)
-        folded = folded_key_check(due.actor) if due is not None and due.actor is not None else None
-        if due is not None and folded is not None:
-            try:
-                try:
-                    await self._begin(raw, folded)
-                except NOT_PREPARED:  # this connection's first: a prepared statement outlives a rollback
-                    await raw.execute("ROLLBACK")
-                    await raw.execute(PREPARE)
-                    await self._begin(raw, folded)
-                due.done = True
-                return
-            except NOT_AS_KNOWN:
-                await raw.execute("ROLLBACK")
-        await self._begin(raw)
+        session's key when one is due (key_check.py)."""
+        await _begin_checked(raw, lambda then: self._begin(raw, then), write=True)
 
     async def _begin(self, raw: Any, then: str | None = None) -> None:
         try:
@@ -259,6 +257,10 @@ class PostgresqlDatabase:
         )
 
 
+# A read: one snapshot for all its statements, as a SQLite read has.
+_READ = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+
+
 def _write_lock(wait_ms: int) -> str:
     """The statements that take the ledger's write lock for this transaction, waiting at most
     `wait_ms` for it (then LockNotAvailableError), as SQLite's busy timeout bounds the wait for its
@@ -272,6 +274,27 @@ async def _begin_writing(raw: Any, wait_ms: int, then: str | None = None) -> Non
     parameters) once the lock is held, in one round trip (the simple query protocol takes several
     statements)."""
     await raw.execute(f"BEGIN; {_write_lock(wait_ms)}" + (f"; {then}" if then else ""))
+
+
+async def _begin_checked(raw: Any, begin: Callable[[str | None], Awaitable[Any]], *, write: bool) -> None:
+    """`begin(then)`: a transaction begun in one round trip, with `then` (a statement without
+    parameters) in it: the re-check of the session's key when one is due (key_check.py). A key not
+    as the session knows it begins again without, and leaves the full check to say why."""
+    due = due_first(write=write)
+    folded = folded_key_check(due.actor) if due is not None and due.actor is not None else None
+    if due is not None and folded is not None:
+        try:
+            try:
+                await begin(folded)
+            except NOT_PREPARED:  # this connection's first: a prepared statement outlives a rollback
+                await raw.execute("ROLLBACK")
+                await raw.execute(PREPARE)
+                await begin(folded)
+            due.done = True
+            return
+        except NOT_AS_KNOWN:
+            await raw.execute("ROLLBACK")
+    await begin(None)
 
 
 async def _released(raw: Any) -> None:

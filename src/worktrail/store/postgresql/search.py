@@ -38,13 +38,48 @@ INSERT INTO task_text (rowid, search)
 # A word as SQLite's unicode61 tokenizer cuts them, so both stores find the same words.
 _WORD = re.compile(r"[^\W_]+")
 
-# The words made a tsquery once, before the statements that use it: as `to_tsquery(unaccent(?))`
-# inside them it was a function call the planner priced (and the executor ran) for every row it
-# might test, so a walk of the entries was never chosen, and a capped count of `b` read every entry
-# of the index starting with b (0.5 s at a million tasks; walked, 9 ms). Plans of this read are
-# made for its words (a generic plan cannot see them, and would plan `b` as it plans `bimife`).
-QUERY = "SELECT set_config('plan_cache_mode', 'force_custom_plan', true), to_tsquery('simple', unaccent(?))::text"
-MATCH = "search @@ ?::tsquery"
+# The words as a tsquery, made while the statement is planned: `worktrail_words` (migration 33) is
+# declared IMMUTABLE, so a plan made for the read's values (its BEGIN sets plan_cache_mode =
+# force_custom_plan: a generic plan cannot see the words, and would plan `b` as it plans `bimife`)
+# holds the tsquery as a constant. `to_tsquery(unaccent(?))` itself is STABLE (unaccent reads its
+# rules): it was a call the planner priced (and the executor ran) for every entry a plan might test,
+# so a walk of the entries was never chosen, and a capped count of `b` read every entry of the
+# index starting with b (0.5 s at a million tasks; walked, 9 ms). Made in a round trip of its own
+# before the statements instead, it cost a round trip every search.
+MATCH = "search @@ worktrail_words(?)"
+
+# Migration 33 (migrations.SEARCH_WORDS), PostgreSQL's way. Not inlined into the statements that
+# call it (an IMMUTABLE SQL function whose body is not is never inlined), and folded by the planner
+# once its argument is a constant; it would read other words only if the unaccent rules changed,
+# and no index is built on it.
+SEARCH_WORDS = """
+CREATE FUNCTION worktrail_words(words TEXT) RETURNS TSQUERY LANGUAGE sql IMMUTABLE PARALLEL SAFE
+    AS $$ SELECT to_tsquery('simple', unaccent(words)) $$;
+"""
+
+# A search alone, its count and its page in one statement, so one round trip: the matches are found
+# once through the GIN index (each one's entry read to be checked: the count's cost), up to the cap,
+# and the page's rowids are the newest of them (a LIMIT on the match itself lets the planner walk
+# the entries newest first, testing each: for a rare word 10,000 entries for 50, for a word found
+# nowhere every entry, 0.8 s at a million tasks). The page's tasks are read by rowid and come in
+# no order (sort them). At the cap the matches found are not the newest: no page is read, and the
+# page is WALKED. Parameters: the words, the limit, the offset.
+NEWEST = """
+WITH found AS MATERIALIZED (SELECT rowid FROM task_text WHERE search @@ worktrail_words(?) LIMIT {cap})
+SELECT counted.search_total, page_row.* FROM (SELECT COUNT(*) AS search_total FROM found) AS counted LEFT JOIN LATERAL
+    (SELECT * FROM task WHERE counted.search_total < {cap}
+     AND rowid IN (SELECT rowid FROM found ORDER BY rowid DESC LIMIT ? OFFSET ?)) AS page_row
+    ON true
+"""
+
+# A broad search alone (the cap reached, a prefix of one or two letters): its entries walked newest
+# first until the page is full (a few hundred entries), and only the page's tasks read. Kept out of
+# NEWEST: a branch for it there was planned for every search (0.5 ms more each, at a million tasks).
+WALKED = """
+SELECT * FROM task WHERE rowid IN (SELECT rowid FROM task_text WHERE search @@ worktrail_words(?)
+                                   ORDER BY rowid DESC LIMIT ? OFFSET ?)
+"""
+
 
 # Migration 25 (migrations.SEARCH_STATISTICS), PostgreSQL's way: the planner's statistics of the entries keep 10,000 words (100
 # times the default target of 100 keeps 1,000), so that a prefix's share of the tasks is estimated

@@ -60,10 +60,6 @@ class SqliteConnection:
     def deep_page(self, table: str, clause: str, order: str) -> str | None:
         return None  # SQLite skips the rows before the page in the index without reading them (a deferred seek)
 
-    async def newest_matches(self, table: str, counted: str, clause: str, params: Params, limit: int, offset: int,
-                             cap: int) -> tuple[list[Any] | None, int] | None:
-        return None  # FTS5 hands out its matches in rowid order: the plain page reads the newest first
-
     def indexed_by(self, index: str) -> str:
         return f" INDEXED BY {index}"
 

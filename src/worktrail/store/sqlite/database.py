@@ -320,10 +320,11 @@ class SqliteDatabase:
 
         await self._hop(self._require(self._reader), run)
 
-    async def read(self, fn: Unit[T], *, patient: bool = False) -> T:
+    async def read(self, fn: Unit[T], *, patient: bool = False, planned_for_values: bool = False) -> T:
         """Run `fn(conn)` against one consistent snapshot, off the writer: on the event loop if
         it need not wait, else on the reader's thread (see the module's note). `patient`: a long
-        read (an integrity check), run on the thread so the event loop never waits on it."""
+        read (an integrity check), run on the thread so the event loop never waits on it.
+        `planned_for_values`: nothing to do (SQLite plans each statement for its values)."""
         checked = _on_sqlite(with_checks(fn, write=False))
         try:
             raw = self._require(self._reader)._conn

@@ -146,7 +146,6 @@ class Tasks:
 
         async def run(conn: Connection) -> tuple[list[dict[str, Any]], int]:
             terms, values = list(where) + ([await ready_condition(conn)] if ready else []), list(params)
-            counted = None
             if search:
                 match = await conn.task_match(search)
                 if match is None:  # nothing but punctuation: look for it as it is
@@ -155,18 +154,14 @@ class Tasks:
                 elif (paged := await conn.task_page(match, terms, values, limit, offset, JSON_COLUMNS)) is not None:
                     return paged  # read the store's own way (SQLite: from the index's side)
                 else:  # the full-text index, each store's own (sqlite/search.py, postgresql/search.py)
-                    found = f" WHERE {match[0]}"
-                    if not terms:  # a search alone: its entries are counted without a look-up of each task
-                        counted = ("task_text", found, [match[1]])
-                    terms.append(f"rowid IN (SELECT rowid FROM task_text{found})")
+                    terms.append(f"rowid IN (SELECT rowid FROM task_text WHERE {match[0]})")
                     values.append(match[1])
             # Newest first in the order they were stored (rowid), the order of creation: every index
             # of task, the full-text one included, hands out its matches in that order (migration 9).
-            return await page(
-                conn, "task", terms, values, limit, offset, JSON_COLUMNS, order="rowid DESC", counted=counted
-            )
+            return await page(conn, "task", terms, values, limit, offset, JSON_COLUMNS, order="rowid DESC")
 
-        return await self.db.read(run)
+        # A search's plans are made for its words (PostgreSQL: postgresql/search.py).
+        return await self.db.read(run, planned_for_values=bool(search))
 
     async def update(self, origin: Origin, actor: Actor, task_id: str, changes: Mapping[str, Any]) -> int:
         """Apply a partial update in one transaction (see `update`); answer the new version."""
