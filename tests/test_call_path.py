@@ -4,6 +4,7 @@ must never change an answer."""
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections.abc import Coroutine
 from typing import Any
 
@@ -89,3 +90,12 @@ async def test_a_name_that_is_no_column_is_refused_every_time_after_good_ones_we
     for _ in range(2):  # the second time too: a refused name is never remembered as a good one
         with pytest.raises(ValueError, match="not a column name"):
             await store.db.write(bad)
+
+
+@pytest.mark.parametrize("value", [{"status": ["planned", "active"]}, {"title": ["Grüße", "日本 \u2028"]},
+                                   [1.5, float("inf"), None, True], {"nested": {"a": [{}, []]}}, "plain"])  # fmt: skip
+def test_a_json_column_is_written_as_compact_json_dumps_writes_it_each_time(value: Any) -> None:
+    from worktrail.store.rows import to_json
+
+    for _ in range(2):  # one encoder serves every call: nothing of one value stays for the next
+        assert to_json(value) == json.dumps(value, separators=(",", ":"), ensure_ascii=False)

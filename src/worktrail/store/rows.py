@@ -22,9 +22,13 @@ _CHECKED: set[str] = set()
 _CHECKED_MAX = 4096
 
 
+# What `json.dumps(value, separators=(",", ":"), ensure_ascii=False)` builds anew on every call.
+_COMPACT = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def to_json(value: Any) -> str:
     """Compact JSON text for a JSON column."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return _COMPACT.encode(value)
 
 
 def encoded(values: Mapping[str, Any], json_columns: Iterable[str]) -> dict[str, Any]:
