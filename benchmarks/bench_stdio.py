@@ -6,7 +6,8 @@ Measures in one run on this machine:
 each over stdio: N sequential calls after a warm-up (the three servers run side by side and take
 their calls in interleaved blocks of 100, so drift in the machine's speed hits all alike), giving calls/s, p50 and p99, and the ratio
 of each to (a) in calls/s (1.0 = as fast as an empty tool); plus cold start (spawn to the answer
-of `initialize`, median of 5) and the peak RSS of each server process. Prints a table and writes
+of `initialize`, median of 5), the server's own CPU per measured call (/proc/PID/stat, Linux) and
+the peak RSS of each server process. Prints a table and writes
 it as JSON. With --profile it also runs (b) and (c) with the server under cProfile and reports
 where the server's time goes, by package.
 
@@ -64,6 +65,17 @@ def children() -> set[int]:
     return found
 
 
+def cpu_seconds(pid: int | None) -> float | None:
+    """The CPU time a live process has used (user + system, /proc/PID/stat), in seconds."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def peak_rss_mib(pid: int | None) -> float | None:
     """The high-water mark of a live process's resident memory (VmHWM), in MiB."""
     if pid is None:
@@ -104,9 +116,10 @@ class Subject:
         self.sent = 0
         self.latencies: list[float] = []
         self.elapsed = 0.0
+        self.cpu: float | None = 0.0  # the server's CPU seconds over the measured calls (None: unknown)
 
     async def calls(self, n: int, *, timed: bool = True) -> None:
-        started = time.perf_counter()
+        started, cpu_before = time.perf_counter(), cpu_seconds(self.pid) if timed else None
         for _ in range(n):
             t0 = time.perf_counter()
             result = await self.client.call_tool(self.tool, self.arguments(self.sent))
@@ -117,6 +130,9 @@ class Subject:
                 raise SystemExit(f"{self.tool} was refused: {result.structured_content}")
         if timed:
             self.elapsed += time.perf_counter() - started
+            cpu_after = cpu_seconds(self.pid)
+            both = cpu_before is not None and cpu_after is not None and self.cpu is not None
+            self.cpu = self.cpu + cpu_after - cpu_before if both else None  # type: ignore[operator]
 
     def figures(self) -> dict[str, Any]:
         return {
@@ -126,6 +142,8 @@ class Subject:
             "p50_ms": percentile(self.latencies, 0.50) * 1000,
             "p99_ms": percentile(self.latencies, 0.99) * 1000,
             "peak_rss_mib": peak_rss_mib(self.pid),
+            # The server's own CPU per call: steadier than calls/s on a shared machine.
+            "server_cpu_ms": self.cpu / len(self.latencies) * 1000 if self.cpu is not None and self.latencies else None,
         }
 
 
@@ -247,13 +265,15 @@ def ledger_at(db: Any) -> tuple[Any, dict[str, str]]:
 
 
 def table(rows: list[dict]) -> str:
-    head = "| case | calls/s | p50 ms | p99 ms | ratio to echo | cold start ms | peak RSS MiB |\n|---|---|---|---|---|---|---|"
+    head = ("| case | calls/s | p50 ms | p99 ms | ratio to echo | server CPU ms/call | cold start ms | peak RSS MiB |\n"
+            "|---|---|---|---|---|---|---|---|")
     lines = [head]
     for r in rows:
         rss = f"{r['peak_rss_mib']:.1f}" if r["peak_rss_mib"] is not None else "n/a"
+        cpu = f"{r['server_cpu_ms']:.3f}" if r.get("server_cpu_ms") is not None else "n/a"
         lines.append(
             f"| {r['tool']} | {r['calls_per_s']:.0f} | {r['p50_ms']:.2f} | {r['p99_ms']:.2f} | "
-            f"{r['ratio']:.2f} | {r['cold_start_ms']:.0f} | {rss} |"
+            f"{r['ratio']:.2f} | {cpu} | {r['cold_start_ms']:.0f} | {rss} |"
         )
     return "\n".join(lines)
 

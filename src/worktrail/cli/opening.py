@@ -52,5 +52,10 @@ class Opening:
         return self._registry
 
     async def call(self, name: str, arguments: dict[str, Any] | None, session: Session) -> Outcome:
-        """The registry's call, once the ledger is open."""
-        return await (await self.settled()).call(name, arguments, session)
+        """The registry's call, once the ledger is open. Once it is, straight to the registry: an
+        anyio event that is set still yields to the event loop when waited on (a loop iteration per
+        call, for nothing; issue 30)."""
+        registry = self._registry
+        if registry is None:
+            registry = await self.settled()
+        return await registry.call(name, arguments, session)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from pydantic import BaseModel
@@ -52,12 +53,13 @@ class Tool:
     # Set for a tool that changes one existing entity: it takes expected_version.
     versioned: Versioned | None = None
 
-    @property
+    # Cached: the registry asks both on every call (frozen fields: the answer cannot change).
+    @cached_property
     def takes_idempotency_key(self) -> bool:
         """Every write that may be replayed takes an idempotency_key."""
         return self.replayable and not self.read_only
 
-    @property
+    @cached_property
     def read_only(self) -> bool:
         """Whether the tool only reads (published as readOnlyHint): by its verb, `ts.<ns>.<verb>`."""
         return self.name.rsplit(".", 1)[-1] in READ_VERBS

@@ -15,6 +15,10 @@ class Result(BaseModel):
 
     model_config = ConfigDict(defer_build=True)
 
+    # Declared here so that `answers.dump` finds it on the class: asked of a model that lacks it,
+    # pydantic's `__getattr__` raises and catches an AttributeError on every answer (issue 30).
+    KEEP_NULLS: ClassVar[bool] = False
+
 
 class UpdateAck(Result):
     """The answer to a partial update (seed 001 and seed 000): which fields changed, and when."""

@@ -72,7 +72,7 @@ class Checkpointer:
         """Count a COMMIT; enough of them in a row make a checkpoint due at once."""
         self._commits += 1
         self._last_commit = time.monotonic()
-        if self._commits >= EVERY_COMMITS:
+        if self._commits >= EVERY_COMMITS and not self._due.is_set():  # set() takes a lock and notifies
             self._due.set()
 
     def stop(self) -> None:
