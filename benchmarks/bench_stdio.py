@@ -253,15 +253,17 @@ def ledger(folder: Path) -> tuple[Path, dict[str, str]]:
     return ledger_at(folder / "bench.db")
 
 
-def ledger_at(db: Any) -> tuple[Any, dict[str, str]]:
-    """A ledger made at `db` (a new file, or an empty PostgreSQL database's URL) with an owner; the
-    environment that logs a server in to it."""
+def ledger_at(db: Any, env: dict[str, str] | None = None) -> tuple[Any, dict[str, str]]:
+    """A ledger made at `db` (a new file, or an empty PostgreSQL database's URL) with an owner, by
+    the worktrail `env` runs (PYTHONPATH: another checkout's); the environment that logs a server
+    in to it."""
+    env = {**os.environ, **(env or {})}
     made = subprocess.run(
-        [sys.executable, "-m", "worktrail", "init", "--db", str(db), "--json"], capture_output=True, text=True
+        [sys.executable, "-m", "worktrail", "init", "--db", str(db), "--json"], capture_output=True, text=True, env=env
     )
     if made.returncode != 0:
         raise SystemExit(f"worktrail init failed: {made.stderr}")
-    return db, {**os.environ, "WORKTRAIL_API_KEY": json.loads(made.stdout)["api_key"]}
+    return db, {**env, "WORKTRAIL_API_KEY": json.loads(made.stdout)["api_key"]}
 
 
 def table(rows: list[dict]) -> str:
@@ -297,10 +299,11 @@ async def run(args: argparse.Namespace) -> dict:
                 cases.append((f"{tool} [postgresql]", tool, worktrail_command(pg), pg_env))
         if args.against:  # the same tools served by another worktrail source tree, e.g. an older commit
             older = str(Path(args.against).resolve() / "src")
-            other = {**env, "PYTHONPATH": older}
+            # Its own ledger, made by it: a ledger of a newer schema is one an older worktrail refuses.
+            old_db, other = ledger_at(Path(scratch) / "older.db", {"PYTHONPATH": older}) if not args.postgresql_only else (db, env)
             for tool in ("ts.tsk.update", "ts.rtr.update"):
                 if not args.postgresql_only:
-                    cases.append((f"{tool} [{Path(args.against).name}]", tool, worktrail_command(db), other))
+                    cases.append((f"{tool} [{Path(args.against).name}]", tool, worktrail_command(old_db), other))
                 if args.postgresql:  # and on the same PostgreSQL ledger (both trees at one schema)
                     label = f"{tool} [postgresql, {Path(args.against).name}]"
                     cases.append((label, tool, worktrail_command(pg), {**pg_env, "PYTHONPATH": older}))
