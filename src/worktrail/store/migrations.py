@@ -4,6 +4,7 @@ rewrite of rows by Python where SQL cannot say it (rewrite.py)."""
 from __future__ import annotations
 
 from worktrail.store.audit import ACTION_INDEX, CHANGE_RECORDS_NUMBERED, VIA_COLUMN
+from worktrail.store.audit_creates import CREATES_ON_TASK_ROW
 from worktrail.store.board.schema import BOARD_SESSIONS, SESSION_ENDS, TICKET_ORIGIN
 from worktrail.store.oauth.schema import DOCUMENT_FRESHNESS, GRANT_CLIENT_NAME, OAUTH, TOKEN_CARRIES_GRANT
 from worktrail.store.relations.schema import RELATIONS
@@ -324,6 +325,8 @@ MIGRATIONS: tuple[str | Rewrite, ...] = (
     CHANGE_RECORDS_NUMBERED,
     # 32: the kinds of change in an index, for ts.aud.list {action} (audit.py).
     ACTION_INDEX,
+    # 33: a task's create record kept on its row, not stored (audit_creates.py).
+    CREATES_ON_TASK_ROW,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

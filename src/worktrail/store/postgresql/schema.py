@@ -55,8 +55,9 @@ def _numbered_change_records() -> str:
 def step(number: int, shared: str) -> str:
     """Migration `number` (0-based) for PostgreSQL: its own where SQLite's is SQLite's alone."""
     from worktrail.store.audit import CHANGE_RECORDS_NUMBERED
+    from worktrail.store.audit_creates import CREATES_ON_TASK_ROW
     from worktrail.store.migrations import MIGRATIONS, SEARCH_STATISTICS
-    from worktrail.store.postgresql.notices import NOTIFY_CHANGES, NOTIFY_SESSION_ENDS
+    from worktrail.store.postgresql.notices import NOTIFY_CHANGES, NOTIFY_CREATES, NOTIFY_SESSION_ENDS
     from worktrail.store.postgresql.search import TASK_TEXT, TASK_TEXT_STATISTICS
     from worktrail.store.sqlite import search_schema as fts
 
@@ -69,5 +70,6 @@ def step(number: int, shared: str) -> str:
            14: shared + NOTIFY_SESSION_ENDS, MIGRATIONS.index(SEARCH_STATISTICS): TASK_TEXT_STATISTICS,
            MIGRATIONS.index(fts.TASK_TEXT_PREFIXES): "SELECT 1",
            MIGRATIONS.index(fts.TASK_TEXT_WITHOUT_POSITIONS): "SELECT 1",
-           MIGRATIONS.index(CHANGE_RECORDS_NUMBERED): _numbered_change_records()}  # fmt: skip
+           MIGRATIONS.index(CHANGE_RECORDS_NUMBERED): _numbered_change_records(),
+           MIGRATIONS.index(CREATES_ON_TASK_ROW): shared + NOTIFY_CREATES}  # fmt: skip
     return own.get(number) or shared
