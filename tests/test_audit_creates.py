@@ -1,4 +1,4 @@
-"""A task's create record kept on its row, not stored (migration 32): the trail still lists it, with
+"""A task's create record kept on its row, not stored (migration 33): the trail still lists it, with
 its id, in its place among the stored records, under every filter; the board's watcher hears a
 create; an older ledger's trail reads the same after the upgrade, and its numbers go on."""
 
@@ -10,11 +10,11 @@ from typing import Any
 import anyio
 import pytest
 
-from tests.conftest import Agent, connect, make_resource, scalar
+from tests.conftest import Agent, connect, make_resource, postgresql_ledger, scalar
 from tests.postgresql_schemas import POSTGRESQL
 from tests.test_upgrades import _resource, older_ledger
 from worktrail.domain.ids import numbered_id
-from worktrail.store import export
+from worktrail.store import export, transfer
 from worktrail.store.audit import Origin
 from worktrail.store.audit_creates import CREATES_ON_TASK_ROW
 from worktrail.store.migrations import MIGRATIONS
@@ -83,7 +83,7 @@ async def test_every_filter_lists_the_creates_as_it_lists_stored_records(owner: 
     whole = (await owner.ok("ts.aud.list", {"limit": 500}))["records"]
     assert [number(r) for r in whole] == sorted((number(r) for r in whole), reverse=True)
     since = whole[len(whole) // 2]["at"]
-    cases = [{"entity_id": made[2]}, {"actor_id": member_id}, {"entity_type": "task"}, {"entity_type": "endeavour"},
+    cases = [{}, {"entity_id": made[2]}, {"actor_id": member_id}, {"entity_type": "task"}, {"entity_type": "endeavour"},
              {"action": "create"}, {"action": "update"}, {"since": since}, {"since": since, "actor_id": member_id},
              {"since": since, "entity_type": "task"}, {"entity_type": "task", "action": "create", "actor_id": member_id},
              {"entity_id": made[3], "since": whole[-1]["at"]}]  # fmt: skip
@@ -157,6 +157,9 @@ async def test_an_upgraded_ledgers_trail_reads_as_before_and_its_numbers_go_on(t
         trail, total = await store.audit.list(**EVERYTHING)
         assert [(number(r), r["entity_id"], r["action"], r["actor_id"], r.get("via")) for r in trail] == expected
         assert total == 6 and trail[3]["tool"] == "ts.other" and trail[2]["version"] == 1
+        for offset in range(1, 6):  # pages past the first, around the gap at number 4
+            page, _ = await store.audit.list(**{**EVERYTHING, "limit": 2, "offset": offset})
+            assert page == trail[offset : offset + 2], offset
         assert await scalar(store, "SELECT COUNT(*) FROM change_record") == 3, "tsk_3's create stays stored"
         assert await store.changes.latest() == 7
 
@@ -166,3 +169,26 @@ async def test_an_upgraded_ledgers_trail_reads_as_before_and_its_numbers_go_on(t
         await store.endeavours.create(Origin("res_a", "ts.edv.create", AT.format(6)), {"name": "after"})
         trail, _ = await store.audit.list(**EVERYTHING)
         assert [number(r) for r in trail[:3]] == [9, 8, 7], "a stored record is numbered past the creates"
+
+
+async def test_a_ledger_moved_to_postgresql_numbers_its_next_record_past_its_last_create(tmp_path: Path) -> None:
+    if not POSTGRESQL:
+        pytest.skip("the suite's PostgreSQL run (WORKTRAIL_TEST_POSTGRESQL) has a server to copy to")
+    home = await Store.open(str(tmp_path / "home.db"))
+    try:
+        await home.endeavours.create(Origin(None, "test", AT.format(1)), {"name": "first"})
+        task = await home.tasks.create(Origin(None, "ts.tsk.create", AT.format(2)), {"title": "the last record"})
+        last = await home.changes.latest()
+        async with postgresql_ledger() as url:
+            there = await Store.open(url)
+            try:
+                await transfer.copy(home.db, there.db)
+                assert await there.changes.latest() == last
+                await there.endeavours.create(Origin(None, "test", AT.format(3)), {"name": "after the move"})
+                trail, _ = await there.audit.list(**EVERYTHING)
+            finally:
+                await there.close()
+    finally:
+        await home.close()
+    assert [(number(r), r["entity_type"]) for r in trail[:2]] == [(last + 1, "endeavour"), (last, "task")]
+    assert trail[1]["entity_id"] == task["id"]

@@ -191,17 +191,15 @@ async def _with_creates(conn: Connection, terms: list[str], values: list[Any], e
     in the trail's order: the first `limit + offset` of each read in its own order, from its index."""
     many = bool(since and entity_id is None and actor_id and not await _few_creates(conn, actor_id))
     created, created_values = creates.terms(entity_id, actor_id, since, many)
-    way = "ASC" if entity_id else "DESC"
-    by_time = f"at {way}, " if since else ""
     stored_clause = f" WHERE {' AND '.join(terms)}" if terms else ""
-    sql = creates.merged(stored_clause, f"{by_time}rowid {way}", f" WHERE {' AND '.join(created)}",
-                         f"{'created_at ' + way + ', ' if since else ''}rowid {way}", f"{by_time}number {way}", limit + offset, offset > 0)  # fmt: skip
-    rows = await conn.fetchall(sql, [*values, *created_values, limit, offset])
+    page = await creates.merged_page(conn, (stored_clause, values), (f" WHERE {' AND '.join(created)}", created_values),
+                                     bool(since), entity_id is not None, limit, offset)  # fmt: skip
+    rows = [{key: row[key] for key in row.keys() if key != "task_rowid"} for row in page]
     # The creates are counted only up to the cap the stored records leave: each is a task row read.
     total = await capped_count(conn, "change_record", stored_clause, values)
     if total < COUNT_CAP:
         total += await creates.count(conn, created, created_values, COUNT_CAP - total)
-    return [as_dict(row, JSON_COLUMNS) for row in rows], total  # type: ignore[misc]
+    return [as_dict(row, JSON_COLUMNS) for row in rows], total  # type: ignore[misc,arg-type]
 
 
 async def _few_creates(conn: Connection, actor_id: str) -> bool:

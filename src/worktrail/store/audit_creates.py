@@ -1,4 +1,4 @@
-"""A task's create record, kept on the task's row (migration 32), where a stored change record of
+"""A task's create record, kept on the task's row (migration 33), where a stored change record of
 its own took ~260 bytes of rows and index entries at a million tasks (benchmarks/README.md).
 
 A create record said nothing the row does not (who: `creator_id`, when: `created_at`, changes
@@ -15,6 +15,8 @@ creates' order: the trail merges two streams that are each read in order from th
 
 from __future__ import annotations
 
+import heapq
+from itertools import islice
 from typing import Any
 
 from worktrail.store.connection import Connection
@@ -22,8 +24,9 @@ from worktrail.store.connection import Connection
 ENTITY_TYPE = "task"
 TOOL = "ts.tsk.create"  # the tool nearly every task is made by: stored as NULL
 
-# Migration 32. A create record moves to its task's row only when the row says the same (who and
+# Migration 33. A create record moves to its task's row only when the row says the same (who and
 # when); any other stays a stored record (and its task has no number: nothing is shown twice).
+# The creates' actor and `since` filters read the task's two new indexes.
 CREATES_ON_TASK_ROW = """
 ALTER TABLE task ADD COLUMN created_number INTEGER;
 ALTER TABLE task ADD COLUMN created_tool TEXT;
@@ -92,24 +95,90 @@ async def count(conn: Connection, where: list[str], params: list[Any], cap: int)
     return int((await conn.fetchone(sql, params))[0])
 
 
-def merged(stored: str, stored_order: str, created: str, created_order: str, order: str, first: int, deep: bool) -> str:
-    """One page of the stored records (`stored`: WHERE clause) and the creates (`created`) together
-    in `order`: the first `first` of each, read in its own order, then merged (LIMIT and OFFSET
-    are the page's parameters, after the stored records' and the creates' own). `deep` (a page
-    past the first): the records skipped are merged as their numbers alone, and only the page's
-    rows read whole (10,000 skipped at a million tasks: 54 ms whole, 12 as numbers)."""
-    if not deep:
-        return (f"SELECT * FROM (SELECT {STORED_COLUMNS} FROM change_record{stored} ORDER BY {stored_order} LIMIT {first})"
-                f" AS s UNION ALL SELECT * FROM (SELECT {CREATE_COLUMNS} FROM task{created} ORDER BY {created_order}"
-                f" LIMIT {first}) AS c ORDER BY {order} LIMIT ? OFFSET ?")  # fmt: skip
-    at, created_at = (", at", ", created_at AS at") if order.startswith("at ") else ("", "")
-    return (f"WITH page AS (SELECT * FROM (SELECT rowid AS number, 0 AS task_rowid{at} FROM change_record{stored}"
-            f" ORDER BY {stored_order} LIMIT {first}) AS s UNION ALL SELECT * FROM (SELECT created_number AS number,"
-            f" rowid AS task_rowid{created_at} FROM task{created} ORDER BY {created_order} LIMIT {first}) AS c"
-            f" ORDER BY {order} LIMIT ? OFFSET ?)"
-            f" SELECT * FROM (SELECT {STORED_COLUMNS} FROM change_record WHERE rowid IN"
-            f" (SELECT number FROM page WHERE task_rowid = 0)) AS s UNION ALL SELECT * FROM (SELECT {CREATE_COLUMNS}"
-            f" FROM task WHERE rowid IN (SELECT task_rowid FROM page WHERE task_rowid > 0)) AS c ORDER BY {order}")  # fmt: skip
+async def merged_page(conn: Connection, stored: tuple[str, list[Any]], created: tuple[str, list[Any]], since: bool,
+                      ascending: bool, limit: int, offset: int) -> list[Any]:
+    """One page of the stored records (`stored`: WHERE clause and its parameters) and the creates
+    (`created`) together, in the trail's order: (`at`, when `since`, then) the number. Each is read
+    in its own index's order, the first `limit + offset` of it, and the two are merged here (where
+    SQL would sort them again). Past the first page the records skipped are merged as their keys
+    alone, and only the page's rows are read whole."""
+    way = "ASC" if ascending else "DESC"
+    s_order = f"{'at ' + way + ', ' if since else ''}rowid {way}"
+    c_order = f"{'created_at ' + way + ', ' if since else ''}rowid {way}"
+    first = limit + offset
+    s_where, s_params = stored
+    c_where, c_params = created
+    if offset and not since and not ascending and not s_params and not c_params:
+        found = await _dense_page(conn, limit, offset)
+        if found is not None:
+            return found
+    if offset == 0:
+        s_sql, c_sql = (f"SELECT {STORED_COLUMNS}, 0 AS task_rowid FROM change_record{s_where} ORDER BY {s_order} LIMIT {first}",
+                        f"SELECT {CREATE_COLUMNS}, rowid AS task_rowid FROM task{c_where} ORDER BY {c_order} LIMIT {first}")  # fmt: skip
+    else:
+        at, created_at = (", at", ", created_at AS at") if since else ("", "")
+        s_sql, c_sql = (f"SELECT rowid AS number, 0 AS task_rowid{at} FROM change_record{s_where} ORDER BY {s_order} LIMIT {first}",
+                        f"SELECT created_number AS number, rowid AS task_rowid{created_at} FROM task{c_where} ORDER BY {c_order} LIMIT {first}")  # fmt: skip
+    rows = list(islice(heapq.merge(await conn.fetchall(s_sql, s_params), await conn.fetchall(c_sql, c_params),
+                                   key=_key(since), reverse=not ascending), offset, first))  # fmt: skip
+    if offset == 0 or not rows:
+        return rows
+    numbers = [row["number"] for row in rows if not row["task_rowid"]]
+    tasks = [row["task_rowid"] for row in rows if row["task_rowid"]]
+    found = [*(await conn.fetchall(f"SELECT {STORED_COLUMNS}, 0 AS task_rowid FROM change_record WHERE rowid IN "
+                                   f"({', '.join('?' for _ in numbers)})", numbers) if numbers else []),
+             *(await conn.fetchall(f"SELECT {CREATE_COLUMNS}, rowid AS task_rowid FROM task WHERE rowid IN "
+                                   f"({', '.join('?' for _ in tasks)})", tasks) if tasks else [])]  # fmt: skip
+    return sorted(found, key=_key(since), reverse=not ascending)
+
+
+async def _dense_page(conn: Connection, limit: int, offset: int) -> list[Any] | None:
+    """A page past the first of the whole trail, read by its numbers where they have no gaps (every
+    number from 1 on is a stored record's or a task's create, as SQLite gives them): the `offset`
+    newest are then exactly those above `latest - offset`, which two counts prove (a stored record
+    is counted from the rowid's index, a create from its task's row, found by its number between
+    two task rowids); None where they do not (a gap: PostgreSQL's sequence, a ledger copied)."""
+    latest = int((await conn.fetchone(LATEST))[0] or 0)
+    high = latest - offset
+    low = max(1, high - limit + 1)
+    if high < 1:
+        return None
+    above = await _first_task_past(conn, high)
+    counted = await conn.fetchone(
+        "SELECT (SELECT COUNT(*) FROM change_record WHERE rowid > ?),"
+        " (SELECT COUNT(*) FROM task WHERE rowid >= ? AND created_number IS NOT NULL)", (high, above))
+    if int(counted[0]) + int(counted[1]) != offset:
+        return None
+    from_task = await _first_task_past(conn, low - 1)
+    rows = [*await conn.fetchall(f"SELECT {STORED_COLUMNS}, 0 AS task_rowid FROM change_record WHERE rowid BETWEEN ? AND ?",
+                                 (low, high)),
+            *await conn.fetchall(f"SELECT {CREATE_COLUMNS}, rowid AS task_rowid FROM task WHERE rowid >= ? AND rowid < ?"
+                                 " AND created_number IS NOT NULL", (from_task, above))]  # fmt: skip
+    if len(rows) != high - low + 1:
+        return None
+    return sorted(rows, key=_key(False), reverse=True)
+
+
+async def _first_task_past(conn: Connection, number: int) -> int:
+    """The rowid of the first task whose create's number is above `number` (one past the last task
+    when none is): the numbers grow with the rowids, so a search by halves, a row read a step."""
+    low, high = 1, int((await conn.fetchone("SELECT COALESCE(MAX(rowid), 0) FROM task"))[0]) + 1
+    while low < high:
+        middle = (low + high) // 2
+        row = await conn.fetchone("SELECT rowid, created_number FROM task WHERE rowid >= ? AND created_number IS NOT NULL"
+                                  " ORDER BY rowid LIMIT 1", (middle,))  # fmt: skip
+        if row is None or row[0] >= high:
+            high = middle
+        elif int(row[1]) > number:
+            high = row[0] if row[0] < high else middle
+            high = min(high, row[0])
+        else:
+            low = row[0] + 1
+    return low
+
+
+def _key(since: bool) -> Any:
+    return (lambda row: (row["at"], row["number"])) if since else (lambda row: row["number"])
 
 
 async def export_batch(conn: Connection, after: tuple[int, int], since: str | None, size: int) -> tuple[list[Any], tuple[int, int]]:
