@@ -26,14 +26,16 @@ TOOL = "ts.tsk.create"  # the tool nearly every task is made by: stored as NULL
 
 # Migration 33. A create record moves to its task's row only when the row says the same (who and
 # when); any other stays a stored record (and its task has no number: nothing is shown twice).
-# The creates' actor and `since` filters read the task's two new indexes.
+# The creates' actor and `since` filters read the task's two new indexes. Each task's record is
+# found by the entity's index (`|| ''` keeps the planner off the action's, migration 32, which
+# would walk a million creates for each task).
 CREATES_ON_TASK_ROW = """
 ALTER TABLE task ADD COLUMN created_number INTEGER;
 ALTER TABLE task ADD COLUMN created_tool TEXT;
 ALTER TABLE task ADD COLUMN created_via TEXT;
 UPDATE task SET (created_number, created_tool, created_via) = (
     SELECT c.rowid, NULLIF(c.tool, 'ts.tsk.create'), c.via FROM change_record c
-    WHERE c.entity_id = task.id AND c.entity_type = 'task' AND c.action = 'create' AND c.changes = '{}'
+    WHERE c.entity_id = task.id AND c.entity_type || '' = 'task' AND c.action || '' = 'create' AND c.changes = '{}'
       AND c.version = 1 AND c.at = task.created_at
       AND (c.actor_id = task.creator_id OR (c.actor_id IS NULL AND task.creator_id IS NULL))
     ORDER BY c.rowid LIMIT 1);
