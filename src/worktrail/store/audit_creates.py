@@ -110,7 +110,9 @@ async def merged_page(conn: Connection, stored: tuple[str, list[Any]], created: 
     first = limit + offset
     s_where, s_params = stored
     c_where, c_params = created
-    if offset and not since and not ascending and not s_params and not c_params:
+    # On SQLite only: PostgreSQL's sequence has gaps (a rolled back insert), and a search by halves
+    # is a round trip a step there.
+    if offset and not since and not ascending and not s_params and not c_params and conn.backend == "sqlite":
         found = await _dense_page(conn, limit, offset)
         if found is not None:
             return found
@@ -139,7 +141,7 @@ async def _dense_page(conn: Connection, limit: int, offset: int) -> list[Any] | 
     number from 1 on is a stored record's or a task's create, as SQLite gives them): the `offset`
     newest are then exactly those above `latest - offset`, which two counts prove (a stored record
     is counted from the rowid's index, a create from its task's row, found by its number between
-    two task rowids); None where they do not (a gap: PostgreSQL's sequence, a ledger copied)."""
+    two task rowids); None where they do not (a gap: a ledger copied from PostgreSQL)."""
     latest = int((await conn.fetchone(LATEST))[0] or 0)
     high = latest - offset
     low = max(1, high - limit + 1)
