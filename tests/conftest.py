@@ -151,6 +151,14 @@ async def scalar(store: Store, sql: str, *params: Any) -> Any:
     return await store.db.read(read)
 
 
+async def trail_total(store: Store, **filters: Any) -> int:
+    """How many change records the trail lists with ts.aud.list's `filters` (up to its cap): the
+    stored ones and the creates kept on task rows (store/audit_creates.py), as a reader sees them."""
+    given: dict[str, Any] = dict(entity_id=None, actor_id=None, entity_type=None, action=None, since=None,
+                                 keys_of=None, limit=1, offset=0)  # fmt: skip
+    return (await store.audit.list(**{**given, **filters}))[1]
+
+
 async def column(store: Store, sql: str, *params: Any) -> list[Any]:
     """The first value of every row `sql` answers (either backend)."""
 

@@ -6,7 +6,7 @@ import anyio
 import pytest
 from mcp import Client
 
-from tests.conftest import Agent, connect, scalar
+from tests.conftest import Agent, connect, scalar, trail_total
 from tests.servers import TRANSPORTS, Servers, real_servers
 from worktrail.store.store import Store
 
@@ -97,7 +97,7 @@ async def test_several_server_processes_share_one_ledger_without_losing_or_doubl
     assert len(created) == len(set(created)) == processes * per_process
     assert activations.count(True) == 1 and len(activations) == processes * per_process
     assert await scalar(store, "SELECT COUNT(*) FROM task") == processes * per_process + 1
-    creates = await scalar(store, "SELECT COUNT(*) FROM change_record WHERE entity_type='task' AND action='create'")
+    creates = await trail_total(store, entity_type="task", action="create")
     assert creates == processes * per_process + 1
     status = await scalar(store, "SELECT status FROM task WHERE id = ?", contested["id"])
     assert status == "active"

@@ -8,7 +8,7 @@ import anyio
 import pytest
 from mcp.types import CallToolResult
 
-from tests.conftest import Agent, PinnedClock, as_role, connect, scalar
+from tests.conftest import Agent, PinnedClock, as_role, connect, scalar, trail_total
 from worktrail.store.store import Store
 from worktrail.tools.catalog import ALL_TOOLS
 from worktrail.tools.registry import Registry
@@ -22,13 +22,7 @@ async def rows(store: Store, sql: str, *params: object) -> int:
 
 
 async def records(store: Store, entity_id: str, action: str | None = None) -> int:
-    extra = " AND action = ?" if action else ""
-    return await rows(
-        store,
-        f"SELECT COUNT(*) FROM change_record WHERE entity_id = ?{extra}",
-        entity_id,
-        *([action] if action else []),
-    )
+    return await trail_total(store, entity_id=entity_id, action=action)
 
 
 async def raw(agent: Agent, tool: str, arguments: dict) -> CallToolResult:
@@ -338,13 +332,13 @@ async def test_every_write_tool_replays_refuses_reuse_and_keeps_no_refusal(
     # A refusal keeps nothing: the fixed request may use the same key.
     assert (await owner.err(tool, {**refused, "idempotency_key": "k1"}))["code"] in ("invalid_input", "not_found",
                                                                                         "invalid_transition")  # fmt: skip
-    trail = await rows(store, "SELECT COUNT(*) FROM change_record")
+    trail = await trail_total(store)
     first = await raw(owner, tool, {**good, "idempotency_key": "k1"})
     assert not first.is_error and not replayed(first), first.structured_content
-    after_first = await rows(store, "SELECT COUNT(*) FROM change_record")
+    after_first = await trail_total(store)
     assert after_first == trail + RECORDS.get(tool, 1)
     again = await raw(owner, tool, {**good, "idempotency_key": "k1"})
     assert replayed(again) and again.structured_content == first.structured_content
     reused = await owner.err(tool, {**other, "idempotency_key": "k1"})
     assert reused["details"]["reason"] == "idempotency_key_reused" and reused["details"]["tool"] == tool
-    assert await rows(store, "SELECT COUNT(*) FROM change_record") == after_first  # neither wrote anything
+    assert await trail_total(store) == after_first  # neither wrote anything

@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from worktrail.domain.ids import numbered_id
+from worktrail.store import audit_creates as creates
 from worktrail.store.connection import Connection
 from worktrail.store.database import Database
-from worktrail.store.rows import filters, insert, page, to_json
+from worktrail.store.rows import COUNT_CAP, as_dict, capped_count, filters, page, to_json
 
 JSON_COLUMNS = ("changes",)
 # Migration 22: the app a change was made through, beside the person who made it (Origin.via).
@@ -95,7 +96,17 @@ async def record(
 ) -> None:
     """Write one change record; `version` is the entity's version the change produced. `changes`
     is `{field: [old, new]}` for an update, `{}` for a create (`record_created`)."""
-    await insert(conn, "change_record", {**change_row(origin, entity_type, entity_id, action, changes), "version": version})
+    row = {**change_row(origin, entity_type, entity_id, action, changes), "version": version}
+    await conn.execute(insert_record(conn, list(row)), list(row.values()))
+
+
+def insert_record(conn: Connection, names: list[str]) -> str:
+    """The INSERT of a stored change record with `names` (from code): on SQLite numbered past the
+    creates kept on task rows too (audit_creates.py); PostgreSQL's sequence does that by itself."""
+    marks = ", ".join("?" for _ in names)
+    if conn.backend == "postgresql":
+        return f"INSERT INTO change_record ({', '.join(names)}) VALUES ({marks})"
+    return f"INSERT INTO change_record (rowid, {', '.join(names)}) VALUES ({creates.NEXT_NUMBER}, {marks})"
 
 
 def change_row(
@@ -165,11 +176,34 @@ class AuditTrail:
                     terms = [_NOT_BY_INDEX.get(term, term) for term in terms]
                 terms.append("at >= ?")
                 values.append(since)
-            return await page(conn, "change_record", terms, values, limit, offset, JSON_COLUMNS,
-                              select="rowid AS number, *", order=order)  # fmt: skip
+            if not creates.applies(entity_type, action):
+                return await page(conn, "change_record", terms, values, limit, offset, JSON_COLUMNS,
+                                  select="rowid AS number, *", order=order)  # fmt: skip
+            return await _with_creates(conn, terms, values, entity_id, actor_id, since, limit, offset)
 
         found, total = await self.db.read(run)
         return [with_id(row) for row in found], total
+
+
+async def _with_creates(conn: Connection, terms: list[str], values: list[Any], entity_id: str | None,
+                        actor_id: str | None, since: str | None, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+    """The stored records that match and the tasks' creates that match (audit_creates.py), merged
+    in the trail's order: the first `limit + offset` of each read in its own order, from its index."""
+    many = bool(since and entity_id is None and actor_id and not await _few_creates(conn, actor_id))
+    created, created_values = creates.terms(entity_id, actor_id, since, many)
+    stored_clause = f" WHERE {' AND '.join(terms)}" if terms else ""
+    page = await creates.merged_page(conn, (stored_clause, values), (f" WHERE {' AND '.join(created)}", created_values),
+                                     bool(since), entity_id is not None, limit, offset)  # fmt: skip
+    rows = [{key: row[key] for key in row.keys() if key != "task_rowid"} for row in page]
+    # The creates are counted only up to the cap the stored records leave: each is a task row read.
+    total = await capped_count(conn, "change_record", stored_clause, values)
+    if total < COUNT_CAP:
+        total += await creates.count(conn, created, created_values, COUNT_CAP - total)
+    return [as_dict(row, JSON_COLUMNS) for row in rows], total  # type: ignore[misc,arg-type]
+
+
+async def _few_creates(conn: Connection, actor_id: str) -> bool:
+    return await creates.count(conn, ["created_number IS NOT NULL", "creator_id = ?"], [actor_id], FEW + 1) <= FEW
 
 
 # A term the planner cannot read from an index, the same on both stores.

@@ -1,6 +1,7 @@
-"""Where the change record stands: the number of its latest record, one indexed read (the
-rowid's own index on both stores), for the board's one watcher per process; and, in the same
-read, how many board sessions have ended (a one-row count), so a logout wakes it too.
+"""Where the change record stands: the number of its latest record, stored or a task's create
+kept on its row (audit_creates.py), two indexed reads (the rowids' own indexes on both stores),
+for the board's one watcher per process; and, in the same read, how many board sessions have
+ended (a one-row count), so a logout wakes it too.
 
 Writes are serialised on both stores (SQLite's one writer, PostgreSQL's write lock), so records
 are numbered in the order they commit and a new number means a new commit."""
@@ -9,19 +10,18 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
+from worktrail.store.audit_creates import LATEST
 from worktrail.store.connection import Connection
 from worktrail.store.database import Database
 
 
 async def _latest(conn: Connection) -> int:
-    row = await conn.fetchone("SELECT MAX(rowid) FROM change_record")
+    row = await conn.fetchone(LATEST)
     return int(row[0] or 0)
 
 
 async def _mark(conn: Connection) -> tuple[int, int]:
-    row = await conn.fetchone(
-        "SELECT (SELECT MAX(rowid) FROM change_record), (SELECT MAX(n) FROM board_session_ends)"
-    )
+    row = await conn.fetchone(f"SELECT ({LATEST}), (SELECT MAX(n) FROM board_session_ends)")
     return int(row[0] or 0), int(row[1] or 0)
 
 

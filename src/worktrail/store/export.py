@@ -9,6 +9,7 @@ from typing import Any
 
 from worktrail.domain.ids import numbered_id
 from worktrail.store import audit
+from worktrail.store import audit_creates as creates
 from worktrail.store.connection import Connection
 from worktrail.store.database import Database
 from worktrail.store.endeavours import endeavours
@@ -45,7 +46,8 @@ KINDS = (
     Kind("resources", "resource", resources.JSON_COLUMNS, never=("name_key",)),  # derived from the name
     Kind("keys", "api_key", (), "created_at", ("key_hash",)),
     Kind("endeavours", "endeavour", endeavours.JSON_COLUMNS),
-    Kind("tasks", "task", tasks.JSON_COLUMNS, never=("open_dependencies",)),  # derived from the relations
+    # open_dependencies: derived from the relations; created_*: the create record's, exported as one (audit)
+    Kind("tasks", "task", tasks.JSON_COLUMNS, never=("open_dependencies", "created_number", "created_tool", "created_via")),
     Kind("relations", "relation", relations.JSON_COLUMNS, "created_at"),
     Kind("rituals", "ritual", rituals.JSON_COLUMNS),
     Kind("ritual_runs", "ritual_run", ritual_runs.JSON_COLUMNS),
@@ -74,6 +76,17 @@ async def _batch(conn: Connection, kind: Kind, after: int, since: str | None) ->
     return [{k: v for k, v in row.items() if k not in kind.never} for row in rows if row is not None]
 
 
+async def _trail(db: Database, since: str | None) -> AsyncIterator[list[dict[str, Any]]]:
+    """The whole trail in storing order, the creates kept on task rows in their places."""
+    after = (0, 0)
+    while True:
+        found, after = await db.read(lambda conn, after=after: creates.export_batch(conn, after, since, BATCH))
+        if not found:
+            return
+        rows = [as_dict(row, audit.JSON_COLUMNS) for row in found]
+        yield [audit.with_id(row) for row in rows if row is not None]
+
+
 class Export:
     """Reads for `worktrail export`."""
 
@@ -81,6 +94,8 @@ class Export:
         self.db = db
 
     async def count(self, kind: Kind, since: str | None) -> int:
+        if kind.name == "audit":  # the stored records and the creates kept on task rows
+            return await self.db.read(lambda conn: creates.export_count(conn, since))
         where, params = ("", []) if since is None else (f" WHERE {kind.since_column} >= ?", [since])
 
         async def count(conn: Connection) -> int:
@@ -90,6 +105,10 @@ class Export:
 
     async def rows(self, kind: Kind, since: str | None) -> AsyncIterator[list[dict[str, Any]]]:
         """The kind's rows in storing order, a batch at a time (without their rowid)."""
+        if kind.name == "audit":
+            async for batch in _trail(self.db, since):
+                yield batch
+            return
         after = 0
         while True:
             batch = await self.db.read(lambda conn, after=after: _batch(conn, kind, after, since))

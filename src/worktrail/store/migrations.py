@@ -4,6 +4,7 @@ rewrite of rows by Python where SQL cannot say it (rewrite.py)."""
 from __future__ import annotations
 
 from worktrail.store.audit import ACTION_INDEX, CHANGE_RECORDS_NUMBERED, VIA_COLUMN
+from worktrail.store.audit_creates import CREATES_ON_TASK_ROW
 from worktrail.store.board.schema import BOARD_SESSIONS, SESSION_ENDS, TICKET_ORIGIN
 from worktrail.store.oauth.schema import DOCUMENT_FRESHNESS, GRANT_CLIENT_NAME, OAUTH, TOKEN_CARRIES_GRANT
 from worktrail.store.relations.schema import RELATIONS
@@ -327,6 +328,8 @@ MIGRATIONS: tuple[str | Rewrite, ...] = (
     ACTION_INDEX,
     # 33: PostgreSQL's task search makes its words a tsquery while its statement is planned (postgresql/search.py).
     SEARCH_WORDS,
+    # 34: a task's create record kept on its row, not stored (audit_creates.py).
+    CREATES_ON_TASK_ROW,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

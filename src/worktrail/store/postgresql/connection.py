@@ -122,6 +122,12 @@ class PostgresqlConnection:
             " WHERE table_schema = current_schema() AND table_name = $1 AND is_identity = 'YES'",
             table,
         )
+        if table == "change_record":  # past the numbers of the creates kept on task rows too (audit_creates.py)
+            await self.raw.execute(
+                "SELECT setval(pg_get_serial_sequence('change_record', 'rowid'), GREATEST("
+                "(SELECT COALESCE(MAX(rowid), 0) FROM change_record), (SELECT COALESCE(MAX(created_number), 0) FROM task)) + 1, false)"
+            )
+            return
         for (column,) in identities:
             await self.raw.execute(
                 f"SELECT setval(pg_get_serial_sequence($1, $2), COALESCE(MAX({column}), 0) + 1, false) FROM {table}",

@@ -29,6 +29,13 @@ CREATE TRIGGER change_record_notify AFTER INSERT ON change_record
     FOR EACH STATEMENT EXECUTE FUNCTION change_record_notify();
 """
 
+# Part of migration 32 on PostgreSQL: a task's create is kept on its row (audit_creates.py), and
+# heard as the change record it was.
+NOTIFY_CREATES = """
+CREATE TRIGGER task_create_notify AFTER INSERT ON task
+    FOR EACH STATEMENT EXECUTE FUNCTION change_record_notify();
+"""
+
 # Part of migration 15 on PostgreSQL: a board session's end is heard as a commit is.
 NOTIFY_SESSION_ENDS = """
 CREATE TRIGGER board_session_ends_notify AFTER UPDATE ON board_session_ends

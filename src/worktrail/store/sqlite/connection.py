@@ -11,6 +11,7 @@ import sqlite3
 from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
+from worktrail.store.audit_creates import NEXT_NUMBER
 from worktrail.store.connection import Connection, Params
 from worktrail.store.sqlite import search
 from worktrail.store.sqlite.search import match_query
@@ -46,6 +47,8 @@ class SqliteConnection:
         if row is not None:  # two statements: SQLite has no round trips to save, nor a write in a WITH
             names = [*values, carried]
             marks = ", ".join("?" for _ in names)
+            if table == "change_record":  # numbered past the creates kept on task rows (audit_creates.py)
+                names, marks = ["rowid", *names], f"{NEXT_NUMBER}, {marks}"
             self.raw.execute(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({marks})", [*values.values(), row[carried]])
         return row
 

@@ -13,13 +13,14 @@ from worktrail.domain.lifecycle import transition
 from worktrail.domain.lifecycles import TASK
 from worktrail.domain.permissions import check_may_cancel_task
 from worktrail.domain.tasks import check_reason_fits, cleared, fill_actual_hours
-from worktrail.store.audit import Origin, diff, noted_change, record_created
+from worktrail.store import audit_creates as creates
+from worktrail.store.audit import Origin, diff, noted_change
 from worktrail.store.connection import Connection
 from worktrail.store.database import Database
 from worktrail.store.endeavours import endeavours
 from worktrail.store.relations import dependencies
 from worktrail.store.resources import resources
-from worktrail.store.rows import encoded, filters, insert, page, require_row, update_if_status
+from worktrail.store.rows import encoded, filters, page, require_row, update_if_status
 from worktrail.store.tasks.columns import JSON_COLUMNS
 
 # Ready: planned and every task it depends on done, written as the partial indexes' conditions
@@ -85,8 +86,12 @@ async def create(conn: Connection, origin: Origin, values: Mapping[str, Any]) ->
         "created_at": origin.at,
         "updated_at": origin.at,
     }
-    await insert(conn, "task", encoded(row, JSON_COLUMNS))
-    await record_created(conn, origin, "task", row["id"])
+    # Its create record is kept on the row, with the next change record number (audit_creates.py).
+    kept, number = creates.created_columns(conn, origin.tool, origin.via)
+    values = encoded({**row, **kept}, JSON_COLUMNS)
+    names = ", ".join(values)
+    marks = ", ".join("?" for _ in values)
+    await conn.execute(f"INSERT INTO task ({names}, created_number) VALUES ({marks}, {number})", list(values.values()))
     return str(row["id"])
 
 
