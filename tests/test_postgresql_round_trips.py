@@ -3,8 +3,11 @@ one logged query is one round trip; a statement's preparation, once per connecti
 counted, so each case runs once before it is counted). On this machine each round trip wakes a
 sleeping server process, 0.1-0.4 ms (benchmarks/README.md, "PostgreSQL round trips").
 
-A task update is four: BEGIN with the write lock and the session key's re-check, the task, the
-compare-and-set with its change record, COMMIT."""
+A task update is two: the task, read before any transaction, then one call of the task's update
+function, which takes the write lock, re-checks the session's key, compares and sets the task as
+read and writes its change record, in its own transaction (postgresql/read_first.py). A task in an
+endeavour reads that too, under the lock: BEGIN with the lock and the key's re-check comes first,
+and COMMIT after the function."""
 
 from __future__ import annotations
 
@@ -55,29 +58,45 @@ async def _update_twice_counted(store: Store, sent: list[str], api_key: str) -> 
         return await _counted(sent, agent, "ts.tsk.update", {"id": task["id"], "status": "planned"})
 
 
-async def test_a_task_update_is_four_round_trips(one_connection: tuple[Store, list[str]]) -> None:
+async def test_a_task_update_is_two_round_trips(one_connection: tuple[Store, list[str]]) -> None:
     store, sent = one_connection
     _, _, api_key = await store.keys.bootstrap_owner(Origin(None, "test", format_ts(SystemClock().now())), "owner")
     queries = await _update_twice_counted(store, sent, api_key)
-    assert len(queries) == 4, queries
-    assert queries[0].startswith("BEGIN;") and "key_as_known" in queries[0], "the key is re-checked with BEGIN and the lock"
-    assert "UPDATE task" in queries[2] and "INSERT INTO change_record" in queries[2], "one statement moves and records"
-    assert queries[3] == "COMMIT"
+    assert len(queries) == 2, queries
+    assert queries[0].startswith("SELECT xmin::text") and "FROM task WHERE id = $1" in queries[0], "read first"
+    assert queries[1].startswith("SELECT worktrail_update_task($1, "), "then one parameterised call writes it"
+
+
+async def test_a_task_in_an_endeavour_reads_it_under_the_lock_and_writes_with_the_function(
+    one_connection: tuple[Store, list[str]],
+) -> None:
+    store, sent = one_connection
+    _, _, api_key = await store.keys.bootstrap_owner(Origin(None, "test", format_ts(SystemClock().now())), "owner")
+    async with connect(store, api_key) as agent:
+        endeavour = await agent.ok("ts.edv.create", {"name": "home"})
+        task = await agent.ok("ts.tsk.create", {"title": "in it", "endeavour_id": endeavour["id"]})
+        await agent.ok("ts.tsk.update", {"id": task["id"], "status": "active"})  # its statements prepared
+        queries = await _counted(sent, agent, "ts.tsk.update", {"id": task["id"], "status": "planned"})
+    assert len(queries) == 5, queries  # as many as before: BEGIN, the task, the endeavour, the write, COMMIT
+    assert queries[1].startswith("BEGIN;") and "key_as_known" in queries[1] and "FROM endeavour" in queries[2]
+    assert queries[3].startswith("SELECT worktrail_update_task(") and queries[4] == "COMMIT"
+    assert (await store.tasks.get(task["id"]))["status"] == "planned"
+
 
 
 async def test_a_name_with_quotes_and_dollars_is_rechecked_in_the_same_round_trip(
     one_connection: tuple[Store, list[str]],
 ) -> None:
-    """The re-check is written into the statement that begins the write, without parameters: a
-    name is carried as hex, so no name can end its quoting (and a name that could is still
-    matched, not refused)."""
+    """The re-check rides in the write's one statement, its values parameters (in a write that
+    begins with BEGIN, written into it with the name as hex): no name can end a quoting, and a
+    name that could is still matched, not refused."""
     store, sent = one_connection
     _, _, owner_key = await store.keys.bootstrap_owner(Origin(None, "test", format_ts(SystemClock().now())), "owner")
     async with connect(store, owner_key) as owner:
         _, api_key = await make_resource(owner, "member", "Zoë O'Brien $$'); END$$; --")
     queries = await _update_twice_counted(store, sent, api_key)
-    assert len(queries) == 4, queries
-    assert "O'Brien" not in queries[0] and "Zoë" not in queries[0]
+    assert len(queries) == 2, queries
+    assert not any("O'Brien" in query or "Zoë" in query for query in queries)
 
 
 async def test_a_renamed_resources_session_is_checked_in_full_and_sees_its_new_name(

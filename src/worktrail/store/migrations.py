@@ -19,6 +19,7 @@ from worktrail.store.workflows.schema_creator import RUN_CREATOR
 
 # A step that is PostgreSQL's alone (postgresql/schema.py finds it by this text): nothing on SQLite.
 SEARCH_STATISTICS = "-- the task search entries' planner statistics: PostgreSQL's own step (postgresql/search.py)"
+TASK_UPDATE_FUNCTION = "-- the write of a task update as one statement: PostgreSQL's own step (postgresql/update_function.py)"
 
 MIGRATIONS: tuple[str | Rewrite, ...] = (
     # 1: resources, keys, endeavours, tasks and the change records of the audit trail.
@@ -322,6 +323,8 @@ MIGRATIONS: tuple[str | Rewrite, ...] = (
     fts.TASK_TEXT_WITHOUT_POSITIONS,
     # 31: change records numbered by the store, their ids made from the number, indexes in storing order (audit.py).
     CHANGE_RECORDS_NUMBERED,
+    # 32: a task update's write (lock, key re-check, compare-and-set, change record) as one function (postgresql/update_function.py).
+    TASK_UPDATE_FUNCTION,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)
