@@ -7,6 +7,7 @@ tree first, and it also reports each server's CPU per call (utime + stime from /
 the machine's load moves less than its latency.
 
     python benchmarks/bench_stdio_ab.py --postgresql postgresql:///bench --against /path/to/checkout [--swap]
+        [--against-postgresql postgresql:///bench_other]   # when this tree's schema is newer than the other's
 
 Run by hand, never in CI. Linux only (/proc).
 """
@@ -15,7 +16,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
+import subprocess
+import sys
 from contextlib import AsyncExitStack
 from pathlib import Path
 
@@ -27,10 +31,23 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def made_by(url: str, env: dict[str, str]) -> tuple[str, str]:
+    """A ledger at `url` made by the tree `env` names (PYTHONPATH); its owner's key."""
+    made = subprocess.run([sys.executable, "-m", "worktrail", "init", "--db", url, "--json"], capture_output=True,
+                          text=True, env=env)  # fmt: skip
+    if made.returncode != 0:
+        raise SystemExit(f"worktrail init failed: {made.stderr}")
+    return url, json.loads(made.stdout)["api_key"]
+
+
 async def run(args: argparse.Namespace) -> None:
     db, env = b.ledger_at(args.postgresql)
     older = {**env, "PYTHONPATH": str(Path(args.against).resolve() / "src")}
-    cases = [("this tree", b.worktrail_command(db), env), (Path(args.against).name, b.worktrail_command(db), older)]
+    other_db = db
+    if args.against_postgresql:  # its own ledger, made by the other tree (its schema may be older)
+        other_db, made = made_by(args.against_postgresql, older)
+        older = {**older, "WORKTRAIL_API_KEY": made}
+    cases = [("this tree", b.worktrail_command(db), env), (Path(args.against).name, b.worktrail_command(other_db), older)]
     cases = [("echo", b.ECHO, env), *(reversed(cases) if args.swap else cases)]
     async with AsyncExitStack() as stack:
         subjects = [await b.open_subject(stack, command, e, "echo" if label == "echo" else "ts.tsk.update", "auto")
@@ -54,6 +71,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--postgresql", metavar="URL", required=True, help="an existing, empty database")
     parser.add_argument("--against", required=True, help="another worktrail checkout (its src/ is used)")
+    parser.add_argument("--against-postgresql", metavar="URL",
+                        help="another empty database for the other tree's ledger (when this tree's schema is newer)")
     parser.add_argument("--calls", type=int, default=2000, help="measured calls per server (default 2000)")
     parser.add_argument("--warmup", type=int, default=200, help="unmeasured calls first (default 200)")
     parser.add_argument("--swap", action="store_true", help="run the other tree's server first in each block")

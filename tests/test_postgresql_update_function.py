@@ -1,14 +1,15 @@
 """A task update on PostgreSQL read first, then written by one call of worktrail_update_task
 (store/postgresql/read_first.py, update_function.py): what the function is given is what is
 written, a row changed between the read and the write is decided again under the lock (its status
-moved, or a write that keeps its version: a lease's renewal), and a retried idempotency key still
-writes once."""
+moved, or a write that keeps its version: a lease's renewal), as is a row written elsewhere since
+this process wrote it (which its next update decides on without reading it), and a retried
+idempotency key still writes once."""
 
 from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import Awaitable
 from typing import Any
 
 import asyncpg
@@ -18,7 +19,7 @@ from tests.conftest import POSTGRESQL, connect, make_resource, scalar
 from worktrail.domain.clock import SystemClock, format_ts, parse_ts
 from worktrail.store.audit import Origin
 from worktrail.store.locator import locate
-from worktrail.store.postgresql.database import WRITE_LOCK, PostgresqlDatabase
+from worktrail.store.postgresql.database import WRITE_LOCK
 from worktrail.store.store import Store
 
 pytestmark = [
@@ -28,16 +29,10 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-async def one_connection(ledger: str) -> AsyncIterator[tuple[Store, int, list[str]]]:
-    """A store whose pool is one connection: the store, its server process's pid, and the queries it sends."""
-    db = await PostgresqlDatabase(locate(ledger), pool_size=1).open()
-    sent: list[str] = []
-    async with db._require().acquire() as raw:
-        raw.add_query_logger(lambda logged: sent.append(logged.query))
-        pid = raw.get_server_pid()
-    yield Store(db), pid, sent
-    await db.close()
+async def _pid(store: Store) -> int:
+    """The server process of the store's one pooled connection."""
+    async with store.db._require().acquire() as raw:  # type: ignore[attr-defined]
+        return int(raw.get_server_pid())
 
 
 async def _owner_key(store: Store) -> str:
@@ -68,9 +63,10 @@ async def _updates(store: Store, task_id: str) -> int:
 
 
 async def test_a_move_made_between_the_read_and_the_write_is_decided_again_under_the_lock(
-    one_connection: tuple[Store, int, list[str]], ledger: str
+    one_connection: tuple[Store, list[str]], ledger: str
 ) -> None:
-    store, pid, sent = one_connection
+    store, sent = one_connection
+    pid = await _pid(store)
     async with connect(store, await _owner_key(store)) as owner:
         task = (await owner.ok("ts.tsk.create", {"title": "raced"}))["id"]
         await owner.ok("ts.tsk.update", {"id": task, "status": "active"})
@@ -87,11 +83,12 @@ async def test_a_move_made_between_the_read_and_the_write_is_decided_again_under
 
 
 async def test_a_lease_renewed_between_the_read_and_the_write_is_renewed_as_it_now_stands(
-    one_connection: tuple[Store, int, list[str]], ledger: str
+    one_connection: tuple[Store, list[str]], ledger: str
 ) -> None:
     """A holder's renewal keeps the task's version (claims.py): the function compares the row as
     read (its xmin), so the holder's next write renews by the length the row holds now."""
-    store, pid, _ = one_connection
+    store, _ = one_connection
+    pid = await _pid(store)
     async with connect(store, await _owner_key(store)) as owner:
         _, key = await make_resource(owner, "member")
         async with connect(store, key) as holder:
@@ -106,8 +103,8 @@ async def test_a_lease_renewed_between_the_read_and_the_write_is_renewed_as_it_n
             assert seen["actual"] == 0.5
 
 
-async def test_what_the_function_is_given_is_what_is_written(one_connection: tuple[Store, int, list[str]]) -> None:
-    store, _, sent = one_connection
+async def test_what_the_function_is_given_is_what_is_written(one_connection: tuple[Store, list[str]]) -> None:
+    store, sent = one_connection
     async with connect(store, await _owner_key(store)) as owner:
         task = (await owner.ok("ts.tsk.create", {"title": "plain"}))["id"]
         change = {"id": task, "title": "Zoë's $$ \"zanzibar\" \\ ');--", "description": "line\nnext\ttab ☃",
@@ -126,10 +123,10 @@ async def test_what_the_function_is_given_is_what_is_written(one_connection: tup
         assert await scalar(store, "SELECT version FROM change_record WHERE entity_id = ? ORDER BY rowid DESC", task) == 2
 
 
-async def test_a_retried_key_writes_once_beside_the_function(one_connection: tuple[Store, int, list[str]]) -> None:
+async def test_a_retried_key_writes_once_beside_the_function(one_connection: tuple[Store, list[str]]) -> None:
     """A keyed update keeps its held transaction (the key, the work and its answer commit together),
     retried at once from two sessions and once more after."""
-    store, _, _ = one_connection
+    store, _ = one_connection
     owner_key = await _owner_key(store)
     async with connect(store, owner_key) as first, connect(store, owner_key) as second:
         task = (await first.ok("ts.tsk.create", {"title": "keyed"}))["id"]
@@ -141,3 +138,39 @@ async def test_a_retried_key_writes_once_beside_the_function(one_connection: tup
         await first.ok("ts.tsk.update", {"id": task, "title": "then unkeyed"})  # the function's way
         assert await _updates(store, task) == 2
         assert (await first.ok("ts.tsk.get", {"id": task}))["version"] == 3
+
+
+async def test_a_row_written_elsewhere_since_this_process_wrote_it_is_decided_as_it_now_stands(
+    one_connection: tuple[Store, list[str]], ledger: str
+) -> None:
+    """The process's next update decides on the row it wrote last, without reading it; another
+    process's move since (a new version), or a renewal of the lease (the same version), makes the
+    function write nothing, and the update is decided again on the row as it is."""
+    store, sent = one_connection
+    elsewhere = await Store.open(ledger)  # another process's store on the same ledger
+    try:
+        async with connect(store, await _owner_key(store)) as owner:
+            _, key = await make_resource(owner, "member")
+            async with connect(store, key) as holder, connect(elsewhere, key) as other:
+                task = (await holder.ok("ts.tsk.create", {"title": "kept"}))["id"]
+                await holder.ok("ts.tsk.claim", {"id": task, "lease": "10m"})
+                await holder.ok("ts.tsk.update", {"id": task, "actual": 0.25})  # read, written, kept
+                before = len(sent)
+                await holder.ok("ts.tsk.update", {"id": task, "actual": 0.5})
+                assert len(sent) - before == 1, sent[before:]  # decided on the row it kept
+                admin = await asyncpg.connect(locate(ledger).url)
+                try:  # as a holder's claim of its own task renews it: no version, no change record
+                    await admin.execute("UPDATE task SET lease_seconds = 7200 WHERE id = $1", task)
+                finally:
+                    await admin.close()
+                await holder.ok("ts.tsk.update", {"id": task, "actual": 0.75})
+                seen = await holder.ok("ts.tsk.get", {"id": task})
+                left = parse_ts(seen["lease_expires_at"]) - SystemClock().now()
+                assert left.total_seconds() > 3600 and seen["actual"] == 0.75, seen  # renewed by two hours
+                await other.ok("ts.tsk.update", {"id": task, "status": "done"})
+                refused = await holder.err("ts.tsk.update", {"id": task, "status": "planned"})
+                assert (refused["code"], refused["details"]["current_status"]) == ("invalid_transition", "done")
+                assert (await holder.ok("ts.tsk.get", {"id": task}))["version"] == seen["version"] + 1
+                assert await _updates(store, task) == 5  # the claim, 0.25, 0.5, 0.75 and elsewhere's done; no more
+    finally:
+        await elsewhere.close()

@@ -34,7 +34,7 @@ from worktrail.store.postgresql import health
 from worktrail.store.postgresql.connection import PostgresqlConnection
 from worktrail.store.postgresql.key_check import NOT_AS_KNOWN, NOT_PREPARED, PREPARE, folded_key_check, known_key
 from worktrail.store.postgresql.notices import notices
-from worktrail.store.postgresql.read_first import ReadFirstConnection, Unsettled
+from worktrail.store.postgresql.read_first import ReadFirstConnection, RowsKnown, Unsettled
 from worktrail.store.postgresql.upgrade import schema_version, upgrade
 
 T = TypeVar("T")
@@ -72,6 +72,7 @@ class PostgresqlDatabase:
         self._pool_size = pool_size
         self._busy_timeout_ms = busy_timeout_ms
         self._pool: asyncpg.Pool | None = None
+        self._known = RowsKnown()  # the rows its update functions wrote last (read_first.py)
         # When a list: every statement run, with its parameters (for a look at query plans).
         self.traced: list[tuple[str, tuple[Any, ...]]] | None = None
 
@@ -168,7 +169,7 @@ class PostgresqlDatabase:
         if due and key is None:
             return _UNSETTLED
         conn = ReadFirstConnection(raw, self.traced, lambda: self._begin_read_first(raw, due),
-                                   (WRITE_LOCK, max(1, self._busy_timeout_ms)), key)  # fmt: skip
+                                   (WRITE_LOCK, max(1, self._busy_timeout_ms)), key, self._known)  # fmt: skip
         try:
             result = await fn(conn)
             if not conn.written:
@@ -178,6 +179,8 @@ class PostgresqlDatabase:
         except asyncpg.LockNotAvailableError:  # the function's wait for the lock (its transaction ended)
             raise _busy() from None
         except (Unsettled, ToolError) as refused:
+            if conn.first is not None:  # decided on a row that may be another now: read it next time
+                self._known.forget(conn.first[0], conn.first[1])
             if conn.began:
                 await raw.execute("ROLLBACK")
             if isinstance(refused, ToolError) and refused.code == "rate_limited":
@@ -189,6 +192,8 @@ class PostgresqlDatabase:
             raise
         for check in due:
             check.done = True  # the key, re-checked after the lock, in the function or with BEGIN
+        if conn.first is not None and conn.kept is not None:
+            self._known.keep(conn.first[0], conn.first[1], *conn.kept)
         return result
 
     async def _begin_read_first(self, raw: Any, due: list[FirstHopCheck]) -> None:

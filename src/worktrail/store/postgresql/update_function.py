@@ -16,7 +16,8 @@ statement, called in its own implicit transaction (`SELECT worktrail_update_task
 4. the values Python gives (a JSON object of columns; the others keep theirs) and the version
    counted, then the change record Python gives, with that version.
 
-It answers the new version. The lifecycle stays in Python: the function compares what it is
+It answers the new version and the row's new `xmin` (so that a process may keep the row it wrote
+and decide its next update on it: read_first.py). The lifecycle stays in Python: the function compares what it is
 given and writes what it is given, and knows no state, move or stamp.
 
 Title and description are set only when given: the search entry's trigger fires on an UPDATE that
@@ -50,7 +51,7 @@ def _update(table: str, columns: tuple[str, ...]) -> str:
     read = ", ".join([*(f"given.{column}" for column in columns), "t.version + 1"])
     return (f"UPDATE {table} AS t SET ({listed}) = (SELECT {read} FROM jsonb_populate_record(t, p_values) AS given)\n"
             "        WHERE t.id = p_id AND t.status = p_status AND t.version = p_version AND t.xmin = p_xmin::xid\n"
-            "        RETURNING t.version INTO made;")  # fmt: skip
+            "        RETURNING t.version, t.xmin::text INTO made, made_xmin;")  # fmt: skip
 
 
 def function_text(name: str, table: str, writes: tuple[str, ...], searched: tuple[str, ...] = ()) -> str:
@@ -65,9 +66,7 @@ def function_text(name: str, table: str, writes: tuple[str, ...], searched: tupl
     return f"""
 CREATE FUNCTION {name}(p_lock BIGINT, p_wait_ms INTEGER, p_key_id TEXT, p_resource_id TEXT, p_role TEXT,
                        p_name TEXT, p_id TEXT, p_status TEXT, p_version BIGINT, p_xmin TEXT, p_values JSONB,
-                       p_change JSONB) RETURNS BIGINT LANGUAGE plpgsql AS $$
-DECLARE
-    made BIGINT;
+                       p_change JSONB, OUT made BIGINT, OUT made_xmin TEXT) LANGUAGE plpgsql AS $$
 BEGIN
     PERFORM set_config('lock_timeout', p_wait_ms::text, true);
     PERFORM pg_advisory_xact_lock(p_lock);
@@ -75,16 +74,16 @@ BEGIN
         SELECT 1 FROM api_key k JOIN resource r ON r.id = k.resource_id
         WHERE k.id = p_key_id AND k.revoked_at IS NULL AND r.status = 'active' AND r.id = p_resource_id
           AND r.role = p_role AND r.name = p_name) THEN
-        RETURN 0;
+        made := 0;
+        RETURN;
     END IF;
 {both if searched else '    ' + _update(table, unsearched)}
     IF made IS NULL THEN
-        RETURN NULL;
+        RETURN;
     END IF;
     INSERT INTO change_record ({', '.join([*CHANGE_COLUMNS, 'version'])})
         SELECT {', '.join(f'c.{column}' for column in CHANGE_COLUMNS)}, made
         FROM jsonb_populate_record(NULL::change_record, p_change) AS c;
-    RETURN made;
 END
 $$;
 """
@@ -103,7 +102,7 @@ class UpdateFunction:
 
     @property
     def call(self) -> str:
-        return f"SELECT {self.name}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::jsonb)"
+        return f"SELECT * FROM {self.name}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::jsonb)"
 
 
 FUNCTIONS = {"task": UpdateFunction("worktrail_update_task", frozenset(TASK_WRITES))}
