@@ -31,6 +31,20 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+async def backends_of(url: str) -> list[int]:
+    """The pids of the PostgreSQL server processes serving worktrail on the database `url` names (with
+    --against-postgresql each tree has a database of its own, so each tree's share is its own)."""
+    import asyncpg
+
+    conn = await asyncpg.connect(url)
+    try:
+        rows = await conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                                " AND application_name = 'worktrail'")  # fmt: skip
+        return [row[0] for row in rows]
+    finally:
+        await conn.close()
+
+
 def made_by(url: str, env: dict[str, str]) -> tuple[str, str]:
     """A ledger at `url` made by the tree `env` names (PYTHONPATH); its owner's key."""
     made = subprocess.run([sys.executable, "-m", "worktrail", "init", "--db", url, "--json"], capture_output=True,
@@ -55,16 +69,23 @@ async def run(args: argparse.Namespace) -> None:
         for subject in subjects:
             await subject.calls(args.warmup, timed=False)
         before = [cpu_seconds(subject.pid) for subject in subjects if subject.pid]
+        backends = [await backends_of(db if label == "this tree" else other_db)
+                    if label != "echo" and args.against_postgresql else [] for label, _, _ in cases]  # fmt: skip
+        server_before = [sum(cpu_seconds(pid) for pid in pids) for pids in backends]
         for _ in range(0, args.calls, b.BLOCK):
             for subject in subjects:
                 await subject.calls(b.BLOCK)
         after = [cpu_seconds(subject.pid) for subject in subjects if subject.pid]
+        server_after = [sum(cpu_seconds(pid) for pid in pids) for pids in backends]
     echo = subjects[0].figures()["calls_per_s"]
-    print("| case | calls/s | p50 ms | p99 ms | ratio to echo | server CPU ms/call |\n|---|---|---|---|---|---|")
-    for (label, _, _), subject, start, end in zip(cases, subjects, before, after, strict=True):
+    print("| case | calls/s | p50 ms | p99 ms | ratio to echo | server CPU ms/call | PostgreSQL CPU ms/call |\n"
+          "|---|---|---|---|---|---|---|")  # fmt: skip
+    for (label, _, _), subject, start, end, pg_start, pg_end in zip(cases, subjects, before, after, server_before,
+                                                                   server_after, strict=True):  # fmt: skip
         f = subject.figures()
+        pg = f"{(pg_end - pg_start) / len(subject.latencies) * 1000:.3f}" if pg_end else "n/a"
         print(f"| {label} | {f['calls_per_s']:.0f} | {f['p50_ms']:.2f} | {f['p99_ms']:.2f} | "
-              f"{f['calls_per_s'] / echo:.2f} | {(end - start) / len(subject.latencies) * 1000:.3f} |")  # fmt: skip
+              f"{f['calls_per_s'] / echo:.2f} | {(end - start) / len(subject.latencies) * 1000:.3f} | {pg} |")  # fmt: skip
 
 
 def main() -> None:
