@@ -56,6 +56,23 @@ async def test_a_task_update_is_two_round_trips(one_connection: tuple[Store, lis
     assert again == [queries[1]], "updated again by this process: decided on the row it wrote, one round trip"
 
 
+async def test_a_ritual_runs_update_is_two_round_trips_then_one(one_connection: tuple[Store, list[str]]) -> None:
+    store, sent = one_connection
+    _, _, api_key = await store.keys.bootstrap_owner(Origin(None, "test", format_ts(SystemClock().now())), "owner")
+    async with connect(store, api_key) as agent:
+        ritual = await agent.ok("ts.rtl.create", {"name": "counted", "prompt": "Count."})
+        first, run = [await agent.ok("ts.rtr.create", {"ritual_id": ritual["id"]}) for _ in range(2)]
+        await agent.ok("ts.rtr.update", {"id": first["id"], "result_summary": "prepared"})  # its statements prepared
+        read = await _counted(sent, agent, "ts.rtr.update", {"id": run["id"], "result_summary": "one"})
+        again = await _counted(sent, agent, "ts.rtr.update", {"id": run["id"], "effects": {"steps": 2}})
+        done = await _counted(sent, agent, "ts.rtr.update", {"id": run["id"], "status": "succeeded"})
+        shown = await agent.ok("ts.rtr.get", {"id": run["id"]})
+    assert len(read) == 2 and read[1].startswith("SELECT * FROM worktrail_update_ritual_run("), read
+    assert len(again) == 1 and len(done) == 1, (again, done)
+    assert (shown["status"], shown["result_summary"], shown["effects"]) == ("succeeded", "one", {"steps": 2})
+    assert shown["finished_at"] is not None and shown["version"] == 4
+
+
 async def test_a_task_in_an_endeavour_reads_it_under_the_lock_and_writes_with_the_function(
     one_connection: tuple[Store, list[str]],
 ) -> None:

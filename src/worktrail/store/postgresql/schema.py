@@ -55,10 +55,10 @@ def _numbered_change_records() -> str:
 def step(number: int, shared: str) -> str:
     """Migration `number` (0-based) for PostgreSQL: its own where SQLite's is SQLite's alone."""
     from worktrail.store.audit import CHANGE_RECORDS_NUMBERED
-    from worktrail.store.migrations import MIGRATIONS, SEARCH_STATISTICS, TASK_UPDATE_FUNCTION
+    from worktrail.store.migrations import MIGRATIONS, RUN_UPDATE_FUNCTION, SEARCH_STATISTICS, TASK_UPDATE_FUNCTION
     from worktrail.store.postgresql.notices import NOTIFY_CHANGES, NOTIFY_SESSION_ENDS
     from worktrail.store.postgresql.search import TASK_TEXT, TASK_TEXT_STATISTICS
-    from worktrail.store.postgresql.update_function import UPDATE_TASK
+    from worktrail.store.postgresql.update_function import UPDATE_RITUAL_RUN, UPDATE_TASK
     from worktrail.store.sqlite import search_schema as fts
 
     shared = translated(shared, without_rowid(MIGRATIONS))
@@ -71,5 +71,6 @@ def step(number: int, shared: str) -> str:
            MIGRATIONS.index(fts.TASK_TEXT_PREFIXES): "SELECT 1",
            MIGRATIONS.index(fts.TASK_TEXT_WITHOUT_POSITIONS): "SELECT 1",
            MIGRATIONS.index(CHANGE_RECORDS_NUMBERED): _numbered_change_records(),
-           MIGRATIONS.index(TASK_UPDATE_FUNCTION): UPDATE_TASK}  # fmt: skip
+           MIGRATIONS.index(TASK_UPDATE_FUNCTION): UPDATE_TASK,
+           MIGRATIONS.index(RUN_UPDATE_FUNCTION): UPDATE_RITUAL_RUN}  # fmt: skip
     return own.get(number) or shared

@@ -40,6 +40,8 @@ from typing import Any
 TASK_WRITES = ("title", "description", "status", "endeavour_id", "assignee_id", "estimate", "actual", "due_date",
                "metadata", "updated_at", "started_at", "completed_at", "canceled_at", "canceled_reason",
                "lease_holder_id", "lease_expires_at", "lease_seconds")  # fmt: skip
+# The ritual run columns an update may write, as migration 33 made worktrail_update_ritual_run (the same rule).
+RITUAL_RUN_WRITES = ("status", "result_summary", "effects", "error", "metadata", "finished_at", "updated_at")
 # The change record's columns, as migration 32 made the function insert them (its version added).
 CHANGE_COLUMNS = ("at", "actor_id", "tool", "entity_type", "entity_id", "action", "changes", "via")
 # Set only when given (the search entry's trigger: see above).
@@ -89,8 +91,9 @@ $$;
 """
 
 
-# Migration 32, PostgreSQL's way (migrations.TASK_UPDATE_FUNCTION says nothing to SQLite).
+# Migrations 32 and 33, PostgreSQL's way (migrations.TASK_UPDATE_FUNCTION and RUN_UPDATE_FUNCTION say nothing to SQLite).
 UPDATE_TASK = function_text("worktrail_update_task", "task", TASK_WRITES, _SEARCHED)
+UPDATE_RITUAL_RUN = function_text("worktrail_update_ritual_run", "ritual_run", RITUAL_RUN_WRITES)
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,8 @@ class UpdateFunction:
         return f"SELECT * FROM {self.name}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11::jsonb, $12::jsonb)"
 
 
-FUNCTIONS = {"task": UpdateFunction("worktrail_update_task", frozenset(TASK_WRITES))}
+FUNCTIONS = {"task": UpdateFunction("worktrail_update_task", frozenset(TASK_WRITES)),
+             "ritual_run": UpdateFunction("worktrail_update_ritual_run", frozenset(RITUAL_RUN_WRITES))}
 
 
 def as_json(values: Mapping[str, Any]) -> str | None:
