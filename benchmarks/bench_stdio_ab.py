@@ -1,4 +1,4 @@
-"""ts.tsk.update over stdio by this tree and by another, with the SDK echo, interleaved, in either order.
+"""ts.tsk.update (or --tool ts.rtr.update) over stdio by this tree and by another, with the SDK echo, interleaved, in either order.
 
 bench_stdio.py runs its cases in one fixed order; on a loaded machine the order itself moved a case's
 ratio by up to 0.1 (an unchanged tool, ts.rtr.update, measured 0.50 in one place and 0.62 in the
@@ -64,7 +64,7 @@ async def run(args: argparse.Namespace) -> None:
     cases = [("this tree", b.worktrail_command(db), env), (Path(args.against).name, b.worktrail_command(other_db), older)]
     cases = [("echo", b.ECHO, env), *(reversed(cases) if args.swap else cases)]
     async with AsyncExitStack() as stack:
-        subjects = [await b.open_subject(stack, command, e, "echo" if label == "echo" else "ts.tsk.update", "auto")
+        subjects = [await b.open_subject(stack, command, e, "echo" if label == "echo" else args.tool, "auto")
                     for label, command, e in cases]  # fmt: skip
         for subject in subjects:
             await subject.calls(args.warmup, timed=False)
@@ -94,6 +94,8 @@ def main() -> None:
     parser.add_argument("--against", required=True, help="another worktrail checkout (its src/ is used)")
     parser.add_argument("--against-postgresql", metavar="URL",
                         help="another empty database for the other tree's ledger (when this tree's schema is newer)")
+    parser.add_argument("--tool", default="ts.tsk.update", choices=("ts.tsk.update", "ts.rtr.update"),
+                        help="the tool both trees take (default ts.tsk.update)")
     parser.add_argument("--calls", type=int, default=2000, help="measured calls per server (default 2000)")
     parser.add_argument("--warmup", type=int, default=200, help="unmeasured calls first (default 200)")
     parser.add_argument("--swap", action="store_true", help="run the other tree's server first in each block")
