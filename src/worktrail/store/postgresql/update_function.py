@@ -3,7 +3,7 @@
 An update on PostgreSQL read its row, decided in Python, then wrote in a transaction of its own
 round trips: BEGIN with the ledger's write lock and the session key's re-check, the
 compare-and-set with its change record, COMMIT. The function below does that whole write in one
-statement, called in its own implicit transaction (`SELECT worktrail_update_task($1, ...)`):
+statement, called in its own implicit transaction (`SELECT * FROM worktrail_update_task($1, ...)`):
 
 1. the ledger's write lock (`pg_advisory_xact_lock`, waiting at most the busy timeout), as every
    write takes it (database.py);
@@ -25,7 +25,8 @@ names either column (postgresql/search.py), changed or not.
 
 The text of a migration never changes (migrations are append-only): a later change to a table's
 columns that an update may write makes a new step that replaces the function, and changes
-`WRITES` with it; `writes()` keeps any other column on the usual way meanwhile.
+its tuple of columns with it; read_first.py keeps an update that writes any other column on the
+usual way meanwhile.
 """
 
 from __future__ import annotations
