@@ -141,6 +141,20 @@ async def store(ledger: str) -> AsyncIterator[Store]:
     await opened.close()
 
 
+@pytest.fixture
+async def one_connection(ledger: str) -> AsyncIterator[tuple[Store, list[str]]]:
+    """A PostgreSQL store whose pool is one connection, and the list each query it sends is appended to."""
+    from worktrail.store.locator import locate
+    from worktrail.store.postgresql.database import PostgresqlDatabase
+
+    db = await PostgresqlDatabase(locate(ledger), pool_size=1).open()
+    sent: list[str] = []
+    async with db._require().acquire() as raw:
+        raw.add_query_logger(lambda logged: sent.append(logged.query))
+    yield Store(db), sent
+    await db.close()
+
+
 async def scalar(store: Store, sql: str, *params: Any) -> Any:
     """The first value of the first row `sql` answers, read in the store's own way (either backend)."""
 

@@ -76,6 +76,12 @@ def due_first(*, write: bool) -> FirstHopCheck | None:
     return None
 
 
+def due_checks(*, write: bool) -> list[FirstHopCheck]:
+    """Every check still due in this call's next hop (a read or a write)."""
+    due = [var.get() for var in ((_FIRST_WRITE_CHECK, _FIRST_HOP_CHECK) if write else (_FIRST_HOP_CHECK,))]
+    return [check for check in due if check is not None and not check.done]
+
+
 def with_checks(fn: Unit[T], *, write: bool) -> Unit[T]:
     """`fn` preceded by the checks still due in this call's next hop (a read or a write)."""
     for var in (_FIRST_WRITE_CHECK, _FIRST_HOP_CHECK) if write else (_FIRST_HOP_CHECK,):

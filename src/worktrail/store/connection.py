@@ -10,11 +10,26 @@ name and by position, and `dict(row)` gives all of it."""
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
 Row = Mapping[str, Any]
 Params = Sequence[Any]
+
+
+@dataclass(frozen=True)
+class CompareAndSet:
+    """An update's compare-and-set with its change record, described as well as said in SQL
+    (`rows.update_if_status`), so that a store may write it its own way where the unit runs read
+    first (`Database.write(read_first=True)`; PostgreSQL: postgresql/read_first.py)."""
+
+    table: str
+    entity_id: str
+    values: Mapping[str, Any]  # the columns set (the version is counted besides)
+    expected_status: str
+    noted_table: str
+    noted: Mapping[str, Any]  # the change record's columns but its version
 
 
 class Connection(Protocol):
@@ -40,13 +55,15 @@ class Connection(Protocol):
         ...
 
     async def fetchone_then_insert(
-        self, sql: str, params: Params, table: str, values: Mapping[str, Any], carried: str
-    ) -> Any:
+        self, sql: str, params: Params, table: str, values: Mapping[str, Any], carried: str, *,
+        described: CompareAndSet | None = None,
+    ) -> Any:  # fmt: skip
         """`fetchone(sql, params)` for a statement that answers with RETURNING `carried`, and for the
         row it answers one INSERT of `values` into `table` with that `carried` column added (a
         change record and the version its update made), as one statement where the store can: on
         PostgreSQL one round trip, not two. No row, nothing inserted. `table` and the column names
-        come from code; the inserted values are text or NULL."""
+        come from code; the inserted values are text or NULL. `described`: the same compare-and-set
+        described (only a connection of a unit run read first uses it)."""
         ...
 
     async def task_match(self, text: str) -> tuple[str, str] | None:

@@ -46,9 +46,12 @@ class Database(Protocol):
         for any values (PostgreSQL's plan_cache_mode; SQLite plans every statement so)."""
         ...
 
-    async def write(self, fn: Unit[T], *, patient: bool = False) -> T:
+    async def write(self, fn: Unit[T], *, patient: bool = False, read_first: bool = False) -> T:
         """`fn(conn)` as one transaction: all of it commits, or none (inside `hold`, it joins the
-        held transaction instead)."""
+        held transaction instead). `read_first`: `fn` begins with the read of one row and ends with
+        an update's compare-and-set on it (`rows.update_if_status`), nothing after; a store may read
+        that row before taking the write lock and write it in one statement, and runs `fn` again
+        the usual way whenever it cannot (PostgreSQL: postgresql/read_first.py)."""
         ...
 
     def hold(self, wait_seconds: float) -> AbstractAsyncContextManager[Held]:

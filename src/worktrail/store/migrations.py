@@ -21,6 +21,8 @@ from worktrail.store.workflows.schema_creator import RUN_CREATOR
 # A step that is PostgreSQL's alone (postgresql/schema.py finds it by this text): nothing on SQLite.
 SEARCH_STATISTICS = "-- the task search entries' planner statistics: PostgreSQL's own step (postgresql/search.py)"
 SEARCH_WORDS = "-- the task search's words made a tsquery as a statement is planned: PostgreSQL's own step (postgresql/search.py)"
+TASK_UPDATE_FUNCTION = "-- the write of a task update as one statement: PostgreSQL's own step (postgresql/update_function.py)"
+RUN_UPDATE_FUNCTION = "-- the write of a ritual run's update as one statement: PostgreSQL's own step (postgresql/update_function.py)"
 
 MIGRATIONS: tuple[str | Rewrite, ...] = (
     # 1: resources, keys, endeavours, tasks and the change records of the audit trail.
@@ -330,6 +332,10 @@ MIGRATIONS: tuple[str | Rewrite, ...] = (
     SEARCH_WORDS,
     # 34: a task's create record kept on its row, not stored (audit_creates.py).
     CREATES_ON_TASK_ROW,
+    # 35: a task update's write (lock, key re-check, compare-and-set, change record) as one function (postgresql/update_function.py).
+    TASK_UPDATE_FUNCTION,
+    # 36: the same for a ritual run's update (postgresql/update_function.py).
+    RUN_UPDATE_FUNCTION,
 )
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from worktrail.domain.errors import ToolError, not_found
-from worktrail.store.connection import Connection
+from worktrail.store.connection import CompareAndSet, Connection
 
 _IDENTIFIER = re.compile(r"[a-z_][a-z0-9_]*")
 # Names that passed the check (they come from code: a few hundred at most); a write checks its
@@ -92,7 +92,8 @@ async def update_if_status(
         found = await conn.fetchone(sql, params)
     else:
         _names([noted[0], *noted[1]])
-        found = await conn.fetchone_then_insert(sql, params, noted[0], noted[1], "version")
+        described = CompareAndSet(table, entity_id, values, expected_status, noted[0], noted[1])
+        found = await conn.fetchone_then_insert(sql, params, noted[0], noted[1], "version", described=described)
     if found is None:
         raise ToolError(
             "conflict",

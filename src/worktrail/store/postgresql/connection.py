@@ -12,7 +12,7 @@ from typing import Any
 
 import asyncpg
 
-from worktrail.store.connection import Params
+from worktrail.store.connection import CompareAndSet, Params
 from worktrail.store.postgresql.search import MATCH, NEWEST, WALKED, match_query
 from worktrail.store.rows import COUNT_CAP, as_dict
 
@@ -72,8 +72,9 @@ class PostgresqlConnection:
         return list(await self.raw.fetch(self._said(sql, params), *params))
 
     async def fetchone_then_insert(
-        self, sql: str, params: Params, table: str, values: Mapping[str, Any], carried: str
-    ) -> Any:
+        self, sql: str, params: Params, table: str, values: Mapping[str, Any], carried: str, *,
+        described: CompareAndSet | None = None,
+    ) -> Any:  # fmt: skip
         # One statement: the INSERT reads the row the first statement answers, and adds nothing when
         # it answers none. Its values are parameters of a SELECT list, which PostgreSQL types as text.
         marks = ", ".join("?" for _ in values)

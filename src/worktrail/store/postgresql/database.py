@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 import asyncpg
 
 from worktrail.domain.errors import ToolError
-from worktrail.store.checks import due_first, with_checks
+from worktrail.store.checks import FirstHopCheck, due_checks, due_first, with_checks
 from worktrail.store.connection import Unit
 from worktrail.store.database import Access, StoreUnreachable
 from worktrail.store.health import Health
@@ -32,14 +32,16 @@ from worktrail.store.held import Held, HoldTimeout, enter, held_by, leave
 from worktrail.store.locator import Location
 from worktrail.store.postgresql import health
 from worktrail.store.postgresql.connection import PostgresqlConnection
-from worktrail.store.postgresql.key_check import NOT_AS_KNOWN, NOT_PREPARED, PREPARE, folded_key_check
+from worktrail.store.postgresql.key_check import NOT_AS_KNOWN, NOT_PREPARED, PREPARE, folded_key_check, known_key
 from worktrail.store.postgresql.notices import notices
+from worktrail.store.postgresql.read_first import ReadFirstConnection, RowsKnown, Unsettled
 from worktrail.store.postgresql.upgrade import schema_version, upgrade
 
 T = TypeVar("T")
 
 # pg_advisory_xact_lock key of the ledger's one writer: 'wkwr'.
 WRITE_LOCK = 0x776B7772
+_UNSETTLED = object()  # a write read first that is to run again the usual way
 
 
 @dataclass
@@ -70,6 +72,7 @@ class PostgresqlDatabase:
         self._pool_size = pool_size
         self._busy_timeout_ms = busy_timeout_ms
         self._pool: asyncpg.Pool | None = None
+        self._known = RowsKnown()  # the rows its update functions wrote last (read_first.py)
         # When a list: every statement run, with its parameters (for a look at query plans).
         self.traced: list[tuple[str, tuple[Any, ...]]] | None = None
 
@@ -144,7 +147,7 @@ class PostgresqlDatabase:
         begin = _READ + ("; SET LOCAL plan_cache_mode = force_custom_plan" if planned_for_values else "")
         await _begin_checked(raw, lambda then: raw.execute(begin + (f"; {then}" if then else "")), write=False)
 
-    async def write(self, fn: Unit[T], *, patient: bool = False) -> T:
+    async def write(self, fn: Unit[T], *, patient: bool = False, read_first: bool = False) -> T:
         if self.read_only:
             raise ToolError("forbidden", f"The ledger at {self.path} is open read-only: reads work, writes do not. "
                             "Nothing was changed.", {"reason": "read_only"})  # fmt: skip
@@ -152,6 +155,10 @@ class PostgresqlDatabase:
         if held is not None:
             return await self._write_held(held, with_checks(fn, write=True))
         async with self._require().acquire() as raw:
+            if read_first:
+                settled = await self._write_read_first(raw, fn)
+                if settled is not _UNSETTLED:
+                    return settled  # type: ignore[return-value]
             conn = PostgresqlConnection(raw, self.traced)
             await self._begin_writing(raw)
             checked = with_checks(fn, write=True)
@@ -165,10 +172,66 @@ class PostgresqlDatabase:
                 await _vacuum_secrets(raw)
         return result
 
+    async def _write_read_first(self, raw: Any, fn: Unit[T]) -> T | object:
+        """`fn` read first and written by its table's update function (read_first.py), or
+        _UNSETTLED with nothing written, for the usual way to run it. Only the key's re-check may
+        be due (in the function, or in the BEGIN that a unit reading more sends): a board session's
+        or a grant's check, or a conditional write's version, keeps the usual way."""
+        due = due_checks(write=True)
+        key = known_key(due[0].actor) if len(due) == 1 and due[0].actor is not None else None
+        if due and key is None:
+            return _UNSETTLED
+        conn = ReadFirstConnection(raw, self.traced, lambda: self._begin_read_first(raw, due),
+                                   (WRITE_LOCK, max(1, self._busy_timeout_ms)), key, self._known)  # fmt: skip
+        try:
+            result = await fn(conn)
+            if not conn.written:
+                raise Unsettled("the unit ended without its compare-and-set")
+            if conn.began:
+                await raw.execute("COMMIT")
+        except asyncpg.LockNotAvailableError:  # the function's wait for the lock (its transaction ended)
+            raise _busy() from None
+        except (Unsettled, ToolError) as refused:
+            if conn.first is not None:  # decided on a row that may be another now: read it next time
+                self._known.forget(conn.first[0], conn.first[1])
+            if conn.began:
+                await raw.execute("ROLLBACK")
+            if isinstance(refused, ToolError) and refused.code == "rate_limited":
+                raise  # the lock was busy for the whole wait: the usual way would wait as long again
+            return _UNSETTLED
+        except BaseException:
+            if conn.began:
+                await raw.execute("ROLLBACK")
+            raise
+        for check in due:
+            check.done = True  # the key, re-checked after the lock, in the function or with BEGIN
+        if conn.first is not None and conn.kept is not None:
+            self._known.keep(conn.first[0], conn.first[1], *conn.kept)
+        return result
+
+    async def _begin_read_first(self, raw: Any, due: list[FirstHopCheck]) -> None:
+        """BEGIN, the lock and the key's re-check, for a unit read first that reads or writes more:
+        Unsettled (rolled back) when the key is not as the session knows it."""
+        folded = folded_key_check(due[0].actor) if due and due[0].actor is not None else None
+        try:
+            await self._begin_checking(raw, folded)
+        except NOT_AS_KNOWN:
+            await raw.execute("ROLLBACK")
+            raise Unsettled("the session's key is not as it knows it: the full check says why") from None
+
     async def _begin_writing(self, raw: Any) -> None:
         """BEGIN and the ledger's write lock, in one round trip, and in it the re-check of the
         session's key when one is due (key_check.py)."""
         await _begin_checked(raw, lambda then: self._begin(raw, then), write=True)
+
+    async def _begin_checking(self, raw: Any, folded: str | None) -> None:
+        """BEGIN, the lock and the key's re-check `folded` (NOT_AS_KNOWN when it fails)."""
+        try:
+            await self._begin(raw, folded)
+        except NOT_PREPARED:  # this connection's first: a prepared statement outlives a rollback
+            await raw.execute("ROLLBACK")
+            await raw.execute(PREPARE)
+            await self._begin(raw, folded)
 
     async def _begin(self, raw: Any, then: str | None = None) -> None:
         try:

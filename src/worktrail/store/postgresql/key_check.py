@@ -42,14 +42,23 @@ _RESOURCE_ID = re.compile(r"^res_[0-9a-f]{24}$")
 _ROLES = frozenset({"viewer", "member", "admin", "owner"})
 
 
-def folded_key_check(actor: Actor) -> str | None:
-    """The statement (PREPARE'd) that fails (NOT_AS_KNOWN) unless `actor`'s API key is unrevoked
-    and its resource active with the same id, name and role; None for a session it does not cover
-    (a board session, an OAuth grant, anything not plainly an API key's), which keeps its own
-    round trip."""
+def known_key(actor: Actor) -> tuple[str, str, str, str] | None:
+    """What the session knows of its API key (the key's id, its resource's id, role and name), the
+    values the re-check compares; None for a session it does not cover (a board session, an OAuth
+    grant, anything not plainly an API key's), which keeps its own round trip."""
     if actor.via is not None or not _KEY_ID.match(actor.key_id) or not _RESOURCE_ID.match(actor.resource_id):
         return None
     if actor.role not in _ROLES:
         return None
-    name = actor.name.encode("utf-8").hex()
-    return f"EXECUTE {_STATEMENT}('{actor.key_id}', '{actor.resource_id}', '{actor.role}', '{name}')"
+    return actor.key_id, actor.resource_id, actor.role, actor.name
+
+
+def folded_key_check(actor: Actor) -> str | None:
+    """The statement (PREPARE'd) that fails (NOT_AS_KNOWN) unless `actor`'s API key is unrevoked
+    and its resource active with the same id, name and role; None for a session it does not cover
+    (`known_key`). (update_function.py asks the same with parameters.)"""
+    known = known_key(actor)
+    if known is None:
+        return None
+    key_id, resource_id, role, name = known
+    return f"EXECUTE {_STATEMENT}('{key_id}', '{resource_id}', '{role}', '{name.encode('utf-8').hex()}')"

@@ -56,10 +56,17 @@ def step(number: int, shared: str) -> str:
     """Migration `number` (0-based) for PostgreSQL: its own where SQLite's is SQLite's alone."""
     from worktrail.store.audit import CHANGE_RECORDS_NUMBERED
     from worktrail.store.audit_creates import CREATES_ON_TASK_ROW
-    from worktrail.store.migrations import MIGRATIONS, SEARCH_STATISTICS, SEARCH_WORDS
+    from worktrail.store.migrations import (
+        MIGRATIONS,
+        RUN_UPDATE_FUNCTION,
+        SEARCH_STATISTICS,
+        SEARCH_WORDS,
+        TASK_UPDATE_FUNCTION,  # fmt: skip
+    )
     from worktrail.store.postgresql.notices import NOTIFY_CHANGES, NOTIFY_CREATES, NOTIFY_SESSION_ENDS
     from worktrail.store.postgresql.search import SEARCH_WORDS as WORDS_FUNCTION
     from worktrail.store.postgresql.search import TASK_TEXT, TASK_TEXT_STATISTICS
+    from worktrail.store.postgresql.update_function import UPDATE_RITUAL_RUN, UPDATE_TASK
     from worktrail.store.sqlite import search_schema as fts
 
     shared = translated(shared, without_rowid(MIGRATIONS))
@@ -73,5 +80,7 @@ def step(number: int, shared: str) -> str:
            MIGRATIONS.index(fts.TASK_TEXT_WITHOUT_POSITIONS): "SELECT 1",
            MIGRATIONS.index(CHANGE_RECORDS_NUMBERED): _numbered_change_records(),
            MIGRATIONS.index(SEARCH_WORDS): WORDS_FUNCTION,
-           MIGRATIONS.index(CREATES_ON_TASK_ROW): shared + NOTIFY_CREATES}  # fmt: skip
+           MIGRATIONS.index(CREATES_ON_TASK_ROW): shared + NOTIFY_CREATES,
+           MIGRATIONS.index(TASK_UPDATE_FUNCTION): UPDATE_TASK,
+           MIGRATIONS.index(RUN_UPDATE_FUNCTION): UPDATE_RITUAL_RUN}  # fmt: skip
     return own.get(number) or shared

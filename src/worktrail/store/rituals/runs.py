@@ -88,4 +88,5 @@ class RitualRuns:
             check_run_not_finished(row, changes, RITUAL_RUN.terminal)
             return (await apply_update(conn, origin, "ritual_run", RITUAL_RUN, row, changes, JSON_COLUMNS))["version"]
 
-        return await self.db.write(run)
+        # Read first (postgresql/read_first.py): `run` begins with the run and ends with its compare-and-set.
+        return await self.db.write(run, read_first=True)

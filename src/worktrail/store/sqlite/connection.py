@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterable, Mapping, S
 from typing import Any, TypeVar
 
 from worktrail.store.audit_creates import NEXT_NUMBER
-from worktrail.store.connection import Connection, Params
+from worktrail.store.connection import CompareAndSet, Connection, Params
 from worktrail.store.sqlite import search
 from worktrail.store.sqlite.search import match_query
 
@@ -41,8 +41,9 @@ class SqliteConnection:
         return self.raw.execute(sql, params).fetchall()
 
     async def fetchone_then_insert(
-        self, sql: str, params: Params, table: str, values: Mapping[str, Any], carried: str
-    ) -> Any:
+        self, sql: str, params: Params, table: str, values: Mapping[str, Any], carried: str, *,
+        described: CompareAndSet | None = None,
+    ) -> Any:  # fmt: skip
         row = self.raw.execute(sql, params).fetchone()
         if row is not None:  # two statements: SQLite has no round trips to save, nor a write in a WITH
             names = [*values, carried]

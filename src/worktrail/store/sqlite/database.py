@@ -145,10 +145,10 @@ class SqliteDatabase:
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
 
-    async def write(self, fn: Unit[T], *, patient: bool = False) -> T:
+    async def write(self, fn: Unit[T], *, patient: bool = False, read_first: bool = False) -> T:
         """Run `fn(conn)` as one `BEGIN IMMEDIATE` transaction: all of it commits, or none. Inside
         `hold`, it joins the held transaction instead, which commits or rolls back as a whole.
-        `patient`: a long write, run on the writer's thread so the event loop never waits on it."""
+        `patient`: a long write, run on the writer's thread so the event loop never waits on it (`read_first`: none)."""
         if self._writer is None and self.read_only:
             raise ToolError(
                 "forbidden",

@@ -170,4 +170,5 @@ class Tasks:
 
     async def update(self, origin: Origin, actor: Actor, task_id: str, changes: Mapping[str, Any]) -> int:
         """Apply a partial update in one transaction (see `update`); answer the new version."""
-        return await self.db.write(lambda conn: update(conn, origin, actor, task_id, changes))
+        # Read first (postgresql/read_first.py): `update` begins with the task and ends with its compare-and-set.
+        return await self.db.write(lambda conn: update(conn, origin, actor, task_id, changes), read_first=True)
