@@ -140,6 +140,7 @@ def _record(rowid: int, n: int, entity_id: str, action: str = "create", actor: s
             f"'{changes}', {2 if action == 'update' else 1}, {'NULL' if rowid != 3 else chr(39) + 'Claude' + chr(39)})")  # fmt: skip
 
 
+@pytest.mark.store  # reads WORKTRAIL_TEST_POSTGRESQL itself (older_ledger, POSTGRESQL)
 async def test_an_upgraded_ledgers_trail_reads_as_before_and_its_numbers_go_on(tmp_path: Path) -> None:
     """Creates moved to their rows where the row says the same (one by another tool, through an
     app), a create that disagrees with its row left stored, and the last record a create: the trail
@@ -171,6 +172,7 @@ async def test_an_upgraded_ledgers_trail_reads_as_before_and_its_numbers_go_on(t
         assert [number(r) for r in trail[:3]] == [9, 8, 7], "a stored record is numbered past the creates"
 
 
+@pytest.mark.store  # reads WORKTRAIL_TEST_POSTGRESQL itself (POSTGRESQL)
 async def test_a_ledger_moved_to_postgresql_numbers_its_next_record_past_its_last_create(tmp_path: Path) -> None:
     if not POSTGRESQL:
         pytest.skip("the suite's PostgreSQL run (WORKTRAIL_TEST_POSTGRESQL) has a server to copy to")

@@ -174,3 +174,30 @@ async def test_a_row_written_elsewhere_since_this_process_wrote_it_is_decided_as
                 assert await _updates(store, task) == 5  # the claim, 0.25, 0.5, 0.75 and elsewhere's done; no more
     finally:
         await elsewhere.close()
+
+
+async def test_a_refusal_after_the_function_wrote_is_not_run_again(one_connection: tuple[Store, list[str]]) -> None:
+    """The function's own transaction has committed once it answers: a refusal raised after it (no
+    unit raises one today) is the caller's to hear, never a reason to run the unit again the usual
+    way, which could write it a second time."""
+    from worktrail.domain.actor import Actor
+    from worktrail.domain.errors import ToolError
+    from worktrail.store.tasks.tasks import update
+
+    store, sent = one_connection
+    origin = Origin(None, "test", format_ts(SystemClock().now()))
+    owner = (await store.keys.bootstrap_owner(origin, "owner"))[0]
+    task = await store.tasks.create(origin, {"title": "once"})
+    actor = Actor(owner["id"], "owner", "owner", "key_none")
+
+    async def then_refused(conn: Any) -> None:
+        await update(conn, origin, actor, task["id"], {"title": "written once"})
+        raise ToolError("conflict", "a check after the compare-and-set")
+
+    before = len(sent)
+    with pytest.raises(ToolError, match="after the compare-and-set"):
+        await store.db.write(then_refused, read_first=True)
+    after = sent[before:]
+    assert any("worktrail_update_task" in query for query in after), "it went through the function"
+    assert not any(query.lstrip().upper().startswith("BEGIN") for query in after), after
+    assert await _updates(store, task["id"]) == 1

@@ -192,6 +192,8 @@ class PostgresqlDatabase:
         except asyncpg.LockNotAvailableError:  # the function's wait for the lock (its transaction ended)
             raise _busy() from None
         except (Unsettled, ToolError) as refused:
+            if conn.written and not conn.began:  # the function's own transaction committed: never again
+                raise
             if conn.first is not None:  # decided on a row that may be another now: read it next time
                 self._known.forget(conn.first[0], conn.first[1])
             if conn.began:
@@ -214,7 +216,7 @@ class PostgresqlDatabase:
         Unsettled (rolled back) when the key is not as the session knows it."""
         folded = folded_key_check(due[0].actor) if due and due[0].actor is not None else None
         try:
-            await self._begin_checking(raw, folded)
+            await _prepared(raw, lambda: self._begin(raw, folded))
         except NOT_AS_KNOWN:
             await raw.execute("ROLLBACK")
             raise Unsettled("the session's key is not as it knows it: the full check says why") from None
@@ -223,15 +225,6 @@ class PostgresqlDatabase:
         """BEGIN and the ledger's write lock, in one round trip, and in it the re-check of the
         session's key when one is due (key_check.py)."""
         await _begin_checked(raw, lambda then: self._begin(raw, then), write=True)
-
-    async def _begin_checking(self, raw: Any, folded: str | None) -> None:
-        """BEGIN, the lock and the key's re-check `folded` (NOT_AS_KNOWN when it fails)."""
-        try:
-            await self._begin(raw, folded)
-        except NOT_PREPARED:  # this connection's first: a prepared statement outlives a rollback
-            await raw.execute("ROLLBACK")
-            await raw.execute(PREPARE)
-            await self._begin(raw, folded)
 
     async def _begin(self, raw: Any, then: str | None = None) -> None:
         try:
@@ -347,17 +340,23 @@ async def _begin_checked(raw: Any, begin: Callable[[str | None], Awaitable[Any]]
     folded = folded_key_check(due.actor) if due is not None and due.actor is not None else None
     if due is not None and folded is not None:
         try:
-            try:
-                await begin(folded)
-            except NOT_PREPARED:  # this connection's first: a prepared statement outlives a rollback
-                await raw.execute("ROLLBACK")
-                await raw.execute(PREPARE)
-                await begin(folded)
+            await _prepared(raw, lambda: begin(folded))
             due.done = True
             return
         except NOT_AS_KNOWN:
             await raw.execute("ROLLBACK")
     await begin(None)
+
+
+async def _prepared(raw: Any, begin: Callable[[], Awaitable[Any]]) -> None:
+    """`begin()`, which executes the key's prepared re-check: prepared first on this connection's
+    first (a prepared statement outlives a rollback)."""
+    try:
+        await begin()
+    except NOT_PREPARED:
+        await raw.execute("ROLLBACK")
+        await raw.execute(PREPARE)
+        await begin()
 
 
 async def _released(raw: Any) -> None:
