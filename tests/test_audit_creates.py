@@ -194,3 +194,27 @@ async def test_a_ledger_moved_to_postgresql_numbers_its_next_record_past_its_las
         await home.close()
     assert [(number(r), r["entity_type"]) for r in trail[:2]] == [(last + 1, "endeavour"), (last, "task")]
     assert trail[1]["entity_id"] == task["id"]
+
+
+async def test_a_page_past_the_last_or_too_deep_reads_no_trail(owner: Agent, store: Store) -> None:
+    """A trail with task creates is merged in Python from each stream's first `offset + limit`: a page
+    past its last record answers at once, and an offset past the count's cap is refused naming the
+    field and the fix, where it would read and merge every record before it (a viewer's one call
+    could make the server read a million-record trail)."""
+    for n in range(3):
+        await owner.ok("ts.tsk.create", {"title": f"t{n}"})
+    past = await owner.ok("ts.aud.list", {"entity_type": "task", "offset": 1_000_000})
+    assert (past["records"], past["total"]) == ([], 3)
+    listed, total = await store.audit.list(**{**EVERYTHING, "keys_of": "res_nobody", "offset": 10_001})
+    assert (listed, total) == ([], total) and total < 10_000
+
+    async def many(conn: Any) -> None:  # past the count's cap: 10,001 stored records of a task
+        await conn.execute("INSERT INTO change_record (at, actor_id, tool, entity_type, entity_id, action, changes, version)"
+                           " WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 10001)"
+                           " SELECT '2026-01-01T00:00:00Z', NULL, 'test', 'task', 'tsk_x', 'update', '{}', 2 FROM n")  # fmt: skip
+
+    await store.db.write(many)
+    assert (await owner.ok("ts.aud.list", {"entity_type": "task", "offset": 9_990}))["total"] == 10_000
+    refused = await owner.err("ts.aud.list", {"entity_type": "task", "offset": 10_001, "since": "2000-01-01"})
+    assert refused["code"] == "invalid_input" and refused["details"][0]["loc"] == ["offset"], refused
+    assert "since" in refused["details"][0]["hint"]

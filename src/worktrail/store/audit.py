@@ -192,13 +192,15 @@ async def _with_creates(conn: Connection, terms: list[str], values: list[Any], e
     many = bool(since and entity_id is None and actor_id and not await _few_creates(conn, actor_id))
     created, created_values = creates.terms(entity_id, actor_id, since, many)
     stored_clause = f" WHERE {' AND '.join(terms)}" if terms else ""
-    page = await creates.merged_page(conn, (stored_clause, values), (f" WHERE {' AND '.join(created)}", created_values),
-                                     bool(since), entity_id is not None, limit, offset)  # fmt: skip
-    rows = [{key: row[key] for key in row.keys() if key != "task_rowid"} for row in page]
     # The creates are counted only up to the cap the stored records leave: each is a task row read.
     total = await capped_count(conn, "change_record", stored_clause, values)
     if total < COUNT_CAP:
         total += await creates.count(conn, created, created_values, COUNT_CAP - total)
+    if offset >= total and total < COUNT_CAP:  # past the last: nothing to merge
+        return [], total
+    page = await creates.merged_page(conn, (stored_clause, values), (f" WHERE {' AND '.join(created)}", created_values),
+                                     bool(since), entity_id is not None, limit, offset)  # fmt: skip
+    rows = [{key: row[key] for key in row.keys() if key != "task_rowid"} for row in page]
     return [as_dict(row, JSON_COLUMNS) for row in rows], total  # type: ignore[misc,arg-type]
 
 

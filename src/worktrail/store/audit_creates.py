@@ -19,7 +19,9 @@ import heapq
 from itertools import islice
 from typing import Any
 
+from worktrail.domain.errors import invalid_field
 from worktrail.store.connection import Connection
+from worktrail.store.rows import COUNT_CAP
 
 ENTITY_TYPE = "task"
 TOOL = "ts.tsk.create"  # the tool nearly every task is made by: stored as NULL
@@ -53,6 +55,11 @@ NEXT_NUMBER = (f"(SELECT MAX(COALESCE((SELECT MAX(rowid) FROM change_record), 0)
 LATEST = (f"SELECT CASE WHEN COALESCE(a, 0) > COALESCE(b, 0) THEN COALESCE(a, 0) ELSE COALESCE(b, 0) END "
           f"FROM (SELECT (SELECT MAX(rowid) FROM change_record) AS a, {_LAST_TASK_NUMBER} AS b) AS marks")  # fmt: skip
 _PG_NEXT = "nextval(pg_get_serial_sequence('change_record', 'rowid'))"
+
+# The deepest offset a page of stored records and creates merged in Python is read at: the count's
+# cap, as deep as a client paging by the totals it is told goes. A deeper one would read and merge
+# every record before it (a viewer could make one call read a million-record trail).
+DEEPEST = COUNT_CAP
 
 STORED_COLUMNS = "rowid AS number, at, actor_id, tool, entity_type, entity_id, action, changes, version, via"
 CREATE_COLUMNS = (f"created_number AS number, created_at AS at, creator_id AS actor_id, "
@@ -116,6 +123,10 @@ async def merged_page(conn: Connection, stored: tuple[str, list[Any]], created: 
         found = await _dense_page(conn, limit, offset)
         if found is not None:
             return found
+    if offset > DEEPEST:  # each stream's first `offset` would be read and merged here, for one page
+        raise invalid_field("offset", f"at most {DEEPEST:,} in a trail that holds task creates (its total is "
+                            f"counted to {DEEPEST:,} too)", "narrow the list with since, entity_id, actor_id, "
+                            "entity_type or action, and page within it")  # fmt: skip
     if offset == 0:
         s_sql, c_sql = (f"SELECT {STORED_COLUMNS}, 0 AS task_rowid FROM change_record{s_where} ORDER BY {s_order} LIMIT {first}",
                         f"SELECT {CREATE_COLUMNS}, rowid AS task_rowid FROM task{c_where} ORDER BY {c_order} LIMIT {first}")  # fmt: skip
