@@ -214,10 +214,16 @@ def test_backup_copies_a_live_sqlite_ledger_and_never_overwrites(
 
 
 def test_check_reports_counts(initialised: tuple[Path, str]) -> None:
-    db, _ = initialised
+    db, api_key = initialised
+    for title in ("one", "two"):
+        assert worktrail("call", "ts.tsk.create", json.dumps({"title": title}), "--db", str(db),
+                         env={"WORKTRAIL_API_KEY": api_key}).returncode == 0  # fmt: skip
     report = worktrail("check", "--db", str(db), "--json")
-    assert report.returncode == 0 and json.loads(report.stdout)["counts"]["resource"] == 1
+    counts = json.loads(report.stdout)["counts"]
+    assert report.returncode == 0 and counts["resource"] == 1 and counts["task"] == 2
     assert json.loads(report.stdout)["sound"] is True
+    # The trail lists the stored records and the two tasks' creates, kept on their rows.
+    assert counts["audit_trail"] == counts["change_record"] + 2
 
 
 def test_check_fails_on_a_damaged_sqlite_file(sqlite_initialised: tuple[Path, str], tmp_path: Path) -> None:

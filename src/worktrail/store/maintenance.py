@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from worktrail.domain.errors import ToolError
+from worktrail.store import audit_creates as creates
 from worktrail.store.audit import Origin
 from worktrail.store.connection import Connection
 from worktrail.store.database import Database
@@ -75,6 +76,8 @@ class Maintenance:
 
         async def run(conn: Connection) -> tuple[bool, dict[str, int], int]:
             counts = {t: (await conn.fetchone(f"SELECT COUNT(*) FROM {t}"))[0] for t in COUNTED}
+            # What ts.aud.list lists: the stored records and the task creates kept on their rows.
+            counts["audit_trail"] = await creates.export_count(conn, None)
             return await _owner(conn) is not None, counts, await miscounted(conn)
 
         found = await self.db.health()
