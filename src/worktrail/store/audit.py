@@ -196,7 +196,7 @@ async def _with_creates(conn: Connection, terms: list[str], values: list[Any], e
     total = await capped_count(conn, "change_record", stored_clause, values)
     if total < COUNT_CAP:
         total += await creates.count(conn, created, created_values, COUNT_CAP - total)
-    if offset >= total and total < COUNT_CAP:  # past the last: nothing to merge
+    if offset > creates.DEEPEST and total < COUNT_CAP:  # past the last, and deeper than a merge reads
         return [], total
     page = await creates.merged_page(conn, (stored_clause, values), (f" WHERE {' AND '.join(created)}", created_values),
                                      bool(since), entity_id is not None, limit, offset)  # fmt: skip

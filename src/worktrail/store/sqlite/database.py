@@ -150,12 +150,8 @@ class SqliteDatabase:
         `hold`, it joins the held transaction instead, which commits or rolls back as a whole.
         `patient`: a long write, run on the writer's thread so the event loop never waits on it (`read_first`: none)."""
         if self._writer is None and self.read_only:
-            raise ToolError(
-                "forbidden",
-                f"The ledger at {self.path} is open read-only (the file, its folder or its disk cannot be "
-                "written): reads work, writes do not. Nothing was changed.",
-                {"reason": "read_only"},
-            )
+            raise ToolError("forbidden", f"The ledger at {self.path} is open read-only (the file, its folder or its disk "
+                            "cannot be written): reads work, writes do not. Nothing was changed.", {"reason": "read_only"})  # fmt: skip
         checked = _on_sqlite(with_checks(fn, write=True))
         try:
             held = held_by(self)
