@@ -3,6 +3,7 @@ process waits off the event loop, and the WAL stays bounded with checkpoints off
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 import time
@@ -182,3 +183,29 @@ async def test_while_a_long_read_has_the_readers_thread_other_reads_wait_their_t
             await db.read(timed("short", 0))
     assert spans["short"][0] >= spans["long"][1], "the short read ran only once the long one was done"
     assert spans["short"][2] == spans["long"][2] != threading.get_ident()
+
+
+def test_a_checkpoint_that_fails_once_is_tried_again_quietly_and_said_when_it_fails_again(
+    db_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A checkpoint's first failure is what the write that just failed said already (a full disk
+    under `worktrail call`: one line, not two) or a lock the next round finds free; a second in a
+    row is a warning, and a success starts the count again."""
+    from worktrail.store.sqlite.checkpoints import Checkpointer
+
+    sqlite3.connect(db_path).execute("PRAGMA journal_mode = WAL").fetchone()
+    checkpointer = Checkpointer(db_path)
+    broken = sqlite3.connect(db_path)
+    broken.close()  # every statement on it is an sqlite3.Error
+    good = sqlite3.connect(db_path, isolation_level=None)
+    caplog.set_level(logging.DEBUG, logger="worktrail.store.sqlite.checkpoints")
+
+    def warnings() -> list[str]:
+        return [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+
+    assert checkpointer._checkpoint(broken, 1000) is False and warnings() == []
+    assert checkpointer._checkpoint(broken, 1000) is False and len(warnings()) == 1
+    assert "2 in a row" in warnings()[0]
+    checkpointer._checkpoint(good, 1000)
+    assert checkpointer._checkpoint(broken, 1000) is False and len(warnings()) == 1, "counted again from a success"
+    good.close()

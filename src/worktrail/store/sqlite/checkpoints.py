@@ -62,6 +62,7 @@ class Checkpointer:
         self._stopping = False
         self._thread: threading.Thread | None = None
         self.over_limit = False  # the WAL passed LIMIT_BYTES: the next write resets it first
+        self._failed = 0  # checkpoints failed in a row
 
     def start(self) -> None:
         self._analyze_at = time.monotonic() + self._analyze_after
@@ -115,8 +116,13 @@ class Checkpointer:
             if frames > frames_limit:
                 self.over_limit = True
         except sqlite3.Error as error:  # a busy or failing disk: the next round tries again
-            log.warning("WAL checkpoint of %s failed: %s", self.path, error)
+            # Said when it fails again: once, it is what the write that just failed said already
+            # (a full disk under `worktrail call`), or a lock the next round finds free.
+            self._failed += 1
+            log.log(logging.WARNING if self._failed > 1 else logging.DEBUG, "WAL checkpoint of %s failed (%d in a row): %s",
+                    self.path, self._failed, error)  # fmt: skip
             return False
+        self._failed = 0
         return bool(frames > 0 and copied == frames)
 
     def _analyze(self, conn: sqlite3.Connection) -> bool:
