@@ -206,7 +206,7 @@ async def test_a_page_past_the_last_or_too_deep_reads_no_trail(owner: Agent, sto
     past = await owner.ok("ts.aud.list", {"entity_type": "task", "offset": 1_000_000})
     assert (past["records"], past["total"]) == ([], 3)
     listed, total = await store.audit.list(**{**EVERYTHING, "keys_of": "res_nobody", "offset": 10_001})
-    assert (listed, total) == ([], total) and total < 10_000
+    assert listed == [] and total < 10_000
 
     async def many(conn: Any) -> None:  # past the count's cap: 10,001 stored records of a task
         await conn.execute("INSERT INTO change_record (at, actor_id, tool, entity_type, entity_id, action, changes, version)"

@@ -184,9 +184,8 @@ async def _first_task_past(conn: Connection, number: int) -> int:
                                   " ORDER BY rowid LIMIT 1", (middle,))  # fmt: skip
         if row is None or row[0] >= high:
             high = middle
-        elif int(row[1]) > number:
-            high = row[0] if row[0] < high else middle
-            high = min(high, row[0])
+        elif int(row[1]) > number:  # row[0] < high here
+            high = row[0]
         else:
             low = row[0] + 1
     return low
